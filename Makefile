@@ -1,0 +1,113 @@
+# weft: one binary, build/weft, with its BPF objects embedded as skeletons.
+OUT := build
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror=implicit-function-declaration \
+	  -Iinclude -Iuser -I$(OUT) -D_GNU_SOURCE
+LDLIBS := -lbpf -lelf -ldw -lz -lm -lpthread
+ARCH := x86
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+# The pure part (no libbpf): what unit tests and `weft report` link against.
+LIB_OBJS := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
+TARGET_SRCS := $(wildcard tests/targets/*.c)
+TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/tests/targets/%,$(TARGET_SRCS))
+TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -pthread -Iinclude -Wall
+BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps demo test unit runtime bench clean fuzz
+
+all: $(OUT)/weft
+
+deps:
+	$(Q)bash tools/install-deps.sh
+
+$(OUT)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(OUT)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) include/weft/events.h $(OUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) -Ibpf -I/usr/include/x86_64-linux-gnu \
+		-c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/user/%.o: user/%.c $(wildcard user/*.h) include/weft/events.h $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/weft: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(OUT)/tests/targets/uvpool: tests/targets/uvpool.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) $< /usr/lib/x86_64-linux-gnu/libuv_a.a -ldl -o $@
+
+$(OUT)/tests/targets/%: tests/targets/%.c $(wildcard tests/targets/*.h) include/weft/weft.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+
+$(OUT)/tests/bench/probe_cost: tests/bench/probe_cost.c include/weft/weft.h
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -g -Iinclude $< -o $@
+
+$(OUT)/tests/bench/probe_cost_sdt: tests/bench/probe_cost.c
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) -O2 -g -Iinclude -DUSE_SDT $< -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+
+runtime: $(OUT)/weft $(TARGET_BINS)
+	$(Q)bash tests/runtime/run.sh
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory runtime
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/targets/server
+	$(Q)bash tools/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(TARGET_BINS) $(BENCH_BINS)
+	$(Q)bash tools/bench.sh
+
+fuzz: $(LIB_OBJS)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Iinclude -Iuser \
+		tests/fuzz/fuzz_record.c user/record.c user/symtab.c -o $(OUT)/fuzz_record
+	$(Q)$(OUT)/fuzz_record -max_total_time=60 $(OUT)/fuzz-corpus
+
+clean:
+	rm -rf $(OUT)

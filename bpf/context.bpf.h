@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Context tagging shared by every adapter: which segment and transaction is
+ * current on each thread, segment allocation at creation time, and events.
+ * Propagation happens here, in the kernel, with no round trip to userspace. */
+#ifndef WEFT_CONTEXT_BPF_H
+#define WEFT_CONTEXT_BPF_H
+
+#define WEFT_MAX_NEST 8
+
+/* A context: the segment current on a thread and its transaction. */
+struct wctx {
+	__u64 seg;
+	__u64 txn;
+	__u64 obj;  /* task identity while a task runs */
+	__u32 kind; /* kind of seg */
+	__u32 pad;
+};
+
+/* Per thread: its own segment at the bottom, runs and transactions above. */
+struct thread_state {
+	struct wctx cur;
+	struct wctx saved[WEFT_MAX_NEST];
+	__u32 depth;
+	__u32 pad;
+};
+
+const volatile __u32 target_tgid = 0;
+
+/* Plain globals, read back through the skeleton. */
+struct weft_counters counters = {};
+__u64 next_seg = 0;
+__u64 next_txn = 0;
+__u64 nest_overflow = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized from userspace */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384); /* resized from userspace */
+	__type(key, __u32);	    /* tid */
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+/* Scratch for building a thread_state off the 512-byte stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct thread_state);
+} thread_scratch SEC(".maps");
+
+static __always_inline void count_hit(__u32 probe)
+{
+	if (probe < WEFT_MAX_PROBES)
+		__sync_fetch_and_add(&counters.hits[probe], 1);
+}
+
+static __always_inline __u64 seg_alloc(void)
+{
+	return __sync_fetch_and_add(&next_seg, 1) + 1;
+}
+
+static __always_inline __u64 txn_alloc(void)
+{
+	return __sync_fetch_and_add(&next_txn, 1) + 1;
+}
+
+static __always_inline bool in_target(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+/* Reserves an event with the common fields filled in; NULL (counted) if the
+ * ring buffer is full. */
+static __always_inline struct weft_event *event_new(__u32 type, __u32 kind, __u32 probe)
+{
+	struct weft_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!e) {
+		__sync_fetch_and_add(&counters.lost, 1);
+		return NULL;
+	}
+	__sync_fetch_and_add(&counters.events, 1);
+	e->ts_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->kind = kind;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->seg = e->parent = e->txn = e->obj = e->site = 0;
+	e->probe = probe;
+	e->flags = 0;
+	e->nr_frames = 0;
+	e->pad = 0;
+	return e;
+}
+
+/* The user stack of the current thread. With skip_ip, frame 0 is the return
+ * address read at the stack pointer (we are at a function's entry, before its
+ * prologue, so the frame-pointer walk would miss the direct caller). */
+static __always_inline void event_stack(struct weft_event *e, void *ctx, struct pt_regs *regs)
+{
+	long n;
+
+	if (regs) {
+		__u64 ret = 0;
+
+		if (bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(regs)) == 0 && ret)
+			e->frames[0] = ret;
+		n = bpf_get_stack(ctx, &e->frames[1], (WEFT_MAX_FRAMES - 1) * 8,
+				  BPF_F_USER_STACK | 1);
+		e->nr_frames = n > 0 ? (__u64)n / 8 + 1 : 1;
+	} else {
+		n = bpf_get_stack(ctx, e->frames, sizeof(e->frames), BPF_F_USER_STACK);
+		e->nr_frames = n > 0 ? (__u64)n / 8 : 0;
+	}
+	if (n <= 0)
+		e->flags |= WEFT_F_NOSTACK;
+}
+
+/* The state of thread tid; a thread first seen here existed before the
+ * capture (we see every creation after it): give it a pre-attach segment. */
+static __always_inline struct thread_state *thread_get(__u32 tid, __u32 probe)
+{
+	struct thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+	struct weft_event *e;
+	__u32 zero = 0;
+
+	if (ts)
+		return ts;
+	ts = bpf_map_lookup_elem(&thread_scratch, &zero);
+	if (!ts)
+		return NULL;
+	__builtin_memset(ts, 0, sizeof(*ts));
+	ts->cur.seg = seg_alloc();
+	ts->cur.kind = WEFT_KIND_THREAD;
+	if (bpf_map_update_elem(&threads, &tid, ts, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&counters.evicted, 1);
+		return NULL;
+	}
+	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_THREAD, probe);
+	if (e) {
+		e->seg = ts->cur.seg;
+		e->obj = tid;
+		e->tid = tid;
+		e->flags = WEFT_F_PREATTACH | WEFT_F_NOSTACK;
+		bpf_ringbuf_submit(e, 0);
+	}
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/* Makes c current on the thread, saving what was current. */
+static __always_inline bool ctx_push(struct thread_state *ts, const struct wctx *c)
+{
+	__u32 d = ts->depth;
+
+	if (d >= WEFT_MAX_NEST) {
+		__sync_fetch_and_add(&nest_overflow, 1);
+		return false;
+	}
+	ts->saved[d] = ts->cur;
+	ts->depth = d + 1;
+	ts->cur = *c;
+	return true;
+}
+
+static __always_inline bool ctx_pop(struct thread_state *ts)
+{
+	__u32 d = ts->depth;
+
+	if (d == 0 || d > WEFT_MAX_NEST)
+		return false;
+	d--;
+	ts->cur = ts->saved[d];
+	ts->depth = d;
+	return true;
+}
+
+static __always_inline void emit_seg_end(__u64 seg, __u64 txn, __u32 kind, __u64 obj, __u32 probe)
+{
+	struct weft_event *e = event_new(WEFT_EV_SEG_END, kind, probe);
+
+	if (!e)
+		return;
+	e->seg = seg;
+	e->txn = txn;
+	e->obj = obj;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Events shared by the BPF capture side and userspace. Fixed layout: the
+ * record file stores these structs as they are (little endian, x86_64). */
+#ifndef WEFT_EVENTS_H
+#define WEFT_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define WEFT_MAX_FRAMES 16
+#define WEFT_MAX_PROBES 64
+
+/* What happened. */
+enum weft_ev_type {
+	WEFT_EV_SEG_BEGIN = 1, /* continuation created: seg, parent, txn, obj, frames */
+	WEFT_EV_SEG_END = 2,   /* continuation ended: seg (obj for lookup) */
+	WEFT_EV_TXN_BEGIN = 3, /* txn began on seg (a new root segment), parent = seg it began in */
+	WEFT_EV_TXN_END = 4,   /* txn ended: txn, seg */
+	WEFT_EV_RUN_BEGIN = 5, /* a task's segment became current on thread tid */
+	WEFT_EV_RUN_END = 6,   /* ... and stopped being current */
+	WEFT_EV_USTACK = 7,    /* struct weft_stack_event: raw stack for the next SEG_BEGIN */
+};
+
+/* What kind of continuation a segment is. */
+enum weft_kind {
+	WEFT_KIND_THREAD = 1,
+	WEFT_KIND_TASK = 2,
+	WEFT_KIND_TXN = 3, /* the root segment of a transaction */
+	WEFT_KIND_GOROUTINE = 4,
+	WEFT_KIND_ASYNC = 5, /* Node.js native async resource */
+	WEFT_KIND_PROCESS = 6,
+};
+
+enum weft_ev_flags {
+	WEFT_F_PREATTACH = 1 << 0, /* existed before capture began: creation not observed */
+	WEFT_F_NOSTACK = 1 << 1,   /* user stack could not be read */
+	WEFT_F_NOTASK = 1 << 2,    /* task begin/end for an object never seen created */
+};
+
+/* One event. Sizes are fixed so that ring buffer reservations are constant;
+ * only nr_frames entries of frames[] are meaningful. */
+struct weft_event {
+	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u32 type;   /* enum weft_ev_type */
+	__u32 kind;   /* enum weft_kind */
+	__u32 pid;    /* tgid */
+	__u32 tid;    /* thread the event happened on */
+	__u64 seg;    /* the segment this event is about */
+	__u64 parent; /* parent segment (0: none) */
+	__u64 txn;    /* transaction of seg (0: none) */
+	__u64 obj;    /* runtime identity: child tid, task pointer, goid, async id */
+	__u64 site;   /* start routine / callback address, 0 if unknown */
+	__u32 probe;  /* index of the probe spec that fired (WEFT_PROBE_*) */
+	__u32 flags;  /* enum weft_ev_flags */
+	__u32 nr_frames;
+	__u32 pad;
+	union {
+		/* SEG_BEGIN: creating thread's user stack, innermost first */
+		__u64 frames[WEFT_MAX_FRAMES];
+		/* TXN_BEGIN from a weft.h marker: the name the app passed */
+		char name[WEFT_MAX_FRAMES * 8];
+	};
+};
+
+/* Where frame pointers cannot be trusted (libc's pthread_create has none),
+ * the BPF side copies the registers and the top of the user stack, and
+ * userspace unwinds it with DWARF CFI (libdwfl). Never recorded: userspace
+ * puts the unwound frames into the SEG_BEGIN that follows. */
+#define WEFT_STACK_BYTES 2048
+#define WEFT_NR_REGS 17 /* DWARF x86-64: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+
+struct weft_stack_event {
+	__u64 ts_ns;
+	__u32 type; /* WEFT_EV_USTACK */
+	__u32 size; /* bytes of data[] copied from regs[7] (rsp) up */
+	__u64 seg;  /* the segment whose SEG_BEGIN follows */
+	__u64 regs[WEFT_NR_REGS];
+	__u8 data[WEFT_STACK_BYTES];
+};
+
+/* Probe indices below WEFT_PROBE_USER are built in; spec probes follow. */
+enum weft_probe_builtin {
+	WEFT_PROBE_THREAD = 0, /* sched_process_fork / sched_process_exit */
+	WEFT_PROBE_USER = 1,
+};
+
+/* Counters the BPF side keeps; read back through the skeleton's .bss. */
+struct weft_counters {
+	__u64 events;
+	__u64 lost;    /* ring buffer full */
+	__u64 evicted; /* map full: entry not stored */
+	__u64 hits[WEFT_MAX_PROBES];
+};
+
+#endif

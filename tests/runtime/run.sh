@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the runtime tests: every tests/runtime/test_*.sh (or the ones named on
+# the command line, with or without the test_ prefix / .sh suffix), each under
+# a timeout, and prints
+#     PASS name | FAIL name | SKIP name: reason
+# then "N passed, N failed" (", N skipped" when any were). Exit 1 if any
+# failed. Output of failing tests is shown indented; -v shows it for all.
+#
+#   bash tests/runtime/run.sh [-v] [NAME...]
+#   WEFT=/path/to/weft TARGETS=/path/to/targets WEFT_TEST_TIMEOUT=60 ...
+set -u
+
+cd "$(dirname "$0")" || exit 2
+verbose=0
+if [ "${1:-}" = -v ]; then
+	verbose=1
+	shift
+fi
+
+tests=()
+if [ $# -gt 0 ]; then
+	for n in "$@"; do
+		n=${n##*/}
+		n=${n%.sh}
+		n=test_${n#test_}
+		[ -f "$n.sh" ] || { echo "run.sh: no such test: $n" >&2; exit 2; }
+		tests+=("$n.sh")
+	done
+else
+	for t in test_*.sh; do
+		[ -f "$t" ] && tests+=("$t")
+	done
+fi
+
+timeout_s=${WEFT_TEST_TIMEOUT:-60}
+passed=0 failed=0 skipped=0
+
+for t in "${tests[@]}"; do
+	name=${t%.sh}
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "SKIP $name: not root (weft needs root to load BPF programs)"
+		skipped=$((skipped + 1))
+		continue
+	fi
+	out=$(timeout -k 10 "$timeout_s" bash "./$t" 2>&1 </dev/null)
+	rc=$?
+	case $rc in
+	0)
+		echo "PASS $name"
+		passed=$((passed + 1))
+		[ "$verbose" = 1 ] && printf '%s\n' "$out" | sed 's/^/    /'
+		;;
+	77)
+		reason=$(printf '%s\n' "$out" | grep '^SKIP: ' | tail -n1)
+		reason=${reason#SKIP: }
+		echo "SKIP $name: ${reason:-no reason given}"
+		skipped=$((skipped + 1))
+		[ "$verbose" = 1 ] && printf '%s\n' "$out" | grep -v '^SKIP: ' | sed 's/^/    /'
+		;;
+	*)
+		why=""
+		[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && why=" (timed out after ${timeout_s}s)"
+		echo "FAIL $name$why"
+		printf '%s\n' "$out" | sed 's/^/    /'
+		failed=$((failed + 1))
+		;;
+	esac
+done
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,175 @@
+/* Probe spec and command line parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include "opts.h"
+#include "probes.h"
+#include "spec.h"
+
+static void test_spec_ok(void **state)
+{
+	struct probe_spec s;
+	char err[256];
+
+	assert_int_equal(spec__parse("submit:arg0", ROLE_TASK_CREATE, &s, err, sizeof(err)), 0);
+	assert_string_equal(s.bin, "");
+	assert_string_equal(s.sym, "submit");
+	assert_int_equal(s.arg, 0);
+	assert_int_equal(s.off, 0);
+	assert_int_equal(spec__parse("/usr/lib/libuv.so.1:uv__queue_work:ARG0-88", ROLE_TASK_RUN, &s,
+				     err, sizeof(err)), 0);
+	assert_string_equal(s.bin, "/usr/lib/libuv.so.1");
+	assert_string_equal(s.sym, "uv__queue_work");
+	assert_int_equal(s.off, -88);
+	assert_int_equal(spec__parse("f:arg5+0x10", ROLE_TASK_BEGIN, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.arg, 5);
+	assert_int_equal(s.off, 16);
+	assert_int_equal(spec__parse("./server:handle_request", ROLE_TXN, &s, err, sizeof(err)), 0);
+	assert_string_equal(s.bin, "./server");
+	assert_string_equal(s.sym, "handle_request");
+	assert_int_equal(s.arg, -1);
+}
+
+static void test_spec_bad(void **state)
+{
+	const char *bad[] = { "", "submit", "submit:arg6", "submit:arg", "submit:x0", ":arg0",
+			      "submit:arg0+", "submit:arg0+zz", "a b:arg0", "submit:arg-1" };
+	struct probe_spec s;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(spec__parse(bad[i], ROLE_TASK_CREATE, &s, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "--task-create"));
+	}
+	assert_int_equal(spec__parse(":handle", ROLE_TXN, &s, err, sizeof(err)), -1);
+}
+
+static int parse(struct opts *o, char *err, ...)
+{
+	char *argv[32];
+	int argc = 0;
+	va_list ap;
+
+	va_start(ap, err);
+	for (char *a; (a = va_arg(ap, char *)) && argc < 31;)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return opts__parse(argc, argv, o, err, 256);
+}
+
+static void test_opts(void **state)
+{
+	static struct opts o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "42", "-d", "2.5", "--txn",
+			       "handle", "--leak-grace", "10ms", "--format", "json", NULL), 0);
+	assert_int_equal(o.cmd, CMD_TRACE);
+	assert_int_equal(o.pid, 42);
+	assert_int_equal(o.duration_ns, 2500000000ULL);
+	assert_int_equal(o.leak_grace_ns, 10000000ULL);
+	assert_int_equal(o.format, FMT_JSON);
+	assert_int_equal(o.nr_specs, 1);
+	assert_int_equal(o.specs[0].role, ROLE_TXN);
+
+	assert_int_equal(parse(&o, err, "weft", "trace", "--txn", "h", "--", "./srv", "-p", "1",
+			       NULL), 0);
+	assert_int_equal(o.pid, 0);
+	assert_string_equal(o.argv[0], "./srv");
+	assert_string_equal(o.argv[1], "-p"); /* the command's own options */
+
+	assert_int_equal(parse(&o, err, "weft", "report", "f.weft", "--format", "json", NULL), 0);
+	assert_string_equal(o.input, "f.weft");
+	assert_int_equal(o.format, FMT_JSON);
+	assert_int_equal(o.leak_grace_set, false);
+	assert_int_equal(o.leak_grace_ns, 500000000ULL);
+
+	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "--preset", "libuv", "-o",
+			       "x", NULL), 0);
+	assert_int_equal(probes__expand_presets(&o, err, 256), 0);
+	assert_int_equal(o.nr_specs, 3);
+	assert_string_equal(o.specs[1].sym, "uv__queue_work");
+	assert_int_equal(o.specs[1].off, -88);
+}
+
+static void test_opts_bad(void **state)
+{
+	static struct opts o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "weft", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "frobnicate", NULL), -1);
+	assert_non_null(strstr(err, "frobnicate"));
+	assert_int_equal(parse(&o, err, "weft", "trace", NULL), -1);
+	assert_non_null(strstr(err, "-p PID"));
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "abc", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "-3", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "-d", "0", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "-d", "soon", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--format", "xml", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--", "ls", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", NULL), -1);
+	assert_non_null(strstr(err, "-o FILE"));
+	assert_int_equal(parse(&o, err, "weft", "report", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "report", "a", "b", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--ringbuf-mb", "3", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--bogus", NULL), -1);
+	assert_non_null(strstr(err, "--bogus"));
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--task-run", "f", NULL), -1);
+}
+
+static void test_duration(void **state)
+{
+	uint64_t ns;
+
+	assert_int_equal(parse_duration("500ms", &ns), 0);
+	assert_int_equal(ns, 500000000ULL);
+	assert_int_equal(parse_duration("2", &ns), 0);
+	assert_int_equal(ns, 2000000000ULL);
+	assert_int_equal(parse_duration("250us", &ns), 0);
+	assert_int_equal(ns, 250000ULL);
+	assert_int_equal(parse_duration("1m", &ns), 0);
+	assert_int_equal(ns, 60000000000ULL);
+	assert_int_equal(parse_duration("-1s", &ns), -1);
+	assert_int_equal(parse_duration("1h", &ns), -1);
+	assert_int_equal(parse_duration("nan", &ns), -1);
+	assert_int_equal(parse_duration("1e30", &ns), -1);
+}
+
+static void test_probe_table_roundtrip(void **state)
+{
+	static struct opts o;
+	static struct probe_table a, b;
+	char err[256], text[8192];
+
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--txn", "srv:handle",
+			       "--task-create", "submit:arg0", NULL), 0);
+	assert_int_equal(probes__from_opts(&a, &o), 0);
+	assert_true(a.txns_traced);
+	probes__format(&a, text, sizeof(text));
+	probes__parse(&b, text);
+	assert_int_equal(b.nr, a.nr);
+	assert_true(b.txns_traced);
+	assert_string_equal(b.names[PROBE_FIRST_SPEC], "handle");
+	assert_string_equal(b.descs[PROBE_FIRST_SPEC], "--txn srv:handle");
+	assert_string_equal(b.names[PROBE_FIRST_SPEC + 1], "submit");
+	assert_string_equal(b.names[WEFT_PROBE_THREAD], "thread");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_spec_ok),
+		cmocka_unit_test(test_spec_bad),
+		cmocka_unit_test(test_opts),
+		cmocka_unit_test(test_opts_bad),
+		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_probe_table_roundtrip),
+	};
+
+	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+}

@@ -1,0 +1,263 @@
+/* The model on synthetic event streams: trees, leaks with grace, orphans,
+ * conflation, pre-existing continuations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include "model.h"
+
+#define MS 1000000ULL
+#define P_TXN 6 /* a spec probe index */
+
+static struct model *new_model(uint64_t grace)
+{
+	struct model_opts o = { .leak_grace_ns = grace, .txns_traced = true };
+
+	o.probe_names[P_TXN] = "handle_request";
+	return model__new(&o);
+}
+
+static void ev(struct model *m, uint32_t type, uint32_t kind, uint64_t ts, uint64_t seg,
+	       uint64_t parent, uint64_t txn, uint64_t site)
+{
+	struct weft_event e = { .ts_ns = ts, .type = type, .kind = kind, .seg = seg,
+				.parent = parent, .txn = txn, .probe = P_TXN };
+
+	if (site) {
+		e.frames[0] = site;
+		e.nr_frames = 1;
+	}
+	model__feed(m, &e);
+}
+
+static void thread_begin(struct model *m, uint64_t ts, uint64_t seg, uint64_t parent,
+			 uint64_t txn, uint64_t site)
+{
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_THREAD, ts, seg, parent, txn, site);
+}
+
+static void seg_end(struct model *m, uint64_t ts, uint64_t seg)
+{
+	ev(m, WEFT_EV_SEG_END, WEFT_KIND_THREAD, ts, seg, 0, 0, 0);
+}
+
+static void txn_begin(struct model *m, uint64_t ts, uint64_t seg, uint64_t parent, uint64_t txn,
+		      uint64_t outer)
+{
+	struct weft_event e = { .ts_ns = ts, .type = WEFT_EV_TXN_BEGIN, .kind = WEFT_KIND_TXN,
+				.seg = seg, .parent = parent, .txn = txn, .obj = outer,
+				.probe = P_TXN, .nr_frames = 1 };
+
+	e.frames[0] = 0x1000;
+	model__feed(m, &e);
+}
+
+static void txn_end(struct model *m, uint64_t ts, uint64_t seg, uint64_t txn)
+{
+	ev(m, WEFT_EV_TXN_END, WEFT_KIND_TXN, ts, seg, 0, txn, 0);
+}
+
+/* main thread 1 (pre-attach) runs txn 1 (root seg 2); it creates thread 3,
+ * which creates 4, which creates 5: three levels, all in txn 1. */
+static void test_tree_depth(void **state)
+{
+	struct model *m = new_model(500 * MS);
+	struct weft_event pre = { .ts_ns = 1, .type = WEFT_EV_SEG_BEGIN, .kind = WEFT_KIND_THREAD,
+				  .seg = 1, .flags = WEFT_F_PREATTACH | WEFT_F_NOSTACK };
+
+	model__feed(m, &pre);
+	txn_begin(m, 10, 2, 1, 1, 0);
+	thread_begin(m, 11, 3, 2, 1, 0xa);
+	thread_begin(m, 12, 4, 3, 1, 0xb);
+	thread_begin(m, 13, 5, 4, 1, 0xc);
+	seg_end(m, 20, 5);
+	seg_end(m, 21, 4);
+	seg_end(m, 22, 3);
+	txn_end(m, 30, 2, 1);
+	model__finish(m, 2000 * MS);
+
+	assert_int_equal(model__nr_segments(m), 5);
+	assert_int_equal(model__nr_txns(m), 1);
+	assert_int_equal(model__txn_at(m, 0)->nr_segments, 3);
+	assert_int_equal(model__txn_at(m, 0)->root_seg, 2);
+	assert_int_equal(model__segment(m, 5)->parent, 4);
+	assert_int_equal(model__segment(m, 4)->parent, 3);
+	assert_int_equal(model__segment(m, 3)->parent, 2);
+	assert_int_equal(model__segment(m, 2)->kind, WEFT_KIND_TXN);
+	assert_int_equal(model__segment(m, 2)->end_ns, 30);
+	assert_int_equal(model__segment(m, 5)->site, 0xc);
+	assert_int_equal(model__nr_leaks(m), 0);
+	assert_int_equal(model__nr_orphans(m), 0); /* pre-attach thread is not an orphan */
+	assert_int_equal(model__nr_conflations(m), 0);
+	assert_string_equal(model__txn_name(m, model__txn_at(m, 0)), "handle_request");
+	model__free(m);
+}
+
+/* Txn ends at 100ms. Thread A ends at 150ms (cleanup within grace), thread B
+ * never ends, thread C ends at 700ms (past the grace: a leak that ended). */
+static void test_leak_grace(void **state)
+{
+	struct model *m = new_model(500 * MS);
+
+	txn_begin(m, 0, 2, 1, 1, 0);
+	thread_begin(m, 1 * MS, 3, 2, 1, 0xa);
+	thread_begin(m, 2 * MS, 4, 2, 1, 0xb);
+	thread_begin(m, 3 * MS, 5, 2, 1, 0xb);
+	txn_end(m, 100 * MS, 2, 1);
+	seg_end(m, 150 * MS, 3);
+	seg_end(m, 700 * MS, 5);
+	model__finish(m, 1000 * MS);
+
+	assert_int_equal(model__segment(m, 3)->state, SEG_ENDED);
+	assert_int_equal(model__segment(m, 4)->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 5)->state, SEG_LEAKED);
+	assert_int_equal(model__nr_leaks(m), 1);
+	assert_int_equal(model__leak_at(m, 0)->site, 0xb);
+	assert_int_equal(model__leak_at(m, 0)->count, 2);
+	assert_int_equal(model__leak_at(m, 0)->max_age_ns, 900 * MS);
+	assert_int_equal(model__leak_at(m, 0)->nr_txn_names, 1);
+	assert_string_equal(model__leak_at(m, 0)->txn_names[0], "handle_request");
+	assert_int_equal(model__txn_at(m, 0)->nr_leaked, 2);
+	model__free(m);
+}
+
+/* Capture ends 200ms after the txn: alive segments are pending, not leaks;
+ * finishing later turns them into leaks. */
+static void test_pending(void **state)
+{
+	struct model *m = new_model(500 * MS);
+
+	txn_begin(m, 0, 2, 1, 1, 0);
+	thread_begin(m, 1 * MS, 3, 2, 1, 0xa);
+	txn_end(m, 100 * MS, 2, 1);
+	model__finish(m, 300 * MS);
+	assert_int_equal(model__segment(m, 3)->state, SEG_PENDING);
+	assert_int_equal(model__nr_leaks(m), 0);
+	model__finish(m, 601 * MS);
+	assert_int_equal(model__segment(m, 3)->state, SEG_LEAKED);
+	assert_int_equal(model__nr_leaks(m), 1);
+	assert_int_equal(model__txn_at(m, 0)->nr_leaked, 1);
+	model__free(m);
+}
+
+static void test_orphans(void **state)
+{
+	struct model *m = new_model(500 * MS);
+
+	thread_begin(m, 1, 3, 1, 0, 0xa);
+	thread_begin(m, 2, 4, 1, 0, 0xa);
+	thread_begin(m, 3, 5, 1, 0, 0xb);
+	txn_begin(m, 4, 6, 1, 1, 0);
+	thread_begin(m, 5, 7, 6, 1, 0xc);
+	txn_end(m, 6, 6, 1);
+	seg_end(m, 7, 7);
+	model__finish(m, 10);
+	assert_int_equal(model__nr_orphans(m), 2);
+	assert_int_equal(model__orphan_at(m, 0)->site, 0xa);
+	assert_int_equal(model__orphan_at(m, 0)->count, 2);
+	assert_int_equal(model__orphan_at(m, 1)->count, 1);
+	model__free(m);
+
+	/* No transactions traced: nothing is an orphan. */
+	struct model_opts o = { .leak_grace_ns = 1 };
+
+	m = model__new(&o);
+	thread_begin(m, 1, 3, 1, 0, 0xa);
+	model__finish(m, 10);
+	assert_int_equal(model__nr_orphans(m), 0);
+	model__free(m);
+}
+
+/* Txn 2 begins inside txn 1's context while 1 is live; txn 3 begins in the
+ * context of txn 1 after it ended (a server created inside an old request). */
+static void test_conflation(void **state)
+{
+	struct model *m = new_model(500 * MS);
+
+	txn_begin(m, 10, 2, 1, 1, 0);
+	thread_begin(m, 11, 3, 2, 1, 0xa);
+	txn_begin(m, 12, 4, 3, 2, 1);
+	txn_end(m, 13, 4, 2);
+	txn_end(m, 14, 2, 1);
+	txn_begin(m, 15, 5, 3, 3, 1);
+	txn_end(m, 16, 5, 3);
+	model__finish(m, 20);
+	assert_int_equal(model__nr_conflations(m), 2);
+	assert_int_equal(model__conflation_at(m, 0)->id, 2);
+	assert_int_equal(model__conflation_at(m, 0)->outer_txn, 1);
+	assert_false(model__conflation_at(m, 0)->outer_ended);
+	assert_int_equal(model__conflation_at(m, 1)->id, 3);
+	assert_true(model__conflation_at(m, 1)->outer_ended);
+	model__free(m);
+}
+
+/* A segment that existed before attach is never a transaction's leak. */
+static void test_preattach_not_leak(void **state)
+{
+	struct model *m = new_model(1);
+	struct weft_event pre = { .ts_ns = 1, .type = WEFT_EV_SEG_BEGIN, .kind = WEFT_KIND_TASK,
+				  .seg = 9, .txn = 1, .flags = WEFT_F_PREATTACH };
+
+	txn_begin(m, 0, 2, 1, 1, 0);
+	model__feed(m, &pre);
+	txn_end(m, 5, 2, 1);
+	model__finish(m, 1000);
+	assert_int_equal(model__nr_leaks(m), 0);
+	assert_int_equal(model__segment(m, 9)->state, SEG_LIVE);
+	model__free(m);
+}
+
+static void test_quantiles_and_marker_names(void **state)
+{
+	struct model *m = new_model(1);
+	struct weft_event e = { .type = WEFT_EV_TXN_BEGIN, .kind = WEFT_KIND_TXN, .probe = 1 };
+
+	for (uint64_t i = 1; i <= 100; i++) {
+		txn_begin(m, i * 1000, 100 + i, 1, i, 0);
+		txn_end(m, i * 1000 + i, 100 + i, i);
+	}
+	e.ts_ns = 500000;
+	e.seg = 999;
+	e.txn = 999;
+	strcpy(e.name, "job");
+	model__feed(m, &e);
+	model__finish(m, 1000000);
+	assert_int_equal(model__txn_quantile(m, "handle_request", 0.5), 50);
+	assert_int_equal(model__txn_quantile(m, "handle_request", 0.99), 99);
+	assert_string_equal(model__txn_name(m, model__txn(m, 999)), "job");
+	assert_int_equal(model__txn_quantile(m, "job", 0.5), 0); /* still open */
+	model__free(m);
+}
+
+/* Duplicate ids and events for unknown segments are ignored, not fatal. */
+static void test_garbage(void **state)
+{
+	struct model *m = new_model(1);
+
+	seg_end(m, 1, 77);
+	txn_end(m, 2, 3, 42);
+	thread_begin(m, 3, 5, 0, 0, 0);
+	thread_begin(m, 4, 5, 0, 0, 0);
+	ev(m, 999, 0, 5, 5, 0, 0, 0);
+	model__finish(m, 10);
+	assert_int_equal(model__nr_segments(m), 1);
+	assert_int_equal(model__nr_events(m), 5);
+	model__free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tree_depth),
+		cmocka_unit_test(test_leak_grace),
+		cmocka_unit_test(test_pending),
+		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_conflation),
+		cmocka_unit_test(test_preattach_not_leak),
+		cmocka_unit_test(test_quantiles_and_marker_names),
+		cmocka_unit_test(test_garbage),
+	};
+
+	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}

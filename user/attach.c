@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "elfsym.h"
+#include "native.skel.h"
+
+static int verbosity;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && verbosity < 3)
+		return 0;
+	if (verbosity < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *bpf_fail_hint(int e)
+{
+	if (e == EPERM || (e == EACCES && geteuid()))
+		return "run as root (or with CAP_BPF and CAP_PERFMON)";
+	return "run with -vv for libbpf's log";
+}
+
+int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, size_t len)
+{
+	struct native_bpf *skel;
+	ssize_t n;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	verbosity = o->verbose;
+	libbpf_set_print(libbpf_print);
+	t->pid = pid;
+	snprintf(t->exe_path, sizeof(t->exe_path), "/proc/%d/exe", pid);
+	n = readlink(t->exe_path, t->exe, sizeof(t->exe) - 1);
+	if (n < 0) {
+		snprintf(err, len, "pid %d: %s", pid,
+			 errno == ENOENT ? "no such process" : strerror(errno));
+		return -1;
+	}
+	t->exe[n] = 0;
+	if (probes__from_opts(&t->probes, o)) {
+		snprintf(err, len, "too many probes (at most %d)", WEFT_MAX_PROBES);
+		return -1;
+	}
+	skel = native_bpf__open();
+	if (!skel) {
+		snprintf(err, len, "failed to open BPF object: %s", strerror(errno));
+		return -1;
+	}
+	t->skel = skel;
+	skel->rodata->target_tgid = pid;
+	bpf_map__set_max_entries(skel->maps.threads, o->max_threads);
+	bpf_map__set_max_entries(skel->maps.tasks, o->max_tasks);
+	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_mb << 20);
+	rc = native_bpf__load(skel);
+	if (rc) {
+		snprintf(err, len, "failed to load BPF programs: %s; %s", strerror(-rc),
+			 bpf_fail_hint(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int add_link(struct tracer *t, struct bpf_link *l, const char *what, char *err, size_t len)
+{
+	int e = errno;
+
+	if (!l) {
+		snprintf(err, len, "failed to attach %s: %s; %s", what, strerror(e),
+			 bpf_fail_hint(e));
+		return -1;
+	}
+	if (t->nr_links >= MAX_LINKS) {
+		bpf_link__destroy(l);
+		snprintf(err, len, "too many probes");
+		return -1;
+	}
+	t->links[t->nr_links++] = l;
+	return 0;
+}
+
+static int attach_uprobe(struct tracer *t, struct bpf_program *prog, bool ret, const char *path,
+			 uint64_t off, uint64_t cookie, const char *what, char *err, size_t len)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = cookie);
+
+	t->nr_uprobes++;
+	return add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, path, off, &uo), what,
+			err, len);
+}
+
+/* The binary holding sym: BIN if given, else the executable, then each
+ * library the target maps. */
+static int resolve(struct tracer *t, const struct probe_spec *s, char *path, size_t plen,
+		   uint64_t *off, char *err, size_t len)
+{
+	char maps[64], line[1024], tried[4096] = "";
+	FILE *f;
+	int rc;
+
+	if (s->bin[0]) {
+		snprintf(path, plen, "%s", s->bin);
+		return elfsym__find(path, s->sym, off, err, len);
+	}
+	snprintf(path, plen, "%s", t->exe_path);
+	if (!elfsym__find(t->exe_path, s->sym, off, err, len))
+		return 0;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", t->pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return -1;
+	rc = -1;
+	while (rc && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/'), perms[8] = "";
+		char e2[256];
+
+		if (!p || sscanf(line, "%*s %7s", perms) != 1 || perms[2] != 'x')
+			continue;
+		p[strcspn(p, "\n")] = 0;
+		if (!strcmp(p, t->exe) || strstr(tried, p))
+			continue;
+		if (strlen(tried) + strlen(p) + 2 < sizeof(tried)) {
+			strcat(tried, p);
+			strcat(tried, ";");
+		}
+		if (!elfsym__find(p, s->sym, off, e2, sizeof(e2))) {
+			snprintf(path, plen, "%s", p);
+			rc = 0;
+		}
+	}
+	fclose(f);
+	if (rc)
+		snprintf(err, len, "symbol '%s' not found in %s or the libraries it maps; "
+			 "name the binary: --%s BIN:%s", s->sym, t->exe,
+			 s->role == ROLE_TXN ? "txn" : "task-...", s->sym);
+	return rc;
+}
+
+static int attach_spec(struct tracer *t, const struct probe_spec *s, uint32_t idx, char *err,
+		       size_t len)
+{
+	struct native_bpf *k = t->skel;
+	uint64_t off, cookie = idx | ((uint64_t)(s->arg < 0 ? 0 : s->arg) << 8) |
+			       ((uint64_t)(uint32_t)(int32_t)s->off << 32);
+	char path[512], what[1024];
+	struct bpf_program *entry = NULL, *ret = NULL;
+
+	if (resolve(t, s, path, sizeof(path), &off, err, len))
+		return -1;
+	snprintf(what, sizeof(what), "uprobe %s:%s", path, s->sym);
+	switch (s->role) {
+	case ROLE_TXN: entry = k->progs.spec_txn_begin; ret = k->progs.spec_txn_end; break;
+	case ROLE_TASK_CREATE: entry = k->progs.spec_task_create; break;
+	case ROLE_TASK_BEGIN: entry = k->progs.spec_task_begin; break;
+	case ROLE_TASK_END: entry = k->progs.spec_task_end; break;
+	case ROLE_TASK_RUN: entry = k->progs.spec_task_begin; ret = k->progs.spec_task_run_ret; break;
+	case ROLE_TASK_DONE:
+		entry = k->progs.spec_task_begin;
+		ret = k->progs.spec_task_done_ret;
+		break;
+	case ROLE_MARKER: return 0;
+	}
+	if (attach_uprobe(t, entry, false, path, off, cookie, what, err, len))
+		return -1;
+	if (ret && attach_uprobe(t, ret, true, path, off, cookie, what, err, len))
+		return -1;
+	return 0;
+}
+
+static int attach_markers(struct tracer *t, char *err, size_t len)
+{
+	struct native_bpf *k = t->skel;
+	struct bpf_program *progs[5] = {
+		k->progs.mark_txn_begin, k->progs.mark_txn_end, k->progs.mark_task_create,
+		k->progs.mark_task_begin, k->progs.mark_task_end,
+	};
+	char what[600];
+
+	for (int i = 0; i < 5; i++) {
+		if (!elfsym__has_usdt(t->exe_path, "weft", marker_names[i]))
+			continue;
+		snprintf(what, sizeof(what), "usdt %s:weft:%s", t->exe, marker_names[i]);
+		t->nr_uprobes++;
+		if (add_link(t, bpf_program__attach_usdt(progs[i], t->pid, t->exe_path, "weft",
+							 marker_names[i], NULL),
+			     what, err, len))
+			return -1;
+		if (i == 0)
+			t->probes.txns_traced = true;
+	}
+	return 0;
+}
+
+int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
+{
+	struct native_bpf *k = t->skel;
+
+	/* Specs first: a bad one fails before anything fires. */
+	for (int i = 0; i < o->nr_specs; i++)
+		if (attach_spec(t, &o->specs[i], PROBE_FIRST_SPEC + i, err, len))
+			return -1;
+	if (!o->no_markers && attach_markers(t, err, len))
+		return -1;
+	if (add_link(t, bpf_program__attach(k->progs.on_fork), "tp_btf/sched_process_fork", err,
+		     len) ||
+	    add_link(t, bpf_program__attach(k->progs.on_exit), "tp_btf/sched_process_exit", err,
+		     len))
+		return -1;
+	return 0;
+}
+
+void tracer__close(struct tracer *t)
+{
+	while (t->nr_links > 0)
+		bpf_link__destroy(t->links[--t->nr_links]);
+	native_bpf__destroy(t->skel);
+	t->skel = NULL;
+}
+
+int tracer__ringbuf_fd(const struct tracer *t)
+{
+	return bpf_map__fd(t->skel->maps.events);
+}
+
+void tracer__counters(const struct tracer *t, uint64_t *events, uint64_t *lost, uint64_t *evicted,
+		      uint64_t hits[WEFT_MAX_PROBES])
+{
+	const struct weft_counters *c = &t->skel->bss->counters;
+
+	*events = c->events;
+	*lost = c->lost;
+	*evicted = c->evicted;
+	for (int i = 0; i < WEFT_MAX_PROBES; i++)
+		hits[i] = c->hits[i];
+}

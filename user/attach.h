@@ -1,0 +1,36 @@
+/* Open -> configure -> load -> attach the BPF side for one target, and
+ * detach everything on close. */
+#ifndef WEFT_ATTACH_H
+#define WEFT_ATTACH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "opts.h"
+#include "probes.h"
+
+struct native_bpf;
+struct bpf_link;
+
+#define MAX_LINKS 256
+
+struct tracer {
+	struct native_bpf *skel;
+	struct bpf_link *links[MAX_LINKS];
+	int nr_links;
+	pid_t pid;
+	char exe[512];	   /* what /proc/PID/exe points at */
+	char exe_path[64]; /* /proc/PID/exe: reaches the file even if deleted */
+	struct probe_table probes;
+	int nr_uprobes;	   /* uprobes + uretprobes + usdt attached */
+};
+
+/* Each returns 0, or -1 with one line in err naming what failed and a fix. */
+int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, size_t len);
+int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len);
+void tracer__close(struct tracer *t);
+int tracer__ringbuf_fd(const struct tracer *t);
+/* BPF counters: events, lost, evicted, per-probe hits. */
+void tracer__counters(const struct tracer *t, uint64_t *events, uint64_t *lost, uint64_t *evicted,
+		      uint64_t hits[WEFT_MAX_PROBES]);
+
+#endif

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "elfsym.h"
+
+static Elf *elf_open(const char *path, int *fd)
+{
+	Elf *e;
+
+	elf_version(EV_CURRENT);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	e = elf_begin(*fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		if (e)
+			elf_end(e);
+		close(*fd);
+		*fd = -1;
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return e;
+}
+
+static int vaddr_to_off(Elf *e, uint64_t vaddr, uint64_t *off)
+{
+	size_t n;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(e, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_memsz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int find_in(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, const char *name, uint64_t *vaddr)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	GElf_Sym s;
+
+	if (!d || !sh->sh_entsize)
+		return -1;
+	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
+		const char *n;
+
+		if (!gelf_getsym(d, i, &s) || s.st_shndx == SHN_UNDEF || !s.st_value)
+			continue;
+		if (GELF_ST_TYPE(s.st_info) != STT_FUNC && GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC)
+			continue;
+		n = elf_strptr(e, sh->sh_link, s.st_name);
+		if (n && !strcmp(n, name)) {
+			*vaddr = s.st_value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *err, size_t len)
+{
+	int fd, rc = -1;
+	bool has_symtab = false;
+	uint64_t vaddr = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *e = elf_open(path, &fd);
+
+	if (!e) {
+		snprintf(err, len, "%s: %s", path,
+			 errno == ENOEXEC ? "not an ELF file" : strerror(errno));
+		return -1;
+	}
+	/* .symtab first (it has static functions), then .dynsym */
+	for (int pass = 0; pass < 2 && rc; pass++) {
+		scn = NULL;
+		while (rc && (scn = elf_nextscn(e, scn))) {
+			if (!gelf_getshdr(scn, &sh))
+				continue;
+			if (sh.sh_type == SHT_SYMTAB)
+				has_symtab = true;
+			if (sh.sh_type == (pass ? SHT_DYNSYM : SHT_SYMTAB))
+				rc = find_in(e, scn, &sh, sym, &vaddr);
+		}
+	}
+	if (rc)
+		snprintf(err, len, "symbol '%s' not found in %s%s", sym, path,
+			 has_symtab ? "" : " (no .symtab: stripped? install its debug symbols)");
+	else if (vaddr_to_off(e, vaddr, file_off)) {
+		snprintf(err, len, "symbol '%s' in %s is not in an executable segment", sym, path);
+		rc = -1;
+	}
+	elf_end(e);
+	close(fd);
+	return rc;
+}
+
+bool elfsym__has_usdt(const char *path, const char *provider, const char *name)
+{
+	int fd;
+	bool found = false;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *e = elf_open(path, &fd);
+
+	if (!e)
+		return false;
+	while (!found && (scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && !found && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const char *desc = (const char *)d->d_buf + doff;
+			const char *p, *n;
+
+			if (nh.n_type != 3 || nh.n_namesz != 8 ||
+			    memcmp((char *)d->d_buf + noff, "stapsdt", 8) || nh.n_descsz < 26)
+				continue;
+			/* pc, base, semaphore (3 x 8 bytes), then provider\0name\0args\0 */
+			p = desc + 24;
+			if (!memchr(p, 0, nh.n_descsz - 24))
+				continue;
+			n = p + strlen(p) + 1;
+			if (n >= desc + nh.n_descsz || !memchr(n, 0, desc + nh.n_descsz - n))
+				continue;
+			found = !strcmp(p, provider) && !strcmp(n, name);
+		}
+	}
+	elf_end(e);
+	close(fd);
+	return found;
+}
+
+void elfsym__build_id(const char *path, char *hex, size_t len)
+{
+	int fd;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	Elf *e = elf_open(path, &fd);
+
+	hex[0] = 0;
+	if (!e)
+		return;
+	while (!hex[0] && (scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const unsigned char *b = (const unsigned char *)d->d_buf + doff;
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((char *)d->d_buf + noff, "GNU", 4))
+				continue;
+			for (size_t i = 0; i < nh.n_descsz && 2 * i + 2 < len; i++)
+				snprintf(hex + 2 * i, 3, "%02x", b[i]);
+			break;
+		}
+	}
+	elf_end(e);
+	close(fd);
+}

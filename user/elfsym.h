@@ -1,0 +1,20 @@
+/* Symbols of a binary on disk, through libelf: where to put a uprobe. */
+#ifndef WEFT_ELFSYM_H
+#define WEFT_ELFSYM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Function sym's file offset (for uprobes). 0 found, -1 not found (err says
+ * why: no such file, not ELF, no symbol). */
+int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *err, size_t len);
+/* Does path carry a stapsdt note provider:name? */
+bool elfsym__has_usdt(const char *path, const char *provider, const char *name);
+
+
+
+/* The GNU build id as hex ("" when absent). */
+void elfsym__build_id(const char *path, char *hex, size_t len);
+
+#endif

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Event stream -> segments, transactions, leaks, orphans, conflations. */
+#include <stdlib.h>
+#include <string.h>
+#include "model.h"
+#include "idmap.h"
+
+struct model {
+	struct model_opts opts;
+	struct segment *segs;
+	size_t nr_segs, cap_segs;
+	struct idmap seg_idx;
+	struct txn *txns;
+	size_t nr_txns, cap_txns;
+	struct idmap txn_idx;
+	struct site_group *leaks, *orphans;
+	size_t nr_leaks, nr_orphans;
+	uint32_t *conflations; /* txn indices */
+	size_t nr_conflations;
+	uint64_t nr_events, first_ns, last_ns;
+};
+
+struct model *model__new(const struct model_opts *opts)
+{
+	struct model *m = calloc(1, sizeof(*m));
+
+	if (m && opts)
+		m->opts = *opts;
+	return m;
+}
+
+void model__free(struct model *m)
+{
+	if (!m)
+		return;
+	free(m->segs);
+	free(m->txns);
+	idmap__free(&m->seg_idx);
+	idmap__free(&m->txn_idx);
+	free(m->leaks);
+	free(m->orphans);
+	free(m->conflations);
+	free(m);
+}
+
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t ncap;
+	void *n;
+
+	if (need <= *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : 256;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(arr, ncap * elem);
+	if (!n)
+		return NULL;
+	memset((char *)n + *cap * elem, 0, (ncap - *cap) * elem);
+	*cap = ncap;
+	return n;
+}
+
+static struct segment *seg_find(const struct model *m, uint64_t id)
+{
+	uint32_t i;
+
+	return idmap__get(&m->seg_idx, id, &i) ? &m->segs[i] : NULL;
+}
+
+static struct txn *txn_find(const struct model *m, uint64_t id)
+{
+	uint32_t i;
+
+	return idmap__get(&m->txn_idx, id, &i) ? &m->txns[i] : NULL;
+}
+
+static struct segment *seg_add(struct model *m, const struct weft_event *e)
+{
+	struct segment *s, *n = grow(m->segs, &m->cap_segs, m->nr_segs + 1, sizeof(*s));
+
+	if (!n)
+		return NULL;
+	m->segs = n;
+	if (seg_find(m, e->seg))
+		return NULL; /* duplicate id: keep the first */
+	if (idmap__put(&m->seg_idx, e->seg, m->nr_segs))
+		return NULL;
+	s = &m->segs[m->nr_segs++];
+	s->id = e->seg;
+	s->parent = e->parent;
+	s->txn = e->txn;
+	s->obj = e->obj;
+	s->kind = e->kind;
+	s->flags = e->flags;
+	s->tid = e->tid;
+	s->probe = e->probe;
+	s->begin_ns = e->ts_ns;
+	s->start = e->site;
+	return s;
+}
+
+static uint64_t pick_site(const struct model *m, const struct weft_event *e)
+{
+	if (m->opts.pick_site)
+		return m->opts.pick_site(m->opts.pick_ctx, e);
+	return e->nr_frames ? e->frames[0] : 0;
+}
+
+static void on_seg_begin(struct model *m, const struct weft_event *e)
+{
+	struct segment *s = seg_add(m, e);
+	struct txn *t;
+
+	if (!s)
+		return;
+	s->site = (e->flags & WEFT_F_NOSTACK) ? 0 : pick_site(m, e);
+	if (s->txn && (t = txn_find(m, s->txn)))
+		t->nr_segments++;
+}
+
+static void on_txn_begin(struct model *m, const struct weft_event *e)
+{
+	struct txn *t, *n = grow(m->txns, &m->cap_txns, m->nr_txns + 1, sizeof(*t));
+	struct segment *root;
+	struct txn *outer;
+
+	if (!n || txn_find(m, e->txn))
+		return;
+	m->txns = n;
+	if (idmap__put(&m->txn_idx, e->txn, m->nr_txns))
+		return;
+	t = &m->txns[m->nr_txns++];
+	t->id = e->txn;
+	t->root_seg = e->seg;
+	t->parent_seg = e->parent;
+	t->probe = e->probe;
+	t->begin_ns = e->ts_ns;
+	if (e->nr_frames == 0)
+		memcpy(t->name, e->name, sizeof(t->name) - 1);
+	root = seg_add(m, e);
+	if (root)
+		root->site = e->nr_frames ? e->frames[0] : 0;
+	/* It began inside another transaction's context: conflation. */
+	outer = e->obj ? txn_find(m, e->obj) : NULL;
+	if (e->obj) {
+		t->outer_txn = e->obj;
+		t->outer_ended = outer && outer->end_ns && outer->end_ns <= e->ts_ns;
+	}
+}
+
+static void on_txn_end(struct model *m, const struct weft_event *e)
+{
+	struct txn *t = txn_find(m, e->txn);
+	struct segment *root;
+
+	if (!t || t->end_ns)
+		return;
+	t->end_ns = e->ts_ns;
+	root = seg_find(m, t->root_seg);
+	if (root && !root->end_ns)
+		root->end_ns = e->ts_ns;
+}
+
+void model__feed(struct model *m, const struct weft_event *e)
+{
+	struct segment *s;
+
+	if (!m->nr_events++)
+		m->first_ns = e->ts_ns;
+	if (e->ts_ns > m->last_ns)
+		m->last_ns = e->ts_ns;
+	switch (e->type) {
+	case WEFT_EV_SEG_BEGIN:
+		on_seg_begin(m, e);
+		break;
+	case WEFT_EV_SEG_END:
+		s = seg_find(m, e->seg);
+		if (s && !s->end_ns)
+			s->end_ns = e->ts_ns;
+		break;
+	case WEFT_EV_TXN_BEGIN:
+		on_txn_begin(m, e);
+		break;
+	case WEFT_EV_TXN_END:
+		on_txn_end(m, e);
+		break;
+	case WEFT_EV_RUN_BEGIN:
+		s = seg_find(m, e->seg);
+		if (s)
+			s->runs++;
+		break;
+	default:
+		break;
+	}
+}
+
+const char *model__txn_name(const struct model *m, const struct txn *t)
+{
+	const char *n;
+
+	if (t->name[0])
+		return t->name;
+	n = t->probe < WEFT_MAX_PROBES ? m->opts.probe_names[t->probe] : NULL;
+	return n ? n : "?";
+}
+
+static struct site_group *group_add(struct site_group **arr, size_t *nr, const struct segment *s)
+{
+	struct site_group *g, *n;
+
+	for (size_t i = 0; i < *nr; i++)
+		if ((*arr)[i].site == s->site && (*arr)[i].kind == s->kind)
+			return &(*arr)[i];
+	n = realloc(*arr, (*nr + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	*arr = n;
+	g = &n[(*nr)++];
+	memset(g, 0, sizeof(*g));
+	g->site = s->site;
+	g->kind = s->kind;
+	return g;
+}
+
+static void group_name(struct site_group *g, const char *name)
+{
+	for (uint32_t i = 0; i < g->nr_txn_names; i++)
+		if (!strcmp(g->txn_names[i], name))
+			return;
+	if (g->nr_txn_names < GROUP_MAX_NAMES)
+		g->txn_names[g->nr_txn_names++] = name;
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+	const struct site_group *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return x->site < y->site ? -1 : x->site > y->site;
+}
+
+/* Alive at txn end + grace (and the capture reached that point): leaked. */
+static void classify(struct model *m, struct segment *s, uint64_t now)
+{
+	uint64_t grace = m->opts.leak_grace_ns, due;
+	struct txn *t = s->txn ? txn_find(m, s->txn) : NULL;
+	struct site_group *g;
+
+	s->state = s->end_ns ? SEG_ENDED : SEG_LIVE;
+	if (!t || !t->end_ns || s->id == t->root_seg || (s->flags & WEFT_F_PREATTACH))
+		return;
+	due = t->end_ns + grace;
+	if (s->end_ns && s->end_ns <= due)
+		return;
+	if (now < due) {
+		if (!s->end_ns)
+			s->state = SEG_PENDING;
+		return;
+	}
+	s->state = SEG_LEAKED;
+	s->leaked_at_ns = due;
+	t->nr_leaked++;
+	g = group_add(&m->leaks, &m->nr_leaks, s);
+	if (!g)
+		return;
+	g->count++;
+	if ((s->end_ns ? s->end_ns : now) - t->end_ns > g->max_age_ns)
+		g->max_age_ns = (s->end_ns ? s->end_ns : now) - t->end_ns;
+	group_name(g, model__txn_name(m, t));
+}
+
+void model__finish(struct model *m, uint64_t now_ns)
+{
+	struct site_group *g;
+
+	m->nr_leaks = m->nr_orphans = m->nr_conflations = 0;
+	for (size_t i = 0; i < m->nr_txns; i++)
+		m->txns[i].nr_leaked = 0;
+	free(m->conflations);
+	m->conflations = calloc(m->nr_txns + 1, sizeof(*m->conflations));
+	for (size_t i = 0; i < m->nr_txns; i++)
+		if (m->txns[i].outer_txn && m->conflations)
+			m->conflations[m->nr_conflations++] = i;
+	for (size_t i = 0; i < m->nr_segs; i++) {
+		struct segment *s = &m->segs[i];
+
+		classify(m, s, now_ns);
+		if (!m->opts.txns_traced || s->txn || s->kind == WEFT_KIND_TXN ||
+		    (s->flags & WEFT_F_PREATTACH))
+			continue;
+		g = group_add(&m->orphans, &m->nr_orphans, s);
+		if (g)
+			g->count++;
+	}
+	qsort(m->leaks, m->nr_leaks, sizeof(*m->leaks), group_cmp);
+	qsort(m->orphans, m->nr_orphans, sizeof(*m->orphans), group_cmp);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+uint64_t model__txn_quantile(const struct model *m, const char *name, double q)
+{
+	uint64_t *d = malloc((m->nr_txns + 1) * sizeof(*d)), r = 0;
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	for (size_t i = 0; i < m->nr_txns; i++) {
+		const struct txn *t = &m->txns[i];
+
+		if (t->end_ns && (!name || !strcmp(name, model__txn_name(m, t))))
+			d[n++] = t->end_ns - t->begin_ns;
+	}
+	if (n) {
+		qsort(d, n, sizeof(*d), u64_cmp);
+		/* nearest rank */
+		size_t k = (size_t)(q * n + 0.999999);
+
+		r = d[k ? k - 1 : 0];
+	}
+	free(d);
+	return r;
+}
+
+size_t model__nr_segments(const struct model *m) { return m->nr_segs; }
+const struct segment *model__segment_at(const struct model *m, size_t i) { return &m->segs[i]; }
+const struct segment *model__segment(const struct model *m, uint64_t id) { return seg_find(m, id); }
+size_t model__nr_txns(const struct model *m) { return m->nr_txns; }
+const struct txn *model__txn_at(const struct model *m, size_t i) { return &m->txns[i]; }
+const struct txn *model__txn(const struct model *m, uint64_t id) { return txn_find(m, id); }
+uint64_t model__nr_events(const struct model *m) { return m->nr_events; }
+uint64_t model__first_ns(const struct model *m) { return m->first_ns; }
+uint64_t model__last_ns(const struct model *m) { return m->last_ns; }
+size_t model__nr_leaks(const struct model *m) { return m->nr_leaks; }
+const struct site_group *model__leak_at(const struct model *m, size_t i) { return &m->leaks[i]; }
+size_t model__nr_orphans(const struct model *m) { return m->nr_orphans; }
+const struct site_group *model__orphan_at(const struct model *m, size_t i) { return &m->orphans[i]; }
+size_t model__nr_conflations(const struct model *m) { return m->nr_conflations; }
+const struct txn *model__conflation_at(const struct model *m, size_t i)
+{
+	return &m->txns[m->conflations[i]];
+}

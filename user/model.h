@@ -1,0 +1,94 @@
+/* The model: events in, segments / transactions / leaks out. Pure C: no
+ * libbpf, no syscalls, so live tracing and `weft report` share it and the
+ * unit tests drive it with synthetic streams. */
+#ifndef WEFT_MODEL_H
+#define WEFT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "weft/events.h"
+#include "symtab.h"
+
+enum seg_state {
+	SEG_LIVE,      /* not ended, its transaction (if any) live */
+	SEG_ENDED,     /* ended */
+	SEG_PENDING,   /* alive, its transaction ended less than the grace ago */
+	SEG_LEAKED,    /* alive the grace after its transaction ended */
+};
+
+struct segment {
+	uint64_t id, parent, txn, obj;
+	uint32_t kind, flags, tid, probe;
+	uint64_t begin_ns, end_ns; /* end_ns 0: not ended */
+	uint64_t site;		   /* address naming the creation site (0: unknown) */
+	uint64_t start;		   /* start routine / callback, 0 unknown */
+	uint32_t state;		   /* enum seg_state, set by model__finish */
+	uint64_t leaked_at_ns;	   /* txn end + grace, when state == SEG_LEAKED */
+	uint64_t runs;		   /* times a task's segment became current */
+};
+
+struct txn {
+	uint64_t id, root_seg, parent_seg;
+	uint32_t probe;	      /* probe that began it: names it */
+	uint64_t begin_ns, end_ns;
+	uint64_t nr_segments; /* created in it, transitively, root excluded */
+	uint64_t nr_leaked;
+	uint64_t outer_txn;   /* conflation: the txn whose context it began in, 0 none */
+	bool outer_ended;     /* that outer txn had already ended (stale context) */
+	char name[WEFT_MAX_FRAMES * 8]; /* from a marker; "" for spec probes */
+};
+
+struct model_opts {
+	uint64_t leak_grace_ns;
+	/* Picks the frame that names a creation site (skips libc etc.); NULL:
+	 * the innermost frame. */
+	uint64_t (*pick_site)(void *ctx, const struct weft_event *e);
+	void *pick_ctx;
+	/* Names of spec probes (txn names); index = probe. */
+	const char *probe_names[WEFT_MAX_PROBES];
+	/* Transactions are traced: segments outside any are orphans. */
+	bool txns_traced;
+};
+
+struct model;
+
+struct model *model__new(const struct model_opts *opts);
+void model__free(struct model *m);
+void model__feed(struct model *m, const struct weft_event *e);
+/* Closes the capture at now_ns: classifies live segments as live, pending or
+ * leaked. May be called again with a later time (live view). */
+void model__finish(struct model *m, uint64_t now_ns);
+
+size_t model__nr_segments(const struct model *m);
+const struct segment *model__segment_at(const struct model *m, size_t i);
+const struct segment *model__segment(const struct model *m, uint64_t id);
+size_t model__nr_txns(const struct model *m);
+const struct txn *model__txn_at(const struct model *m, size_t i);
+const struct txn *model__txn(const struct model *m, uint64_t id);
+uint64_t model__nr_events(const struct model *m);
+uint64_t model__first_ns(const struct model *m);
+uint64_t model__last_ns(const struct model *m);
+
+/* Groups, computed by model__finish: one per (site, kind). */
+#define GROUP_MAX_NAMES 4
+struct site_group {
+	uint64_t site;
+	uint32_t kind;
+	uint64_t count;
+	uint64_t max_age_ns; /* leaks: oldest age past its transaction's end */
+	const char *txn_names[GROUP_MAX_NAMES]; /* distinct owners, first seen */
+	uint32_t nr_txn_names;
+};
+size_t model__nr_leaks(const struct model *m);
+const struct site_group *model__leak_at(const struct model *m, size_t i);
+size_t model__nr_orphans(const struct model *m);
+const struct site_group *model__orphan_at(const struct model *m, size_t i);
+size_t model__nr_conflations(const struct model *m);
+const struct txn *model__conflation_at(const struct model *m, size_t i);
+/* The txn's display name: its marker name or its probe's name. */
+const char *model__txn_name(const struct model *m, const struct txn *t);
+/* Duration quantile (0..1) over ended transactions named name (NULL: all). */
+uint64_t model__txn_quantile(const struct model *m, const char *name, double q);
+
+#endif

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "opts.h"
+
+static const struct opts defaults = {
+	.format = FMT_TEXT,
+	.leak_grace_ns = 500000000ULL,
+	.max_threads = 16384,
+	.max_tasks = 65536,
+	.ringbuf_mb = 8,
+};
+
+void opts__usage(FILE *f)
+{
+	fputs("usage: weft trace  [OPTIONS] (-p PID | -- CMD [ARGS...])\n"
+	      "       weft record [OPTIONS] -o FILE (-p PID | -- CMD [ARGS...])\n"
+	      "       weft report FILE [--format text|json] [--leak-grace DUR]\n"
+	      "\n"
+	      "Traces async context in a running process: which threads and queued tasks\n"
+	      "belong to which transaction, and which outlive it (leaks).\n"
+	      "\n"
+	      "Target:\n"
+	      "  -p, --pid PID            attach to a running process\n"
+	      "  -- CMD ARGS              start CMD, held until every probe is attached\n"
+	      "Capture:\n"
+	      "  -d, --duration SECONDS   stop after this long (default: target exit or ^C)\n"
+	      "  --txn [BIN:]SYM          a transaction from SYM's entry to its return\n"
+	      "  --task-create SPEC       a task object is created here (entry)\n"
+	      "  --task-begin SPEC        the task starts running on this thread (entry)\n"
+	      "  --task-end SPEC          the task's run ends and the task is finished (entry)\n"
+	      "  --task-run SPEC          the task runs from entry to return, may run again\n"
+	      "  --task-done SPEC         the task's last run: entry to return, then it ends\n"
+	      "                           SPEC = [BIN:]SYM:argN[+-OFF], N in 0..5\n"
+	      "  --preset libuv           libuv thread-pool work requests as tasks\n"
+	      "  --no-markers             ignore weft.h USDT markers in the target\n"
+	      "  --max-threads N          BPF thread map entries (default 16384)\n"
+	      "  --max-tasks N            BPF task map entries (default 65536)\n"
+	      "  --ringbuf-mb N           ring buffer size, power of two (default 8)\n"
+	      "Output:\n"
+	      "  -o, --output FILE        record: the record file; trace/report: write here\n"
+	      "  --format text|json       report format (default text)\n"
+	      "  --leak-grace DUR         alive this long after its transaction: a leak (500ms)\n"
+	      "  -v, --verbose            more detail on stderr (libbpf messages with -vv)\n"
+	      "  -h, --help, -V, --version\n"
+	      "\n"
+	      "Examples:\n"
+	      "  sudo weft trace -p 4242 -d 10 --txn handle_request\n"
+	      "  sudo weft trace --txn handle_request -- ./server --port 8080\n"
+	      "  sudo weft trace --task-create submit:arg0 --task-run run_task:arg0 -- ./pool\n"
+	      "  sudo weft record -p 4242 -d 30 -o server.weft && weft report server.weft\n"
+	      "  weft report server.weft --format json | python3 -m json.tool\n",
+	      f);
+}
+
+int parse_duration(const char *s, uint64_t *ns)
+{
+	static const struct { const char *unit; double mul; } units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(end, units[i].unit)) {
+			if (v * units[i].mul > 1e18)
+				return -1;
+			*ns = (uint64_t)(v * units[i].mul + 0.5);
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_TXN = 256, OPT_TASK_CREATE, OPT_TASK_BEGIN, OPT_TASK_END, OPT_TASK_RUN,
+	OPT_TASK_DONE, OPT_PRESET, OPT_FORMAT, OPT_GRACE, OPT_MAX_THREADS, OPT_MAX_TASKS,
+	OPT_RINGBUF, OPT_NO_MARKERS,
+};
+
+static const struct option longopts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "txn", required_argument, NULL, OPT_TXN },
+	{ "task-create", required_argument, NULL, OPT_TASK_CREATE },
+	{ "task-begin", required_argument, NULL, OPT_TASK_BEGIN },
+	{ "task-end", required_argument, NULL, OPT_TASK_END },
+	{ "task-run", required_argument, NULL, OPT_TASK_RUN },
+	{ "task-done", required_argument, NULL, OPT_TASK_DONE },
+	{ "preset", required_argument, NULL, OPT_PRESET },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "leak-grace", required_argument, NULL, OPT_GRACE },
+	{ "max-threads", required_argument, NULL, OPT_MAX_THREADS },
+	{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
+	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
+	{ "no-markers", no_argument, NULL, OPT_NO_MARKERS },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int add_spec(struct opts *o, const char *s, enum spec_role role, char *err, size_t len)
+{
+	if (o->nr_specs >= MAX_SPECS) {
+		snprintf(err, len, "too many probe specs (at most %d)", MAX_SPECS);
+		return -1;
+	}
+	if (spec__parse(s, role, &o->specs[o->nr_specs], err, len))
+		return -1;
+	o->nr_specs++;
+	return 0;
+}
+
+static enum command parse_command(const char *s)
+{
+	if (!strcmp(s, "trace")) return CMD_TRACE;
+	if (!strcmp(s, "record")) return CMD_RECORD;
+	if (!strcmp(s, "report")) return CMD_REPORT;
+	if (!strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h")) return CMD_HELP;
+	if (!strcmp(s, "--version") || !strcmp(s, "-V") || !strcmp(s, "version")) return CMD_VERSION;
+	return CMD_NONE;
+}
+
+static int check(struct opts *o, char *err, size_t len)
+{
+	bool capture = o->cmd == CMD_TRACE || o->cmd == CMD_RECORD;
+
+	if (capture && !o->pid && !o->argv) {
+		snprintf(err, len, "no target: give -p PID or -- CMD ARGS");
+		return -1;
+	}
+	if (capture && o->pid && o->argv) {
+		snprintf(err, len, "give either -p PID or -- CMD, not both");
+		return -1;
+	}
+	if (o->cmd == CMD_RECORD && !o->output) {
+		snprintf(err, len, "record needs -o FILE");
+		return -1;
+	}
+	if (o->cmd == CMD_REPORT && !o->input) {
+		snprintf(err, len, "report needs a record FILE (weft report FILE)");
+		return -1;
+	}
+	if (o->cmd == CMD_REPORT && (o->pid || o->argv || o->nr_specs)) {
+		snprintf(err, len, "report reads a file: -p, -- CMD and probe specs belong to record");
+		return -1;
+	}
+	if (o->ringbuf_mb & (o->ringbuf_mb - 1)) {
+		snprintf(err, len, "--ringbuf-mb %u: must be a power of two", o->ringbuf_mb);
+		return -1;
+	}
+	return 0;
+}
+
+int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
+{
+	const struct { enum spec_role role; int opt; } roles[] = {
+		{ ROLE_TXN, OPT_TXN }, { ROLE_TASK_CREATE, OPT_TASK_CREATE },
+		{ ROLE_TASK_BEGIN, OPT_TASK_BEGIN }, { ROLE_TASK_END, OPT_TASK_END },
+		{ ROLE_TASK_RUN, OPT_TASK_RUN }, { ROLE_TASK_DONE, OPT_TASK_DONE },
+	};
+	int c, i;
+	uint32_t pid;
+
+	*o = defaults;
+	if (argc < 2) {
+		snprintf(err, len, "no command; try 'weft --help'");
+		return -1;
+	}
+	o->cmd = parse_command(argv[1]);
+	if (o->cmd == CMD_NONE) {
+		snprintf(err, len, "unknown command '%s'; try 'weft --help'", argv[1]);
+		return -1;
+	}
+	if (o->cmd == CMD_HELP || o->cmd == CMD_VERSION)
+		return 0;
+	optind = 0; /* glibc: 0 re-initializes, and we parse more than once in tests */
+	opterr = 0;
+	argc--;
+	argv++;
+	/* report permutes (FILE may come first); capture stops at CMD */
+	while ((c = getopt_long(argc, argv, o->cmd == CMD_REPORT ? "p:d:o:vhV" : "+p:d:o:vhV",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_u32(optarg, 1, 0x3fffffff, &pid)) {
+				snprintf(err, len, "-p '%s': not a process id", optarg);
+				return -1;
+			}
+			o->pid = pid;
+			break;
+		case 'd':
+			if (parse_duration(optarg, &o->duration_ns) || !o->duration_ns) {
+				snprintf(err, len, "-d '%s': not a duration (e.g. 10, 2.5, 500ms)",
+					 optarg);
+				return -1;
+			}
+			break;
+		case 'o': o->output = optarg; break;
+		case 'v': o->verbose++; break;
+		case 'h': o->cmd = CMD_HELP; return 0;
+		case 'V': o->cmd = CMD_VERSION; return 0;
+		case OPT_PRESET:
+			if (strcmp(optarg, "libuv")) {
+				snprintf(err, len, "--preset '%s': unknown (known: libuv)", optarg);
+				return -1;
+			}
+			o->preset_libuv = true;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "text"))
+				o->format = FMT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				o->format = FMT_JSON;
+			else {
+				snprintf(err, len, "--format '%s': unknown (text or json)", optarg);
+				return -1;
+			}
+			break;
+		case OPT_GRACE:
+			if (parse_duration(optarg, &o->leak_grace_ns)) {
+				snprintf(err, len, "--leak-grace '%s': not a duration (e.g. 500ms, 2s)",
+					 optarg);
+				return -1;
+			}
+			o->leak_grace_set = true;
+			break;
+		case OPT_MAX_THREADS:
+		case OPT_MAX_TASKS:
+			if (parse_u32(optarg, 16, 1 << 24,
+				      c == OPT_MAX_THREADS ? &o->max_threads : &o->max_tasks)) {
+				snprintf(err, len, "%s '%s': expected a number in 16..16777216",
+					 c == OPT_MAX_THREADS ? "--max-threads" : "--max-tasks", optarg);
+				return -1;
+			}
+			break;
+		case OPT_RINGBUF:
+			if (parse_u32(optarg, 1, 1024, &o->ringbuf_mb)) {
+				snprintf(err, len, "--ringbuf-mb '%s': expected 1..1024", optarg);
+				return -1;
+			}
+			break;
+		case OPT_NO_MARKERS: o->no_markers = true; break;
+		case '?':
+			if (optopt)
+				snprintf(err, len, "option -%c: unknown or missing its value; try 'weft --help'",
+					 optopt);
+			else
+				snprintf(err, len, "option '%s': unknown or missing its value; try 'weft --help'",
+					 argv[optind - 1]);
+			return -1;
+		default:
+			for (i = 0; i < (int)(sizeof(roles) / sizeof(roles[0])); i++)
+				if (roles[i].opt == c && add_spec(o, optarg, roles[i].role, err, len))
+					return -1;
+		}
+	}
+	if (o->cmd == CMD_REPORT) {
+		if (optind < argc)
+			o->input = argv[optind++];
+		if (optind < argc) {
+			snprintf(err, len, "report: unexpected argument '%s'", argv[optind]);
+			return -1;
+		}
+	} else if (optind < argc) {
+		o->argv = &argv[optind];
+	}
+	return check(o, err, len);
+}

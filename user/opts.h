@@ -1,0 +1,41 @@
+/* Command line: one shape for every subcommand. */
+#ifndef WEFT_OPTS_H
+#define WEFT_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include "spec.h"
+
+#define MAX_SPECS 48
+
+enum command { CMD_NONE, CMD_TRACE, CMD_RECORD, CMD_REPORT, CMD_HELP, CMD_VERSION };
+enum format { FMT_TEXT, FMT_JSON };
+
+struct opts {
+	enum command cmd;
+	pid_t pid;
+	char **argv; /* -- CMD ARGS, NULL-terminated */
+	uint64_t duration_ns; /* 0: until target exit or a signal */
+	const char *output;
+	const char *input; /* report FILE */
+	enum format format;
+	uint64_t leak_grace_ns;
+	bool leak_grace_set; /* report: override the file's */
+	int verbose;
+	struct probe_spec specs[MAX_SPECS];
+	int nr_specs;
+	bool preset_libuv;
+	bool no_markers;
+	uint32_t max_threads, max_tasks; /* BPF map sizes */
+	uint32_t ringbuf_mb;
+};
+
+/* Parses argv; 0 ok, -1 with a one-line reason in err. */
+int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen);
+/* "500ms", "2s", "1.5", "250us", "10ns" (no unit: seconds). 0 or -1. */
+int parse_duration(const char *s, uint64_t *ns);
+void opts__usage(FILE *f);
+
+#endif

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <string.h>
+#include "probes.h"
+
+const char *const marker_names[5] = {
+	"txn_begin", "txn_end", "task_create", "task_begin", "task_end",
+};
+
+static void set(struct probe_table *pt, int i, const char *name, const char *desc)
+{
+	snprintf(pt->names[i], sizeof(pt->names[i]), "%s", name);
+	snprintf(pt->descs[i], sizeof(pt->descs[i]), "%s", desc);
+	if (i >= pt->nr)
+		pt->nr = i + 1;
+}
+
+int probes__from_opts(struct probe_table *pt, const struct opts *o)
+{
+	char buf[900];
+
+	memset(pt, 0, sizeof(*pt));
+	set(pt, WEFT_PROBE_THREAD, "thread", "tp_btf sched_process_fork/exit");
+	for (int i = 0; i < 5; i++) {
+		snprintf(buf, sizeof(buf), "usdt weft:%s", marker_names[i]);
+		set(pt, WEFT_PROBE_USER + i, marker_names[i], buf);
+	}
+	/* attach sets txns_traced too when the target has a txn_begin marker */
+	for (int i = 0; i < o->nr_specs; i++) {
+		const struct probe_spec *s = &o->specs[i];
+		int idx = PROBE_FIRST_SPEC + i;
+
+		if (idx >= WEFT_MAX_PROBES)
+			return -1;
+		snprintf(buf, sizeof(buf), "%s %s", spec__role_flag(s->role), s->text);
+		set(pt, idx, s->sym, buf);
+		pt->specs[idx] = s;
+		if (s->role == ROLE_TXN)
+			pt->txns_traced = true;
+	}
+	return 0;
+}
+
+void probes__format(const struct probe_table *pt, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < pt->nr && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s %s\n", pt->names[i], pt->descs[i]);
+	if (pt->txns_traced && n < len)
+		snprintf(buf + n, len - n, "# txns_traced\n");
+}
+
+void probes__parse(struct probe_table *pt, const char *text)
+{
+	const char *p = text, *nl, *sp;
+	char line[1024];
+
+	memset(pt, 0, sizeof(*pt));
+	while (p && *p && pt->nr < WEFT_MAX_PROBES) {
+		size_t l;
+
+		nl = strchr(p, '\n');
+		l = nl ? (size_t)(nl - p) : strlen(p);
+		if (l >= sizeof(line))
+			l = sizeof(line) - 1;
+		memcpy(line, p, l);
+		line[l] = 0;
+		p = nl ? nl + 1 : NULL;
+		if (!strcmp(line, "# txns_traced")) {
+			pt->txns_traced = true;
+			continue;
+		}
+		sp = strchr(line, ' ');
+		if (sp)
+			line[sp - line] = 0;
+		set(pt, pt->nr, line, sp ? line + (sp - line) + 1 : "");
+	}
+}
+
+int probes__expand_presets(struct opts *o, char *err, size_t len)
+{
+	/* uv_queue_work(loop, req, ...) submits; the pool runs uv__queue_work(&req->work_req)
+	 * and the loop runs uv__queue_done(&req->work_req, status); work_req sits at 88. */
+	static const struct { enum spec_role role; const char *spec; } libuv[] = {
+		{ ROLE_TASK_CREATE, "uv_queue_work:arg1" },
+		{ ROLE_TASK_RUN, "uv__queue_work:arg0-88" },
+		{ ROLE_TASK_DONE, "uv__queue_done:arg0-88" },
+	};
+
+	if (!o->preset_libuv)
+		return 0;
+	for (size_t i = 0; i < sizeof(libuv) / sizeof(libuv[0]); i++) {
+		if (o->nr_specs >= MAX_SPECS) {
+			snprintf(err, len, "too many probe specs");
+			return -1;
+		}
+		if (spec__parse(libuv[i].spec, libuv[i].role, &o->specs[o->nr_specs], err, len))
+			return -1;
+		o->nr_specs++;
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* The record file: a self-describing, versioned container for one capture.
+ *   header  magic "WEFTREC\0", u32 version, u32 header length
+ *   meta    key/value strings: host, kernel, pid, exe, build_id, probes, opts
+ *   events  struct weft_event, nr_frames trimmed
+ *   symbols every address that names a site, with its struct sym
+ *   trailer event count and a checksum, so truncation is detected
+ * All integers little endian. See record.c for the exact byte layout. */
+#ifndef WEFT_RECORD_H
+#define WEFT_RECORD_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "weft/events.h"
+#include "symtab.h"
+
+#define WEFT_RECORD_VERSION 1
+
+struct record_meta {
+	char host[64];
+	char kernel[128];
+	uint32_t pid;
+	char exe[512];
+	char build_id[64]; /* hex */
+	char probes[2048]; /* probe specs, one per line, index order */
+	char cmdline[512]; /* weft's own command line */
+	uint64_t start_ns, end_ns;   /* capture window (monotonic) */
+	uint64_t lost, evicted;	     /* from the BPF counters at end */
+	uint64_t hits[WEFT_MAX_PROBES];
+	uint64_t leak_grace_ns;
+};
+
+struct record_writer;
+struct record_writer *record_writer__open(const char *path, const struct record_meta *meta);
+int record_writer__event(struct record_writer *w, const struct weft_event *e);
+/* Writes final meta counters, the symbols and the trailer, then closes. */
+int record_writer__close(struct record_writer *w, const struct record_meta *final_meta,
+			 const struct symtab *st);
+
+/* Reads a whole file: meta and symbols first (the trailer points at them), then
+ * calls fn for each event in order. Returns 0, or -1 with a one-line reason in
+ * err ("truncated", "bad magic", "unsupported version 7", ...). */
+typedef int (*record_event_fn)(void *ctx, const struct weft_event *e);
+int record__read(const char *path, struct record_meta *meta, struct symtab *st,
+		 record_event_fn fn, void *ctx, char *err, size_t errlen);
+
+/* CRC-32 (IEEE, the same as zlib's crc32()); start with crc = 0. The last 4
+ * bytes of a record file are this over all the bytes before them. */
+uint32_t record__crc32(uint32_t crc, const void *buf, size_t len);
+
+#endif

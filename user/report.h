@@ -1,0 +1,27 @@
+/* Output: the text report (100 columns) and the JSON object. */
+#ifndef WEFT_REPORT_H
+#define WEFT_REPORT_H
+
+#include <stdio.h>
+#include "model.h"
+#include "probes.h"
+#include "record.h"
+#include "symtab.h"
+
+struct report {
+	const struct model *m;
+	const struct symtab *st;
+	const struct record_meta *meta;
+	const struct probe_table *pt;
+};
+
+void report__text(FILE *f, const struct report *r);
+void report__json(FILE *f, const struct report *r);
+/* "812ns", "20.1us", "3.40ms", "1.20s", "4m12s" */
+const char *fmt_duration(uint64_t ns, char *buf, size_t len);
+/* The site as text, and just its function ("" when unknown). */
+const char *report__site(const struct report *r, uint64_t addr, char *buf, size_t len);
+const char *report__site_func(const struct report *r, uint64_t addr);
+const char *kind_name(uint32_t kind);
+
+#endif

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include "report.h"
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void json_u64_or_null(FILE *f, uint64_t v, int present)
+{
+	if (present)
+		fprintf(f, "%" PRIu64, v);
+	else
+		fputs("null", f);
+}
+
+static void json_site(FILE *f, const struct report *r, uint64_t addr)
+{
+	char site[512];
+
+	fputs("\"site\": ", f);
+	json_str(f, report__site(r, addr, site, sizeof(site)));
+	fputs(", \"site_func\": ", f);
+	json_str(f, report__site_func(r, addr));
+}
+
+static const char *state_name(uint32_t s)
+{
+	switch (s) {
+	case SEG_LIVE: return "live";
+	case SEG_ENDED: return "ended";
+	case SEG_PENDING: return "pending";
+	case SEG_LEAKED: return "leaked";
+	}
+	return "?";
+}
+
+static void json_capture(FILE *f, const struct report *r)
+{
+	const struct record_meta *mt = r->meta;
+
+	fprintf(f, "\"target\": {\"pid\": %u, \"exe\": ", mt->pid);
+	json_str(f, mt->exe);
+	fprintf(f, "},\n\"capture\": {\"duration_ns\": %" PRIu64 ", \"events\": %" PRIu64
+		   ", \"lost_events\": %" PRIu64 ", \"evicted\": %" PRIu64
+		   ", \"leak_grace_ns\": %" PRIu64 ", \"host\": ",
+		mt->end_ns - mt->start_ns, model__nr_events(r->m), mt->lost, mt->evicted,
+		mt->leak_grace_ns);
+	json_str(f, mt->host);
+	fputs(", \"kernel\": ", f);
+	json_str(f, mt->kernel);
+	fputs(", \"probes\": [", f);
+	for (int i = 0; i < r->pt->nr; i++) {
+		fprintf(f, "%s\n  {\"id\": %d, \"name\": ", i ? "," : "", i);
+		json_str(f, r->pt->names[i]);
+		fputs(", \"spec\": ", f);
+		json_str(f, r->pt->descs[i]);
+		fprintf(f, ", \"hits\": %" PRIu64 "}", mt->hits[i]);
+	}
+	fputs("]},\n", f);
+}
+
+static void json_txns(FILE *f, const struct report *r)
+{
+	fputs("\"transactions\": [", f);
+	for (size_t i = 0; i < model__nr_txns(r->m); i++) {
+		const struct txn *t = model__txn_at(r->m, i);
+
+		fprintf(f, "%s\n  {\"id\": %" PRIu64 ", \"name\": ", i ? "," : "", t->id);
+		json_str(f, model__txn_name(r->m, t));
+		fprintf(f, ", \"root_segment\": %" PRIu64 ", \"parent_segment\": %" PRIu64
+			   ", \"begin_ns\": %" PRIu64 ", \"end_ns\": ",
+			t->root_seg, t->parent_seg, t->begin_ns);
+		json_u64_or_null(f, t->end_ns, t->end_ns != 0);
+		fputs(", \"duration_ns\": ", f);
+		json_u64_or_null(f, t->end_ns - t->begin_ns, t->end_ns != 0);
+		fprintf(f, ", \"segments\": %" PRIu64 ", \"leaked\": %" PRIu64 ", \"conflated_with\": ",
+			t->nr_segments, t->nr_leaked);
+		json_u64_or_null(f, t->outer_txn, t->outer_txn != 0);
+		fprintf(f, ", \"conflation_stale\": %s}", t->outer_ended ? "true" : "false");
+	}
+	fputs("],\n", f);
+}
+
+static void json_segments(FILE *f, const struct report *r)
+{
+	fputs("\"segments\": [", f);
+	for (size_t i = 0; i < model__nr_segments(r->m); i++) {
+		const struct segment *s = model__segment_at(r->m, i);
+		const char *start = report__site_func(r, s->start ? s->start + 1 : 0);
+
+		fprintf(f, "%s\n  {\"id\": %" PRIu64 ", \"parent\": %" PRIu64 ", \"txn\": %" PRIu64
+			   ", \"kind\": \"%s\", \"obj\": %" PRIu64 ", \"tid\": %u, ",
+			i ? "," : "", s->id, s->parent, s->txn, kind_name(s->kind), s->obj, s->tid);
+		json_site(f, r, s->site);
+		fputs(", \"start\": ", f);
+		if (*start)
+			json_str(f, start);
+		else
+			fputs("null", f);
+		fprintf(f, ", \"begin_ns\": %" PRIu64 ", \"end_ns\": ", s->begin_ns);
+		json_u64_or_null(f, s->end_ns, s->end_ns != 0);
+		fprintf(f, ", \"state\": \"%s\", \"preattach\": %s, \"runs\": %" PRIu64 "}",
+			state_name(s->state), (s->flags & WEFT_F_PREATTACH) ? "true" : "false",
+			s->runs);
+	}
+	fputs("],\n", f);
+}
+
+static void json_groups(FILE *f, const struct report *r, bool leaks)
+{
+	size_t n = leaks ? model__nr_leaks(r->m) : model__nr_orphans(r->m);
+
+	fprintf(f, "\"%s\": [", leaks ? "leaks" : "orphans");
+	for (size_t i = 0; i < n; i++) {
+		const struct site_group *g = leaks ? model__leak_at(r->m, i) : model__orphan_at(r->m, i);
+
+		fprintf(f, "%s\n  {", i ? "," : "");
+		json_site(f, r, g->site);
+		fprintf(f, ", \"kind\": \"%s\", \"count\": %" PRIu64, kind_name(g->kind), g->count);
+		if (leaks) {
+			fputs(", \"txns\": [", f);
+			for (uint32_t k = 0; k < g->nr_txn_names; k++) {
+				fputs(k ? ", " : "", f);
+				json_str(f, g->txn_names[k]);
+			}
+			fprintf(f, "], \"max_age_ns\": %" PRIu64, g->max_age_ns);
+		}
+		fputs("}", f);
+	}
+	fputs("],\n", f);
+}
+
+static void json_conflations(FILE *f, const struct report *r)
+{
+	fputs("\"conflations\": [", f);
+	for (size_t i = 0; i < model__nr_conflations(r->m); i++) {
+		const struct txn *t = model__conflation_at(r->m, i);
+		const struct txn *o = model__txn(r->m, t->outer_txn);
+
+		fprintf(f, "%s\n  {\"txn\": %" PRIu64 ", \"txn_name\": ", i ? "," : "", t->id);
+		json_str(f, model__txn_name(r->m, t));
+		fprintf(f, ", \"outer_txn\": %" PRIu64 ", \"outer_name\": ", t->outer_txn);
+		json_str(f, o ? model__txn_name(r->m, o) : "?");
+		fprintf(f, ", \"stale\": %s}", t->outer_ended ? "true" : "false");
+	}
+	fputs("]\n", f);
+}
+
+void report__json(FILE *f, const struct report *r)
+{
+	fputs("{", f);
+	json_capture(f, r);
+	json_txns(f, r);
+	json_segments(f, r);
+	json_groups(f, r, true);
+	json_groups(f, r, false);
+	json_conflations(f, r);
+	fputs("}\n", f);
+}

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <string.h>
+#include "report.h"
+
+const char *kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case WEFT_KIND_THREAD: return "thread";
+	case WEFT_KIND_TASK: return "task";
+	case WEFT_KIND_TXN: return "txn";
+	case WEFT_KIND_GOROUTINE: return "goroutine";
+	case WEFT_KIND_ASYNC: return "async";
+	case WEFT_KIND_PROCESS: return "process";
+	}
+	return "?";
+}
+
+const char *fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else if (ns < 60000000000ULL)
+		snprintf(buf, len, "%.2fs", ns / 1e9);
+	else
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", ns / (uint64_t)60000000000,
+			 ns / (uint64_t)1000000000 % 60);
+	return buf;
+}
+
+const char *report__site(const struct report *r, uint64_t addr, char *buf, size_t len)
+{
+	const struct sym *s = r->st ? symtab__find(r->st, addr) : NULL;
+
+	if (!addr)
+		return snprintf(buf, len, "(unknown)"), buf;
+	if (!s) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		return buf;
+	}
+	return sym__format(s, addr, buf, len);
+}
+
+const char *report__site_func(const struct report *r, uint64_t addr)
+{
+	const struct sym *s = r->st && addr ? symtab__find(r->st, addr) : NULL;
+
+	return s ? s->func : "";
+}
+
+/* One row per transaction name. */
+static void text_txns(FILE *f, const struct report *r)
+{
+	const struct model *m = r->m;
+	size_t n = model__nr_txns(m);
+	const char *seen[256];
+	size_t nr_seen = 0;
+	char p50[32], p99[32];
+
+	fprintf(f, "\nTransactions %34s %9s %9s %9s %7s %6s\n", "count", "p50", "p99", "segments",
+		"leaked", "open");
+	if (!n)
+		fprintf(f, "  (none)\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *name = model__txn_name(m, model__txn_at(m, i));
+		uint64_t count = 0, segs = 0, leaked = 0, open = 0;
+		size_t k;
+
+		for (k = 0; k < nr_seen && strcmp(seen[k], name); k++)
+			;
+		if (k < nr_seen || nr_seen == 256)
+			continue;
+		seen[nr_seen++] = name;
+		for (size_t j = i; j < n; j++) {
+			const struct txn *t = model__txn_at(m, j);
+
+			if (strcmp(model__txn_name(m, t), name))
+				continue;
+			count++;
+			segs += t->nr_segments;
+			leaked += t->nr_leaked;
+			open += !t->end_ns;
+		}
+		fprintf(f, "  %-38.38s %8" PRIu64 " %9s %9s %9" PRIu64 " %7" PRIu64 " %6" PRIu64 "\n",
+			name, count, fmt_duration(model__txn_quantile(m, name, 0.5), p50, sizeof(p50)),
+			fmt_duration(model__txn_quantile(m, name, 0.99), p99, sizeof(p99)), segs,
+			leaked, open);
+	}
+}
+
+static void text_groups(FILE *f, const struct report *r, bool leaks)
+{
+	size_t n = leaks ? model__nr_leaks(r->m) : model__nr_orphans(r->m);
+	char site[256], age[32], grace[32];
+
+	if (leaks)
+		fprintf(f, "\nLeaked contexts (alive %s after their transaction ended)\n",
+			fmt_duration(r->meta->leak_grace_ns, grace, sizeof(grace)));
+	else
+		fprintf(f, "\nOrphans (created outside any transaction)\n");
+	if (!n) {
+		fprintf(f, "  (none)\n");
+		return;
+	}
+	if (leaks)
+		fprintf(f, "  %6s  %-9s %8s  %-20s %s\n", "count", "kind", "oldest", "transaction",
+			"site");
+	else
+		fprintf(f, "  %6s  %-9s %s\n", "count", "kind", "site");
+	for (size_t i = 0; i < n; i++) {
+		const struct site_group *g = leaks ? model__leak_at(r->m, i) : model__orphan_at(r->m, i);
+
+		report__site(r, g->site, site, sizeof(site));
+		if (leaks)
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %.58s\n", g->count,
+				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
+				g->nr_txn_names ? g->txn_names[0] : "?", site);
+		else
+			fprintf(f, "  %6" PRIu64 "  %-9s %.80s\n", g->count, kind_name(g->kind), site);
+	}
+}
+
+static void text_conflations(FILE *f, const struct report *r)
+{
+	size_t n = model__nr_conflations(r->m);
+
+	fprintf(f, "\nConflations (a transaction began inside another's context)\n");
+	if (!n)
+		fprintf(f, "  (none)\n");
+	for (size_t i = 0; i < n && i < 20; i++) {
+		const struct txn *t = model__conflation_at(r->m, i);
+		const struct txn *o = model__txn(r->m, t->outer_txn);
+
+		fprintf(f, "  txn %" PRIu64 " %-24.24s inside txn %" PRIu64 " %-24.24s%s\n", t->id,
+			model__txn_name(r->m, t), t->outer_txn, o ? model__txn_name(r->m, o) : "?",
+			t->outer_ended ? " (stale: it had ended)" : "");
+	}
+	if (n > 20)
+		fprintf(f, "  ... %zu more (--format json lists all)\n", n - 20);
+}
+
+void report__text(FILE *f, const struct report *r)
+{
+	const struct record_meta *mt = r->meta;
+	char dur[32];
+	uint64_t pending = 0, live = 0;
+
+	for (size_t i = 0; i < model__nr_segments(r->m); i++) {
+		const struct segment *s = model__segment_at(r->m, i);
+
+		pending += s->state == SEG_PENDING;
+		live += s->state == SEG_LIVE && s->kind != WEFT_KIND_TXN;
+	}
+	fprintf(f, "weft: pid %u (%s), %s, %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
+		   " evicted\n",
+		mt->pid, mt->exe, fmt_duration(mt->end_ns - mt->start_ns, dur, sizeof(dur)),
+		model__nr_events(r->m), mt->lost, mt->evicted);
+	fprintf(f, "segments: %zu, live at end: %" PRIu64 ", pending (within grace): %" PRIu64
+		   "\n",
+		model__nr_segments(r->m), live, pending);
+	text_txns(f, r);
+	text_groups(f, r, true);
+	if (r->pt->txns_traced)
+		text_groups(f, r, false);
+	text_conflations(f, r);
+	fprintf(f, "\nProbes %57s\n", "hits");
+	for (int i = 0; i < r->pt->nr; i++) {
+		if (!mt->hits[i] && i > WEFT_PROBE_THREAD && i < PROBE_FIRST_SPEC)
+			continue;
+		fprintf(f, "  %-16.16s %-40.40s %12" PRIu64 "\n", r->pt->names[i], r->pt->descs[i],
+			mt->hits[i]);
+	}
+	if (mt->lost || mt->evicted)
+		fprintf(f, "\nwarning: %" PRIu64 " events lost, %" PRIu64 " map entries not stored: "
+			   "raise --ringbuf-mb / --max-threads / --max-tasks\n",
+			mt->lost, mt->evicted);
+}

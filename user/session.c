@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "elfsym.h"
+#include "model.h"
+#include "record.h"
+#include "report.h"
+#include "session.h"
+#include "site.h"
+#include "symbolize.h"
+
+struct session {
+	struct opts *o;
+	struct tracer tracer;
+	struct model *model;
+	struct symtab *st;
+	struct symbolizer *sym;
+	struct record_writer *writer;
+	struct ring_buffer *rb;
+	struct record_meta meta;
+	pid_t child; /* -- CMD: ours to reap */
+	int pidfd;
+	bool target_gone;
+	int child_status;
+	__u64 ustack[WEFT_MAX_FRAMES], ustack_seg;
+	int ustack_n;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void errline(const char *msg)
+{
+	fprintf(stderr, "weft: %s\n", msg);
+}
+
+/* Starts CMD stopped right after its exec, so every probe can be attached
+ * before it runs an instruction of its own. */
+static pid_t launch(char **argv, char *err, size_t len)
+{
+	int pipefd[2], status, child_errno = 0;
+	pid_t pid;
+
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		snprintf(err, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, len, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		execvp(argv[0], argv);
+		child_errno = errno;
+		if (write(pipefd[1], &child_errno, sizeof(child_errno)) < 0)
+			_exit(126);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (read(pipefd[0], &child_errno, sizeof(child_errno)) != sizeof(child_errno))
+		child_errno = 0;
+	close(pipefd[0]);
+	if (waitpid(pid, &status, 0) < 0 || child_errno || !WIFSTOPPED(status)) {
+		snprintf(err, len, "%s: cannot execute: %s", argv[0],
+			 child_errno ? strerror(child_errno) : "it did not start");
+		if (!child_errno)
+			kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	return pid;
+}
+
+static void meta_init(struct session *s)
+{
+	struct record_meta *m = &s->meta;
+	struct utsname u;
+	struct probe_table *pt = &s->tracer.probes;
+
+	memset(m, 0, sizeof(*m));
+	if (!uname(&u)) {
+		snprintf(m->host, sizeof(m->host), "%s", u.nodename);
+		snprintf(m->kernel, sizeof(m->kernel), "%s", u.release);
+	}
+	m->pid = s->tracer.pid;
+	snprintf(m->exe, sizeof(m->exe), "%s", s->tracer.exe);
+	elfsym__build_id(s->tracer.exe_path, m->build_id, sizeof(m->build_id));
+	probes__format(pt, m->probes, sizeof(m->probes));
+	m->leak_grace_ns = s->o->leak_grace_ns;
+	m->start_ns = mono_ns();
+}
+
+/* Keeps the unwound stack of a creation until its SEG_BEGIN arrives. */
+static void on_ustack(struct session *s, const struct weft_stack_event *st)
+{
+	s->ustack_seg = st->seg;
+	s->ustack_n = symbolizer__unwind(s->sym, st, s->ustack, WEFT_MAX_FRAMES);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+	struct weft_event copy, *e = &copy; /* the ring is mapped read-only */
+
+	if (size == sizeof(struct weft_stack_event) &&
+	    ((const struct weft_stack_event *)data)->type == WEFT_EV_USTACK) {
+		on_ustack(s, data);
+		return 0;
+	}
+	if (size < sizeof(*e))
+		return 0;
+	memcpy(&copy, data, sizeof(copy));
+	if (e->type == WEFT_EV_SEG_BEGIN && e->seg == s->ustack_seg && s->ustack_n > 0) {
+		memcpy(e->frames, s->ustack, s->ustack_n * sizeof(e->frames[0]));
+		e->nr_frames = s->ustack_n;
+		e->flags &= ~WEFT_F_NOSTACK;
+		s->ustack_seg = 0;
+	}
+	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN)
+		symbolizer__event(s->sym, e);
+	if (s->o->verbose >= 4 && e->type == WEFT_EV_SEG_BEGIN)
+		for (uint32_t i = 0; i < e->nr_frames && i < WEFT_MAX_FRAMES; i++)
+			fprintf(stderr, "seg %llu frame %u: %llx\n", (unsigned long long)e->seg, i,
+				(unsigned long long)e->frames[i]);
+	if (s->writer && record_writer__event(s->writer, e)) {
+		errline("writing the record file failed; stopping");
+		stop_signal = SIGTERM;
+	}
+	model__feed(s->model, e);
+	return 0;
+}
+
+static bool target_exited(struct session *s)
+{
+	struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
+
+	if (s->child) {
+		pid_t r = waitpid(s->child, &s->child_status, WNOHANG);
+
+		return r == s->child || (r < 0 && errno == ECHILD);
+	}
+	if (s->pidfd >= 0)
+		return poll(&p, 1, 0) == 1;
+	return kill(s->tracer.pid, 0) && errno == ESRCH;
+}
+
+static void loop(struct session *s)
+{
+	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
+
+	while (!stop_signal) {
+		int n = ring_buffer__poll(s->rb, 100);
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "weft: ring buffer: %s\n", strerror(-n));
+			break;
+		}
+		if (target_exited(s)) {
+			s->target_gone = true;
+			break;
+		}
+		if (deadline && mono_ns() >= deadline)
+			break;
+	}
+	ring_buffer__consume(s->rb);
+}
+
+static void report_out(struct session *s)
+{
+	struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
+	FILE *f = stdout;
+
+	if (s->o->cmd == CMD_TRACE && s->o->output && !(f = fopen(s->o->output, "we"))) {
+		fprintf(stderr, "weft: %s: %s\n", s->o->output, strerror(errno));
+		return;
+	}
+	if (s->o->format == FMT_JSON)
+		report__json(f, &r);
+	else
+		report__text(f, &r);
+	if (f != stdout)
+		fclose(f);
+	fflush(stdout);
+}
+
+static struct model *model_for(const struct probe_table *pt, const struct opts *o,
+			       struct symtab *st)
+{
+	struct model_opts mo = {
+		.leak_grace_ns = o->leak_grace_ns,
+		.pick_site = site__pick,
+		.pick_ctx = st,
+		.txns_traced = pt->txns_traced,
+	};
+
+	for (int i = 0; i < pt->nr; i++)
+		mo.probe_names[i] = pt->names[i];
+	return model__new(&mo);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void session__cleanup(struct session *s)
+{
+	ring_buffer__free(s->rb);
+	tracer__close(&s->tracer);
+	symbolizer__free(s->sym);
+	model__free(s->model);
+	symtab__free(s->st);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+}
+
+static int setup(struct session *s, char *err, size_t len)
+{
+	struct opts *o = s->o;
+	pid_t pid = o->pid;
+
+	if (probes__expand_presets(o, err, len))
+		return -1;
+	if (o->argv) {
+		pid = launch(o->argv, err, len);
+		if (pid < 0)
+			return -1;
+		s->child = pid;
+	} else if (kill(pid, 0) && errno == ESRCH) {
+		snprintf(err, len, "pid %d: no such process", pid);
+		return -1;
+	}
+	s->pidfd = s->child ? -1 : syscall(SYS_pidfd_open, pid, 0);
+	if (tracer__open(&s->tracer, o, pid, err, len) || tracer__attach(&s->tracer, o, err, len))
+		return -1;
+	s->st = symtab__new();
+	s->sym = s->st ? symbolizer__new(pid, s->st) : NULL;
+	s->model = s->st ? model_for(&s->tracer.probes, o, s->st) : NULL;
+	if (!s->sym || !s->model) {
+		snprintf(err, len, "out of memory or no /proc/%d/maps", pid);
+		return -1;
+	}
+	meta_init(s);
+	if (o->cmd == CMD_RECORD && !(s->writer = record_writer__open(o->output, &s->meta))) {
+		snprintf(err, len, "%s: cannot write: %s", o->output, strerror(errno));
+		return -1;
+	}
+	s->rb = ring_buffer__new(tracer__ringbuf_fd(&s->tracer), on_event, s, NULL);
+	if (!s->rb) {
+		snprintf(err, len, "ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int session__run(struct opts *o)
+{
+	struct session s = { .o = o, .pidfd = -1 };
+	char err[1024];
+	uint64_t hits[WEFT_MAX_PROBES], events;
+	int rc = 1;
+
+	install_signals();
+	if (setup(&s, err, sizeof(err))) {
+		errline(err);
+		if (s.child) {
+			kill(s.child, SIGKILL);
+			ptrace(PTRACE_DETACH, s.child, NULL, NULL);
+			waitpid(s.child, NULL, 0);
+		}
+		session__cleanup(&s);
+		return 1;
+	}
+	fprintf(stderr, "weft: attached to pid %d (%s): %d probes (%d uprobes); %s\n",
+		s.tracer.pid, s.tracer.exe, s.tracer.probes.nr, s.tracer.nr_uprobes,
+		o->duration_ns ? "stops at -d or Ctrl-C" : "Ctrl-C to stop");
+	if (s.child)
+		ptrace(PTRACE_DETACH, s.child, NULL, NULL);
+	loop(&s);
+	s.meta.end_ns = mono_ns();
+	tracer__counters(&s.tracer, &events, &s.meta.lost, &s.meta.evicted, hits);
+	memcpy(s.meta.hits, hits, sizeof(hits));
+	/* Probes off before any output: the target runs untraced from here. */
+	ring_buffer__free(s.rb);
+	s.rb = NULL;
+	tracer__close(&s.tracer);
+	model__finish(s.model, s.meta.end_ns);
+	if (s.writer) {
+		if (record_writer__close(s.writer, &s.meta, s.st))
+			fprintf(stderr, "weft: %s: write failed: %s\n", o->output, strerror(errno));
+		else {
+			fprintf(stderr, "[ weft record: %" PRIu64 " events, %" PRIu64
+					" lost, written to %s ]\n",
+				model__nr_events(s.model), s.meta.lost, o->output);
+			rc = 0;
+		}
+	} else {
+		report_out(&s);
+		rc = 0;
+	}
+	if (stop_signal)
+		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);
+	else if (s.target_gone)
+		fprintf(stderr, "weft: target pid %d exited\n", s.tracer.pid);
+	session__cleanup(&s);
+	return rc;
+}
+
+/* record__read hands over meta and symbols before the first event: the
+ * model, which needs the probe names, is made then. */
+struct replay {
+	const struct opts *o;
+	struct record_meta *meta;
+	struct symtab *st;
+	struct probe_table pt;
+	struct model *m;
+};
+
+static int replay_prepare(struct replay *r)
+{
+	struct opts mo = *r->o;
+
+	if (r->m)
+		return 0;
+	probes__parse(&r->pt, r->meta->probes);
+	if (r->o->leak_grace_set)
+		r->meta->leak_grace_ns = r->o->leak_grace_ns;
+	mo.leak_grace_ns = r->meta->leak_grace_ns;
+	r->m = model_for(&r->pt, &mo, r->st);
+	return r->m ? 0 : -1;
+}
+
+static int replay_event(void *ctx, const struct weft_event *e)
+{
+	struct replay *r = ctx;
+
+	if (replay_prepare(r))
+		return -1;
+	model__feed(r->m, e);
+	return 0;
+}
+
+int session__report(const struct opts *o)
+{
+	struct record_meta meta;
+	struct replay r = { .o = o, .meta = &meta };
+	char err[512];
+	FILE *f = stdout;
+	int rc = 1;
+
+	r.st = symtab__new();
+	if (!r.st)
+		return 1;
+	if (record__read(o->input, &meta, r.st, replay_event, &r, err, sizeof(err))) {
+		fprintf(stderr, "weft: %s: %s\n", o->input, err);
+		goto out;
+	}
+	if (replay_prepare(&r)) {
+		fprintf(stderr, "weft: out of memory\n");
+		goto out;
+	}
+	if (r.o->leak_grace_set)
+		meta.leak_grace_ns = o->leak_grace_ns;
+	model__finish(r.m, meta.end_ns);
+	if (o->output && !(f = fopen(o->output, "we"))) {
+		fprintf(stderr, "weft: %s: %s\n", o->output, strerror(errno));
+		goto out;
+	}
+	{
+		struct report rep = { r.m, r.st, &meta, &r.pt };
+
+		if (o->format == FMT_JSON)
+			report__json(f, &rep);
+		else
+			report__text(f, &rep);
+	}
+	if (f != stdout)
+		fclose(f);
+	rc = 0;
+out:
+	model__free(r.m);
+	symtab__free(r.st);
+	return rc;
+}

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <elfutils/libdwfl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "symbolize.h"
+
+struct symbolizer {
+	Dwfl *dwfl;
+	pid_t pid;
+	struct symtab *st;
+	uint64_t last_report_ns;
+};
+
+static char *debuginfo_path;
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* (Re)reads /proc/PID/maps: libraries may be loaded after we start. */
+static void report_maps(struct symbolizer *s)
+{
+	dwfl_report_begin(s->dwfl);
+	dwfl_linux_proc_report(s->dwfl, s->pid);
+	dwfl_report_end(s->dwfl, NULL, NULL);
+	s->last_report_ns = mono_ns();
+}
+
+struct symbolizer *symbolizer__new(pid_t pid, struct symtab *st)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->pid = pid;
+	s->st = st;
+	s->dwfl = dwfl_begin(&proc_callbacks);
+	if (!s->dwfl) {
+		free(s);
+		return NULL;
+	}
+	report_maps(s);
+	return s;
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	dwfl_end(s->dwfl);
+	free(s);
+}
+
+static bool is_runtime_module(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	return !strncmp(b, "libc.so", 7) || !strncmp(b, "libc-", 5) ||
+	       !strncmp(b, "libpthread", 10) || !strncmp(b, "ld-linux", 8) ||
+	       !strncmp(b, "ld-", 3);
+}
+
+void symbolizer__add(struct symbolizer *s, uint64_t addr)
+{
+	struct sym out = { .addr = addr, .func = "", .file = "", .module = "" };
+	Dwfl_Module *mod;
+	GElf_Off off = 0;
+	GElf_Sym esym;
+	Dwfl_Line *line;
+	const char *name, *modname;
+	/* return addresses: the call is the instruction before */
+	uint64_t look = addr ? addr - 1 : 0;
+	int lineno = 0;
+
+	if (!addr || symtab__find(s->st, addr))
+		return;
+	mod = dwfl_addrmodule(s->dwfl, look);
+	if (!mod && mono_ns() - s->last_report_ns > 100000000ULL) {
+		report_maps(s);
+		mod = dwfl_addrmodule(s->dwfl, look);
+	}
+	if (mod) {
+		modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+		out.module = modname ? modname : "";
+		if (is_runtime_module(out.module))
+			out.flags |= SYM_F_RUNTIME;
+		name = dwfl_module_addrinfo(mod, look, &off, &esym, NULL, NULL, NULL);
+		if (name) {
+			out.func = name;
+			out.off = off + 1;
+		}
+		line = dwfl_module_getsrc(mod, look);
+		if (line) {
+			const char *f = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+
+			if (f) {
+				const char *b = strrchr(f, '/');
+
+				out.file = b ? b + 1 : f;
+				out.line = lineno;
+			}
+		}
+	}
+	symtab__add(s->st, &out);
+}
+
+int symbolizer__unwind_dwfl(Dwfl *dwfl, pid_t pid, const struct weft_stack_event *st, __u64 *out,
+			    int max);
+
+int symbolizer__unwind(struct symbolizer *s, const struct weft_stack_event *st, __u64 *out,
+		       int max)
+{
+	/* Libraries loaded since the last look (a CMD's libc at first). */
+	if (!dwfl_addrmodule(s->dwfl, st->regs[16]))
+		report_maps(s);
+	return symbolizer__unwind_dwfl(s->dwfl, s->pid, st, out, max);
+}
+
+void symbolizer__event(struct symbolizer *s, const struct weft_event *e)
+{
+	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
+
+	if (e->type == WEFT_EV_TXN_BEGIN && !e->nr_frames)
+		return; /* the union holds a name */
+	for (uint32_t i = 0; i < n; i++)
+		symbolizer__add(s, e->frames[i]);
+	if (e->site)
+		symbolizer__add(s, e->site + 1);
+}
