@@ -29,12 +29,19 @@ enum {
 	PROBE_MARK_TASK_END,
 };
 
+static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(__u64 *)data = vma->vm_end;
+	return 0;
+}
+
 /* Registers and stack top of the creating thread, for a DWARF unwind. */
 static __always_inline void emit_ustack(__u64 seg)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct weft_stack_event *e;
 	struct pt_regs *r;
+	__u64 end, size, first, rest;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -62,13 +69,32 @@ static __always_inline void emit_ustack(__u64 seg)
 	e->regs[14] = BPF_CORE_READ(r, r14);
 	e->regs[15] = BPF_CORE_READ(r, r15);
 	e->regs[16] = BPF_CORE_READ(r, ip);
-	/* Near the top of a stack the full copy faults: retry smaller. */
-	e->size = WEFT_STACK_BYTES;
-	if (bpf_probe_read_user(e->data, WEFT_STACK_BYTES, (void *)e->regs[7])) {
-		e->size = WEFT_STACK_BYTES / 4;
-		if (bpf_probe_read_user(e->data, WEFT_STACK_BYTES / 4, (void *)e->regs[7]))
-			e->size = 0;
-	}
+	/* Copy up to the end of the stack's mapping: past it the read faults. */
+	end = 0;
+	bpf_find_vma(task, e->regs[7], vma_end, &end, 0);
+	size = end > e->regs[7] ? end - e->regs[7] : WEFT_STACK_BYTES / 4;
+	if (size > WEFT_STACK_BYTES)
+		size = WEFT_STACK_BYTES;
+	size &= WEFT_STACK_BYTES * 2 - 1; /* a bound the verifier can see */
+	if (size > WEFT_STACK_BYTES)
+		size = WEFT_STACK_BYTES;
+	/* Page by page: a page not present cannot be faulted in here, and
+	 * the unwinder can still use the part before it. */
+	first = 4096 - (e->regs[7] & 4095);
+	if (first > size)
+		first = size;
+	first &= WEFT_STACK_BYTES * 2 - 1;
+	if (first > WEFT_STACK_BYTES)
+		first = WEFT_STACK_BYTES;
+	e->size = 0;
+	if (bpf_probe_read_user(e->data, first, (void *)e->regs[7]))
+		goto out;
+	e->size = first;
+	rest = (size - first) & (WEFT_STACK_BYTES - 1);
+	if (first + rest <= WEFT_STACK_BYTES && rest &&
+	    !bpf_probe_read_user(e->data + first, rest, (void *)(e->regs[7] + first)))
+		e->size = first + rest;
+out:
 	bpf_ringbuf_submit(e, 0);
 }
 

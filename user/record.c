@@ -759,6 +759,9 @@ static int rd__section(struct rd *r, uint64_t limit, uint32_t *type, uint32_t *f
 	uint8_t h[SECT_HDR_LEN];
 	uint64_t at = r->pos;
 
+	if (limit - at < SECT_HDR_LEN)
+		return rd__fail(r, "corrupt: the section header at offset %llu runs into the "
+				"trailer", (unsigned long long)at);
 	rd__what(r, "the section header at offset %llu", (unsigned long long)at);
 	if (rd__seek(r, at, limit) || rd__read(r, h, sizeof(h)))
 		return -1;
@@ -766,9 +769,9 @@ static int rd__section(struct rd *r, uint64_t limit, uint32_t *type, uint32_t *f
 	*flags = get32(h + 4);
 	*len = get64(h + 8);
 	if (*len > limit - r->pos)
-		return rd__fail(r, "corrupt: %s section at offset %llu is %llu bytes long, past "
-				"the trailer", sect__name(*type), (unsigned long long)at,
-				(unsigned long long)*len);
+		return rd__fail(r, "corrupt: the %s section (type %u) at offset %llu is %llu "
+				"bytes long, past the trailer", sect__name(*type), *type,
+				(unsigned long long)at, (unsigned long long)*len);
 	r->end = r->pos + *len;
 	return 0;
 }
@@ -1069,8 +1072,8 @@ static int rd__events(struct rd *r, const struct trailer *t, const struct layout
 			if (rd__event(r, idx, &e))
 				return -1;
 			if (fn && fn(ctx, &e))
-				return rd__fail(r, "event %llu could not be processed (out of memory?)",
-						(unsigned long long)idx);
+				return rd__fail(r, "event %llu could not be processed "
+						"(out of memory?)", (unsigned long long)idx);
 		}
 		rd__what(r, "the EVENTS section at offset %llu",
 			 (unsigned long long)(at - len - SECT_HDR_LEN));

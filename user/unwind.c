@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Unwinds a creation stack copy with libdwfl: the registers and the stack
- * bytes come from the BPF event, everything past the copy from the live
- * target (read only, process_vm_readv). CFI comes from each module's
- * .eh_frame, so it works on libc without frame pointers. */
+ * bytes come from the BPF event. CFI comes from each module's .eh_frame, so
+ * it works on libc without frame pointers. */
 #include <elfutils/libdwfl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 #include "symbolize.h"
 
 struct unwind_ctx {
@@ -29,18 +27,18 @@ static pid_t uw_next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
 	return u->pid;
 }
 
+/* Only the copy: the live stack has moved on since the creation (reading it
+ * gave frames of later calls), so the unwind stops where the copy ends. */
 static bool uw_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
 {
 	struct unwind_ctx *u = arg;
 	const struct weft_stack_event *st = u->st;
 	__u64 sp = st->regs[7];
-	struct iovec local = { result, sizeof(*result) }, remote = { (void *)addr, sizeof(*result) };
 
-	if (addr >= sp && addr + sizeof(*result) <= sp + st->size) {
-		memcpy(result, st->data + (addr - sp), sizeof(*result));
-		return true;
-	}
-	return process_vm_readv(u->pid, &local, 1, &remote, 1, 0) == sizeof(*result);
+	if (addr < sp || addr + sizeof(*result) > sp + st->size)
+		return false;
+	memcpy(result, st->data + (addr - sp), sizeof(*result));
+	return true;
 }
 
 static bool uw_set_initial_registers(Dwfl_Thread *thread, void *arg)
@@ -97,7 +95,8 @@ int symbolizer__unwind_dwfl(Dwfl *dwfl, pid_t pid, const struct weft_stack_event
 	u->max = max;
 	u->given = false;
 	if (dwfl_getthread_frames(dwfl, pid, uw_frame, u) && getenv("WEFT_DEBUG_UNWIND"))
-		fprintf(stderr, "unwind: %d frames: %s\n", u->n, dwfl_errmsg(-1));
+		fprintf(stderr, "unwind: %d frames, %u bytes at %llx: %s\n", u->n, st->size,
+			(unsigned long long)st->regs[7], dwfl_errmsg(-1));
 	if (u->n <= 1 && max > 1 && st->size >= 8) {
 		/* No CFI at the pc: glibc's clone3 ends its FDE before the
 		 * syscall. It is a leaf that pushed nothing, so its return
@@ -114,9 +113,14 @@ int symbolizer__unwind_dwfl(Dwfl *dwfl, pid_t pid, const struct weft_stack_event
 		u->n = 0;
 		u->max = max - 1;
 		u->given = false;
-		dwfl_getthread_frames(dwfl, pid, uw_frame, u);
+		if (dwfl_getthread_frames(dwfl, pid, uw_frame, u) && getenv("WEFT_DEBUG_UNWIND"))
+			fprintf(stderr, "unwind: retry: %d frames, %u bytes: %s\n", u->n, st->size,
+				dwfl_errmsg(-1));
 		out[0] = st->regs[16];
 		u->n++;
+		if (getenv("WEFT_DEBUG_UNWIND"))
+			fprintf(stderr, "unwind: retry gave %d frames (%u bytes, pc %llx)\n", u->n,
+				st->size, (unsigned long long)popped.regs[16]);
 	}
 	return u->n;
 }

@@ -76,7 +76,8 @@ struct weft_stack_event {
 	__u32 size; /* bytes of data[] copied from regs[7] (rsp) up */
 	__u64 seg;  /* the segment whose SEG_BEGIN follows */
 	__u64 regs[WEFT_NR_REGS];
-	__u8 data[WEFT_STACK_BYTES];
+	/* twice the copy: lets the verifier bound a copy made in two parts */
+	__u8 data[2 * WEFT_STACK_BYTES];
 };
 
 /* Probe indices below WEFT_PROBE_USER are built in; spec probes follow. */

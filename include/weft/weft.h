@@ -26,21 +26,25 @@
  * (owner "stapsdt", type 3: pc, .stapsdt.base address, semaphore 0,
  * provider, name, argument spec such as "8@%rdi"), readable by readelf -n,
  * bpftrace, libbpf's bpf_program__attach_usdt(), perf, gdb... There are no
- * semaphores: the tracer never writes into the traced process.
+ * semaphores: a tracer never has to write into the traced process's memory.
+ * As with <sys/sdt.h>, the argument specs assume AT&T syntax, the default:
+ * not -masm=intel.
  *
  * The probe site is the 5-byte nop 0f 1f 44 00 00 (not the 1-byte 0x90 of
- * <sys/sdt.h>), placed at an 8-byte aligned address so that it never
- * crosses a page: on Linux >= 6.18 (x86-64) the kernel turns a uprobe on
- * such a nop into a call to a uprobe trampoline after its first hit
- * (~0.5 us per hit instead of ~8 us for the int3 trap). Untraced, a marker
- * costs that nop plus getting its argument into a register.
+ * <sys/sdt.h>), at an 8-byte aligned address so that it never crosses a
+ * page: Linux >= 6.18 (x86-64) rewrites a uprobe on such a nop, at its
+ * first hit, into a call to a uprobe trampoline (a syscall instead of the
+ * int3 trap: the kernel's fast path for USDT; a nop5 across a page would
+ * stay on int3). Untraced, a marker costs that nop plus getting its
+ * argument into a register.
  *
  * Each marker is a compiler barrier (a "memory" clobber), so it stays in
  * program order with the memory accesses around it, and the string given to
  * WEFT_TXN_BEGIN is fully written when the probe fires.
  *
  * #define WEFT_NO_PROBES before including this header to compile all
- * markers to nothing (their arguments are not evaluated).
+ * markers to nothing (their arguments are not evaluated); so do they on
+ * other architectures than x86-64 and other compilers than GCC and clang.
  */
 #ifndef WEFT_WEFT_H
 #define WEFT_WEFT_H

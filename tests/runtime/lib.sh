@@ -229,8 +229,17 @@ def _show(x):
 '
 
 jq_py() {
-	python3 -c "$JQ_PRELUDE
-print(_show($2))" "$1"
+	python3 -c "import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    print('error: %s is not JSON: %s' % (sys.argv[1], e)); sys.exit(1)
+$JQ_PRELUDE
+try:
+    _r = ($2)
+except Exception as e:
+    print('error: %s: %s' % (type(e).__name__, e)); sys.exit(1)
+print(_show(_r))" "$1"
 }
 
 # json_valid FILE WHAT: FILE holds exactly one JSON object with the contract's
@@ -398,14 +407,20 @@ perf_fds() {
 	echo "${n:-0}"
 }
 
-# probes_left PATH [PID]: uprobes attached (by any process) to the executable
-# PATH, from `bpftool perf show` (perf-event uprobes/uretprobes, which is how
-# libbpf attaches uprobes and USDT probes) and `bpftool link show` (links that
-# carry a path, e.g. uprobe_multi on newer bpftool). A filename of the form
-# /proc/PID/... counts when PID is given.
+# probes_left PATH [PID] | probes_left PID: uprobes attached (by any process)
+# to the executable PATH (or to PID's executable), from `bpftool perf show`
+# (perf-event uprobes/uretprobes, which is how libbpf attaches uprobes and
+# USDT probes) and `bpftool link show` (links that carry a path, e.g.
+# uprobe_multi on newer bpftool). A filename of the form /proc/PID/... counts
+# when PID is given. Prints the count.
 probes_left() {
 	local path pid=${2:-}
-	path=$(readlink -f "$1")
+	if [[ $1 =~ ^[0-9]+$ ]] && [ -z "$pid" ]; then
+		pid=$1
+		path=$(readlink -f "/proc/$pid/exe" 2>/dev/null) || { echo 0; return; }
+	else
+		path=$(readlink -f "$1")
+	fi
 	bpftool -j perf show >"$TMP/.perf.json" 2>/dev/null || echo '[]' >"$TMP/.perf.json"
 	bpftool -j link show >"$TMP/.link.json" 2>/dev/null || echo '[]' >"$TMP/.link.json"
 	python3 - "$path" "$pid" "$TMP/.perf.json" "$TMP/.link.json" <<'EOF'

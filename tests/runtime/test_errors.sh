@@ -94,12 +94,10 @@ if getent passwd nobody >/dev/null && command -v setpriv >/dev/null &&
 	setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$WEFT" 2>/dev/null; then
 	ERR_FILE=$TMP/e
 	timeout --foreground -k 5 20 setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		--inh-caps=-all --bounding-set=-all "$WEFT" trace --txn handle_batch -- "$P" 1 \
+		--inh-caps=-all --bounding-set=-all "$WEFT" trace -d 2 -- /bin/sleep 0.3 \
 		>"$TMP/o" 2>"$TMP/e" </dev/null
 	RC=$?
-	assert_one_error_line "$TMP/e" "trace as nobody"
-	sleep 0.2
-	assert_eq "$(own_target_pids | wc -l)" 0 "target processes left after the unprivileged run"
+	assert_one_error_line "$TMP/e" "trace as nobody (no capabilities)"
 else
 	note "not-root case skipped (no setpriv/nobody, or $WEFT not executable by nobody)"
 fi

@@ -80,8 +80,8 @@ WEFT_TEST_LOG=$LOG weft_run "$TMP/run.json" "$TMP/run.err" trace --format json -
 	--task-create submit_task:arg0 --task-run run_task:arg0 --txn handle_batch -- "$P" "$K" 300
 assert_exit_ok "run: weft trace"
 assert_contains "$LOG" "pool done" "run: target completed"
-assert_jq "$TMP/run.json" 'd["capture"]["leak_grace_ns"]' 50000000 "run: leak grace 50ms"
-check_pool run "$TMP/run.json"
+check_pool run "$TMP/run.json" &&
+	assert_jq "$TMP/run.json" 'd["capture"]["leak_grace_ns"]' 50000000 "run: leak grace 50ms"
 
 # 2. begin/end hook pair around the run
 export LOG=$TMP/hook.log

@@ -183,15 +183,6 @@ static uint8_t *sample_bytes(size_t *len)
 	return b;
 }
 
-static void put_bytes(const char *path, const uint8_t *b, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fwrite(b, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
-}
-
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -223,18 +214,33 @@ static size_t first_event_off(const uint8_t *b)
 	return events + 16 + 4;
 }
 
+/* One scratch file for the damaged variants: thousands of them per test. */
+static char scratch_path[64];
+static int scratch_fd = -1;
+
+static int scratch_setup(void **state)
+{
+	snprintf(scratch_path, sizeof(scratch_path), "/tmp/weft-test-record-XXXXXX");
+	scratch_fd = mkstemp(scratch_path);
+	return scratch_fd < 0 ? -1 : 0;
+}
+
+static int scratch_teardown(void **state)
+{
+	close(scratch_fd);
+	unlink(scratch_path);
+	return 0;
+}
+
 /* Reads buffer b as a file; returns record__read's result, err filled. */
 static int read_bytes(const uint8_t *b, size_t len, struct got *g, char *err, size_t errlen)
 {
-	char path[64];
 	struct record_meta m;
-	int rc;
 
-	tmp_path(path, sizeof(path));
-	put_bytes(path, b, len);
-	rc = record__read(path, &m, g->st, collect, g, err, errlen);
-	unlink(path);
-	return rc;
+	/* rewrite, then cut: truncating to 0 first is slow on ext4 */
+	assert_int_equal(pwrite(scratch_fd, b, len, 0), (ssize_t)len);
+	assert_int_equal(ftruncate(scratch_fd, (off_t)len), 0);
+	return record__read(scratch_path, &m, g->st, collect, g, err, errlen);
 }
 
 static void got_init(struct got *g)
@@ -642,5 +648,5 @@ int main(void)
 		cmocka_unit_test(test_small_err),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
