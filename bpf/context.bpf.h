@@ -25,6 +25,8 @@ struct thread_state {
 };
 
 const volatile __u32 target_tgid = 0;
+/* offsetof(struct pthread, start_routine) in the target's glibc; 0 unknown */
+const volatile __u64 pthread_start_off = 0;
 
 /* Plain globals, read back through the skeleton. */
 struct weft_counters counters = {};

@@ -29,19 +29,13 @@ enum {
 	PROBE_MARK_TASK_END,
 };
 
-static long vma_end(struct task_struct *task, struct vm_area_struct *vma, void *data)
-{
-	*(__u64 *)data = vma->vm_end;
-	return 0;
-}
-
 /* Registers and stack top of the creating thread, for a DWARF unwind. */
 static __always_inline void emit_ustack(__u64 seg)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct weft_stack_event *e;
 	struct pt_regs *r;
-	__u64 end, size, first, rest;
+	__u64 size, first, rest;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
@@ -69,17 +63,9 @@ static __always_inline void emit_ustack(__u64 seg)
 	e->regs[14] = BPF_CORE_READ(r, r14);
 	e->regs[15] = BPF_CORE_READ(r, r15);
 	e->regs[16] = BPF_CORE_READ(r, ip);
-	/* Copy up to the end of the stack's mapping: past it the read faults. */
-	end = 0;
-	bpf_find_vma(task, e->regs[7], vma_end, &end, 0);
-	size = end > e->regs[7] ? end - e->regs[7] : WEFT_STACK_BYTES / 4;
-	if (size > WEFT_STACK_BYTES)
-		size = WEFT_STACK_BYTES;
-	size &= WEFT_STACK_BYTES * 2 - 1; /* a bound the verifier can see */
-	if (size > WEFT_STACK_BYTES)
-		size = WEFT_STACK_BYTES;
-	/* Page by page: a page not present cannot be faulted in here, and
-	 * the unwinder can still use the part before it. */
+	size = WEFT_STACK_BYTES;
+	/* Page by page: past the stack's top, or at a page not present (no
+	 * fault-in here), the read fails; the unwinder uses what came before. */
 	first = 4096 - (e->regs[7] & 4095);
 	if (first > size)
 		first = size;
@@ -132,7 +118,15 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e->parent = pts->cur.seg;
 	e->txn = pts->cur.txn;
 	e->obj = ctid;
-	event_stack(e, ctx, NULL);
+	/* The start routine, from the new thread's struct pthread (its TCB is
+	 * its fs base). Userspace keeps it only if it names a function entry. */
+	if (pthread_start_off &&
+	    bpf_probe_read_user(&e->site, sizeof(e->site),
+				(void *)(child->thread.fsbase + pthread_start_off)))
+		e->site = 0;
+	/* No frame-pointer walk: glibc's clone path has no frame pointers.
+	 * Userspace fills the frames from the USTACK event sent before. */
+	e->flags |= WEFT_F_NOSTACK;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

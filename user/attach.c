@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "elfsym.h"
+#include "pthread_layout.h"
 #include "native.skel.h"
 
 static int verbosity;
@@ -55,6 +56,7 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 	}
 	t->skel = skel;
 	skel->rodata->target_tgid = pid;
+	skel->rodata->pthread_start_off = pthread_start_offset();
 	bpf_map__set_max_entries(skel->maps.threads, o->max_threads);
 	bpf_map__set_max_entries(skel->maps.tasks, o->max_tasks);
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_mb << 20);

@@ -219,6 +219,7 @@ static struct site_group *group_add(struct site_group **arr, size_t *nr, const s
 	g = &n[(*nr)++];
 	memset(g, 0, sizeof(*g));
 	g->site = s->site;
+	g->start = s->start;
 	g->kind = s->kind;
 	return g;
 }

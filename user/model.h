@@ -74,6 +74,7 @@ uint64_t model__last_ns(const struct model *m);
 #define GROUP_MAX_NAMES 4
 struct site_group {
 	uint64_t site;
+	uint64_t start; /* start routine of the first member, 0 unknown */
 	uint32_t kind;
 	uint64_t count;
 	uint64_t max_age_ns; /* leaks: oldest age past its transaction's end */

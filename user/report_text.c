@@ -52,6 +52,15 @@ const char *report__site_func(const struct report *r, uint64_t addr)
 	return s ? s->func : "";
 }
 
+const char *report__start(const struct report *r, uint64_t addr)
+{
+	const struct sym *s = r->st && addr ? symtab__find(r->st, addr) : NULL;
+
+	/* Kept only when it is a function's first byte: anything else means
+	 * the pthread layout did not match the target's libc. */
+	return s && s->off == 0 && s->func[0] ? s->func : "";
+}
+
 /* One row per transaction name. */
 static void text_txns(FILE *f, const struct report *r)
 {
@@ -115,12 +124,15 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 		const struct site_group *g = leaks ? model__leak_at(r->m, i) : model__orphan_at(r->m, i);
 
 		report__site(r, g->site, site, sizeof(site));
+		if (*report__start(r, g->start) && strlen(site) + 4 < sizeof(site))
+			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
+				 report__start(r, g->start));
 		if (leaks)
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %.58s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
 				g->nr_txn_names ? g->txn_names[0] : "?", site);
 		else
-			fprintf(f, "  %6" PRIu64 "  %-9s %.80s\n", g->count, kind_name(g->kind), site);
+			fprintf(f, "  %6" PRIu64 "  %-9s %s\n", g->count, kind_name(g->kind), site);
 	}
 }
 

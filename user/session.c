@@ -36,8 +36,13 @@ struct session {
 	int pidfd;
 	bool target_gone;
 	int child_status;
-	__u64 ustack[WEFT_MAX_FRAMES], ustack_seg;
-	int ustack_n;
+	/* Unwound creation stacks waiting for their SEG_BEGIN: events from
+	 * several CPUs interleave, so more than one can be in flight. */
+	struct pending_stack {
+		__u64 seg;
+		int n;
+		__u64 frames[WEFT_MAX_FRAMES];
+	} pending[64];
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -122,8 +127,23 @@ static void meta_init(struct session *s)
 /* Keeps the unwound stack of a creation until its SEG_BEGIN arrives. */
 static void on_ustack(struct session *s, const struct weft_stack_event *st)
 {
-	s->ustack_seg = st->seg;
-	s->ustack_n = symbolizer__unwind(s->sym, st, s->ustack, WEFT_MAX_FRAMES);
+	struct pending_stack *p = &s->pending[st->seg % 64];
+
+	p->seg = st->seg;
+	p->n = symbolizer__unwind(s->sym, st, p->frames, WEFT_MAX_FRAMES);
+}
+
+/* A thread's frames come only from the unwind: the BPF side sends none. */
+static void take_ustack(struct session *s, struct weft_event *e)
+{
+	struct pending_stack *p = &s->pending[e->seg % 64];
+
+	if (p->seg != e->seg || p->n <= 0)
+		return;
+	memcpy(e->frames, p->frames, p->n * sizeof(e->frames[0]));
+	e->nr_frames = p->n;
+	e->flags &= ~WEFT_F_NOSTACK;
+	p->seg = 0;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -139,12 +159,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	memcpy(&copy, data, sizeof(copy));
-	if (e->type == WEFT_EV_SEG_BEGIN && e->seg == s->ustack_seg && s->ustack_n > 0) {
-		memcpy(e->frames, s->ustack, s->ustack_n * sizeof(e->frames[0]));
-		e->nr_frames = s->ustack_n;
-		e->flags &= ~WEFT_F_NOSTACK;
-		s->ustack_seg = 0;
-	}
+	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_THREAD &&
+	    !(e->flags & WEFT_F_PREATTACH))
+		take_ustack(s, e);
 	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN)
 		symbolizer__event(s->sym, e);
 	if (s->o->verbose >= 4 && e->type == WEFT_EV_SEG_BEGIN)

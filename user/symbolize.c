@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <elfutils/libdwfl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,7 +72,15 @@ static bool is_runtime_module(const char *path)
 	       !strncmp(b, "ld-", 3);
 }
 
+static void add(struct symbolizer *s, uint64_t addr, bool is_return);
+
 void symbolizer__add(struct symbolizer *s, uint64_t addr)
+{
+	add(s, addr, true);
+}
+
+/* ret: a return address, whose call is the instruction before it. */
+static void add(struct symbolizer *s, uint64_t addr, bool ret)
 {
 	struct sym out = { .addr = addr, .func = "", .file = "", .module = "" };
 	Dwfl_Module *mod;
@@ -79,8 +88,7 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
 	GElf_Sym esym;
 	Dwfl_Line *line;
 	const char *name, *modname;
-	/* return addresses: the call is the instruction before */
-	uint64_t look = addr ? addr - 1 : 0;
+	uint64_t look = addr && ret ? addr - 1 : addr;
 	int lineno = 0;
 
 	if (!addr || symtab__find(s->st, addr))
@@ -98,7 +106,7 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
 		name = dwfl_module_addrinfo(mod, look, &off, &esym, NULL, NULL, NULL);
 		if (name) {
 			out.func = name;
-			out.off = off + 1;
+			out.off = off + (ret ? 1 : 0);
 		}
 		line = dwfl_module_getsrc(mod, look);
 		if (line) {
@@ -135,6 +143,7 @@ void symbolizer__event(struct symbolizer *s, const struct weft_event *e)
 		return; /* the union holds a name */
 	for (uint32_t i = 0; i < n; i++)
 		symbolizer__add(s, e->frames[i]);
+	/* the start routine: a function entry, looked up as it is */
 	if (e->site)
-		symbolizer__add(s, e->site + 1);
+		add(s, e->site, false);
 }
