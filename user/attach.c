@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "elfsym.h"
 #include "pthread_layout.h"
+#include "record.h"
 #include "native.skel.h"
 
 static int verbosity;
@@ -230,14 +231,13 @@ int tracer__ringbuf_fd(const struct tracer *t)
 	return bpf_map__fd(t->skel->maps.events);
 }
 
-void tracer__counters(const struct tracer *t, uint64_t *events, uint64_t *lost, uint64_t *evicted,
-		      uint64_t hits[WEFT_MAX_PROBES])
+void tracer__counters(const struct tracer *t, struct record_meta *m)
 {
 	const struct weft_counters *c = &t->skel->bss->counters;
 
-	*events = c->events;
-	*lost = c->lost;
-	*evicted = c->evicted;
+	m->lost = c->lost;
+	m->evicted = c->evicted;
+	m->nest_overflow = t->skel->bss->nest_overflow;
 	for (int i = 0; i < WEFT_MAX_PROBES; i++)
-		hits[i] = c->hits[i];
+		m->hits[i] = c->hits[i];
 }

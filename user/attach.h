@@ -30,7 +30,8 @@ int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len
 void tracer__close(struct tracer *t);
 int tracer__ringbuf_fd(const struct tracer *t);
 /* BPF counters: events, lost, evicted, per-probe hits. */
-void tracer__counters(const struct tracer *t, uint64_t *events, uint64_t *lost, uint64_t *evicted,
-		      uint64_t hits[WEFT_MAX_PROBES]);
+struct record_meta;
+/* BPF counters into the meta: lost, evicted, nest_overflow, per-probe hits. */
+void tracer__counters(const struct tracer *t, struct record_meta *m);
 
 #endif

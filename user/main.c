@@ -2,6 +2,7 @@
 /* weft: an eBPF, kernel-assisted tracer of async context. */
 #include <stdio.h>
 #include "opts.h"
+#include "record.h"
 #include "session.h"
 
 #define WEFT_VERSION "0.1.0"
@@ -20,7 +21,7 @@ int main(int argc, char **argv)
 		opts__usage(stdout);
 		return 0;
 	case CMD_VERSION:
-		printf("weft %s (record format %d)\n", WEFT_VERSION, 1);
+		printf("weft %s (record format %d)\n", WEFT_VERSION, WEFT_RECORD_VERSION);
 		return 0;
 	case CMD_REPORT:
 		return session__report(&o);

@@ -187,6 +187,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 	uint32_t pid;
 
 	*o = defaults;
+	o->full_argv = argv;
 	if (argc < 2) {
 		snprintf(err, len, "no command; try 'weft --help'");
 		return -1;

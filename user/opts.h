@@ -17,6 +17,7 @@ struct opts {
 	enum command cmd;
 	pid_t pid;
 	char **argv; /* -- CMD ARGS, NULL-terminated */
+	char **full_argv; /* weft's own, for the record file */
 	uint64_t duration_ns; /* 0: until target exit or a signal */
 	const char *output;
 	const char *input; /* report FILE */

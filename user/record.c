@@ -115,6 +115,7 @@ static const struct meta_field meta_fields[] = {
 	MF(lost, KV_U64, true),
 	MF(evicted, KV_U64, true),
 	MF(hits, KV_U64S, true),
+	MF(nest_overflow, KV_U64, true),
 };
 
 #define NR_META_FIELDS (sizeof(meta_fields) / sizeof(meta_fields[0]))

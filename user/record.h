@@ -27,6 +27,7 @@ struct record_meta {
 	uint64_t lost, evicted;	     /* from the BPF counters at end */
 	uint64_t hits[WEFT_MAX_PROBES];
 	uint64_t leak_grace_ns;
+	uint64_t nest_overflow; /* runs/transactions past the per-thread nesting limit */
 };
 
 struct record_writer;

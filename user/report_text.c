@@ -128,11 +128,11 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
 				 report__start(r, g->start));
 		if (leaks)
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %.56s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
 				g->nr_txn_names ? g->txn_names[0] : "?", site);
 		else
-			fprintf(f, "  %6" PRIu64 "  %-9s %s\n", g->count, kind_name(g->kind), site);
+			fprintf(f, "  %6" PRIu64 "  %-9s %.80s\n", g->count, kind_name(g->kind), site);
 	}
 }
 
@@ -186,6 +186,9 @@ void report__text(FILE *f, const struct report *r)
 		fprintf(f, "  %-16.16s %-40.40s %12" PRIu64 "\n", r->pt->names[i], r->pt->descs[i],
 			mt->hits[i]);
 	}
+	if (mt->nest_overflow)
+		fprintf(f, "\nwarning: %" PRIu64 " task runs or transactions nested deeper than the "
+			   "per-thread limit were not tracked\n", mt->nest_overflow);
 	if (mt->lost || mt->evicted)
 		fprintf(f, "\nwarning: %" PRIu64 " events lost, %" PRIu64 " map entries not stored: "
 			   "raise --ringbuf-mb / --max-threads / --max-tasks\n",

@@ -121,6 +121,10 @@ static void meta_init(struct session *s)
 	elfsym__build_id(s->tracer.exe_path, m->build_id, sizeof(m->build_id));
 	probes__format(pt, m->probes, sizeof(m->probes));
 	m->leak_grace_ns = s->o->leak_grace_ns;
+	for (size_t i = 0, n = 0; s->o->full_argv && s->o->full_argv[i] && n < sizeof(m->cmdline);
+	     i++)
+		n += snprintf(m->cmdline + n, sizeof(m->cmdline) - n, "%s%s", i ? " " : "",
+			      s->o->full_argv[i]);
 	m->start_ns = mono_ns();
 }
 
@@ -309,7 +313,6 @@ int session__run(struct opts *o)
 {
 	struct session s = { .o = o, .pidfd = -1 };
 	char err[1024];
-	uint64_t hits[WEFT_MAX_PROBES], events;
 	int rc = 1;
 
 	install_signals();
@@ -330,8 +333,7 @@ int session__run(struct opts *o)
 		ptrace(PTRACE_DETACH, s.child, NULL, NULL);
 	loop(&s);
 	s.meta.end_ns = mono_ns();
-	tracer__counters(&s.tracer, &events, &s.meta.lost, &s.meta.evicted, hits);
-	memcpy(s.meta.hits, hits, sizeof(hits));
+	tracer__counters(&s.tracer, &s.meta);
 	/* Probes off before any output: the target runs untraced from here. */
 	ring_buffer__free(s.rb);
 	s.rb = NULL;
