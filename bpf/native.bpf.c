@@ -294,33 +294,37 @@ static __always_inline void txn_begin(void *ctx, struct pt_regs *regs, __u32 pro
 {
 	struct thread_state *ts;
 	struct weft_event *e;
-	struct wctx t = {};
+	struct wctx t = {}, outer;
 
 	count_hit(probe);
 	ts = thread_get(bpf_get_current_pid_tgid(), probe);
 	if (!ts)
 		return;
+	outer = ts->cur;
 	t.seg = seg_alloc();
 	t.txn = txn_alloc();
 	t.kind = WEFT_KIND_TXN;
+	/* Pushed first: a transaction that cannot be tracked is not reported
+	 * as begun (it could never end). */
+	if (!ctx_push(ts, &t))
+		return;
 	e = event_new(WEFT_EV_TXN_BEGIN, WEFT_KIND_TXN, probe);
-	if (e) {
-		e->seg = t.seg;
-		e->parent = ts->cur.seg;
-		e->txn = t.txn;
-		e->obj = ts->cur.txn; /* the context it began in: conflation */
-		if (name) {
-			if (bpf_probe_read_user_str(e->name, sizeof(e->name), name) < 0)
-				e->name[0] = 0;
-		} else {
+	if (!e)
+		return;
+	e->seg = t.seg;
+	e->parent = outer.seg;
+	e->txn = t.txn;
+	e->obj = outer.txn; /* the context it began in: conflation */
+	if (name) {
+		if (bpf_probe_read_user_str(e->name, sizeof(e->name), name) < 0)
+			e->name[0] = 0;
+	} else {
+		e->frames[0] = 0;
+		if (bpf_probe_read_user(&e->frames[0], 8, (void *)PT_REGS_SP(regs)))
 			e->frames[0] = 0;
-			if (bpf_probe_read_user(&e->frames[0], 8, (void *)PT_REGS_SP(regs)))
-				e->frames[0] = 0;
-			e->nr_frames = 1;
-		}
-		bpf_ringbuf_submit(e, 0);
+		e->nr_frames = 1;
 	}
-	ctx_push(ts, &t);
+	bpf_ringbuf_submit(e, 0);
 }
 
 static __always_inline void txn_end(__u32 probe)

@@ -41,8 +41,12 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 	snprintf(t->exe_path, sizeof(t->exe_path), "/proc/%d/exe", pid);
 	n = readlink(t->exe_path, t->exe, sizeof(t->exe) - 1);
 	if (n < 0) {
-		snprintf(err, len, "pid %d: %s", pid,
-			 errno == ENOENT ? "no such process" : strerror(errno));
+		if (errno == EACCES || errno == EPERM)
+			snprintf(err, len, "pid %d: permission denied; run as root (sudo), or with "
+				 "CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE", pid);
+		else
+			snprintf(err, len, "pid %d: %s", pid,
+				 errno == ENOENT ? "no such process" : strerror(errno));
 		return -1;
 	}
 	t->exe[n] = 0;
@@ -98,8 +102,29 @@ static int attach_uprobe(struct tracer *t, struct bpf_program *prog, bool ret, c
 			err, len);
 }
 
+struct lib_search {
+	const char *sym;
+	char *path;
+	size_t plen;
+	uint64_t *off;
+	bool found;
+};
+
+static int lib_has_sym(void *ctx, const char *lib)
+{
+	struct lib_search *ls = ctx;
+	char e[256];
+
+	if (elfsym__find(lib, ls->sym, ls->off, e, sizeof(e)))
+		return 1;
+	snprintf(ls->path, ls->plen, "%s", lib);
+	ls->found = true;
+	return 0;
+}
+
 /* The binary holding sym: BIN if given, else the executable, then each
- * library the target maps. */
+ * library the target maps, then (a command not started yet has mapped none)
+ * the libraries the executable needs. */
 static int resolve(struct tracer *t, const struct probe_spec *s, char *path, size_t plen,
 		   uint64_t *off, char *err, size_t len)
 {
@@ -138,6 +163,12 @@ static int resolve(struct tracer *t, const struct probe_spec *s, char *path, siz
 		}
 	}
 	fclose(f);
+	if (rc) {
+		struct lib_search ls = { s->sym, path, plen, off, false };
+
+		elfsym__needed(t->exe_path, lib_has_sym, &ls);
+		rc = ls.found ? 0 : -1;
+	}
 	if (rc)
 		snprintf(err, len, "symbol '%s' not found in %s or the libraries it maps; "
 			 "name the binary: --%s BIN:%s", s->sym, t->exe,

@@ -4,6 +4,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "elfsym.h"
@@ -175,6 +176,71 @@ void elfsym__build_id(const char *path, char *hex, size_t len)
 				snprintf(hex + 2 * i, 3, "%02x", b[i]);
 			break;
 		}
+	}
+	elf_end(e);
+	close(fd);
+}
+
+static bool try_dirs(const char *dirs, const char *origin, const char *name, char *out, size_t len)
+{
+	char buf[1024], *save = NULL, *dir;
+
+	if (!dirs)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", dirs);
+	for (dir = strtok_r(buf, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		if (!strncmp(dir, "$ORIGIN", 7))
+			snprintf(out, len, "%s%s/%s", origin, dir + 7, name);
+		else
+			snprintf(out, len, "%s/%s", dir, name);
+		if (!access(out, R_OK))
+			return true;
+	}
+	return false;
+}
+
+void elfsym__needed(const char *path, elfsym_lib_fn fn, void *ctx)
+{
+	static const char *sys_dirs = "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib64:"
+				      "/usr/lib64:/lib:/usr/lib:/usr/local/lib";
+	const char *needed[64], *runpath = NULL;
+	char origin[512], lib[1024], *slash;
+	size_t nr = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	int fd;
+	Elf *e = elf_open(path, &fd);
+
+	if (!e)
+		return;
+	snprintf(origin, sizeof(origin), "%s", path);
+	slash = strrchr(origin, '/');
+	if (slash)
+		*slash = 0;
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		GElf_Dyn dyn;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			if (!gelf_getdyn(d, i, &dyn))
+				break;
+			if (dyn.d_tag == DT_NEEDED && nr < 64)
+				needed[nr++] = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+			else if (dyn.d_tag == DT_RUNPATH || dyn.d_tag == DT_RPATH)
+				runpath = elf_strptr(e, sh.sh_link, dyn.d_un.d_val);
+		}
+	}
+	for (size_t i = 0; i < nr; i++) {
+		if (!needed[i])
+			continue;
+		if (try_dirs(runpath, origin, needed[i], lib, sizeof(lib)) ||
+		    try_dirs(getenv("LD_LIBRARY_PATH"), origin, needed[i], lib, sizeof(lib)) ||
+		    try_dirs(sys_dirs, origin, needed[i], lib, sizeof(lib)))
+			if (!fn(ctx, lib))
+				break;
 	}
 	elf_end(e);
 	close(fd);

@@ -17,4 +17,10 @@ bool elfsym__has_usdt(const char *path, const char *provider, const char *name);
 /* The GNU build id as hex ("" when absent). */
 void elfsym__build_id(const char *path, char *hex, size_t len);
 
+/* The libraries path needs (DT_NEEDED), resolved the way ld.so would for a
+ * process not yet started: DT_RUNPATH/DT_RPATH, LD_LIBRARY_PATH, then the
+ * system directories. Calls fn for each one found; stops when fn returns 0. */
+typedef int (*elfsym_lib_fn)(void *ctx, const char *lib_path);
+void elfsym__needed(const char *path, elfsym_lib_fn fn, void *ctx);
+
 #endif

@@ -287,8 +287,11 @@ static int setup(struct session *s, char *err, size_t len)
 		return -1;
 	}
 	s->pidfd = s->child ? -1 : syscall(SYS_pidfd_open, pid, 0);
-	if (tracer__open(&s->tracer, o, pid, err, len) || tracer__attach(&s->tracer, o, err, len))
+	if (tracer__open(&s->tracer, o, pid, err, len) || tracer__attach(&s->tracer, o, err, len)) {
+		if (!s->child && kill(pid, 0) && errno == ESRCH)
+			snprintf(err, len, "pid %d exited while weft was attaching", pid);
 		return -1;
+	}
 	s->st = symtab__new();
 	s->sym = s->st ? symbolizer__new(pid, s->st) : NULL;
 	s->model = s->st ? model_for(&s->tracer.probes, o, s->st) : NULL;
