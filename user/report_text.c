@@ -179,6 +179,7 @@ void report__text(FILE *f, const struct report *r)
 	if (r->pt->txns_traced)
 		text_groups(f, r, false);
 	text_conflations(f, r);
+	report__tree(f, r);
 	fprintf(f, "\nProbes %57s\n", "hits");
 	for (int i = 0; i < r->pt->nr; i++) {
 		if (!mt->hits[i] && i > WEFT_PROBE_THREAD && i < PROBE_FIRST_SPEC)
