@@ -183,11 +183,13 @@ int main(int argc, char **argv)
 
 	if (k > MAX_BATCHES)
 		die("at most %d batches", MAX_BATCHES);
-	target_wait();
 	tlog("pool main tid=%d", target_gettid());
 	pool_start();
 	/* Let the workers start (and log) before the first transaction. */
 	sleep_ms(20);
+	/* Held after the workers exist: a tracer attaching with -p finds them
+	 * already running (test_attach_pool.sh). */
+	target_wait();
 	for (long b = 0; b < k; b++)
 		handle_batch((int)b);
 	if (tail_ms)
