@@ -43,7 +43,8 @@ static const char *fate(const struct tree *tr, const struct segment *s, char *bu
 
 static void tree_print(FILE *f, struct tree *tr, uint64_t parent, int depth)
 {
-	char site[256], how[64];
+	char site[256], how[64], line[512];
+	int width;
 
 	for (size_t i = 0; i < tr->n; i++) {
 		const struct segment *s = tr->segs[i];
@@ -58,9 +59,12 @@ static void tree_print(FILE *f, struct tree *tr, uint64_t parent, int depth)
 		}
 		start = report__start(tr->r, s->start);
 		report__site(tr->r, s->site, site, sizeof(site));
-		fprintf(f, "  %*s%-6s %s%s%s  [%s]\n", depth * 2, "", kind_name(s->kind),
-			*start ? start : "", *start ? " from " : "", site,
-			fate(tr, s, how, sizeof(how)));
+		fate(tr, s, how, sizeof(how));
+		/* 100 columns: the site gives way, the fate does not */
+		snprintf(line, sizeof(line), "  %*s%-6s %s%s%s", depth * 2, "", kind_name(s->kind),
+			 *start ? start : "", *start ? " from " : "", site);
+		width = 100 - 4 - (int)strlen(how);
+		fprintf(f, "%.*s  [%s]\n", width > 20 ? width : 20, line, how);
 		tree_print(f, tr, s->id, depth + 1);
 	}
 }
