@@ -128,7 +128,7 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
 				 report__start(r, g->start));
 		if (leaks)
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %.56s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %.49s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
 				g->nr_txn_names ? g->txn_names[0] : "?", site);
 		else
