@@ -23,6 +23,8 @@ void report__tree(FILE *f, const struct report *r);
 const char *fmt_duration(uint64_t ns, char *buf, size_t len);
 /* The site as text, and just its function ("" when unknown). */
 const char *report__site(const struct report *r, uint64_t addr, char *buf, size_t len);
+/* "func (file.c:42)" when the line is known, else as report__site. */
+const char *report__site_short(const struct report *r, uint64_t addr, char *buf, size_t len);
 const char *report__site_func(const struct report *r, uint64_t addr);
 /* The start routine's name, "" unless addr is exactly a function entry. */
 const char *report__start(const struct report *r, uint64_t addr);

@@ -45,6 +45,16 @@ const char *report__site(const struct report *r, uint64_t addr, char *buf, size_
 	return sym__format(s, addr, buf, len);
 }
 
+const char *report__site_short(const struct report *r, uint64_t addr, char *buf, size_t len)
+{
+	const struct sym *s = r->st && addr ? symtab__find(r->st, addr) : NULL;
+
+	if (!s || !s->func[0] || !s->line)
+		return report__site(r, addr, buf, len);
+	snprintf(buf, len, "%s (%s:%u)", s->func, s->file, s->line);
+	return buf;
+}
+
 const char *report__site_func(const struct report *r, uint64_t addr)
 {
 	const struct sym *s = r->st && addr ? symtab__find(r->st, addr) : NULL;
@@ -116,19 +126,19 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 		return;
 	}
 	if (leaks)
-		fprintf(f, "  %6s  %-9s %8s  %-20s %s\n", "count", "kind", "oldest", "transaction",
+		fprintf(f, "  %6s  %-9s %8s  %-16s %s\n", "count", "kind", "oldest", "transaction",
 			"site");
 	else
 		fprintf(f, "  %6s  %-9s %s\n", "count", "kind", "site");
 	for (size_t i = 0; i < n; i++) {
 		const struct site_group *g = leaks ? model__leak_at(r->m, i) : model__orphan_at(r->m, i);
 
-		report__site(r, g->site, site, sizeof(site));
+		report__site_short(r, g->site, site, sizeof(site));
 		if (*report__start(r, g->start) && strlen(site) + 4 < sizeof(site))
 			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
 				 report__start(r, g->start));
 		if (leaks)
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-20.20s %.49s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-16.16s %.53s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
 				g->nr_txn_names ? g->txn_names[0] : "?", site);
 		else

@@ -58,7 +58,7 @@ static void tree_print(FILE *f, struct tree *tr, uint64_t parent, int depth)
 			return;
 		}
 		start = report__start(tr->r, s->start);
-		report__site(tr->r, s->site, site, sizeof(site));
+		report__site_short(tr->r, s->site, site, sizeof(site));
 		fate(tr, s, how, sizeof(how));
 		/* 100 columns: the site gives way, the fate does not */
 		snprintf(line, sizeof(line), "  %*s%-6s %s%s%s", depth * 2, "", kind_name(s->kind),
@@ -110,7 +110,7 @@ void report__tree(FILE *f, const struct report *r)
 		t->nr_leaked ? ", the first with a leak" : ", the slowest", t->nr_segments,
 		t->nr_leaked);
 	fprintf(f, "  txn    %s from %s\n", model__txn_name(m, t),
-		report__site(r, model__segment(m, t->root_seg) ?
+		report__site_short(r, model__segment(m, t->root_seg) ?
 				model__segment(m, t->root_seg)->site : 0, site, sizeof(site)));
 	tree_print(f, &tr, t->root_seg, 1);
 	free(tr.segs);
