@@ -28,7 +28,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/tests/targets/%,$(TARGET_SRCS))
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -pthread -Iinclude -Wall
-BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt
+BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt $(OUT)/tests/bench/pool_bench
 
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -104,10 +104,20 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(TARGET_BINS) $(BENCH_BINS)
 	$(Q)bash tools/bench.sh
 
-fuzz: $(LIB_OBJS)
+# The record reader under libFuzzer + ASan, seeded with a real recording.
+fuzz: $(OUT)/weft $(OUT)/tests/targets/server
+	$(Q)mkdir -p $(OUT)/fuzz-corpus
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Iinclude -Iuser \
 		tests/fuzz/fuzz_record.c user/record.c user/symtab.c -o $(OUT)/fuzz_record
+	$(Q)[ -s $(OUT)/fuzz-corpus/seed.weft ] || $(OUT)/weft record -o $(OUT)/fuzz-corpus/seed.weft \
+		--txn handle_request -- $(OUT)/tests/targets/server 2 2>/dev/null
 	$(Q)$(OUT)/fuzz_record -max_total_time=60 $(OUT)/fuzz-corpus
 
 clean:
 	rm -rf $(OUT)
+
+# tools/bench.sh's thread-pool throughput target (built like the test targets).
+$(OUT)/tests/bench/pool_bench: tests/bench/pool_bench.c tests/targets/common.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@

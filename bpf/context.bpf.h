@@ -25,6 +25,11 @@ struct thread_state {
 };
 
 const volatile __u32 target_tgid = 0;
+/* Wake the reader only past this much pending data: a wakeup per event
+ * costs the target more than the trap. Userspace also polls on a timer.
+ * Thread creations always wake it: their stacks are unwound against the
+ * live process's mappings, which are gone once a short-lived target exits. */
+const volatile __u64 wakeup_bytes = 1 << 20;
 /* offsetof(struct pthread, start_routine) in the target's glibc; 0 unknown */
 const volatile __u64 pthread_start_off = 0;
 
@@ -58,6 +63,19 @@ static __always_inline void count_hit(__u32 probe)
 {
 	if (probe < WEFT_MAX_PROBES)
 		__sync_fetch_and_add(&counters.hits[probe], 1);
+}
+
+static __always_inline void event_submit_wake(void *e, bool wake)
+{
+	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, wake || pending > wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+							   : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void event_submit(void *e)
+{
+	event_submit_wake(e, false);
 }
 
 static __always_inline __u64 seg_alloc(void)
@@ -149,7 +167,7 @@ static __always_inline struct thread_state *thread_get(__u32 tid, __u32 probe)
 		e->obj = tid;
 		e->tid = tid;
 		e->flags = WEFT_F_PREATTACH | WEFT_F_NOSTACK;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	return bpf_map_lookup_elem(&threads, &tid);
 }
@@ -190,7 +208,7 @@ static __always_inline void emit_seg_end(__u64 seg, __u64 txn, __u32 kind, __u64
 	e->seg = seg;
 	e->txn = txn;
 	e->obj = obj;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 #endif

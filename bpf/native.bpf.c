@@ -81,7 +81,7 @@ static __always_inline void emit_ustack(__u64 seg)
 	    !bpf_probe_read_user(e->data + first, rest, (void *)(e->regs[7] + first)))
 		e->size = first + rest;
 out:
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -127,7 +127,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	/* No frame-pointer walk: glibc's clone path has no frame pointers.
 	 * Userspace fills the frames from the USTACK event sent before. */
 	e->flags |= WEFT_F_NOSTACK;
-	bpf_ringbuf_submit(e, 0);
+	event_submit_wake(e, true);
 	return 0;
 }
 
@@ -202,7 +202,7 @@ static __always_inline void task_create(void *ctx, struct pt_regs *regs, __u32 p
 	e->txn = t.txn;
 	e->obj = obj;
 	event_stack(e, ctx, regs);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 /* The task's segment; a task never seen created predates the capture. */
@@ -226,7 +226,7 @@ static __always_inline struct wctx *task_get(__u64 obj, __u32 probe)
 		e->seg = n.seg;
 		e->obj = obj;
 		e->flags = WEFT_F_PREATTACH | WEFT_F_NOSTACK;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	return bpf_map_lookup_elem(&tasks, &obj);
 }
@@ -248,7 +248,7 @@ static __always_inline void task_begin(__u32 probe, __u64 obj)
 	e->seg = t->seg;
 	e->txn = t->txn;
 	e->obj = obj;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 /* Ends the run of the task current on this thread; with done, the task too. */
@@ -281,7 +281,7 @@ static __always_inline void task_stop(__u32 probe, __u64 obj, bool by_obj, bool 
 		e->seg = cur.seg;
 		e->txn = cur.txn;
 		e->obj = cur.obj;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	if (done) {
 		emit_seg_end(cur.seg, cur.txn, WEFT_KIND_TASK, cur.obj, probe);
@@ -324,7 +324,7 @@ static __always_inline void txn_begin(void *ctx, struct pt_regs *regs, __u32 pro
 			e->frames[0] = 0;
 		e->nr_frames = 1;
 	}
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 static __always_inline void txn_end(__u32 probe)
@@ -345,7 +345,7 @@ static __always_inline void txn_end(__u32 probe)
 		return;
 	e->seg = cur.seg;
 	e->txn = cur.txn;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 SEC("uprobe")

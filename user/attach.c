@@ -65,6 +65,7 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 	bpf_map__set_max_entries(skel->maps.threads, o->max_threads);
 	bpf_map__set_max_entries(skel->maps.tasks, o->max_tasks);
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_mb << 20);
+	skel->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
 	rc = native_bpf__load(skel);
 	if (rc) {
 		snprintf(err, len, "failed to load BPF programs: %s; %s", strerror(-rc),

@@ -199,8 +199,11 @@ static void loop(struct session *s)
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
 
 	while (!stop_signal) {
+		/* The BPF side wakes us only past a backlog: read on a timer too. */
 		int n = ring_buffer__poll(s->rb, 100);
 
+		if (n >= 0)
+			n = ring_buffer__consume(s->rb);
 		if (n < 0 && n != -EINTR) {
 			fprintf(stderr, "weft: ring buffer: %s\n", strerror(-n));
 			break;

@@ -3,9 +3,14 @@
  *
  *   probe_cost MODE ITER
  *
- * MODE  plain: calls bench_plain_fn(i), a noinline empty function (the
+ * MODE  plain: calls bench_plain_fn(obj), a noinline empty function (the
  *              target of an ordinary uprobe), ITER times;
- *       weft:  runs the marker weft:task_begin(i) ITER times;
+ *       push:  calls bench_push_fn(obj) ITER times: the same, but the
+ *              function is written in assembly so that its first
+ *              instruction is "push %rbp" (55), which the kernel emulates
+ *              after the uprobe's trap, where bench_plain_fn's first
+ *              instruction ("ret" at -O2) is single-stepped out of line;
+ *       weft:  runs the marker weft:task_begin(obj) ITER times;
  *       sdt:   same as weft (only in the build with -DUSE_SDT).
  * The marker is WEFT_TASK_BEGIN(i) from weft.h, or, built with -DUSE_SDT
  * (binary probe_cost_sdt), DTRACE_PROBE1(weft, task_begin, i) from
@@ -47,6 +52,24 @@
 
 #define WARMUP 64
 
+/* An empty function that starts like most non-leaf functions built with a
+ * frame pointer: push %rbp; mov %rsp,%rbp. */
+void bench_push_fn(uint64_t x);
+__asm__(".text\n"
+	".globl bench_push_fn\n"
+	".type bench_push_fn, @function\n"
+	".p2align 4\n"
+	"bench_push_fn:\n"
+	"\tpush %rbp\n"
+	"\tmov %rsp, %rbp\n"
+	"\tpop %rbp\n"
+	"\tret\n"
+	".size bench_push_fn, .-bench_push_fn\n");
+
+/* The object passed at every iteration; volatile so that it is read once
+ * into a register, not folded into an immediate. */
+static volatile uint64_t bench_obj = 0x5eed;
+
 __attribute__((noinline)) void bench_plain_fn(uint64_t x)
 {
 	__asm__ __volatile__("" : : "r"(x));
@@ -55,14 +78,26 @@ __attribute__((noinline)) void bench_plain_fn(uint64_t x)
 /* noinline: the warm-up and the timed loop run the very same call site. */
 __attribute__((noinline)) static void run_plain(uint64_t n)
 {
+	uint64_t obj = bench_obj;
+
 	for (uint64_t i = 0; i < n; i++)
-		bench_plain_fn(i);
+		bench_plain_fn(obj);
+}
+
+__attribute__((noinline)) static void run_push(uint64_t n)
+{
+	uint64_t obj = bench_obj;
+
+	for (uint64_t i = 0; i < n; i++)
+		bench_push_fn(obj);
 }
 
 __attribute__((noinline)) static void run_marker(uint64_t n)
 {
+	uint64_t obj = bench_obj;
+
 	for (uint64_t i = 0; i < n; i++)
-		BENCH_MARKER(i);
+		BENCH_MARKER(obj);
 }
 
 static void sleep_10ms(void)
@@ -122,7 +157,7 @@ int main(int argc, char **argv)
 	double t0, t1;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s plain|weft|sdt ITER\n", argv[0]);
+		fprintf(stderr, "usage: %s plain|push|weft|sdt ITER\n", argv[0]);
 		return 2;
 	}
 	mode = argv[1];
@@ -134,6 +169,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(mode, "plain")) {
 		run = run_plain;
+	} else if (!strcmp(mode, "push")) {
+		run = run_push;
 	} else if (!strcmp(mode, "weft") || !strcmp(mode, "sdt")) {
 #ifndef USE_SDT
 		if (!strcmp(mode, "sdt")) {
@@ -144,7 +181,7 @@ int main(int argc, char **argv)
 #endif
 		run = run_marker;
 	} else {
-		fprintf(stderr, "probe_cost: unknown MODE '%s' (plain, weft, sdt)\n", mode);
+		fprintf(stderr, "probe_cost: unknown MODE '%s' (plain, push, weft, sdt)\n", mode);
 		return 2;
 	}
 

@@ -1,0 +1,560 @@
+#!/usr/bin/env bash
+# tools/bench.sh - weft's benchmarks, run side by side in one go, written to
+# BENCHMARKS.md (repo root) with the machine, the date and, for every
+# figure, the exact command that produced it. `make bench` builds what it
+# needs and runs this script.
+#
+#   1. probe cost, ns per hit, measured with weft itself: an ordinary
+#      uprobe on a function entry (single-stepped first instruction, and an
+#      emulated one), a weft.h USDT marker (nop5), a <sys/sdt.h> marker
+#      (1-byte nop); each = median ns/iter traced - median ns/iter untraced.
+#      Then the bpftrace cross-check (tests/bench/probe_cost.sh), if
+#      bpftrace runs here.
+#   2. overhead on a thread pool (tests/bench/pool_bench.c): tasks/s
+#      untraced and traced, alternating runs of the same binary; traps per
+#      task; lost events / evictions.
+#   3. model replay: `weft record` of a pool run (>= 500k events), then
+#      `weft report` of that file, JSON and text: events/s on one core,
+#      record file size, bytes per event.
+#
+# Needs root (weft attaches BPF programs). About 1.5 minutes on 2 vCPUs.
+# Environment (defaults in brackets):
+#   REPS [5]          runs per probe-cost case (untraced and traced each)
+#   ITER [1000000]    loop iterations for the cheap probes (markers, push)
+#   ITER_SLOW [50000] loop iterations for the single-stepped uprobe
+#   POOL_RUNS [5]     untraced and traced pool runs each, alternating
+#   POOL_TASKS [200000] POOL_BATCH [100] POOL_WORKERS [2] POOL_WORK [2000]
+#   REC_TASKS [200000] tasks in the recorded run (4 events per task)
+#   REPLAY_RUNS [3]   timed `weft report` runs per format
+#   BENCH_OUT [BENCHMARKS.md]
+#   NO_BPFTRACE=1     skip the bpftrace cross-check
+#
+# Every process it starts carries WEFT_BENCH_RUN=<this script's pid> in its
+# environment; on exit (normal or not) any such process still alive is
+# stopped, and the script checks that no uprobe on the bench binaries is
+# left.
+set -u
+export LC_ALL=C
+
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$(pwd)
+
+REPS=${REPS:-5}
+ITER=${ITER:-1000000}
+ITER_SLOW=${ITER_SLOW:-50000}
+POOL_RUNS=${POOL_RUNS:-5}
+POOL_TASKS=${POOL_TASKS:-200000}
+POOL_BATCH=${POOL_BATCH:-100}
+POOL_WORKERS=${POOL_WORKERS:-2}
+POOL_WORK=${POOL_WORK:-2000}
+REC_TASKS=${REC_TASKS:-200000}
+REPLAY_RUNS=${REPLAY_RUNS:-3}
+BENCH_OUT=${BENCH_OUT:-BENCHMARKS.md}
+WARMUP=64 # probe_cost's warm-up iterations (before its timed loop)
+
+WEFT=build/weft
+PC=build/tests/bench/probe_cost
+PCS=build/tests/bench/probe_cost_sdt
+POOL=build/tests/bench/pool_bench
+POOL_SPECS=(--txn handle_batch --task-create submit_task:arg0 --task-done run_task:arg0)
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+note() { echo "bench: $*" >&2; }
+
+[ "$(id -u)" = 0 ] || die "needs root (weft attaches BPF programs): sudo make bench"
+for b in "$WEFT" "$PC" "$PCS" "$POOL"; do
+	[ -x "$b" ] || die "$b is missing: run 'make bench' (it builds everything first)"
+done
+command -v python3 >/dev/null || die "python3 is needed to read weft's JSON (make deps)"
+command -v objdump >/dev/null || die "objdump (binutils) is needed"
+
+export WEFT_BENCH_RUN=$$
+W=$(mktemp -d /tmp/weft-bench.XXXXXX) || die "mktemp failed"
+
+# Our processes still alive: those with WEFT_BENCH_RUN=$$ in their
+# environment, except this shell. Builtins only (no child of ours is
+# running while it scans).
+our_procs() {
+	local p pid env e
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+		mapfile -d "" env 2>/dev/null <"$p/environ" || continue
+		for e in "${env[@]}"; do
+			if [ "$e" = "WEFT_BENCH_RUN=$$" ]; then
+				printf '%s ' "$pid"
+				break
+			fi
+		done
+	done
+}
+
+# Uprobes (perf-event links) still set on the bench binaries.
+leftover_uprobes() {
+	command -v bpftool >/dev/null || return 0
+	bpftool perf show 2>/dev/null | grep -E "uprobe.*($ROOT/)?build/tests/bench/" || true
+}
+
+cleanup() {
+	local pids p i
+	trap - EXIT INT TERM
+	pids=$(our_procs)
+	if [ -n "$pids" ]; then
+		note "stopping leftover processes: $pids"
+		# weft first (SIGTERM: it detaches its probes and exits), then the rest.
+		for p in $pids; do
+			[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$ROOT/$WEFT" ] && kill -TERM "$p" 2>/dev/null
+		done
+		for ((i = 0; i < 20; i++)); do
+			[ -z "$(our_procs)" ] && break
+			sleep 0.1
+		done
+		for p in $(our_procs); do kill -KILL "$p" 2>/dev/null; done
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'note "interrupted"; exit 130' INT TERM
+
+T_START=$(date +%s)
+LOAD_START=$(cut -d" " -f1-3 /proc/loadavg)
+
+# ---------------------------------------------------------------- helpers
+
+# stdin: numbers, one a line -> the median
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)]; else print "nan" }'; }
+
+# first_insn BIN SYM -> the first instruction of SYM, e.g. "push %rbp"
+first_insn() {
+	objdump -d --no-show-raw-insn "$1" 2>/dev/null | awk -v s="<$2>:" '
+		$2 == s { getline; sub(/^[ \t]*[0-9a-f]+:[ \t]*/, ""); sub(/[ \t]*#.*/, "");
+			  gsub(/[ \t]+/, " "); print; exit }'
+}
+
+# capture JSON -> "events lost evicted uprobe_hits" then one "name hits" per
+# probe with hits, "txns N".
+json_capture() {
+	python3 - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["capture"]
+up = sum(p["hits"] for p in c["probes"] if not p["spec"].startswith("tp_btf"))
+print(c["events"], c["lost_events"], c["evicted"], up)
+for p in c["probes"]:
+    if p["hits"]:
+        print(p["name"], p["hits"])
+print("txns", len(d["transactions"]))
+EOF
+}
+
+# The command, printed as it would be typed (for BENCHMARKS.md).
+showcmd() {
+	local a out=""
+	for a in "$@"; do
+		case $a in
+		*[!A-Za-z0-9_./:=+,-]*) out+=" '${a//\'/\'\\\'\'}'" ;;
+		*) out+=" $a" ;;
+		esac
+	done
+	printf '%s' "${out# }"
+}
+
+PROBLEMS=() # what went wrong in weft (lost events, wrong counts, errors)
+problem() {
+	PROBLEMS+=("$*")
+	note "PROBLEM: $*"
+}
+
+# ------------------------------------------------------- 1. probe cost
+
+PC_ROWS=()
+PC_CMDS=()
+declare -A PC_NS # label -> ns/hit
+
+# probe_case LABEL KIND PROBE_NAME BIN MODE ITER [WEFT SPEC ARGS...]
+# PROBE_NAME: the probe whose hits weft must count (JSON capture.probes[].name).
+probe_case() {
+	local label=$1 kind=$2 pname=$3 bin=$4 mode=$5 iter=$6
+	shift 6
+	local r ns u_all=() t_all=() hits_bad="" tramp=0 lostev="" hits want=$((iter + WARMUP)) cap ev_all=()
+	local -a tcmd=(env PROBE_COST_MAPS=1 "$WEFT" trace --format json -o "$W/pc.json" "$@" -- "$bin" "$mode" "$iter")
+	local -a ucmd=("$bin" "$mode" "$iter")
+	note "probe cost: $label ($REPS x untraced + traced, alternating)"
+	for ((r = 0; r < REPS; r++)); do
+		ns=$("${ucmd[@]}" 2>/dev/null | awk '{ print $3 }')
+		[ -n "$ns" ] || die "$(showcmd "${ucmd[@]}") failed"
+		u_all+=("$ns")
+		rm -f "$W/pc.json"
+		ns=$("${tcmd[@]}" 2>"$W/pc.err" | awk '$1 == "'"$mode"'" { print $3 }')
+		if [ -z "$ns" ] || [ ! -s "$W/pc.json" ]; then
+			problem "probe cost $label: '$(showcmd "${tcmd[@]}")' failed: $(grep -v '^probe_cost: maps' "$W/pc.err" | head -3 | tr '\n' ' ')"
+			continue
+		fi
+		t_all+=("$ns")
+		grep -q 'uprobes-trampoline' "$W/pc.err" && tramp=$((tramp + 1))
+		cap=$(json_capture "$W/pc.json")
+		hits=$(awk -v n="$pname" '$1 == n { print $2 }' <<<"$cap")
+		[ "${hits:-0}" = "$want" ] || hits_bad+=" ${hits:-0}"
+		read -r ev l e _ <<<"$cap"
+		ev_all+=("$ev")
+		[ "$l" = 0 ] && [ "$e" = 0 ] || lostev+=" run $((r + 1)): lost $l evicted $e;"
+	done
+	local um tm per
+	um=$(printf '%s\n' "${u_all[@]}" | median)
+	if [ ${#t_all[@]} = 0 ]; then
+		PC_ROWS+=("| $label | \`$PROBE_SITE\` | $kind | $iter | $um | - | - | - | - | - | - |")
+		return
+	fi
+	tm=$(printf '%s\n' "${t_all[@]}" | median)
+	per=$(awk -v t="$tm" -v u="$um" 'BEGIN { printf "%.0f", t - u }')
+	PC_NS[$label]=$per
+	[ -z "$hits_bad" ] || problem "probe cost $label: weft counted$hits_bad hits on $pname, expected $want per run"
+	[ -z "$lostev" ] || problem "probe cost $label:$lostev"
+	PC_ROWS+=("| $label | \`$PROBE_SITE\` | $kind | $iter | $um | $(
+		IFS=/
+		echo "${t_all[*]}"
+	) | **$per** | $([ -z "$hits_bad" ] && echo "all $want" || echo "expected $want, got$hits_bad") | $(printf '%s\n' "${ev_all[@]}" | median) | $([ -z "$lostev" ] && echo "0 / 0" || echo "$lostev") | $tramp/${#t_all[@]} |")
+	PC_CMDS+=("$label" "$(showcmd "${ucmd[@]}")" "$(showcmd "${tcmd[@]}")")
+}
+
+PROBE_SITE="$(first_insn "$PC" bench_plain_fn) (first insn of bench_plain_fn)"
+probe_case "uprobe, function entry, single-stepped" "int3 + single-step out of line" bench_plain_fn \
+	"$PC" plain "$ITER_SLOW" --task-begin bench_plain_fn:arg0
+PROBE_SITE="$(first_insn "$PC" bench_push_fn) (first insn of bench_push_fn)"
+probe_case "uprobe, function entry, emulated" "int3 + instruction emulated" bench_push_fn \
+	"$PC" push "$ITER" --task-begin bench_push_fn:arg0
+PROBE_SITE="$(first_insn "$PC" bench_push_fn) (first insn of bench_push_fn)"
+probe_case "uprobe, function entry, emulated, 2 events per hit" "int3 + instruction emulated" bench_push_fn \
+	"$PC" push "$ITER_SLOW" --task-create bench_push_fn:arg0
+PROBE_SITE="nop5: 0f 1f 44 00 00"
+probe_case "weft.h USDT marker" "nop5 -> call to uprobe trampoline" task_begin \
+	"$PC" weft "$ITER"
+PROBE_SITE="nop: 90"
+probe_case "sys/sdt.h USDT marker" "int3 + nop emulated" task_begin \
+	"$PCS" weft "$ITER"
+
+# bpftrace cross-check (optional)
+BT_CMD=(env ITER=200000 REPS=5 bash tests/bench/probe_cost.sh "$PC" "$PCS")
+BT_OUT=""
+if [ "${NO_BPFTRACE:-0}" = 1 ]; then
+	BT_OUT="skipped (NO_BPFTRACE=1)"
+else
+	note "probe cost: bpftrace cross-check: $(showcmd "${BT_CMD[@]}")"
+	BT_OUT=$("${BT_CMD[@]}" 2>"$W/bt.err")
+	[ -n "$BT_OUT" ] || BT_OUT="no output: $(head -3 "$W/bt.err")"
+	BT_VER=$(bpftrace --version 2>/dev/null)
+fi
+
+# ------------------------------------------- 2. overhead on a thread pool
+
+POOL_ARGS=("$POOL_TASKS" "$POOL_BATCH" "$POOL_WORKERS" "$POOL_WORK")
+POOL_EXTRA=() # --ringbuf-mb / --max-tasks, if the defaults lose events
+POOL_NOTES=()
+pool_batches=$(((POOL_TASKS + POOL_BATCH - 1) / POOL_BATCH))
+POOL_ROWS=()
+pu_all=() pt_all=() pu_cpu=() pt_cpu=()
+TIMEFORMAT='%R %U %S'
+
+# pool_rate FILE -> tasks_per_s from pool_bench's line
+pool_rate() { sed -n 's/^pool_bench .*tasks_per_s=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
+
+run_timed() { # run_timed OUTFILE ERRFILE CMD... -> prints "wall user sys"
+	local out=$1 err=$2
+	shift 2
+	{ time "$@" >"$out" 2>"$err"; } 2>&1
+}
+
+for ((r = 1; r <= POOL_RUNS; r++)); do
+	note "pool: run $r/$POOL_RUNS untraced, then traced"
+	PU_CMD=("$POOL" "${POOL_ARGS[@]}")
+	tm=$(run_timed /dev/null "$W/pu.err" "${PU_CMD[@]}")
+	rate=$(pool_rate "$W/pu.err")
+	[ -n "$rate" ] || die "$(showcmd "${PU_CMD[@]}") failed: $(head -3 "$W/pu.err")"
+	pu_all+=("$rate")
+	pu_cpu+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+
+	for _ in 1 2; do
+		PT_CMD=("$WEFT" trace --format json -o "$W/pool.json" "${POOL_EXTRA[@]}" "${POOL_SPECS[@]}" -- "$POOL" "${POOL_ARGS[@]}")
+		rm -f "$W/pool.json"
+		tm=$(run_timed /dev/null "$W/pt.err" "${PT_CMD[@]}")
+		trate=$(pool_rate "$W/pt.err")
+		if [ -z "$trate" ] || [ ! -s "$W/pool.json" ]; then
+			problem "pool: '$(showcmd "${PT_CMD[@]}")' failed: $(grep -v pool_bench "$W/pt.err" | head -3 | tr '\n' ' ')"
+			break
+		fi
+		cap=$(json_capture "$W/pool.json")
+		read -r ev lost evicted uphits <<<"$cap"
+		if [ "$lost" != 0 ] || [ "$evicted" != 0 ]; then
+			if [ ${#POOL_EXTRA[@]} = 0 ]; then
+				POOL_NOTES+=("Run $r with the default map sizes: $lost lost events, $evicted evicted; from then on with \`--ringbuf-mb 64 --max-tasks 1048576\`.")
+				problem "pool run $r: $lost lost events, $evicted evicted with the default --ringbuf-mb/--max-tasks; retrying with larger maps"
+				POOL_EXTRA=(--ringbuf-mb 64 --max-tasks 1048576)
+				continue
+			fi
+			problem "pool run $r: $lost lost events, $evicted evicted even with ${POOL_EXTRA[*]}"
+		fi
+		pt_all+=("$trate")
+		pt_cpu+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+		h_batch=$(awk '$1 == "handle_batch" { print $2 }' <<<"$cap")
+		h_submit=$(awk '$1 == "submit_task" { print $2 }' <<<"$cap")
+		h_run=$(awk '$1 == "run_task" { print $2 }' <<<"$cap")
+		ntx=$(awk '$1 == "txns" { print $2 }' <<<"$cap")
+		ok=yes
+		[ "${h_batch:-0}" = $((2 * pool_batches)) ] || ok="no: handle_batch hits ${h_batch:-0}, expected $((2 * pool_batches))"
+		[ "${h_submit:-0}" = "$POOL_TASKS" ] || ok="no: submit_task hits ${h_submit:-0}, expected $POOL_TASKS"
+		[ "${h_run:-0}" = $((2 * POOL_TASKS)) ] || ok="no: run_task hits ${h_run:-0}, expected $((2 * POOL_TASKS))"
+		[ "$ntx" = "$pool_batches" ] || ok="no: $ntx transactions, expected $pool_batches"
+		[ "$ok" = yes ] || problem "pool run $r: counts: $ok"
+		POOL_ROWS+=("| $r | ${pu_all[-1]} | $trate | $ev | $lost | $evicted | $uphits | $(awk -v h="$uphits" -v n="$POOL_TASKS" 'BEGIN { printf "%.3f", h / n }') | $ok |")
+		break
+	done
+done
+PU_SHOW=$(showcmd "${PU_CMD[@]}")
+PT_SHOW=$(showcmd "${PT_CMD[@]}")
+pu_med=$(printf '%s\n' "${pu_all[@]}" | median)
+pt_med=$(printf '%s\n' "${pt_all[@]:-}" | median)
+pu_cpu_med=$(printf '%s\n' "${pu_cpu[@]}" | median)
+pt_cpu_med=$(printf '%s\n' "${pt_cpu[@]:-}" | median)
+
+# ------------------------------------------------------- 3. model replay
+
+REC_ARGS=("$REC_TASKS" "$POOL_BATCH" "$POOL_WORKERS" "$POOL_WORK")
+REC_FILE=$W/big.weft
+REC_CMD=("$WEFT" record -o "$REC_FILE" "${POOL_EXTRA[@]}" "${POOL_SPECS[@]}" -- "$POOL" "${REC_ARGS[@]}")
+note "replay: $(showcmd "${REC_CMD[@]}")"
+"${REC_CMD[@]}" >/dev/null 2>"$W/rec.err" || problem "'$(showcmd "${REC_CMD[@]}")' failed: $(head -3 "$W/rec.err" | tr '\n' ' ')"
+REPLAY_ROWS=()
+if [ -s "$REC_FILE" ]; then
+	rec_size=$(stat -c %s "$REC_FILE")
+	"$WEFT" report "$REC_FILE" --format json -o "$W/rec.json" 2>"$W/rep.err" ||
+		problem "weft report $REC_FILE --format json failed: $(head -3 "$W/rep.err")"
+	read -r rec_events rec_lost rec_evicted _ <<<"$(json_capture "$W/rec.json")"
+	[ "$rec_lost" = 0 ] && [ "$rec_evicted" = 0 ] || problem "record: $rec_lost lost events, $rec_evicted evicted"
+	[ "$rec_events" -ge 500000 ] || note "record: only $rec_events events (< 500000): raise REC_TASKS"
+	rec_told=$(sed -n 's/.*weft record: \([0-9]*\) events.*/\1/p' "$W/rec.err")
+	[ "${rec_told:-x}" = "$rec_events" ] || problem "record said ${rec_told:-nothing} events, the report of its file has $rec_events"
+	for fmt in json text; do
+		RP_CMD=(taskset -c 0 "$WEFT" report "$REC_FILE" --format "$fmt")
+		walls=() cpus=()
+		for ((r = 0; r < REPLAY_RUNS; r++)); do
+			tm=$(run_timed /dev/null "$W/rp.err" "${RP_CMD[@]}") || problem "$(showcmd "${RP_CMD[@]}") failed: $(head -2 "$W/rp.err")"
+			walls+=("$(awk '{ print $1 }' <<<"$tm")")
+			cpus+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+		done
+		wm=$(printf '%s\n' "${walls[@]}" | median)
+		cm=$(printf '%s\n' "${cpus[@]}" | median)
+		REPLAY_ROWS+=("| $fmt | $(
+			IFS=/
+			echo "${walls[*]}"
+		) | $wm | $cm | **$(awk -v e="$rec_events" -v w="$wm" 'BEGIN { printf "%.2f", (w > 0 ? e / w / 1e6 : 0) }')** | \`$(showcmd "${RP_CMD[@]}") > /dev/null\` |")
+	done
+fi
+
+# ------------------------------------------------- leftovers, then write
+
+LEFT_PROCS=$(our_procs)
+LEFT_UPROBES=$(leftover_uprobes)
+[ -z "$LEFT_PROCS" ] || problem "processes left behind: $LEFT_PROCS"
+[ -z "$LEFT_UPROBES" ] || problem "uprobes left behind: $LEFT_UPROBES"
+T_TOTAL=$(($(date +%s) - T_START))
+
+cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+[ -n "$cpu_model" ] || cpu_model=$(lscpu 2>/dev/null | awk -F': *' '/Model name/ { print $2; exit }')
+rev=$(git describe --always --dirty 2>/dev/null || echo unknown)
+
+fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
+
+{
+	echo "# Benchmarks"
+	echo
+	echo "Written by \`make bench\` (\`tools/bench.sh\`): every figure below comes from"
+	echo "the one run described here; rerun \`make bench\` to replace them."
+	echo
+	echo "| | |"
+	echo "|---|---|"
+	echo "| date | $(date -u '+%Y-%m-%d %H:%M:%S UTC') |"
+	echo "| kernel (\`uname -r\`) | $(uname -r) |"
+	echo "| CPUs (\`nproc\`) | $(nproc) |"
+	echo "| CPU model | $cpu_model |"
+	echo "| load average at start | $LOAD_START |"
+	echo "| weft revision (\`git describe --always --dirty\`) | $rev |"
+	echo "| bench run time | ${T_TOTAL} s |"
+	echo
+	echo "Commands are run from the repository root, as root. \`$W\` was the run's"
+	echo "temporary directory (removed at the end)."
+	echo
+	echo "## 1. Probe cost per hit, measured with weft"
+	echo
+	echo "\`tests/bench/probe_cost MODE ITER\` times ITER iterations of a loop around one"
+	echo "probe site (after 64 warm-up iterations at the same site) and prints ns per"
+	echo "iteration. Each case runs $REPS times untraced and $REPS times under \`weft trace\`,"
+	echo "alternating; **ns per hit = median traced ns/iter - median untraced ns/iter**."
+	echo "The probe's BPF program is weft's task-begin handler (a spec probe"
+	echo "\`--task-begin SYM:arg0\` or the \`weft:task_begin\` marker), given the same"
+	echo "object at every hit, so its maps hold one task and never fill. That handler"
+	echo "emits events only for the first hits: a thread that begins the same task"
+	echo "again without ending it nests it, and past 8 levels the handler stops"
+	echo "early (weft's context stack is 8 deep). So those rows are the trap plus a"
+	echo "BPF program that does map lookups but writes no event. The row \"2 events"
+	echo "per hit\" uses \`--task-create\` instead: each hit ends the previous task of"
+	echo "that object and creates a new one (2 ring-buffer events, one with the user"
+	echo "stack), the usual work of a weft probe. weft's JSON"
+	echo "(\`capture.probes[].hits\`) must count ITER + 64 hits per run."
+	echo "\`[uprobes-trampoline]\`: the runs in which the target had that mapping, i.e."
+	echo "the kernel optimized the probe into a call."
+	echo
+	echo "| probe | probed instruction | kernel path | ITER | untraced ns/iter (median) | traced ns/iter, each run | ns per hit | weft hits per run | weft events per run (median) | lost / evicted | [uprobes-trampoline] |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${PC_ROWS[@]}"
+	echo
+	echo "Commands (untraced, then traced):"
+	echo
+	for ((i = 0; i < ${#PC_CMDS[@]}; i += 3)); do
+		echo "- ${PC_CMDS[i]}:"
+		echo "  \`${PC_CMDS[i + 1]}\`"
+		echo "  \`${PC_CMDS[i + 2]}\`"
+	done
+	echo
+	echo "What the numbers say. A uprobe is an int3 trap; what it costs depends on"
+	echo "what the kernel must then do with the instruction it replaced:"
+	echo
+	echo "- **Single-step** (bench_plain_fn starts with \`$(first_insn "$PC" bench_plain_fn)\`, which the x86 uprobe"
+	echo "  code does not emulate): the instruction is copied out of line and"
+	echo "  executed with a second trap. This is the slow path:"
+	echo "  ${PC_NS["uprobe, function entry, single-stepped"]:-?} ns per hit here."
+	echo "- **Emulated** (\`push %rbp\`, the first instruction of most functions"
+	echo "  built with frame pointers; also nops and jumps): no single-step,"
+	echo "  ${PC_NS["uprobe, function entry, emulated"]:-?} ns per hit here. A probe on a function entry"
+	echo "  is therefore not slow as such: it is slow when the first instruction"
+	echo "  has to be single-stepped."
+	echo "- **Events**: the same emulated probe costs"
+	echo "  ${PC_NS["uprobe, function entry, emulated, 2 events per hit"]:-?} ns per hit when weft's program"
+	echo "  writes 2 events per hit, against ${PC_NS["uprobe, function entry, emulated"]:-?} ns with no event: in practice the"
+	echo "  events, not the trap, dominate the cost of an emulated probe."
+	echo "- **sys/sdt.h marker** (1-byte nop): int3, then the kernel emulates the"
+	echo "  nop: ${PC_NS["sys/sdt.h USDT marker"]:-?} ns per hit."
+	echo "- **weft.h marker** (nop5): the kernel rewrites the nop into a call to the"
+	echo "  uprobe trampoline at the first hits (syscall instead of int3):"
+	echo "  ${PC_NS["weft.h USDT marker"]:-?} ns per hit."
+	echo
+	awk -v n5="${PC_NS["weft.h USDT marker"]:-}" -v n1="${PC_NS["sys/sdt.h USDT marker"]:-}" \
+		-v ss="${PC_NS["uprobe, function entry, single-stepped"]:-}" 'BEGIN {
+		if (n5 == "" || n1 == "" || n1 <= 0 || n5 <= 0) exit
+		r = n5 / n1
+		if (r > 0.67 && r < 1.5)
+			printf "On this machine the nop5 fast path and the int3 + emulated-nop path cost\n" \
+			       "about the same (ratio %.2f): the trap itself is cheap here (the kernel\n" \
+			       "emulates the nop after the trap, no single-step), so optimizing it into\n" \
+			       "a call saves little. ", r
+		else if (r <= 0.67)
+			printf "On this machine the nop5 fast path is %.1fx cheaper than the int3 +\n" \
+			       "emulated-nop path. ", 1 / r
+		else
+			printf "On this machine the nop5 fast path is %.1fx MORE expensive than the\n" \
+			       "int3 + emulated-nop path. ", r
+		if (ss != "")
+			printf "The big difference (%.0fx) is between a probe the kernel\n" \
+			       "emulates or optimizes and one it must single-step.\n", ss / (n5 < n1 ? n5 : n1)
+	}'
+	echo
+	echo "### bpftrace cross-check"
+	echo
+	echo "The same binaries under bpftrace (a hit counter instead of weft's"
+	echo "program), independent of weft's attach code. Command:"
+	echo "\`$(showcmd "${BT_CMD[@]}")\`${BT_VER:+ ($BT_VER)}."
+	echo "Its \"min\" column is the minimum over the runs."
+	echo
+	echo "$BT_OUT"
+	echo
+	echo "## 2. Overhead on a thread pool"
+	echo
+	echo "\`tests/bench/pool_bench TASKS BATCH WORKERS WORK\`: $POOL_WORKERS worker threads, $POOL_TASKS tasks"
+	echo "submitted in batches of $POOL_BATCH by \`handle_batch\` (one transaction per batch, which"
+	echo "waits for its tasks); each task runs a $POOL_WORK-iteration xorshift loop in"
+	echo "\`run_task\`. It prints tasks/s (first submit to last batch end). Same binary,"
+	echo "$POOL_RUNS untraced and $POOL_RUNS traced runs, alternating."
+	echo
+	echo "- untraced: \`$PU_SHOW\`"
+	echo "- traced: \`$PT_SHOW\`"
+	echo
+	echo "| run | untraced tasks/s | traced tasks/s | events | lost | evicted | uprobe hits | traps per task | counts as expected |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${POOL_ROWS[@]}"
+	echo
+	if [ ${#pt_all[@]} -gt 0 ]; then
+		awk -v u="$pu_med" -v t="$pt_med" -v uc="$pu_cpu_med" -v tc="$pt_cpu_med" -v n="$POOL_TASKS" -v w="$POOL_WORKERS" '
+		BEGIN {
+			printf "| | untraced | traced |\n|---|---|---|\n"
+			printf "| tasks/s (median) | %.0f | %.0f |\n", u, t
+			printf "| CPU time of the run, s (median; traced: target + weft) | %.2f | %.2f |\n", uc, tc
+			printf "\n**Traced throughput: %.1f%% of untraced (%.2fx slower).** ", 100 * t / u, u / t
+			printf "Added wall time per task: %.2f us; added CPU time per task (target and weft together): %.2f us.\n", \
+				1e6 / t - 1e6 / u, (tc - uc) * 1e6 / n
+		}'
+	fi
+	echo
+	echo "Traps per task = uprobe and uretprobe hits (JSON \`capture.probes[].hits\`,"
+	echo "without the scheduler tracepoints) / tasks: 1 at \`submit_task\`, 2 at"
+	echo "\`run_task\` (entry and return), plus 2 per batch of $POOL_BATCH for"
+	echo "\`handle_batch\`. The first instruction of each probed function decides its"
+	echo "entry cost (section 1):"
+	echo
+	echo "| function | first instruction | entry |"
+	echo "|---|---|---|"
+	for f in handle_batch submit_task run_task; do
+		fi_=$(first_insn "$POOL" "$f")
+		case $fi_ in
+		push*) how="emulated" ;;
+		nop* | jmp* | call*) how="emulated" ;;
+		*) how="single-stepped" ;;
+		esac
+		echo "| $f | \`$fi_\` | $how |"
+	done
+	echo
+	[ -n "${ev:-}" ] && awk -v e="$ev" -v n="$POOL_TASKS" 'BEGIN {
+		printf "Events per task: %.2f (task created, run begins, run ends, task ends; plus the\ntransactions). The \"2 events per hit\" row of section 1 gives what events add to a trap.\n\n", e / n }'
+	echo "(\`run_task\` is a leaf function: at -O1 it has no frame-pointer prologue, so"
+	echo "its probe is single-stepped. The returns are uretprobes: the kernel's"
+	echo "return trampoline, no single-step.)"
+	for n in "${POOL_NOTES[@]}"; do
+		echo
+		echo "$n"
+	done
+	echo
+	echo "## 3. Model replay (\`weft report\` of a record file)"
+	echo
+	echo "Record: \`$(showcmd "${REC_CMD[@]}")\`"
+	echo
+	if [ -n "${rec_size:-}" ]; then
+		echo "| events (JSON \`capture.events\`) | lost | evicted | file size | bytes per event |"
+		echo "|---|---|---|---|---|"
+		awk -v e="$rec_events" -v l="$rec_lost" -v v="$rec_evicted" -v s="$rec_size" 'BEGIN {
+			printf "| %d | %d | %d | %d bytes (%.1f MiB) | %.1f |\n", e, l, v, s, s / 1048576, e ? s / e : 0 }'
+		echo
+		echo "Replay, pinned to one CPU (\`taskset -c 0\`; weft report is single-threaded),"
+		echo "$REPLAY_RUNS runs per format, output to /dev/null. Wall time (bash \`time\`);"
+		echo "events/s = events / median wall time."
+		echo
+		echo "| format | wall s, each run | wall s (median) | CPU s (median) | M events/s | command |"
+		echo "|---|---|---|---|---|---|"
+		printf '%s\n' "${REPLAY_ROWS[@]}"
+	else
+		echo "(no record file: see the problems below)"
+	fi
+	echo
+	echo "## Problems seen in this run"
+	echo
+	if [ ${#PROBLEMS[@]} = 0 ]; then
+		echo "None: every traced run counted the expected hits, with 0 lost events and"
+		echo "0 evictions; no process or uprobe was left behind."
+	else
+		for p in "${PROBLEMS[@]}"; do echo "- $p"; done
+	fi
+} >"$W/bench.md"
+cp "$W/bench.md" "$BENCH_OUT" || die "cannot write $BENCH_OUT"
+note "wrote $BENCH_OUT (${T_TOTAL} s)"
+cat "$BENCH_OUT"
+[ ${#PROBLEMS[@]} = 0 ]
