@@ -22,7 +22,11 @@ static const char *fate(const struct tree *tr, const struct segment *s, char *bu
 
 	switch (s->state) {
 	case SEG_LEAKED:
-		snprintf(buf, len, "LEAKED%s", s->end_ns ? " (ended later)" : "");
+		if (s->end_ns)
+			snprintf(buf, len, "LEAKED: ended %s after",
+				 fmt_duration(s->end_ns - tr->t->end_ns, d, sizeof(d)));
+		else
+			snprintf(buf, len, "LEAKED: alive at the end");
 		break;
 	case SEG_PENDING:
 		snprintf(buf, len, "alive, within grace");
