@@ -6,7 +6,7 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror=implicit-function-declaration \
 	  -Iinclude -Iuser -I$(OUT) -D_GNU_SOURCE
-LDLIBS := -lbpf -lelf -ldw -lz -lm -lpthread
+LDLIBS := -lbpf -lelf -ldw -lz -lm -lcapstone -lpthread
 ARCH := x86
 
 ifeq ($(V),1)
@@ -86,7 +86,8 @@ $(OUT)/tests/bench/probe_cost_sdt: tests/bench/probe_cost.c
 	$(Q)$(CC) -O2 -g -Iinclude -DUSE_SDT $< -o $@
 
 unit: $(UNIT_BINS)
-	$(Q)fail=0; for t in $(UNIT_BINS); do $$t || fail=1; done; exit $$fail
+	$(Q)fail=0; for t in $(UNIT_BINS); do WEFT_GOCACHE=$(abspath $(OUT))/gocache $$t || fail=1; \
+		done; exit $$fail
 
 runtime: $(OUT)/weft $(TARGET_BINS)
 	$(Q)bash tests/runtime/run.sh

@@ -35,8 +35,6 @@ const volatile __u64 pthread_start_off = 0;
 
 /* Plain globals, read back through the skeleton. */
 struct weft_counters counters = {};
-__u64 next_seg = 0;
-__u64 next_txn = 0;
 __u64 nest_overflow = 0;
 
 struct {
@@ -78,14 +76,33 @@ static __always_inline void event_submit(void *e)
 	event_submit_wake(e, false);
 }
 
+/* Segment and transaction ids: one map that every adapter's object shares
+ * (reused by fd), so ids are unique across them. */
+struct weft_ids {
+	__u64 seg, txn;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct weft_ids);
+} ids SEC(".maps");
+
 static __always_inline __u64 seg_alloc(void)
 {
-	return __sync_fetch_and_add(&next_seg, 1) + 1;
+	__u32 zero = 0;
+	struct weft_ids *v = bpf_map_lookup_elem(&ids, &zero);
+
+	return v ? __sync_fetch_and_add(&v->seg, 1) + 1 : 0;
 }
 
 static __always_inline __u64 txn_alloc(void)
 {
-	return __sync_fetch_and_add(&next_txn, 1) + 1;
+	__u32 zero = 0;
+	struct weft_ids *v = bpf_map_lookup_elem(&ids, &zero);
+
+	return v ? __sync_fetch_and_add(&v->txn, 1) + 1 : 0;
 }
 
 static __always_inline bool in_target(void)

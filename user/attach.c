@@ -6,6 +6,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "elfsym.h"
+#include "go_attach.h"
 #include "pthread_layout.h"
 #include "record.h"
 #include "native.skel.h"
@@ -72,10 +73,11 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 			 bpf_fail_hint(-rc));
 		return -1;
 	}
-	return 0;
+	return go_tracer__open(t, o, err, len) < 0 ? -1 : 0;
 }
 
-static int add_link(struct tracer *t, struct bpf_link *l, const char *what, char *err, size_t len)
+int tracer__add_link(struct tracer *t, struct bpf_link *l, const char *what, char *err,
+		     size_t len)
 {
 	int e = errno;
 
@@ -99,7 +101,7 @@ static int attach_uprobe(struct tracer *t, struct bpf_program *prog, bool ret, c
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = cookie);
 
 	t->nr_uprobes++;
-	return add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, path, off, &uo), what,
+	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, path, off, &uo), what,
 			err, len);
 }
 
@@ -222,7 +224,7 @@ static int attach_markers(struct tracer *t, char *err, size_t len)
 			continue;
 		snprintf(what, sizeof(what), "usdt %s:weft:%s", t->exe, marker_names[i]);
 		t->nr_uprobes++;
-		if (add_link(t, bpf_program__attach_usdt(progs[i], t->pid, t->exe_path, "weft",
+		if (tracer__add_link(t, bpf_program__attach_usdt(progs[i], t->pid, t->exe_path, "weft",
 							 marker_names[i], NULL),
 			     what, err, len))
 			return -1;
@@ -237,14 +239,19 @@ int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len
 	struct native_bpf *k = t->skel;
 
 	/* Specs first: a bad one fails before anything fires. */
+	if (t->go && go_tracer__attach(t, o, err, len))
+		return -1;
 	for (int i = 0; i < o->nr_specs; i++)
-		if (attach_spec(t, &o->specs[i], PROBE_FIRST_SPEC + i, err, len))
+		if (!t->spec_owned[i] && attach_spec(t, &o->specs[i], PROBE_FIRST_SPEC + i, err, len))
 			return -1;
 	if (!o->no_markers && attach_markers(t, err, len))
 		return -1;
-	if (add_link(t, bpf_program__attach(k->progs.on_fork), "tp_btf/sched_process_fork", err,
+	/* A Go program's threads are the runtime's Ms, not the program's work. */
+	if (t->go)
+		return 0;
+	if (tracer__add_link(t, bpf_program__attach(k->progs.on_fork), "tp_btf/sched_process_fork", err,
 		     len) ||
-	    add_link(t, bpf_program__attach(k->progs.on_exit), "tp_btf/sched_process_exit", err,
+	    tracer__add_link(t, bpf_program__attach(k->progs.on_exit), "tp_btf/sched_process_exit", err,
 		     len))
 		return -1;
 	return 0;
@@ -254,6 +261,7 @@ void tracer__close(struct tracer *t)
 {
 	while (t->nr_links > 0)
 		bpf_link__destroy(t->links[--t->nr_links]);
+	go_tracer__close(t);
 	native_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -272,4 +280,5 @@ void tracer__counters(const struct tracer *t, struct record_meta *m)
 	m->nest_overflow = t->skel->bss->nest_overflow;
 	for (int i = 0; i < WEFT_MAX_PROBES; i++)
 		m->hits[i] = c->hits[i];
+	go_tracer__counters(t, m);
 }

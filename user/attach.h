@@ -22,7 +22,12 @@ struct tracer {
 	char exe_path[64]; /* /proc/PID/exe: reaches the file even if deleted */
 	struct probe_table probes;
 	int nr_uprobes;	   /* uprobes + uretprobes + usdt attached */
+	struct go_tracer *go; /* the Go adapter, when the target is Go */
+	bool spec_owned[MAX_SPECS]; /* attached by an adapter, not natively */
 };
+
+int tracer__add_link(struct tracer *t, struct bpf_link *l, const char *what, char *err,
+		     size_t len);
 
 /* Each returns 0, or -1 with one line in err naming what failed and a fix. */
 int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, size_t len);

@@ -8,7 +8,7 @@
 #include "opts.h"
 #include "weft/events.h"
 
-#define PROBE_FIRST_SPEC (WEFT_PROBE_USER + 5)
+#define PROBE_FIRST_SPEC WEFT_PROBE_FIRST_SPEC
 
 struct probe_table {
 	char names[WEFT_MAX_PROBES][128];

@@ -192,8 +192,8 @@ void report__text(FILE *f, const struct report *r)
 	report__tree(f, r);
 	fprintf(f, "\nProbes %57s\n", "hits");
 	for (int i = 0; i < r->pt->nr; i++) {
-		if (!mt->hits[i] && i > WEFT_PROBE_THREAD && i < PROBE_FIRST_SPEC)
-			continue;
+		if (!mt->hits[i] && i < PROBE_FIRST_SPEC)
+			continue; /* built-in probes that were not attached or never fired */
 		fprintf(f, "  %-16.16s %-40.40s %12" PRIu64 "\n", r->pt->names[i], r->pt->descs[i],
 			mt->hits[i]);
 	}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -62,6 +63,32 @@ void symbolizer__free(struct symbolizer *s)
 	free(s);
 }
 
+/* Go emits no .debug_aranges, which libdw 0.188 needs to find the unit of
+ * an address: walk the units' ranges instead. */
+static Dwarf_Line *line_by_cu_ranges(Dwfl_Module *mod, uint64_t addr)
+{
+	Dwarf_Addr bias;
+	Dwarf *dw = dwfl_module_getdwarf(mod, &bias);
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	if (!dw)
+		return NULL;
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t r = 0;
+
+		if (dwarf_offdie(dw, off + hsize, &cu)) {
+			while ((r = dwarf_ranges(&cu, r, &base, &lo, &hi)) > 0)
+				if (addr - bias >= lo && addr - bias < hi)
+					return dwarf_getsrc_die(&cu, addr - bias);
+		}
+		off = next;
+	}
+	return NULL;
+}
+
 static bool is_runtime_module(const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -113,6 +140,16 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 			const char *f = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 
 			if (f) {
+				const char *b = strrchr(f, '/');
+
+				out.file = b ? b + 1 : f;
+				out.line = lineno;
+			}
+		} else {
+			Dwarf_Line *dl = line_by_cu_ranges(mod, look);
+			const char *f = dl ? dwarf_linesrc(dl, NULL, NULL) : NULL;
+
+			if (f && !dwarf_lineno(dl, &lineno)) {
 				const char *b = strrchr(f, '/');
 
 				out.file = b ? b + 1 : f;

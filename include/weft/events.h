@@ -83,7 +83,9 @@ struct weft_stack_event {
 /* Probe indices below WEFT_PROBE_USER are built in; spec probes follow. */
 enum weft_probe_builtin {
 	WEFT_PROBE_THREAD = 0, /* sched_process_fork / sched_process_exit */
-	WEFT_PROBE_USER = 1,
+	WEFT_PROBE_USER = 1,   /* 1..5: the weft.h markers */
+	WEFT_PROBE_GOROUTINE = 6, /* runtime.newproc1 returns + goroutine exit */
+	WEFT_PROBE_FIRST_SPEC = 7,
 };
 
 /* Counters the BPF side keeps; read back through the skeleton's .bss. */

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Go: goroutines as continuations. One trap per goroutine creation (a
+ * uprobe on each RET of runtime.newproc1: never a uretprobe, Go moves
+ * stacks), one per exit, and transactions on Go functions by an entry probe
+ * placed after the stack-check prologue plus probes on their RETs. Context
+ * is keyed by goroutine id: goroutines move between threads. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "weft/events.h"
+#include "context.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* runtime.g / runtime.m offsets, from the binary's DWARF. */
+const volatile __u32 g_goid = 0;
+const volatile __u32 g_gopc = 0;
+const volatile __u32 g_startpc = 0;
+const volatile __u32 g_m = 0;
+const volatile __u32 m_curg = 0;
+
+/* goid -> its context: what it carries, and transactions it runs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized from userspace */
+	__type(key, __u64);
+	__type(value, struct thread_state);
+} goroutines SEC(".maps");
+
+static __always_inline __u64 read_u64(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (addr)
+		bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __u64 goid_of(__u64 g)
+{
+	return g ? read_u64(g + g_goid) : 0;
+}
+
+/* A goroutine first seen here existed before the capture. */
+static __always_inline struct thread_state *goroutine_get(__u64 goid)
+{
+	struct thread_state *gs = bpf_map_lookup_elem(&goroutines, &goid);
+	struct weft_event *e;
+	__u32 zero = 0;
+
+	if (gs || !goid)
+		return gs;
+	gs = bpf_map_lookup_elem(&thread_scratch, &zero);
+	if (!gs)
+		return NULL;
+	__builtin_memset(gs, 0, sizeof(*gs));
+	gs->cur.seg = seg_alloc();
+	gs->cur.obj = goid;
+	gs->cur.kind = WEFT_KIND_GOROUTINE;
+	if (bpf_map_update_elem(&goroutines, &goid, gs, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&counters.evicted, 1);
+		return NULL;
+	}
+	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE);
+	if (e) {
+		e->seg = gs->cur.seg;
+		e->obj = goid;
+		e->flags = WEFT_F_PREATTACH | WEFT_F_NOSTACK;
+		event_submit(e);
+	}
+	return bpf_map_lookup_elem(&goroutines, &goid);
+}
+
+/* At a RET of newproc1: RAX is the new g. newproc1 runs on the system
+ * stack, so R14 is g0 and the creator is g0.m.curg. */
+SEC("uprobe")
+int BPF_KPROBE(go_newproc1_ret)
+{
+	struct thread_state *ps, *cs;
+	struct weft_event *e;
+	__u64 newg = ctx->ax, creator, goid, pgoid;
+	__u32 zero = 0;
+
+	if (!in_target())
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	creator = read_u64(read_u64(ctx->r14 + g_m) + m_curg);
+	pgoid = goid_of(creator);
+	goid = goid_of(newg);
+	if (!goid)
+		return 0;
+	ps = goroutine_get(pgoid);
+	cs = bpf_map_lookup_elem(&thread_scratch, &zero);
+	if (!cs)
+		return 0;
+	__builtin_memset(cs, 0, sizeof(*cs));
+	cs->cur.seg = seg_alloc();
+	cs->cur.txn = ps ? ps->cur.txn : 0;
+	cs->cur.obj = goid;
+	cs->cur.kind = WEFT_KIND_GOROUTINE;
+	if (bpf_map_update_elem(&goroutines, &goid, cs, BPF_ANY)) {
+		__sync_fetch_and_add(&counters.evicted, 1);
+		return 0;
+	}
+	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE);
+	if (!e)
+		return 0;
+	e->seg = cs->cur.seg;
+	e->parent = ps ? ps->cur.seg : 0;
+	e->txn = cs->cur.txn;
+	e->obj = goid;
+	/* the go statement (a return address) and the goroutine's function */
+	e->frames[0] = read_u64(newg + g_gopc);
+	e->nr_frames = 1;
+	e->site = read_u64(newg + g_startpc);
+	event_submit(e);
+	return 0;
+}
+
+/* goexit0 (1.19-1.21) or gdestroy (1.22+, also ends iter.Pull coroutines):
+ * the dying g in RAX. */
+SEC("uprobe")
+int BPF_KPROBE(go_exit)
+{
+	struct thread_state *gs;
+	__u64 goid;
+
+	if (!in_target())
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	goid = goid_of(ctx->ax);
+	gs = bpf_map_lookup_elem(&goroutines, &goid);
+	if (!gs)
+		return 0;
+	emit_seg_end(gs->depth ? gs->saved[0].seg : gs->cur.seg, 0, WEFT_KIND_GOROUTINE, goid,
+		     WEFT_PROBE_GOROUTINE);
+	bpf_map_delete_elem(&goroutines, &goid);
+	return 0;
+}
+
+/* Entry of a transaction function, past its stack check: R14 is the g,
+ * the return address is at the stack pointer. */
+SEC("uprobe")
+int BPF_KPROBE(go_txn_begin)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx) & 0xff;
+	struct thread_state *gs;
+	struct weft_event *e;
+	struct wctx t = {}, outer;
+
+	if (!in_target())
+		return 0;
+	count_hit(probe);
+	gs = goroutine_get(goid_of(ctx->r14));
+	if (!gs)
+		return 0;
+	outer = gs->cur;
+	t.seg = seg_alloc();
+	t.txn = txn_alloc();
+	t.kind = WEFT_KIND_TXN;
+	if (!ctx_push(gs, &t))
+		return 0;
+	e = event_new(WEFT_EV_TXN_BEGIN, WEFT_KIND_TXN, probe);
+	if (!e)
+		return 0;
+	e->seg = t.seg;
+	e->parent = outer.seg;
+	e->txn = t.txn;
+	e->obj = outer.txn;
+	e->frames[0] = read_u64(ctx->sp);
+	e->nr_frames = 1;
+	event_submit(e);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(go_txn_end)
+{
+	__u32 probe = bpf_get_attach_cookie(ctx) & 0xff;
+	struct thread_state *gs;
+	struct weft_event *e;
+	struct wctx cur;
+	__u64 goid;
+
+	if (!in_target())
+		return 0;
+	count_hit(probe);
+	goid = goid_of(ctx->r14);
+	gs = bpf_map_lookup_elem(&goroutines, &goid);
+	if (!gs || gs->cur.kind != WEFT_KIND_TXN)
+		return 0;
+	cur = gs->cur;
+	ctx_pop(gs);
+	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, probe);
+	if (!e)
+		return 0;
+	e->seg = cur.seg;
+	e->txn = cur.txn;
+	event_submit(e);
+	return 0;
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "go_attach.h"
+#include "goelf.h"
+#include "record.h"
+#include "go.skel.h"
+#include "native.skel.h"
+
+#define MAX_RETS 64
+
+struct go_tracer {
+	struct go_bpf *skel;
+	struct go_info gi;
+};
+
+int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len)
+{
+	struct go_tracer *g;
+	struct go_info gi;
+	char why[256];
+	int rc;
+
+	if (goelf__open(t->exe_path, &gi, why, sizeof(why))) {
+		if (!gi.version[0])
+			return 0; /* not Go: the native adapter alone */
+		snprintf(err, len, "%s (%s): %s", t->exe, gi.version, why);
+		return -1;
+	}
+	if (gi.g_goid < 0 || gi.g_gopc < 0 || gi.g_startpc < 0 || gi.g_m < 0 || gi.m_curg < 0) {
+		snprintf(err, len, "%s (%s): runtime.g/m fields missing from its DWARF", t->exe,
+			 gi.version);
+		return -1;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g || !(g->skel = go_bpf__open())) {
+		free(g);
+		snprintf(err, len, "failed to open the Go BPF object: %s", strerror(errno));
+		return -1;
+	}
+	g->gi = gi;
+	t->go = g;
+	g->skel->rodata->target_tgid = t->pid;
+	g->skel->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
+	g->skel->rodata->g_goid = gi.g_goid;
+	g->skel->rodata->g_gopc = gi.g_gopc;
+	g->skel->rodata->g_startpc = gi.g_startpc;
+	g->skel->rodata->g_m = gi.g_m;
+	g->skel->rodata->m_curg = gi.m_curg;
+	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
+	/* one ring buffer and one id space for every adapter */
+	if (bpf_map__reuse_fd(g->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
+	    bpf_map__reuse_fd(g->skel->maps.ids, bpf_map__fd(t->skel->maps.ids))) {
+		snprintf(err, len, "failed to share the ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	rc = go_bpf__load(g->skel);
+	if (rc) {
+		snprintf(err, len, "failed to load the Go BPF programs: %s", strerror(-rc));
+		return -1;
+	}
+	return 1;
+}
+
+static int attach_at(struct tracer *t, struct bpf_program *prog, uint64_t off, uint64_t cookie,
+		     const char *what, char *err, size_t len)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
+
+	t->nr_uprobes++;
+	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, t->exe_path, off,
+								    &uo),
+				what, err, len);
+}
+
+/* A uprobe on every RET of name. */
+static int attach_rets(struct tracer *t, const char *name, struct bpf_program *prog,
+		       uint64_t cookie, char *err, size_t len)
+{
+	uint64_t vaddr, size, entry, rets[MAX_RETS];
+	char what[512];
+	int n;
+
+	if (goelf__func(t->exe_path, name, &vaddr, &size, &entry)) {
+		snprintf(err, len, "%s: function '%s' not found", t->exe, name);
+		return -1;
+	}
+	n = goelf__rets(t->exe_path, vaddr, size, rets, MAX_RETS);
+	if (n <= 0) {
+		snprintf(err, len, "%s: no RET found in '%s'", t->exe, name);
+		return -1;
+	}
+	snprintf(what, sizeof(what), "uprobe %s:%s RET", t->exe, name);
+	for (int i = 0; i < n; i++)
+		if (attach_at(t, prog, rets[i], cookie, what, err, len))
+			return -1;
+	return 0;
+}
+
+static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx, char *err,
+		      size_t len)
+{
+	uint64_t vaddr, size, entry, at;
+	char what[512];
+
+	if (goelf__func(t->exe_path, s->sym, &vaddr, &size, &entry))
+		return 1; /* not a Go function: the native side looks further */
+	if (goelf__entry_after_prologue(t->exe_path, vaddr, size, &at))
+		at = entry;
+	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, s->sym);
+	if (attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len))
+		return -1;
+	return attach_rets(t, s->sym, t->go->skel->progs.go_txn_end, idx, err, len);
+}
+
+int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
+{
+	struct go_bpf *k = t->go->skel;
+	uint64_t v, sz, off;
+	const char *exit_fn;
+	char what[512];
+	int rc;
+
+	for (int i = 0; i < o->nr_specs; i++) {
+		const struct probe_spec *s = &o->specs[i];
+
+		if (s->role != ROLE_TXN || (s->bin[0] && strcmp(s->bin, t->exe)))
+			continue;
+		rc = attach_txn(t, s, PROBE_FIRST_SPEC + i, err, len);
+		if (rc < 0)
+			return -1;
+		t->spec_owned[i] = rc == 0;
+	}
+	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))
+		return -1;
+	/* From 1.22 every goroutine, iter.Pull coroutines too, ends in gdestroy */
+	exit_fn = goelf__func(t->exe_path, "runtime.gdestroy", &v, &sz, &off) ?
+			  "runtime.goexit0" : "runtime.gdestroy";
+	if (goelf__func(t->exe_path, exit_fn, &v, &sz, &off)) {
+		snprintf(err, len, "%s: no goroutine exit function (%s)", t->exe, exit_fn);
+		return -1;
+	}
+	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, exit_fn);
+	if (attach_at(t, k->progs.go_exit, off, 0, what, err, len))
+		return -1;
+	return 0;
+}
+
+void go_tracer__close(struct tracer *t)
+{
+	if (!t->go)
+		return;
+	go_bpf__destroy(t->go->skel);
+	free(t->go);
+	t->go = NULL;
+}
+
+void go_tracer__counters(const struct tracer *t, struct record_meta *m)
+{
+	const struct weft_counters *c;
+
+	if (!t->go)
+		return;
+	c = &t->go->skel->bss->counters;
+	m->lost += c->lost;
+	m->evicted += c->evicted;
+	m->nest_overflow += t->go->skel->bss->nest_overflow;
+	for (int i = 0; i < WEFT_MAX_PROBES; i++)
+		m->hits[i] += c->hits[i];
+}

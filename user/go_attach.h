@@ -1,0 +1,22 @@
+/* The Go adapter's attach: runtime.newproc1's RETs, the goroutine exit
+ * path, and --txn on Go functions (entry past the prologue + RETs: never a
+ * uretprobe on Go code). It shares the native object's ring buffer. */
+#ifndef WEFT_GO_ATTACH_H
+#define WEFT_GO_ATTACH_H
+
+#include <stdbool.h>
+#include "opts.h"
+
+struct tracer;
+struct go_tracer;
+struct record_meta;
+
+/* 1: the target is Go and the adapter is loaded; 0: not Go; -1: error. */
+int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len);
+/* Attaches the runtime probes and the --txn specs it owns (marks them in
+ * t->spec_owned so the native side leaves them alone). */
+int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len);
+void go_tracer__close(struct tracer *t);
+void go_tracer__counters(const struct tracer *t, struct record_meta *m);
+
+#endif

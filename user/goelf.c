@@ -1,0 +1,664 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <capstone/capstone.h>
+#include "goelf.h"
+
+/* The longest function goelf__rets and the prologue scan will read. */
+#define MAX_FUNC_SIZE (16u << 20)
+/* The prologue's stack check is within its first few instructions. */
+#define PROLOGUE_INSNS 16
+/* The morestack block: spills, the call, reloads, the jump back. */
+#define MORESTACK_INSNS 64
+
+static Elf *open_elf(const char *path, int *fd)
+{
+	Elf *e;
+
+	elf_version(EV_CURRENT);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	e = elf_begin(*fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		if (e)
+			elf_end(e);
+		close(*fd);
+		*fd = -1;
+		errno = ENOEXEC;
+		return NULL;
+	}
+	return e;
+}
+
+static void close_elf(Elf *e, int fd)
+{
+	elf_end(e);
+	close(fd);
+}
+
+static Elf_Scn *scn_by_name(Elf *e, const char *name, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(e, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		const char *n;
+
+		if (!gelf_getshdr(scn, sh))
+			continue;
+		n = elf_strptr(e, shstrndx, sh->sh_name);
+		if (n && !strcmp(n, name))
+			return scn;
+	}
+	return NULL;
+}
+
+/* n bytes at vaddr, from the allocated section that holds them all. */
+static int read_vaddr(Elf *e, uint64_t vaddr, void *buf, size_t n)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		uint64_t at;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+		    sh.sh_type == SHT_NOBITS || vaddr < sh.sh_addr || vaddr - sh.sh_addr >= sh.sh_size)
+			continue;
+		at = vaddr - sh.sh_addr;
+		d = elf_rawdata(scn, NULL);
+		if (!d)
+			d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf || at > d->d_size || n > d->d_size - at)
+			return -1;
+		memcpy(buf, (const char *)d->d_buf + at, n);
+		return 0;
+	}
+	return -1;
+}
+
+/* The addend of an R_X86_64_RELATIVE at vaddr: a PIE's pointers are 0 on disk. */
+static int relative_reloc(Elf *e, uint64_t vaddr, uint64_t *val)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		GElf_Rela r;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			if (!gelf_getrela(d, i, &r))
+				break;
+			if (r.r_offset == vaddr && GELF_R_TYPE(r.r_info) == R_X86_64_RELATIVE) {
+				*val = r.r_addend;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+static uint64_t get_word(const unsigned char *p, int size, bool be)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < size; i++)
+		v |= (uint64_t)p[be ? size - 1 - i : i] << (8 * i);
+	return v;
+}
+
+static int read_word(Elf *e, uint64_t vaddr, int size, bool be, bool ptr, uint64_t *val)
+{
+	unsigned char b[8];
+
+	if (read_vaddr(e, vaddr, b, size))
+		return -1;
+	*val = get_word(b, size, be);
+	if (ptr && !*val)
+		relative_reloc(e, vaddr, val);
+	return 0;
+}
+
+static bool printable(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static void set_version(struct go_info *gi, const char *s, size_t n)
+{
+	const char *p;
+
+	if (n >= sizeof(gi->version))
+		n = sizeof(gi->version) - 1;
+	memcpy(gi->version, s, n);
+	gi->version[n] = 0;
+	p = strstr(gi->version, "go1.");
+	if (!p || sscanf(p, "go%d.%d", &gi->major, &gi->minor) != 2)
+		gi->major = gi->minor = 0;
+}
+
+/* .go.buildinfo (Go 1.13+): "\xff Go buildinf:", pointer size, flags (1: big
+ * endian, 2: inline strings), then either (1.18+, at 32) the version as a
+ * uvarint length and its bytes, or (before, at 16) a pointer to the
+ * runtime.buildVersion string header {data, len}. */
+static int buildinfo_version(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, struct go_info *gi, char *err,
+			     size_t len)
+{
+	static const char magic[] = "\xff Go buildinf:";
+	Elf_Data *d = elf_rawdata(scn, NULL);
+	const unsigned char *b;
+	int psize;
+	bool be;
+
+	if (!d || !d->d_buf || d->d_size < 32 || memcmp(d->d_buf, magic, 14)) {
+		snprintf(err, len, "corrupt .go.buildinfo (no header)");
+		return -1;
+	}
+	b = d->d_buf;
+	psize = b[14];
+	be = b[15] & 1;
+	if (b[15] & 2) {
+		uint64_t n = 0;
+		size_t i = 32;
+
+		for (int shift = 0; i < d->d_size && shift < 64; shift += 7) {
+			n |= (uint64_t)(b[i] & 0x7f) << shift;
+			if (!(b[i++] & 0x80))
+				break;
+		}
+		if (!n || i > d->d_size || n > d->d_size - i || !printable((const char *)b + i, n)) {
+			snprintf(err, len, "corrupt .go.buildinfo (version string)");
+			return -1;
+		}
+		set_version(gi, (const char *)b + i, n);
+		return 0;
+	}
+	if (psize == 4 || psize == 8) {
+		uint64_t hdr, data, n;
+		char s[sizeof(gi->version)];
+
+		hdr = get_word(b + 16, psize, be);
+		if (!hdr)
+			relative_reloc(e, sh->sh_addr + 16, &hdr);
+		if (!read_word(e, hdr, psize, be, true, &data) &&
+		    !read_word(e, hdr + psize, psize, be, false, &n) && n && n < 256) {
+			if (n >= sizeof(s))
+				n = sizeof(s) - 1;
+			if (!read_vaddr(e, data, s, n) && printable(s, n)) {
+				set_version(gi, s, n);
+				return 0;
+			}
+		}
+	}
+	snprintf(err, len, "unreadable Go version in .go.buildinfo");
+	return -1;
+}
+
+static void build_id(Elf *e, struct go_info *gi)
+{
+	char gnu[sizeof(gi->build_id)] = "";
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while (!gi->build_id[0] && (scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+			continue;
+		d = elf_getdata(scn, NULL);
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const char *name = (const char *)d->d_buf + noff;
+			const unsigned char *desc = (const unsigned char *)d->d_buf + doff;
+
+			if (nh.n_type == 4 && nh.n_namesz >= 3 && !memcmp(name, "Go", 3)) {
+				size_t n = strnlen((const char *)desc, nh.n_descsz);
+
+				if (n >= sizeof(gi->build_id))
+					n = sizeof(gi->build_id) - 1;
+				if (!printable((const char *)desc, n))
+					continue;
+				memcpy(gi->build_id, desc, n);
+				gi->build_id[n] = 0;
+				break;
+			}
+			if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+			    !memcmp(name, "GNU", 4) && !gnu[0])
+				for (size_t i = 0; i < nh.n_descsz && 2 * i + 2 < sizeof(gnu); i++)
+					snprintf(gnu + 2 * i, 3, "%02x", desc[i]);
+		}
+	}
+	if (!gi->build_id[0])
+		memcpy(gi->build_id, gnu, sizeof(gnu));
+}
+
+/* A .symtab symbol of the given type by name: its value and size. */
+static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint64_t *size)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	GElf_Sym s;
+
+	while ((scn = elf_nextscn(e, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		d = elf_getdata(scn, NULL);
+		for (size_t i = 0; d && i < sh.sh_size / sh.sh_entsize; i++) {
+			const char *n;
+
+			if (!gelf_getsym(d, i, &s))
+				break;
+			if (GELF_ST_TYPE(s.st_info) != type || s.st_shndx == SHN_UNDEF || !s.st_value)
+				continue;
+			n = elf_strptr(e, sh.sh_link, s.st_name);
+			if (n && !strcmp(n, name)) {
+				*value = s.st_value;
+				if (size)
+					*size = s.st_size;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	const char *n = dwarf_diename(die);
+
+	return n ? n : "";
+}
+
+/* DW_AT_data_member_location: a constant, or DW_OP_plus_uconst (DWARF 2). */
+static int member_offset(Dwarf_Die *m)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (!dwarf_attr(m, DW_AT_data_member_location, &a))
+		return -1;
+	if (dwarf_whatform(&a) != DW_FORM_exprloc && dwarf_whatform(&a) != DW_FORM_block1 &&
+	    !dwarf_formudata(&a, &w))
+		return w <= INT_MAX ? (int)w : -1;
+	if (!dwarf_getlocation(&a, &ops, &n) && n == 1 && ops[0].atom == DW_OP_plus_uconst &&
+	    ops[0].number <= INT_MAX)
+		return (int)ops[0].number;
+	return -1;
+}
+
+/* The offset of member name in struct die, and optionally its type. */
+static int struct_member(Dwarf_Die *st, const char *name, Dwarf_Die *type)
+{
+	Dwarf_Die m;
+
+	if (dwarf_child(st, &m))
+		return -1;
+	do {
+		Dwarf_Attribute a;
+
+		if (dwarf_tag(&m) != DW_TAG_member || strcmp(die_name(&m), name))
+			continue;
+		if (type && (!dwarf_attr_integrate(&m, DW_AT_type, &a) ||
+			     !dwarf_formref_die(&a, type) || dwarf_peel_type(type, type)))
+			return -1;
+		return member_offset(&m);
+	} while (!dwarf_siblingof(&m, &m));
+	return -1;
+}
+
+static void read_g(Dwarf_Die *g, struct go_info *gi)
+{
+	Dwarf_Die sched;
+	int s;
+
+	gi->g_goid = struct_member(g, "goid", NULL);
+	gi->g_parent_goid = struct_member(g, "parentGoid", NULL);
+	gi->g_gopc = struct_member(g, "gopc", NULL);
+	gi->g_startpc = struct_member(g, "startpc", NULL);
+	gi->g_atomicstatus = struct_member(g, "atomicstatus", NULL);
+	gi->g_waitsince = struct_member(g, "waitsince", NULL);
+	gi->g_waitreason = struct_member(g, "waitreason", NULL);
+	gi->g_m = struct_member(g, "m", NULL);
+	s = struct_member(g, "sched", &sched);
+	if (s >= 0 && dwarf_tag(&sched) == DW_TAG_structure_type) {
+		int sp = struct_member(&sched, "sp", NULL);
+
+		gi->g_sched_sp = sp >= 0 ? s + sp : -1;
+	}
+}
+
+static uint64_t var_addr(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (dwarf_attr(die, DW_AT_location, &a) && !dwarf_getlocation(&a, &ops, &n) && n == 1 &&
+	    ops[0].atom == DW_OP_addr)
+		return ops[0].number;
+	return 0;
+}
+
+/* The CUs' top-level DIEs: runtime.g, runtime.m, runtime.allgs, runtime.allglen. */
+static void read_dwarf(Dwarf *dbg, struct go_info *gi)
+{
+	bool g = false, m = false, allgs = false, allglen = false;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (!(g && m && allgs && allglen) &&
+	       !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
+		Dwarf_Die cu, die;
+
+		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
+			do {
+				int tag = dwarf_tag(&die);
+				const char *n = die_name(&die);
+
+				if (tag == DW_TAG_structure_type && dwarf_haschildren(&die) > 0) {
+					if (!g && !strcmp(n, "runtime.g")) {
+						read_g(&die, gi);
+						g = true;
+					} else if (!m && !strcmp(n, "runtime.m")) {
+						gi->m_curg = struct_member(&die, "curg", NULL);
+						gi->m_procid = struct_member(&die, "procid", NULL);
+						m = true;
+					}
+				} else if (tag == DW_TAG_variable) {
+					uint64_t a;
+
+					if (!allgs && !strcmp(n, "runtime.allgs") &&
+					    (a = var_addr(&die))) {
+						gi->allgs_vaddr = a;
+						allgs = true;
+					} else if (!allglen && !strcmp(n, "runtime.allglen") &&
+						   (a = var_addr(&die))) {
+						gi->allglen_vaddr = a;
+						allglen = true;
+					}
+				}
+			} while (!dwarf_siblingof(&die, &die));
+		}
+		off = next;
+	}
+}
+
+int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
+{
+	char dummy[1];
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+	Dwarf *dbg;
+	uint64_t v;
+	int fd, rc;
+	Elf *e;
+
+	if (!err || !len) {
+		err = dummy;
+		len = sizeof(dummy);
+	}
+	memset(gi, 0, sizeof(*gi));
+	gi->g_goid = gi->g_parent_goid = gi->g_gopc = gi->g_startpc = gi->g_atomicstatus = -1;
+	gi->g_waitsince = gi->g_waitreason = gi->g_m = gi->g_sched_sp = -1;
+	gi->m_curg = gi->m_procid = -1;
+	e = open_elf(path, &fd);
+	if (!e) {
+		snprintf(err, len, "%s", errno == ENOEXEC ? "not an ELF file" : strerror(errno));
+		return -1;
+	}
+	scn = scn_by_name(e, ".go.buildinfo", &sh);
+	if (!scn) {
+		snprintf(err, len, "not a Go binary (no .go.buildinfo)%s",
+			 scn_by_name(e, ".gopclntab", &sh) ? ": Go before 1.13 is not supported"
+							   : "");
+		close_elf(e, fd);
+		return -1;
+	}
+	if (buildinfo_version(e, scn, &sh, gi, err, len)) {
+		close_elf(e, fd);
+		return -1;
+	}
+	build_id(e, gi);
+	if (!symtab_find(e, "runtime.allgs", STT_OBJECT, &v, NULL))
+		gi->allgs_vaddr = v;
+	if (!symtab_find(e, "runtime.allglen", STT_OBJECT, &v, NULL))
+		gi->allglen_vaddr = v;
+	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
+	if (!dbg) {
+		snprintf(err, len, "no DWARF (stripped?): rebuild without -ldflags=-w (or -s)");
+		close_elf(e, fd);
+		return -1;
+	}
+	gi->has_dwarf = true;
+	read_dwarf(dbg, gi);
+	rc = 0;
+	if (gi->g_goid < 0) {
+		snprintf(err, len, "no runtime.g in its DWARF");
+		rc = -1;
+	}
+	dwarf_end(dbg);
+	close_elf(e, fd);
+	return rc;
+}
+
+/* vaddr's file offset in an executable PT_LOAD, with the bytes up to vaddr+size on disk. */
+static int text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off)
+{
+	GElf_Phdr ph;
+	size_t n;
+
+	if (elf_getphdrnum(e, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz &&
+		    size <= ph.p_filesz - (vaddr - ph.p_vaddr)) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *size,
+		uint64_t *file_off)
+{
+	uint64_t v, sz, off;
+	int fd, rc = -1;
+	Elf *e = open_elf(path, &fd);
+
+	if (!e)
+		return -1;
+	if (!symtab_find(e, name, STT_FUNC, &v, &sz) && !text_off(e, v, sz, &off)) {
+		*vaddr = v;
+		*size = sz;
+		*file_off = off;
+		rc = 0;
+	}
+	close_elf(e, fd);
+	return rc;
+}
+
+/* The function's bytes, its entry's file offset and a capstone handle. */
+struct code {
+	unsigned char *buf;
+	uint64_t off;
+	csh cs;
+};
+
+static int code_open(const char *path, uint64_t vaddr, uint64_t size, bool detail,
+		     struct code *c)
+{
+	GElf_Ehdr eh;
+	int fd, rc = -1;
+	Elf *e;
+
+	memset(c, 0, sizeof(*c));
+	if (!size || size > MAX_FUNC_SIZE || vaddr + size < vaddr)
+		return -1;
+	e = open_elf(path, &fd);
+	if (!e)
+		return -1;
+	if (gelf_getehdr(e, &eh) && eh.e_machine == EM_X86_64 && !text_off(e, vaddr, size, &c->off) &&
+	    (c->buf = malloc(size)) && pread(fd, c->buf, size, c->off) == (ssize_t)size &&
+	    cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) == CS_ERR_OK) {
+		if (detail)
+			cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
+		rc = 0;
+	}
+	if (rc) {
+		free(c->buf);
+		c->buf = NULL;
+	}
+	close_elf(e, fd);
+	return rc;
+}
+
+static void code_close(struct code *c)
+{
+	if (c->buf)
+		cs_close(&c->cs);
+	free(c->buf);
+}
+
+int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max)
+{
+	const uint8_t *p;
+	uint64_t addr;
+	struct code c;
+	cs_insn *insn;
+	size_t left;
+	int n = 0;
+
+	if (code_open(path, vaddr, size, false, &c))
+		return -1;
+	insn = cs_malloc(c.cs);
+	if (!insn) {
+		code_close(&c);
+		return -1;
+	}
+	p = c.buf;
+	left = size;
+	addr = vaddr;
+	while (left) {
+		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
+			/* undecodable: step a byte (Go has no data in text) */
+			p++;
+			left--;
+			addr++;
+			continue;
+		}
+		if (insn->id != X86_INS_RET)
+			continue;
+		if (file_offs) {
+			if (n >= max) {
+				n = -1;
+				errno = E2BIG;
+				break;
+			}
+			file_offs[n] = c.off + (insn->address - vaddr);
+		}
+		n++;
+	}
+	cs_free(insn, 1);
+	code_close(&c);
+	return n;
+}
+
+static bool is_jcc(csh cs, const cs_insn *i)
+{
+	return cs_insn_group(cs, i, X86_GRP_JUMP) && i->id != X86_INS_JMP;
+}
+
+static bool imm_target(const cs_insn *i, uint64_t *t)
+{
+	const cs_x86 *x = &i->detail->x86;
+
+	if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+		return false;
+	*t = x->operands[0].imm;
+	return true;
+}
+
+/* Does the block at target call (runtime.morestack*) and then jump back to the entry? */
+static bool morestack_block(struct code *c, uint64_t vaddr, uint64_t size, uint64_t target)
+{
+	cs_insn *insn;
+	bool called = false, ok = false;
+	size_t n;
+
+	if (target <= vaddr || target >= vaddr + size)
+		return false;
+	n = cs_disasm(c->cs, c->buf + (target - vaddr), size - (target - vaddr), target,
+		      MORESTACK_INSNS, &insn);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t;
+
+		if (insn[i].id == X86_INS_CALL) {
+			called = true;
+		} else if (insn[i].id == X86_INS_JMP) {
+			ok = called && imm_target(&insn[i], &t) && t == vaddr;
+			break;
+		} else if (insn[i].id == X86_INS_RET) {
+			break;
+		}
+	}
+	if (n)
+		cs_free(insn, n);
+	return ok;
+}
+
+int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
+				uint64_t *file_off)
+{
+	uint64_t after = vaddr;
+	struct code c;
+	cs_insn *insn;
+	size_t n;
+
+	if (code_open(path, vaddr, size, true, &c))
+		return -1;
+	n = cs_disasm(c.cs, c.buf, size, vaddr, PROLOGUE_INSNS, &insn);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t;
+
+		if (insn[i].id == X86_INS_CALL || insn[i].id == X86_INS_RET ||
+		    insn[i].id == X86_INS_JMP)
+			break;
+		/* the last one: a big frame checks for underflow, then the bound */
+		if (is_jcc(c.cs, &insn[i]) && imm_target(&insn[i], &t) &&
+		    morestack_block(&c, vaddr, size, t))
+			after = insn[i].address + insn[i].size;
+	}
+	if (n)
+		cs_free(insn, n);
+	*file_off = c.off + (after - vaddr);
+	code_close(&c);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* What the Go adapter needs from a Go binary on disk: its version, the
+ * runtime.g / runtime.m layout from its DWARF, functions by their Go names,
+ * and where to put uprobes in them (never a uretprobe on Go code: goroutine
+ * stacks move). Through libelf, libdw and capstone (x86-64). Nothing is
+ * cached between calls: every call opens, reads and closes the file. */
+#ifndef WEFT_GOELF_H
+#define WEFT_GOELF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct go_info {
+	char version[32]; /* "go1.23.4", from .go.buildinfo; "" when not Go */
+	int major, minor; /* 1, 23 (0, 0 for a "devel" toolchain without a go1.N) */
+	char build_id[128]; /* Go build id (note "Go" type 4), else the GNU one as hex, or "" */
+	bool has_dwarf;
+	/* runtime.g / runtime.m member offsets from the DWARF; -1 when absent.
+	 * g_sched_sp is runtime.g.sched (a runtime.gobuf) + gobuf.sp. */
+	int g_goid, g_parent_goid, g_gopc, g_startpc, g_atomicstatus, g_waitsince, g_waitreason,
+		g_m, g_sched_sp;
+	int m_curg, m_procid;
+	/* runtime.allgs, runtime.allglen (DWARF variables, else .symtab objects); 0 when absent */
+	uint64_t allgs_vaddr, allglen_vaddr;
+};
+
+/* 0, or -1 with a one-line reason in err ("not an ELF file", "not a Go
+ * binary (no .go.buildinfo)", "no DWARF (stripped?): rebuild without
+ * -ldflags=-w (or -s)", "no runtime.g in its DWARF", ...). Go before 1.13
+ * has no .go.buildinfo: it is "not a Go binary" (version ""), with a note
+ * in err. gi is always filled as far as the file allows: a
+ * stripped Go binary fails, yet its version, major, minor and build_id are
+ * set, so gi->version[0] tells "Go but unusable" from "not Go". */
+int goelf__open(const char *path, struct go_info *gi, char *err, size_t len);
+
+/* A function by its Go name as .symtab spells it ("main.(*Server).handle",
+ * "main.main.func1", "runtime.newproc1"): its vaddr, size and the file
+ * offset of its entry. 0, or -1 when absent (or no .symtab). */
+int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *size,
+		uint64_t *file_off);
+
+/* File offsets of the RET instructions in [vaddr, vaddr+size), decoded by
+ * a linear sweep (Go puts no data in text). The count (at most max), or -1
+ * (not x86-64, not in the file's text, or more RETs than max: errno E2BIG).
+ * With file_offs NULL it only counts. A function may also leave by a panic
+ * or, in assembly and wrappers, a tail JMP: those are not RETs. */
+int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max);
+
+/* Where an entry probe fires once per call. A Go prologue compares SP with
+ * the stack bound and, when the stack must grow, branches to a block at the
+ * function's end that calls runtime.morestack* and jumps back to the entry,
+ * so a probe on the entry would fire twice. The file offset of the
+ * instruction after the (last) conditional branch to that block, or of the
+ * entry when there is none (NOSPLIT, small leaves). 0, or -1. */
+int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
+				uint64_t *file_off);
+
+#endif
