@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The Go adapter on every installed Go (tools/go-versions.sh), with the
+# programs of tests/go/ whose shapes their headers document:
+#   gofanout 2 (--txn main.runFanout, -- CMD): per transaction 33 goroutines
+#     (2+4+8+16 tree, 3 pool workers), parents level by level, no leak;
+#   gotrace 6 (--txn main.handleTrace, -- CMD): traces 0 and 3 never
+#     released: 4 leaked goroutines at 2 sites, the released ones exit ~5 ms
+#     after their transaction (not leaks at 500 ms, leaks at 1 ms);
+#   gotrace keep, attached with -p: the same leaks, and every goroutine that
+#     existed before the attach is preattach, never an orphan or a leak.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_weft
+
+VERSIONS=$(bash "$ROOT/tools/go-versions.sh")
+[ -n "$VERSIONS" ] || skip "no Go toolchain installed (tools/install-deps.sh installs them)"
+
+# go_target VAR VERSION NAME: a private build of tests/go/NAME.go
+go_target() {
+	local __var=$1 v=$2 name=$3 go out=$TMP/bin/$3-$2
+	go=$(awk -v v="$v" '$1 == v { print $2 }' <<<"$VERSIONS")
+	mkdir -p "$TMP/bin"
+	if [ -x "$ROOT/build/tests/go/$v/$name" ]; then
+		cp "$ROOT/build/tests/go/$v/$name" "$out"
+	else
+		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
+			"$go" build -o "$out" "$ROOT/tests/go/$name.go" >"$TMP/build-$name-$v.log" 2>&1 ||
+			{ fail "go $v: build $name failed: $(head -c 600 "$TMP/build-$name-$v.log")"; return 1; }
+	fi
+	printf -v "$__var" '%s' "$out"
+}
+
+check_fanout() {
+	py_checks "$1" "go $2 gofanout" <<'PY'
+def chk(c, m, g=None): return check(c, m if g is None else "%s: got %r" % (m, g))
+txns = d["transactions"]
+chk(len(txns) == 2, "2 runFanout transactions", len(txns))
+chk([t["segments"] for t in txns] == [33, 33], "33 goroutines per transaction",
+      [t["segments"] for t in txns])
+chk(d["leaks"] == [], "no leaks", d["leaks"])
+chk(not [o for o in d["orphans"] if o["site_func"].startswith("main.")],
+      "no orphans from main", d["orphans"])
+seg = {s["id"]: s for s in d["segments"]}
+for t in txns:
+    gs = [s for s in d["segments"] if s["txn"] == t["id"] and s["kind"] == "goroutine"]
+    by = {}
+    for s in gs:
+        by.setdefault(s["site_func"], []).append(s)
+    counts = {k: len(v) for k, v in by.items()}
+    chk(counts == {"main.spawnLevel1": 2, "main.spawnLevel2": 4, "main.spawnLevel3": 8,
+                     "main.spawnLevel4": 16, "main.spawnPool": 3},
+          "txn %d: goroutines per creation site" % t["id"], counts)
+    for s in by.get("main.spawnLevel1", []) + by.get("main.spawnPool", []):
+        chk(s["parent"] == t["root_segment"], "level 1 / pool: parent is the txn root",
+              s["parent"])
+    for lvl in (2, 3, 4):
+        for s in by.get("main.spawnLevel%d" % lvl, []):
+            p = seg.get(s["parent"], {})
+            chk(p.get("site_func") == "main.spawnLevel%d" % (lvl - 1),
+                  "level %d parent created at level %d" % (lvl, lvl - 1), p.get("site_func"))
+            chk(s["start"] == "main.level%dMain" % lvl, "level %d start" % lvl, s["start"])
+    chk(all(s["state"] == "ended" and s["end_ns"] <= t["end_ns"] for s in gs),
+          "txn %d: every goroutine ended inside it" % t["id"])
+PY
+}
+
+check_trace() { # FILE LABEL LEAKED-PER-TXN
+	EXPECT=$3 py_checks "$1" "go $2 gotrace" <<'PY'
+import os
+def chk(c, m, g=None): return check(c, m if g is None else "%s: got %r" % (m, g))
+txns = d["transactions"]
+chk(len(txns) == 6, "6 handleTrace transactions", len(txns))
+chk([t["segments"] for t in txns] == [2] * 6, "2 goroutines per trace",
+      [t["segments"] for t in txns])
+chk([t["leaked"] for t in txns] == eval(os.environ["EXPECT"]), "leaked per transaction",
+      [t["leaked"] for t in txns])
+leaks = sorted((l["site_func"], l["count"]) for l in d["leaks"])
+n = sum(eval(os.environ["EXPECT"])) // 2
+chk(leaks == [("main.(*manager).NewTrace", n)] * 2, "leaks: 2 sites in NewTrace", leaks)
+chk(all(l["txns"] == ["main.handleTrace"] for l in d["leaks"]), "owner named", d["leaks"])
+chk(not [o for o in d["orphans"] if o["site_func"].startswith("main.")],
+      "no orphans from main", d["orphans"])
+PY
+}
+
+while read -r v _; do
+	go_target FAN "$v" gofanout || continue
+	go_target TRACE "$v" gotrace || continue
+	export EXE=$FAN LOG=$TMP/fan-$v.log
+	WEFT_TEST_LOG=$LOG weft_run "$TMP/fan-$v.json" "$TMP/fan-$v.err" \
+		trace --format json --txn main.runFanout -- "$FAN" 2
+	assert_exit_ok "go $v: weft trace -- gofanout"
+	json_valid "$TMP/fan-$v.json" "go $v gofanout" && check_fanout "$TMP/fan-$v.json" "$v"
+
+	export EXE=$TRACE LOG=$TMP/trace-$v.log
+	WEFT_TEST_LOG=$LOG weft_run "$TMP/trace-$v.json" "$TMP/trace-$v.err" \
+		trace --format json --txn main.handleTrace -- "$TRACE" 6
+	assert_exit_ok "go $v: weft trace -- gotrace"
+	json_valid "$TMP/trace-$v.json" "go $v gotrace" &&
+		check_trace "$TMP/trace-$v.json" "$v" "[2,0,0,2,0,0]"
+	WEFT_TEST_LOG=$LOG weft_run "$TMP/trace1-$v.json" "$TMP/trace1-$v.err" \
+		trace --format json --leak-grace 1ms --txn main.handleTrace -- "$TRACE" 6
+	json_valid "$TMP/trace1-$v.json" "go $v gotrace 1ms" &&
+		check_trace "$TMP/trace1-$v.json" "$v 1ms" "[2,2,2,2,2,2]"
+
+	# -p: attach to a running gotrace held before its first trace
+	WAIT=$TMP/go-$v
+	LOG=$TMP/keep-$v.log
+	WEFT_TEST_WAIT=$WAIT WEFT_TEST_LOG=$LOG bg TPID "$TRACE" 6 keep
+	wait_for "$LOG" . 10 "$TPID" || { fail "go $v: gotrace did not start"; continue; }
+	bg WPID "$WEFT" trace --format json -d 3 --txn main.handleTrace -p "$TPID" \
+		>"$TMP/keep-$v.json" 2>"$TMP/keep-$v.err"
+	if wait_for "$TMP/keep-$v.err" attached 15 "$WPID"; then
+		touch "$WAIT"
+		wait_exit "$WPID" 30
+		assert_exit_ok "go $v: weft trace -p gotrace"
+		json_valid "$TMP/keep-$v.json" "go $v gotrace -p" &&
+			check_trace "$TMP/keep-$v.json" "$v -p" "[2,0,0,2,0,0]" &&
+			assert_py "$TMP/keep-$v.json" \
+				"all(not s['preattach'] or s['state'] != 'leaked' for s in d['segments'])" \
+				"go $v -p: preattach goroutines never leak"
+		assert_py "$TMP/keep-$v.json" "d['orphans'] == []" "go $v -p: no orphans"
+	else
+		fail "go $v: weft -p did not attach: $(head -c 300 "$TMP/keep-$v.err")"
+	fi
+	kill "$TPID" 2>/dev/null
+	wait_exit "$TPID" 5
+	assert_eq "$(probes_left "$TRACE")" 0 "go $v: no probe left on gotrace"
+done <<<"$VERSIONS"
+
+finish
