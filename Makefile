@@ -122,3 +122,40 @@ $(OUT)/tests/bench/pool_bench: tests/bench/pool_bench.c tests/targets/common.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
+
+# Go test targets: every tests/go/*.go built with every installed Go
+# (tools/go-versions.sh) into $(OUT)/tests/go/1.NN/NAME, and stripped
+# (-ldflags='-s -w') into NAME.stripped. A file whose first line is
+# `//go:build go1.NN` is skipped by older toolchains. Static (CGO_ENABLED=0),
+# GOPATH mode (single files, no modules), caches under $(OUT) (works as root
+# with HOME unset). Only binaries older than their source or toolchain are
+# rebuilt; toolchains build in parallel.
+GO_OUT := $(abspath $(OUT))
+.PHONY: go-targets
+go-targets:
+	$(Q)vers=$$(bash tools/go-versions.sh); \
+	if [ -z "$$vers" ]; then echo "no Go toolchain: skipped"; exit 0; fi; \
+	unset GOROOT GOPATH GOBIN GOFLAGS; \
+	export GOCACHE=$(GO_OUT)/gocache GOPATH=$(GO_OUT)/go/path GOENV=off GOFLAGS= \
+		GO111MODULE=off GOTOOLCHAIN=local CGO_ENABLED=0; \
+	set -- $$vers; pids=""; \
+	while [ $$# -ge 2 ]; do \
+		v=$$1; go=$$2; shift 2; \
+		( out=$(OUT)/tests/go/$$v; mkdir -p $$out || exit 1; \
+		  for src in tests/go/*.go; do \
+			[ -f "$$src" ] || continue; \
+			name=$$(basename "$$src" .go); \
+			need=$$(sed -n '1s|^//go:build go1\.\([0-9][0-9]*\)[[:space:]]*$$|\1|p' "$$src"); \
+			if [ -n "$$need" ] && [ "$${v#1.}" -lt "$$need" ]; then continue; fi; \
+			for bin in $$out/$$name $$out/$$name.stripped; do \
+				[ "$$bin" -nt "$$src" ] && [ "$$bin" -nt "$$go" ] && continue; \
+				printf '  %-8s %s\n' "GO$$v" "$$bin"; \
+				case $$bin in \
+				*.stripped) "$$go" build -buildvcs=false -ldflags='-s -w' -o "$$bin.tmp" "$$src" ;; \
+				*) "$$go" build -buildvcs=false -o "$$bin.tmp" "$$src" ;; \
+				esac && mv -f "$$bin.tmp" "$$bin" || { rm -f "$$bin.tmp"; exit 1; }; \
+			done; \
+		  done ) & \
+		pids="$$pids $$!"; \
+	done; \
+	fail=0; for p in $$pids; do wait $$p || fail=1; done; exit $$fail
