@@ -104,6 +104,19 @@ while read -r v _; do
 	json_valid "$TMP/trace1-$v.json" "go $v gotrace 1ms" &&
 		check_trace "$TMP/trace1-$v.json" "$v 1ms" "[2,2,2,2,2,2]"
 
+	# iter.Pull coroutines (1.23+): they end in gdestroy too; the one never
+	# stopped (i % 4 == 1) leaks
+	if [ "${v#1.}" -ge 23 ] && go_target ITER "$v" goiter; then
+		export EXE=$ITER LOG=$TMP/iter-$v.log
+		WEFT_TEST_LOG=$LOG weft_run "$TMP/iter-$v.json" "$TMP/iter-$v.err" \
+			trace --format json --txn main.pullTxn -- "$ITER" 4
+		assert_exit_ok "go $v: weft trace -- goiter"
+		assert_jq "$TMP/iter-$v.json" '[(t["segments"], t["leaked"]) for t in d["transactions"]]' \
+			'[[1,0],[1,1],[1,0],[1,0]]' "go $v goiter: one coroutine per txn, txn 1 leaks"
+		assert_jq "$TMP/iter-$v.json" '[(l["site_func"], l["start"], l["count"]) for l in d["leaks"]]' \
+			'[["iter.Pull[go.shape.int]","runtime.corostart",1]]' "go $v goiter: the leak's site"
+	fi
+
 	# -p: attach to a running gotrace held before its first trace
 	WAIT=$TMP/go-$v
 	LOG=$TMP/keep-$v.log
