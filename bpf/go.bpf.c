@@ -19,6 +19,12 @@ const volatile __u32 g_gopc = 0;
 const volatile __u32 g_startpc = 0;
 const volatile __u32 g_m = 0;
 const volatile __u32 m_curg = 0;
+/* net/http.Request.Method, .URL and net/url.URL.Path, for request names */
+const volatile __u32 req_method = 0;
+const volatile __u32 req_url = 0;
+const volatile __u32 url_path = 0;
+
+#define COOKIE_HTTP (1 << 8) /* the txn is net/http's serverHandler.ServeHTTP */
 
 /* goid -> its context: what it carries, and transactions it runs. */
 struct {
@@ -139,6 +145,27 @@ int BPF_KPROBE(go_exit)
 	return 0;
 }
 
+/* "GET /users": serverHandler.ServeHTTP(sh, rw, req), req in RDI (the 4th
+ * integer register: sh takes one, the ResponseWriter interface two). */
+static __always_inline void http_name(struct weft_event *e, __u64 req)
+{
+	__u64 mptr = read_u64(req + req_method), mlen = read_u64(req + req_method + 8);
+	__u64 url = read_u64(req + req_url);
+	__u64 pptr = read_u64(url + url_path), plen = read_u64(url + url_path + 8);
+
+	e->nr_frames = 0;
+	__builtin_memset(e->name, 0, sizeof(e->name));
+	if (!mptr || !mlen || mlen > 15)
+		return;
+	if (bpf_probe_read_user(e->name, mlen & 15, (void *)mptr))
+		return;
+	e->name[mlen & 15] = ' ';
+	if (plen > 100)
+		plen = 100;
+	if (pptr && plen)
+		bpf_probe_read_user(e->name + (mlen & 15) + 1, plen, (void *)pptr);
+}
+
 /* Entry of a transaction function, past its stack check: R14 is the g,
  * the return address is at the stack pointer. */
 SEC("uprobe")
@@ -168,8 +195,12 @@ int BPF_KPROBE(go_txn_begin)
 	e->parent = outer.seg;
 	e->txn = t.txn;
 	e->obj = outer.txn;
-	e->frames[0] = read_u64(ctx->sp);
-	e->nr_frames = 1;
+	if (bpf_get_attach_cookie(ctx) & COOKIE_HTTP)
+		http_name(e, ctx->di);
+	else {
+		e->frames[0] = read_u64(ctx->sp);
+		e->nr_frames = 1;
+	}
 	event_submit(e);
 	return 0;
 }

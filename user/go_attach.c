@@ -12,10 +12,32 @@
 #include "native.skel.h"
 
 #define MAX_RETS 64
+#define COOKIE_HTTP (1 << 8) /* as in bpf/go.bpf.c */
+
+int go__auto_specs(struct opts *o, const char *exe_path)
+{
+	uint64_t v, sz, off;
+	struct go_info gi;
+	char err[256];
+
+	for (int i = 0; i < o->nr_specs; i++)
+		if (o->specs[i].role == ROLE_TXN)
+			return 0; /* the user said what a transaction is */
+	if (o->nr_specs >= MAX_SPECS || goelf__open(exe_path, &gi, err, sizeof(err)) ||
+	    goelf__func(exe_path, GO_HTTP_TXN, &v, &sz, &off))
+		return 0;
+	if (spec__parse(GO_HTTP_TXN, ROLE_TXN, &o->specs[o->nr_specs], err, sizeof(err)))
+		return -1;
+	snprintf(o->specs[o->nr_specs].text, sizeof(o->specs[0].text), "(auto: net/http) %s",
+		 GO_HTTP_TXN);
+	o->nr_specs++;
+	return 1;
+}
 
 struct go_tracer {
 	struct go_bpf *skel;
 	struct go_info gi;
+	bool http_names; /* net/http.Request's layout is known */
 };
 
 int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len)
@@ -51,6 +73,19 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	g->skel->rodata->g_startpc = gi.g_startpc;
 	g->skel->rodata->g_m = gi.g_m;
 	g->skel->rodata->m_curg = gi.m_curg;
+	/* request names ("GET /users"), when the binary has net/http */
+	{
+		int method = goelf__member(t->exe_path, "net/http.Request", "Method");
+		int url = goelf__member(t->exe_path, "net/http.Request", "URL");
+		int path = goelf__member(t->exe_path, "net/url.URL", "Path");
+
+		g->http_names = method >= 0 && url >= 0 && path >= 0;
+		if (g->http_names) {
+			g->skel->rodata->req_method = method;
+			g->skel->rodata->req_url = url;
+			g->skel->rodata->url_path = path;
+		}
+	}
 	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
 	/* one ring buffer and one id space for every adapter */
 	if (bpf_map__reuse_fd(g->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
@@ -112,9 +147,11 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 	if (goelf__entry_after_prologue(t->exe_path, vaddr, size, &at))
 		at = entry;
 	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, s->sym);
+	if (!strcmp(s->sym, GO_HTTP_TXN) && t->go->http_names)
+		idx |= COOKIE_HTTP;
 	if (attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len))
 		return -1;
-	return attach_rets(t, s->sym, t->go->skel->progs.go_txn_end, idx, err, len);
+	return attach_rets(t, s->sym, t->go->skel->progs.go_txn_end, idx & 0xff, err, len);
 }
 
 int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)

@@ -11,6 +11,13 @@ struct tracer;
 struct go_tracer;
 struct record_meta;
 
+/* net/http's handler dispatch: each call is one inbound request. */
+#define GO_HTTP_TXN "net/http.serverHandler.ServeHTTP"
+
+/* With no --txn given, a Go binary that serves HTTP gets its requests as
+ * transactions. 1 added, 0 not, -1 error. */
+int go__auto_specs(struct opts *o, const char *exe_path);
+
 /* 1: the target is Go and the adapter is loaded; 0: not Go; -1: error. */
 int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len);
 /* Attaches the runtime probes and the --txn specs it owns (marks them in

@@ -662,3 +662,89 @@ int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
 	code_close(&c);
 	return 0;
 }
+
+/* A top-level DW_TAG_variable by name: its address and the size of its type. */
+static int dwarf_var(Dwarf *dbg, const char *name, uint64_t *vaddr, uint64_t *size)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (!dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
+		Dwarf_Die cu, die;
+
+		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
+			do {
+				Dwarf_Attribute a;
+				Dwarf_Die type;
+				Dwarf_Word sz;
+				uint64_t addr;
+
+				if (dwarf_tag(&die) != DW_TAG_variable || strcmp(die_name(&die), name) ||
+				    !(addr = var_addr(&die)))
+					continue;
+				if (!dwarf_attr_integrate(&die, DW_AT_type, &a) ||
+				    !dwarf_formref_die(&a, &type) || dwarf_aggregate_size(&type, &sz))
+					return -1;
+				*vaddr = addr;
+				*size = sz;
+				return 0;
+			} while (!dwarf_siblingof(&die, &die));
+		}
+		off = next;
+	}
+	return -1;
+}
+
+int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
+{
+	uint64_t v, sz;
+	int fd, rc = -1;
+	Dwarf *dbg;
+	Elf *e = open_elf(path, &fd);
+
+	if (!e)
+		return -1;
+	if (!symtab_find(e, name, STT_OBJECT, &v, &sz) && sz) {
+		rc = 0;
+	} else if ((dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL))) {
+		rc = dwarf_var(dbg, name, &v, &sz);
+		dwarf_end(dbg);
+	}
+	if (!rc) {
+		*vaddr = v;
+		*size = sz;
+	}
+	close_elf(e, fd);
+	return rc;
+}
+
+int goelf__member(const char *path, const char *type, const char *member)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	Dwarf *dbg;
+	int fd, rc = -1;
+	Elf *e = open_elf(path, &fd);
+
+	if (!e)
+		return -1;
+	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
+	while (dbg && rc < 0 && !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
+		Dwarf_Die cu, die;
+
+		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
+			do {
+				if (dwarf_tag(&die) == DW_TAG_structure_type &&
+				    dwarf_haschildren(&die) > 0 && !strcmp(die_name(&die), type)) {
+					rc = struct_member(&die, member, NULL);
+					break;
+				}
+			} while (!dwarf_siblingof(&die, &die));
+		}
+		off = next;
+	}
+	if (dbg)
+		dwarf_end(dbg);
+	close_elf(e, fd);
+	return rc;
+}

@@ -55,4 +55,13 @@ int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_
 int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
 				uint64_t *file_off);
 
+/* A package-level variable by its Go name ("runtime.waitReasonStrings"):
+ * its link-time vaddr and size in bytes, from .symtab (an STT_OBJECT), else
+ * from a DWARF variable (the size of its type). 0, or -1 when absent. */
+int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size);
+
+/* The offset of member in the struct type ("net/http.Request", "Method")
+ * from the DWARF, or -1. */
+int goelf__member(const char *path, const char *type, const char *member);
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* weft: an eBPF, kernel-assisted tracer of async context. */
 #include <stdio.h>
+#include "goroutines_cmd.h"
 #include "opts.h"
 #include "record.h"
 #include "session.h"
@@ -25,6 +26,8 @@ int main(int argc, char **argv)
 		return 0;
 	case CMD_REPORT:
 		return session__report(&o);
+	case CMD_GOROUTINES:
+		return goroutines__run(&o);
 	default:
 		return session__run(&o);
 	}

@@ -20,9 +20,12 @@ void opts__usage(FILE *f)
 	fputs("usage: weft trace  [OPTIONS] (-p PID | -- CMD [ARGS...])\n"
 	      "       weft record [OPTIONS] -o FILE (-p PID | -- CMD [ARGS...])\n"
 	      "       weft report FILE [--format text|json] [--leak-grace DUR]\n"
+	      "       weft goroutines -p PID [--format text|json] [-v]\n"
 	      "\n"
 	      "Traces async context in a running process: which threads and queued tasks\n"
 	      "belong to which transaction, and which outlive it (leaks).\n"
+	      "goroutines: a Go process's goroutines by creation site, read from outside\n"
+	      "(no probe, no signal, no pause); -v adds the tree by parent (Go 1.21+).\n"
 	      "\n"
 	      "Target:\n"
 	      "  -p, --pid PID            attach to a running process\n"
@@ -53,7 +56,8 @@ void opts__usage(FILE *f)
 	      "  sudo weft trace --txn handle_request -- ./server --port 8080\n"
 	      "  sudo weft trace --task-create submit:arg0 --task-run run_task:arg0 -- ./pool\n"
 	      "  sudo weft record -p 4242 -d 30 -o server.weft && weft report server.weft\n"
-	      "  weft report server.weft --format json | python3 -m json.tool\n",
+	      "  weft report server.weft --format json | python3 -m json.tool\n"
+	      "  sudo weft goroutines -p 4242\n",
 	      f);
 }
 
@@ -140,6 +144,7 @@ static enum command parse_command(const char *s)
 	if (!strcmp(s, "trace")) return CMD_TRACE;
 	if (!strcmp(s, "record")) return CMD_RECORD;
 	if (!strcmp(s, "report")) return CMD_REPORT;
+	if (!strcmp(s, "goroutines")) return CMD_GOROUTINES;
 	if (!strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h")) return CMD_HELP;
 	if (!strcmp(s, "--version") || !strcmp(s, "-V") || !strcmp(s, "version")) return CMD_VERSION;
 	return CMD_NONE;
@@ -167,6 +172,17 @@ static int check(struct opts *o, char *err, size_t len)
 	}
 	if (o->cmd == CMD_REPORT && (o->pid || o->argv || o->nr_specs)) {
 		snprintf(err, len, "report reads a file: -p, -- CMD and probe specs belong to record");
+		return -1;
+	}
+	if (o->cmd == CMD_GOROUTINES && !o->pid) {
+		snprintf(err, len, "goroutines needs -p PID");
+		return -1;
+	}
+	if (o->cmd == CMD_GOROUTINES &&
+	    (o->argv || o->nr_specs || o->preset_libuv || o->duration_ns || o->leak_grace_set)) {
+		snprintf(err, len, "goroutines takes -p PID, --format, -o and -v only: %s",
+			 o->argv ? "no -- CMD (it reads a running process)"
+				 : "it attaches no probe and captures nothing");
 		return -1;
 	}
 	if (o->ringbuf_mb & (o->ringbuf_mb - 1)) {

@@ -10,7 +10,7 @@
 
 #define MAX_SPECS 48
 
-enum command { CMD_NONE, CMD_TRACE, CMD_RECORD, CMD_REPORT, CMD_HELP, CMD_VERSION };
+enum command { CMD_NONE, CMD_TRACE, CMD_RECORD, CMD_REPORT, CMD_HELP, CMD_VERSION, CMD_GOROUTINES };
 enum format { FMT_TEXT, FMT_JSON };
 
 struct opts {

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "elfsym.h"
+#include "go_attach.h"
 #include "model.h"
 #include "record.h"
 #include "report.h"
@@ -290,6 +291,15 @@ static int setup(struct session *s, char *err, size_t len)
 		return -1;
 	}
 	s->pidfd = s->child ? -1 : syscall(SYS_pidfd_open, pid, 0);
+	{
+		char exe[64];
+
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		if (go__auto_specs(o, exe) < 0) {
+			snprintf(err, len, "cannot add the net/http transaction probe");
+			return -1;
+		}
+	}
 	if (tracer__open(&s->tracer, o, pid, err, len) || tracer__attach(&s->tracer, o, err, len)) {
 		if (!s->child && kill(pid, 0) && errno == ESRCH)
 			snprintf(err, len, "pid %d exited while weft was attaching", pid);

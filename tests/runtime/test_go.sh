@@ -104,6 +104,21 @@ while read -r v _; do
 	json_valid "$TMP/trace1-$v.json" "go $v gotrace 1ms" &&
 		check_trace "$TMP/trace1-$v.json" "$v 1ms" "[2,2,2,2,2,2]"
 
+	# net/http: with no --txn, every request served is a transaction named by
+	# method and path; /leak leaves one goroutine blocked per request
+	if go_target HTTP "$v" gohttp; then
+		export EXE=$HTTP LOG=$TMP/http-$v.log
+		WEFT_TEST_LOG=$LOG weft_run "$TMP/http-$v.json" "$TMP/http-$v.err" \
+			trace --format json -- "$HTTP" 4 2
+		assert_exit_ok "go $v: weft trace -- gohttp"
+		assert_jq "$TMP/http-$v.json" '[(t["name"], t["segments"], t["leaked"]) for t in d["transactions"]]' \
+			'[["GET /ok",1,0],["GET /ok",1,0],["GET /ok",1,0],["GET /ok",1,0],["GET /leak",1,1],["GET /leak",1,1]]' \
+			"go $v gohttp: one transaction per request, named, /leak leaks"
+		assert_jq "$TMP/http-$v.json" '[(l["site_func"], l["count"], l["txns"]) for l in d["leaks"]]' \
+			'[["main.handleLeak",2,["GET /leak"]]]' "go $v gohttp: the leak site"
+		assert_jq "$TMP/http-$v.json" 'd["conflations"]' '[]' "go $v gohttp: no conflation"
+	fi
+
 	# iter.Pull coroutines (1.23+): they end in gdestroy too; the one never
 	# stopped (i % 4 == 1) leaks
 	if [ "${v#1.}" -ge 23 ] && go_target ITER "$v" goiter; then
