@@ -165,7 +165,18 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 	for (int i = 0; i < o->nr_specs; i++) {
 		const struct probe_spec *s = &o->specs[i];
 
-		if (s->role != ROLE_TXN || (s->bin[0] && strcmp(s->bin, t->exe)))
+		if (s->bin[0] && strcmp(s->bin, t->exe))
+			continue;
+		/* Go moves goroutine stacks: a uretprobe's return address hijack
+		 * crashes the program ("unexpected return pc") */
+		if ((s->role == ROLE_TASK_RUN || s->role == ROLE_TASK_DONE) &&
+		    !goelf__func(t->exe_path, s->sym, &v, &sz, &off)) {
+			snprintf(err, len, "%s %s: '%s' is Go code, where a return probe is unsafe; "
+				 "use --task-begin/--task-end", spec__role_flag(s->role), s->text,
+				 s->sym);
+			return -1;
+		}
+		if (s->role != ROLE_TXN)
 			continue;
 		rc = attach_txn(t, s, PROBE_FIRST_SPEC + i, err, len);
 		if (rc < 0)

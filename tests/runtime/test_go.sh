@@ -119,6 +119,15 @@ while read -r v _; do
 		assert_jq "$TMP/http-$v.json" 'd["conflations"]' '[]' "go $v gohttp: no conflation"
 	fi
 
+	# never a uretprobe on Go code: refused, target not started for real
+	export EXE=$TRACE LOG=$TMP/refused-$v.log
+	WEFT_TEST_LOG=$LOG weft_run "$TMP/refused-$v.out" "$TMP/refused-$v.err" \
+		trace --task-run main.handleTrace:arg0 -- "$TRACE" 6
+	assert_one_error_line "$TMP/refused-$v.err" "go $v: --task-run on Go code" \
+		"main.handleTrace" "--task-begin"
+	CHECKS=$((CHECKS + 1))
+	grep -q 'trace=' "$LOG" 2>/dev/null && fail "go $v: the refused target ran"
+
 	# iter.Pull coroutines (1.23+): they end in gdestroy too; the one never
 	# stopped (i % 4 == 1) leaks
 	if [ "${v#1.}" -ge 23 ] && go_target ITER "$v" goiter; then
