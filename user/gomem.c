@@ -198,7 +198,7 @@ static void sys_err(char *err, size_t len, const char *what, uint64_t addr)
 		snprintf(err, len, "no such process");
 	else if (errno == EPERM || errno == EACCES)
 		snprintf(err, len, "permission denied reading its memory; run as root (sudo), or "
-			 "with CAP_SYS_PTRACE");
+			 "as its user with ptrace allowed");
 	else
 		snprintf(err, len, "%s at 0x%" PRIx64 " unreadable: %s", what, addr,
 			 errno == EFAULT ? "not mapped (wrong load bias?)" : strerror(errno));

@@ -393,9 +393,26 @@ static void out_text(FILE *f, const struct snap *s)
 	bool unknown = false;
 	char line[1024], states[256], wait[32];
 
-	fprintf(f, "weft: pid %d (%s), %s: %zu goroutines (%zu user, %zu runtime), %zu groups\n",
-		s->pid, s->exe, s->gi.version, s->n, s->n - s->nr_system, s->nr_system, s->ng);
-	fprintf(f, "\n   count  longest  states\n");
+	char rest[160];
+	const char *exe = s->exe;
+	int head;
+
+	/* one line: a long exe path keeps its end ("...dir/name") */
+	snprintf(rest, sizeof(rest), "), %s: %zu goroutines (%zu user, %zu runtime), %zu groups",
+		 s->gi.version, s->n, s->n - s->nr_system, s->nr_system, s->ng);
+	head = snprintf(line, sizeof(line), "weft: pid %d (", s->pid);
+	if (head + strlen(exe) + strlen(rest) > COLS) {
+		int room = COLS - head - (int)strlen(rest) - 3;
+
+		if (room < 8)
+			room = 8;
+		if ((int)strlen(exe) > room)
+			exe += strlen(exe) - room;
+		fprintf(f, "%s...%s%s\n", line, exe, rest);
+	} else {
+		fprintf(f, "%s%s%s\n", line, exe, rest);
+	}
+	fprintf(f, "\n   count   longest  states\n");
 	for (size_t i = 0; i < s->ng; i++) {
 		const struct gr_group *g = &s->groups[i];
 		bool blocked = g->states[GO_GWAITING] || g->states[GO_GSYSCALL];
@@ -405,10 +422,10 @@ static void out_text(FILE *f, const struct snap *s)
 		else
 			snprintf(wait, sizeof(wait), "%s", blocked ? "?" : "-");
 		unknown |= g->max_wait_ns < 0 && blocked;
-		snprintf(line, sizeof(line), "  %6u  %7s  %s", g->count, wait,
+		snprintf(line, sizeof(line), "  %6u  %8s  %s", g->count, wait,
 			 goroutines__states(g, true, states, sizeof(states)));
 		put_cut(f, line, COLS);
-		snprintf(line, sizeof(line), "%19s%s%s%s", "", g->site,
+		snprintf(line, sizeof(line), "%20s%s%s%s", "", g->site,
 			 g->start[0] ? " -> " : "", g->start);
 		put_cut(f, line, COLS);
 	}
@@ -451,8 +468,7 @@ static int take(struct snap *s)
 
 		s->exe[0] = 0;
 		if (e == EACCES || e == EPERM)
-			return fail(s, "permission denied; run as root (sudo), or as its user "
-				       "with CAP_SYS_PTRACE");
+			return fail(s, "permission denied; run as root (sudo), or as its user");
 		if (e != ENOENT)
 			return fail(s, strerror(e));
 		snprintf(path, sizeof(path), "/proc/%d", s->pid);

@@ -126,8 +126,8 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 		return;
 	}
 	if (leaks)
-		fprintf(f, "  %6s  %-9s %8s  %-16s %s\n", "count", "kind", "oldest", "transaction",
-			"site");
+		fprintf(f, "  %6s  %-9s %8s  %s\n  %8s site -> start routine\n", "count", "kind",
+			"oldest", "transactions", "");
 	else
 		fprintf(f, "  %6s  %-9s %s\n", "count", "kind", "site");
 	for (size_t i = 0; i < n; i++) {
@@ -137,11 +137,17 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 		if (*report__start(r, g->start) && strlen(site) + 4 < sizeof(site))
 			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
 				 report__start(r, g->start));
-		if (leaks)
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %-16.16s %.53s\n", g->count,
+		if (leaks) {
+			char names[256] = "";
+
+			for (uint32_t k = 0; k < g->nr_txn_names; k++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+					 k ? ", " : "", g->txn_names[k]);
+			/* two lines: sites and Go start functions are long */
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.70s\n  %8s %.88s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
-				g->nr_txn_names ? g->txn_names[0] : "?", site);
-		else
+				names, "", site);
+		} else
 			fprintf(f, "  %6" PRIu64 "  %-9s %.80s\n", g->count, kind_name(g->kind), site);
 	}
 }
