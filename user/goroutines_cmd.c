@@ -269,13 +269,18 @@ static const struct gr_row *row_by_goid(const struct snap *s, uint64_t goid)
 	return lo < s->n && s->rows[lo].g->goid == goid ? &s->rows[lo] : NULL;
 }
 
+struct tree_frame {
+	size_t i, next;
+	int depth;
+};
+
 struct tree {
 	const struct snap *s;
 	FILE *f;
 	bool *seen;
 	size_t *kids, *kid_at; /* children of row i: kids[kid_at[i] .. kid_at[i+1]) */
+	struct tree_frame *stack; /* n frames: a walk visits each row once */
 	int lines;
-	size_t printed;
 };
 
 static void tree_line(struct tree *t, size_t i, int depth, const char *note)
@@ -294,24 +299,20 @@ static void tree_line(struct tree *t, size_t i, int depth, const char *note)
 		 r->reason[0] ? " (" : "", r->reason, r->reason[0] ? ")" : "", wait, note);
 	put_cut(t->f, line, COLS);
 	t->lines++;
-	t->printed++;
 }
 
 /* Depth first, iteratively: a deep chain must not overflow weft's stack. */
 static void tree_walk(struct tree *t, size_t root, const char *note)
 {
-	struct frame { size_t i; size_t next; int depth; } *stack;
+	struct tree_frame *stack = t->stack;
 	size_t sp = 0;
 
-	stack = malloc(t->s->n * sizeof(*stack));
-	if (!stack)
-		return;
 	t->seen[root] = true;
 	if (t->lines < TREE_LINES)
 		tree_line(t, root, 0, note);
-	stack[sp++] = (struct frame){ root, t->kid_at[root], 0 };
+	stack[sp++] = (struct tree_frame){ root, t->kid_at[root], 0 };
 	while (sp) {
-		struct frame *fr = &stack[sp - 1];
+		struct tree_frame *fr = &stack[sp - 1];
 		size_t k;
 
 		if (fr->next >= t->kid_at[fr->i + 1]) {
@@ -324,9 +325,8 @@ static void tree_walk(struct tree *t, size_t root, const char *note)
 		t->seen[k] = true;
 		if (t->lines < TREE_LINES)
 			tree_line(t, k, fr->depth + 1, "");
-		stack[sp++] = (struct frame){ k, t->kid_at[k], fr->depth + 1 };
+		stack[sp++] = (struct tree_frame){ k, t->kid_at[k], fr->depth + 1 };
 	}
-	free(stack);
 }
 
 static void out_tree(FILE *f, const struct snap *s)
@@ -343,7 +343,8 @@ static void out_tree(FILE *f, const struct snap *s)
 	t.kids = calloc(s->n + 1, sizeof(*t.kids));
 	t.kid_at = calloc(s->n + 2, sizeof(*t.kid_at));
 	cnt = calloc(s->n + 1, sizeof(*cnt));
-	if (!t.seen || !t.kids || !t.kid_at || !cnt)
+	t.stack = calloc(s->n, sizeof(*t.stack));
+	if (!t.seen || !t.kids || !t.kid_at || !cnt || !t.stack)
 		goto out;
 	/* children lists in goid order (rows are sorted by goid) */
 	for (size_t i = 0; i < s->n; i++) {
@@ -378,19 +379,20 @@ static void out_tree(FILE *f, const struct snap *s)
 	for (size_t i = 0; i < s->n; i++)
 		if (!t.seen[i])
 			tree_walk(&t, i, "  [parent cycle]");
-	if (t.printed > (size_t)t.lines || s->n > (size_t)t.lines)
+	if (s->n > (size_t)t.lines)
 		fprintf(f, "  ... %zu more (--format json lists them all)\n",
 			s->n - (size_t)t.lines);
 out:
 	free(t.seen);
 	free(t.kids);
 	free(t.kid_at);
+	free(t.stack);
 	free(cnt);
 }
 
 static void out_text(FILE *f, const struct snap *s)
 {
-	bool unknown = false;
+	bool blocked_any = false;
 	char line[1024], states[256], wait[32];
 
 	char rest[160];
@@ -421,7 +423,7 @@ static void out_text(FILE *f, const struct snap *s)
 			fmt_duration(g->max_wait_ns, wait, sizeof(wait));
 		else
 			snprintf(wait, sizeof(wait), "%s", blocked ? "?" : "-");
-		unknown |= g->max_wait_ns < 0 && blocked;
+		blocked_any |= blocked;
 		snprintf(line, sizeof(line), "  %6u  %8s  %s", g->count, wait,
 			 goroutines__states(g, true, states, sizeof(states)));
 		put_cut(f, line, COLS);
@@ -429,10 +431,10 @@ static void out_text(FILE *f, const struct snap *s)
 			 g->start[0] ? " -> " : "", g->start);
 		put_cut(f, line, COLS);
 	}
-	if (unknown)
-		fprintf(f, "\n?: how long is unknown: the runtime stamps a blocked goroutine "
-			   "(g.waitsince) only when\n   a GC scans its stack, with that GC's start "
-			   "time; no GC has run since it blocked\n");
+	if (blocked_any)
+		fprintf(f, "\nlongest: since the first GC that found it blocked (the runtime's "
+			   "g.waitsince): a lower bound;\n%9s ? = no GC since it blocked (the runtime "
+			   "sets waitsince nowhere else)\n", "");
 	if (s->o->verbose)
 		out_tree(f, s);
 }
