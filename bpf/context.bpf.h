@@ -5,24 +5,7 @@
 #ifndef WEFT_CONTEXT_BPF_H
 #define WEFT_CONTEXT_BPF_H
 
-#define WEFT_MAX_NEST 8
-
-/* A context: the segment current on a thread and its transaction. */
-struct wctx {
-	__u64 seg;
-	__u64 txn;
-	__u64 obj;  /* task identity while a task runs */
-	__u32 kind; /* kind of seg */
-	__u32 pad;
-};
-
-/* Per thread: its own segment at the bottom, runs and transactions above. */
-struct thread_state {
-	struct wctx cur;
-	struct wctx saved[WEFT_MAX_NEST];
-	__u32 depth;
-	__u32 pad;
-};
+#include "weft/context.h"
 
 const volatile __u32 target_tgid = 0;
 /* Wake the reader only past this much pending data: a wakeup per event
@@ -78,10 +61,6 @@ static __always_inline void event_submit(void *e)
 
 /* Segment and transaction ids: one map that every adapter's object shares
  * (reused by fd), so ids are unique across them. */
-struct weft_ids {
-	__u64 seg, txn;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -7,6 +7,11 @@
 #include "attach.h"
 #include "go_attach.h"
 #include "goelf.h"
+#include "gomem.h"
+#include "idmap.h"
+#include "weft/context.h"
+#include <time.h>
+#include <bpf/bpf.h>
 #include "record.h"
 #include "go.skel.h"
 #include "native.skel.h"
@@ -38,7 +43,81 @@ struct go_tracer {
 	struct go_bpf *skel;
 	struct go_info gi;
 	bool http_names; /* net/http.Request's layout is known */
+	struct weft_event *seeds; /* pre-attach goroutines, for the model */
+	size_t nr_seeds;
 };
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Goroutines that exist before the probes: read from runtime.allgs, given
+ * segments in the BPF map (so what they create is their child), and kept as
+ * pre-attach SEG_BEGIN events with parents (1.21+) and creation sites. A
+ * process not started yet (-- CMD) has none to read: nothing to seed. */
+static void seed(struct tracer *t)
+{
+	struct go_tracer *g = t->go;
+	struct go_g *gs = NULL;
+	struct weft_ids ids;
+	struct idmap by_goid = { 0 };
+	uint64_t bias, now = mono_ns();
+	char err[256];
+	__u32 zero = 0;
+	int n, ids_fd = bpf_map__fd(t->skel->maps.ids);
+
+	if (gomem__bias(t->pid, t->exe_path, &bias))
+		return;
+	n = gomem__snapshot(t->pid, &g->gi, bias, &gs, err, sizeof(err));
+	if (n <= 0 || bpf_map_lookup_elem(ids_fd, &zero, &ids))
+		goto out;
+	g->seeds = calloc(n, sizeof(*g->seeds));
+	if (!g->seeds)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		struct thread_state st = { .cur = { .seg = ++ids.seg, .obj = gs[i].goid,
+						    .kind = WEFT_KIND_GOROUTINE } };
+		struct weft_event *e = &g->seeds[g->nr_seeds];
+
+		if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.goroutines), &gs[i].goid, &st,
+					BPF_NOEXIST))
+			continue;
+		e->ts_ns = now;
+		e->type = WEFT_EV_SEG_BEGIN;
+		e->kind = WEFT_KIND_GOROUTINE;
+		e->pid = t->pid;
+		e->seg = st.cur.seg;
+		e->obj = gs[i].goid;
+		e->parent = gs[i].parent_goid; /* a goid until the pass below */
+		e->probe = WEFT_PROBE_GOROUTINE;
+		e->flags = WEFT_F_PREATTACH;
+		e->frames[0] = gs[i].gopc;
+		e->nr_frames = gs[i].gopc ? 1 : 0;
+		e->site = gs[i].startpc;
+		idmap__put(&by_goid, gs[i].goid, g->nr_seeds++);
+	}
+	/* parents (Go 1.21+): goids to the segments just given */
+	for (size_t i = 0; i < g->nr_seeds; i++) {
+		uint32_t j;
+
+		g->seeds[i].parent = idmap__get(&by_goid, g->seeds[i].parent, &j) ?
+					     g->seeds[j].seg : 0;
+	}
+	bpf_map_update_elem(ids_fd, &zero, &ids, BPF_ANY);
+out:
+	idmap__free(&by_goid);
+	free(gs);
+}
+
+size_t go_tracer__seeds(const struct tracer *t, const struct weft_event **out)
+{
+	*out = t->go ? t->go->seeds : NULL;
+	return t->go ? t->go->nr_seeds : 0;
+}
 
 int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
@@ -183,6 +262,7 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 			return -1;
 		t->spec_owned[i] = rc == 0;
 	}
+	seed(t);
 	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))
 		return -1;
 	/* From 1.22 every goroutine, iter.Pull coroutines too, ends in gdestroy */
@@ -203,6 +283,7 @@ void go_tracer__close(struct tracer *t)
 	if (!t->go)
 		return;
 	go_bpf__destroy(t->go->skel);
+	free(t->go->seeds);
 	free(t->go);
 	t->go = NULL;
 }

@@ -24,6 +24,9 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
  * t->spec_owned so the native side leaves them alone). */
 int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len);
 void go_tracer__close(struct tracer *t);
+/* Pre-attach goroutines read at attach, as SEG_BEGIN events to feed first. */
+struct weft_event;
+size_t go_tracer__seeds(const struct tracer *t, const struct weft_event **out);
 void go_tracer__counters(const struct tracer *t, struct record_meta *m);
 
 #endif

@@ -322,6 +322,14 @@ static int setup(struct session *s, char *err, size_t len)
 		snprintf(err, len, "ring buffer: %s", strerror(errno));
 		return -1;
 	}
+	/* what existed before the probes, first: the model sees it as such */
+	{
+		const struct weft_event *seeds;
+		size_t n = go_tracer__seeds(&s->tracer, &seeds);
+
+		for (size_t i = 0; i < n; i++)
+			on_event(s, (void *)&seeds[i], sizeof(seeds[i]));
+	}
 	return 0;
 }
 

@@ -158,6 +158,14 @@ while read -r v _; do
 				"all(not s['preattach'] or s['state'] != 'leaked' for s in d['segments'])" \
 				"go $v -p: preattach goroutines never leak"
 		assert_py "$TMP/keep-$v.json" "d['orphans'] == []" "go $v -p: no orphans"
+		# the goroutines found in runtime.allgs at attach are seeded: main is
+		# there with its start function, and every request began on it
+		assert_py "$TMP/keep-$v.json" \
+			"[s['start'] for s in d['segments'] if s['preattach'] and s['obj'] == 1] == ['runtime.main']" \
+			"go $v -p: the main goroutine seeded from allgs"
+		assert_py "$TMP/keep-$v.json" \
+			"set(t['parent_segment'] for t in d['transactions']) == set(s['id'] for s in d['segments'] if s['preattach'] and s['obj'] == 1)" \
+			"go $v -p: each transaction began on the seeded main goroutine"
 	else
 		fail "go $v: weft -p did not attach: $(head -c 300 "$TMP/keep-$v.err")"
 	fi
