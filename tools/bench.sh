@@ -16,8 +16,18 @@
 #   3. model replay: `weft record` of a pool run (>= 500k events), then
 #      `weft report` of that file, JSON and text: events/s on one core,
 #      record file size, bytes per event.
+#   4. Go, with the newest installed Go (tools/go-versions.sh), the two
+#      programs built here into the temporary directory:
+#      a. goroutine spawn (tests/bench/gospawn.go, --txn main.spawnBatch):
+#         goroutines/s untraced and traced, alternating; traps per goroutine
+#         from the JSON ("goroutine" probe hits / goroutines created), and
+#         the same with Go 1.19 (goexit0 instead of gdestroy) if installed;
+#      b. a net/http server with its own load generator
+#         (tests/bench/gohttpbench.go): req/s untraced, under weft (no
+#         --txn: every request a transaction) and under Go's runtime/trace,
+#         alternating; traps and goroutines per request.
 #
-# Needs root (weft attaches BPF programs). About 1.5 minutes on 2 vCPUs.
+# Needs root (weft attaches BPF programs). About 2.5 minutes on 2 vCPUs.
 # Environment (defaults in brackets):
 #   REPS [5]          runs per probe-cost case (untraced and traced each)
 #   ITER [1000000]    loop iterations for the cheap probes (markers, push)
@@ -28,6 +38,12 @@
 #   REPLAY_RUNS [3]   timed `weft report` runs per format
 #   BENCH_OUT [BENCHMARKS.md]
 #   NO_BPFTRACE=1     skip the bpftrace cross-check
+#   SPAWN_RUNS [5]    untraced and traced gospawn runs each (newest Go)
+#   SPAWN_OLD_RUNS [3] the same with Go 1.19 (0: skip)
+#   SPAWN_N [100000] SPAWN_BATCH [100]   goroutines in all, per transaction
+#   HTTP_RUNS [6]     untraced, weft and runtime/trace gohttpbench runs each
+#   HTTP_REQS [8000] HTTP_CLIENTS [4] HTTP_FANOUT [3] HTTP_WORK_US [100]
+#   NO_GO=1           skip section 4
 #
 # Every process it starts carries WEFT_BENCH_RUN=<this script's pid> in its
 # environment; on exit (normal or not) any such process still alive is
@@ -49,6 +65,15 @@ POOL_WORKERS=${POOL_WORKERS:-2}
 POOL_WORK=${POOL_WORK:-2000}
 REC_TASKS=${REC_TASKS:-200000}
 REPLAY_RUNS=${REPLAY_RUNS:-3}
+SPAWN_RUNS=${SPAWN_RUNS:-5}
+SPAWN_OLD_RUNS=${SPAWN_OLD_RUNS:-3}
+SPAWN_N=${SPAWN_N:-100000}
+SPAWN_BATCH=${SPAWN_BATCH:-100}
+HTTP_RUNS=${HTTP_RUNS:-6}
+HTTP_REQS=${HTTP_REQS:-8000}
+HTTP_CLIENTS=${HTTP_CLIENTS:-4}
+HTTP_FANOUT=${HTTP_FANOUT:-3}
+HTTP_WORK_US=${HTTP_WORK_US:-100}
 BENCH_OUT=${BENCH_OUT:-BENCHMARKS.md}
 WARMUP=64 # probe_cost's warm-up iterations (before its timed loop)
 
@@ -92,10 +117,20 @@ our_procs() {
 	done
 }
 
-# Uprobes (perf-event links) still set on the bench binaries.
+# Uprobes (perf-event links) still set on the bench binaries: those of
+# build/tests/bench/ and the Go programs built in $W. weft names a Go target
+# /proc/PID/exe: resolved while PID lives (a uprobe can outlive its target
+# only while its holder, then one of our processes, lives).
 leftover_uprobes() {
+	local line f
 	command -v bpftool >/dev/null || return 0
-	bpftool perf show 2>/dev/null | grep -E "uprobe.*($ROOT/)?build/tests/bench/" || true
+	bpftool perf show 2>/dev/null | grep uprobe | while read -r line; do
+		f=$(sed -n 's/.* filename \([^ ]*\).*/\1/p' <<<"$line")
+		case $f in /proc/[0-9]*/exe) f=$(readlink "$f" 2>/dev/null) ;; esac
+		case $f in
+		"$ROOT"/build/tests/bench/* | build/tests/bench/* | "$W"/*) echo "$line ($f)" ;;
+		esac
+	done
 }
 
 cleanup() {
@@ -353,6 +388,246 @@ if [ -s "$REC_FILE" ]; then
 	done
 fi
 
+# ------------------------------------------------------------------ 4. Go
+
+# go_json FILE EXPECT_NAME EXPECT_SEGS -> one line: events lost evicted
+# goroutine_hits created ended txn_hits txns good_txns txn_goroutines, where
+# created = goroutine segments not preattach, ended = those with an end,
+# txn_hits = the --txn probes' hits, good_txns = transactions named
+# EXPECT_NAME (any name if "-") with EXPECT_SEGS segments and no leak,
+# txn_goroutines = segments created inside transactions.
+go_json() {
+	python3 - "$@" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+name, segs = sys.argv[2], int(sys.argv[3])
+c = d["capture"]
+gh = sum(p["hits"] for p in c["probes"] if p["name"] == "goroutine")
+th = sum(p["hits"] for p in c["probes"] if p["spec"].startswith("--txn"))
+g = [s for s in d["segments"] if s["kind"] == "goroutine"]
+created = sum(1 for s in g if not s["preattach"])
+ended = sum(1 for s in g if s["end_ns"] is not None)
+t = d["transactions"]
+good = sum(1 for x in t if (name == "-" or x["name"] == name) and x["segments"] == segs and not x["leaked"])
+print(c["events"], c["lost_events"], c["evicted"], gh, created, ended, th, len(t), good,
+      sum(x["segments"] for x in t))
+EOF
+}
+
+# go_build GO OUT SRC: a static GOPATH-mode build, caches under build/
+GO_ENV=(env -u GOROOT -u GOBIN HOME="${HOME:-$W}" GOCACHE="$ROOT/build/gocache" GOPATH="$W/gopath"
+	GOENV=off GOFLAGS= GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local)
+go_build() {
+	"${GO_ENV[@]}" "$1" build -buildvcs=false -o "$2" "$3" >"$W/gobuild.err" 2>&1 ||
+		die "go build $3 ($1) failed: $(head -5 "$W/gobuild.err")"
+}
+
+# Go probe sites: "probe|function|instruction|kernel path" rows for BIN
+# (objdump in DUMP). Entry probes of --txn and the exit function, RETs of
+# newproc1 and of the --txn function.
+insn_path() {
+	case $1 in
+	push* | nop* | jmp* | call* | j[a-z]*) echo "emulated" ;;
+	*) echo "single-stepped" ;;
+	esac
+}
+# go_insn DUMP SYM WHICH: WHICH = entry (first insn), after (the insn after
+# the stack-check branch, where weft puts a --txn entry probe), rets (the
+# RET instructions: "N x ret").
+go_insn() {
+	awk -v s="<$2>:" -v w="$3" '
+		function txt(l) { sub(/^[ \t]*[0-9a-f]+:[ \t]*/, "", l); sub(/[ \t]*#.*/, "", l);
+				  gsub(/[ \t]+/, " ", l); return l }
+		$2 == s { p = 1; n = 0; next }
+		p && /^$/ { exit }
+		p { n++; i = txt($0)
+		    if (w == "entry") { print i; exit }
+		    if (w == "after") { if (take) { print i; exit } if (n <= 8 && i ~ /^j(be|b|ae|a) /) take = 1 }
+		    if (w == "rets" && i ~ /^ret/) r++ }
+		END { if (w == "rets") print r " x ret" }' "$1"
+}
+
+GO_VERS=""
+[ "${NO_GO:-0}" = 1 ] || GO_VERS=$(bash tools/go-versions.sh 2>/dev/null)
+GO_NOTE=""
+SPAWN_ROWS=() SPAWN_SUM=() GO_SITE_ROWS=() HTTP_ROWS=() SPAWN_CMDS=()
+declare -A SP_TRAPS SP_UMED SP_TMED
+if [ "${NO_GO:-0}" = 1 ]; then
+	GO_NOTE="skipped (NO_GO=1)"
+elif [ -z "$GO_VERS" ]; then
+	GO_NOTE="skipped: no Go toolchain installed (tools/install-deps.sh installs them)"
+else
+	read -r GO_V GO_BIN <<<"$(tail -1 <<<"$GO_VERS")"
+	GO_OLD_BIN=$(awk '$1 == "1.19" { print $2 }' <<<"$GO_VERS")
+	[ "$GO_V" != 1.19 ] && [ "$SPAWN_OLD_RUNS" -gt 0 ] || GO_OLD_BIN=""
+	GS=$W/gospawn-$GO_V
+	GH=$W/gohttpbench-$GO_V
+	note "go: building tests/bench/gospawn.go, gohttpbench.go with Go $GO_V${GO_OLD_BIN:+ (and gospawn with 1.19)}"
+	go_build "$GO_BIN" "$GS" tests/bench/gospawn.go
+	go_build "$GO_BIN" "$GH" tests/bench/gohttpbench.go
+	GO_BUILD_SHOW=$(showcmd "${GO_ENV[@]}" "$GO_BIN" build -buildvcs=false -o "$GS" tests/bench/gospawn.go)
+	[ -z "$GO_OLD_BIN" ] || go_build "$GO_OLD_BIN" "$W/gospawn-1.19" tests/bench/gospawn.go
+
+	# ---- 4a. goroutine spawn
+	spawn_batches=$(((SPAWN_N + SPAWN_BATCH - 1) / SPAWN_BATCH))
+	spawn_n=$((spawn_batches * SPAWN_BATCH))
+	spawn_rate() { sed -n 's/^gospawn .*goroutines_per_s=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
+
+	# spawn_bench VERSION BIN RUNS
+	spawn_bench() {
+		local v=$1 bin=$2 runs=$3 r tm rate trate cap ok
+		local u=() t=() uc=() tc=() traps=() ev lost evicted gh created ended th ntx good tseg
+		for ((r = 1; r <= runs; r++)); do
+			note "go $v spawn: run $r/$runs untraced, then traced"
+			local -a ucmd=("$bin" "$SPAWN_N" "$SPAWN_BATCH")
+			local -a tcmd=("$WEFT" trace --format json -o "$W/gs.json" --txn main.spawnBatch -- "$bin" "$SPAWN_N" "$SPAWN_BATCH")
+			tm=$(run_timed /dev/null "$W/gu.err" "${ucmd[@]}")
+			rate=$(spawn_rate "$W/gu.err")
+			[ -n "$rate" ] || die "$(showcmd "${ucmd[@]}") failed: $(head -3 "$W/gu.err")"
+			u+=("$rate")
+			uc+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+			rm -f "$W/gs.json"
+			tm=$(run_timed /dev/null "$W/gt.err" "${tcmd[@]}")
+			trate=$(spawn_rate "$W/gt.err")
+			if [ -z "$trate" ] || [ ! -s "$W/gs.json" ]; then
+				problem "go $v spawn: '$(showcmd "${tcmd[@]}")' failed: $(grep -v '^gospawn ' "$W/gt.err" | head -3 | tr '\n' ' ')"
+				continue
+			fi
+			t+=("$trate")
+			tc+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+			read -r ev lost evicted gh created ended th ntx good tseg <<<"$(go_json "$W/gs.json" main.spawnBatch "$SPAWN_BATCH")"
+			ok=yes
+			[ "$gh" = $((created + ended)) ] || ok="no: goroutine hits $gh, expected created + ended = $((created + ended))"
+			[ "$th" = $((2 * spawn_batches)) ] || ok="no: main.spawnBatch hits $th, expected $((2 * spawn_batches))"
+			[ "$ntx" = "$spawn_batches" ] && [ "$good" = "$spawn_batches" ] ||
+				ok="no: $ntx transactions, $good of them with $SPAWN_BATCH goroutines and no leak, expected $spawn_batches"
+			[ "$tseg" = "$spawn_n" ] || ok="no: $tseg goroutines inside transactions, expected $spawn_n"
+			[ "$lost" = 0 ] && [ "$evicted" = 0 ] || problem "go $v spawn run $r: $lost lost events, $evicted evicted"
+			[ "$ok" = yes ] || problem "go $v spawn run $r: counts: $ok"
+			traps+=("$(awk -v h="$gh" -v n="$created" 'BEGIN { printf "%.4f", h / n }')")
+			SPAWN_ROWS+=("| $v | $r | $rate | $trate | $ev | $lost | $evicted | $created | $ended | $gh | ${traps[-1]} | $th | $ok |")
+		done
+		SPAWN_CMDS+=("$v" "$(showcmd "${ucmd[@]}")" "$(showcmd "${tcmd[@]}")")
+		[ ${#t[@]} -gt 0 ] || return 0
+		local um tm_ ucm tcm
+		um=$(printf '%s\n' "${u[@]}" | median)
+		tm_=$(printf '%s\n' "${t[@]}" | median)
+		ucm=$(printf '%s\n' "${uc[@]}" | median)
+		tcm=$(printf '%s\n' "${tc[@]}" | median)
+		SP_UMED[$v]=$um SP_TMED[$v]=$tm_
+		SP_TRAPS[$v]=$(printf '%s\n' "${traps[@]}" | median)
+		SPAWN_SUM+=("$(awk -v v="$v" -v u="$um" -v t="$tm_" -v uc="$ucm" -v tc="$tcm" -v n="$spawn_n" -v tr="${SP_TRAPS[$v]}" -v runs="$runs" 'BEGIN {
+			printf "| %s | %d | %.0f | %.0f | %.1f%% (%.1fx slower) | %.2f | %.2f / %.2f | %.2f | %s |", v, runs, u, t, 100 * t / u, u / t,
+				1e6 / t - 1e6 / u, uc, tc, (tc - uc) * 1e6 / n, tr }')")
+	}
+
+	spawn_bench "$GO_V" "$GS" "$SPAWN_RUNS"
+	[ -z "$GO_OLD_BIN" ] || spawn_bench 1.19 "$W/gospawn-1.19" "$SPAWN_OLD_RUNS"
+
+	# where weft's Go probes are, and how the kernel takes them
+	go_sites() { # VERSION BIN TXN_SYM [txn-only]
+		local v=$1 bin=$2 txn=$3 dump=$W/objdump.txt exitf i
+		objdump -d --no-show-raw-insn "$bin" >"$dump" 2>/dev/null
+		exitf=runtime.gdestroy
+		grep -q '<runtime.gdestroy>:' "$dump" || exitf=runtime.goexit0
+		if [ -z "${4:-}" ]; then
+			i=$(go_insn "$dump" runtime.newproc1 rets)
+			GO_SITE_ROWS+=("| $v | creation: each RET of \`runtime.newproc1\` | \`$i\` | $(insn_path "${i#* x }") |")
+			i=$(go_insn "$dump" "$exitf" entry)
+			GO_SITE_ROWS+=("| $v | exit: entry of \`$exitf\` | \`$i\` | $(insn_path "$i") |")
+		fi
+		i=$(go_insn "$dump" "$txn" after)
+		GO_SITE_ROWS+=("| $v | --txn: \`$txn\` past the stack check | \`$i\` | $(insn_path "$i") |")
+		i=$(go_insn "$dump" "$txn" rets)
+		GO_SITE_ROWS+=("| $v | --txn: each RET of \`$txn\` | \`$i\` | $(insn_path "${i#* x }") |")
+		rm -f "$dump"
+	}
+	go_sites "$GO_V" "$GS" main.spawnBatch
+	[ -z "$GO_OLD_BIN" ] || go_sites 1.19 "$W/gospawn-1.19" main.spawnBatch
+	go_sites "$GO_V (gohttpbench)" "$GH" net/http.serverHandler.ServeHTTP txn-only
+
+	# ---- 4b. net/http
+	cal=()
+	for _ in 1 2 3; do
+		cal+=("$("$GH" calibrate "$HTTP_WORK_US" 2>&1 | sed -n 's/.*iters=\([0-9]*\).*/\1/p')")
+	done
+	HTTP_ITERS=$(printf '%s\n' "${cal[@]}" | median)
+	[ -n "$HTTP_ITERS" ] && [ "$HTTP_ITERS" != nan ] || die "$GH calibrate $HTTP_WORK_US failed"
+	HTTP_CAL_SHOW="\`$(showcmd "$GH" calibrate "$HTTP_WORK_US")\` (3 runs: $(
+		IFS=/
+		echo "${cal[*]}"
+	); median $HTTP_ITERS)"
+	HTTP_ARGS=("$HTTP_REQS" "$HTTP_CLIENTS" "$HTTP_FANOUT" "$HTTP_ITERS")
+	http_n=$((HTTP_REQS + HTTP_CLIENTS)) # + the warm-up requests
+	HU_CMD=("$GH" "${HTTP_ARGS[@]}")
+	HW_CMD=("$WEFT" trace --format json -o "$W/gh.json" -- "$GH" "${HTTP_ARGS[@]}")
+	HG_CMD=(env GOHTTPBENCH_TRACE="$W/go.trace" "$GH" "${HTTP_ARGS[@]}")
+	http_rate() { sed -n 's/^gohttpbench .*req_per_s=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
+	hu=() hw=() hg=() huc=() hwc=() hgc=() hgsz=() htraps=() hgor=()
+	# one run of each way; the order rotates from run to run, so no way
+	# always follows the same other one
+	http_u() {
+		tm=$(run_timed /dev/null "$W/hu.err" "${HU_CMD[@]}")
+		rate=$(http_rate "$W/hu.err")
+		[ -n "$rate" ] || die "$(showcmd "${HU_CMD[@]}") failed: $(head -3 "$W/hu.err")"
+		hu+=("$rate")
+		huc+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+	}
+	http_w() {
+		rm -f "$W/gh.json"
+		tm=$(run_timed /dev/null "$W/hw.err" "${HW_CMD[@]}")
+		wrate=$(http_rate "$W/hw.err")
+		row_w="- | - | - | - | - | - | -"
+		if [ -z "$wrate" ] || [ ! -s "$W/gh.json" ]; then
+			problem "go http: '$(showcmd "${HW_CMD[@]}")' failed: $(grep -v '^gohttpbench ' "$W/hw.err" | head -3 | tr '\n' ' ')"
+			wrate=-
+			return
+		fi
+		hw+=("$wrate")
+		hwc+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+		read -r ev lost evicted gh created ended th ntx good tseg <<<"$(go_json "$W/gh.json" "GET /work" "$HTTP_FANOUT")"
+		ok=yes
+		[ "$gh" = $((created + ended)) ] || ok="no: goroutine hits $gh, expected created + ended = $((created + ended))"
+		[ "$th" = $((2 * http_n)) ] || ok="no: ServeHTTP hits $th, expected $((2 * http_n))"
+		[ "$ntx" = "$http_n" ] && [ "$good" = "$http_n" ] ||
+			ok="no: $ntx transactions, $good of them \"GET /work\" with $HTTP_FANOUT goroutines and no leak, expected $http_n"
+		[ "$lost" = 0 ] && [ "$evicted" = 0 ] || problem "go http run $r: $lost lost events, $evicted evicted"
+		[ "$ok" = yes ] || problem "go http run $r: counts: $ok"
+		htraps+=("$(awk -v h="$((gh + th))" -v n="$http_n" 'BEGIN { printf "%.2f", h / n }')")
+		hgor+=("$(awk -v c="$created" -v n="$http_n" 'BEGIN { printf "%.2f", c / n }')")
+		row_w="$ev | $lost / $evicted | $ntx | $created | ${hgor[-1]} | ${htraps[-1]} | $ok"
+	}
+	http_g() {
+		rm -f "$W/go.trace"
+		tm=$(run_timed /dev/null "$W/hg.err" "${HG_CMD[@]}")
+		grate=$(http_rate "$W/hg.err")
+		[ -n "$grate" ] || die "$(showcmd "${HG_CMD[@]}") failed: $(head -3 "$W/hg.err")"
+		hg+=("$grate")
+		hgc+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+		hgsz+=("$(stat -c %s "$W/go.trace" 2>/dev/null || echo 0)")
+	}
+	HTTP_ORDERS=("u w g" "w g u" "g u w")
+	declare -A HTTP_WAY=([u]=untraced [w]=weft [g]=runtime/trace)
+	for ((r = 1; r <= HTTP_RUNS; r++)); do
+		order=${HTTP_ORDERS[(r - 1) % 3]}
+		ways=$(for k in $order; do printf '%s, ' "${HTTP_WAY[$k]}"; done)
+		ways=${ways%, }
+		note "go $GO_V http: run $r/$HTTP_RUNS: $ways"
+		for k in $order; do "http_$k"; done
+		HTTP_ROWS+=("| $r | $ways | $rate | $wrate | $grate | ${hgsz[-1]} | $row_w |")
+	done
+	rm -f "$W/go.trace" "$W/gh.json" "$W/gs.json"
+	hu_med=$(printf '%s\n' "${hu[@]}" | median)
+	hw_med=$(printf '%s\n' "${hw[@]:-}" | median)
+	hg_med=$(printf '%s\n' "${hg[@]}" | median)
+	huc_med=$(printf '%s\n' "${huc[@]}" | median)
+	hwc_med=$(printf '%s\n' "${hwc[@]:-}" | median)
+	hgc_med=$(printf '%s\n' "${hgc[@]}" | median)
+	hgsz_med=$(printf '%s\n' "${hgsz[@]}" | median)
+	htraps_med=$(printf '%s\n' "${htraps[@]:-}" | median)
+	hgor_med=$(printf '%s\n' "${hgor[@]:-}" | median)
+fi
+
 # ------------------------------------------------- leftovers, then write
 
 LEFT_PROCS=$(our_procs)
@@ -543,6 +818,116 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 		printf '%s\n' "${REPLAY_ROWS[@]}"
 	else
 		echo "(no record file: see the problems below)"
+	fi
+	echo
+	echo "## 4. Go"
+	echo
+	if [ -n "$GO_NOTE" ]; then
+		echo "$GO_NOTE"
+	else
+		echo "Go $GO_V (\`$GO_BIN\`, the newest installed)${GO_OLD_BIN:+ and Go 1.19 (\`$GO_OLD_BIN\`) for the spawn rows}."
+		echo "The two programs are built into the temporary directory, e.g.:"
+		echo "\`$GO_BUILD_SHOW\`"
+		echo "(the same for \`tests/bench/gohttpbench.go\`${GO_OLD_BIN:+, and for gospawn.go with Go 1.19})."
+		echo "weft's Go adapter traps once per goroutine creation (a uprobe on each RET"
+		echo "of \`runtime.newproc1\`), once per exit (\`runtime.gdestroy\` from Go 1.22,"
+		echo "\`runtime.goexit0\` before) and twice per transaction (the entry past the"
+		echo "stack check, the RET taken)."
+		echo
+		echo "### 4a. Goroutine spawn: traps per goroutine"
+		echo
+		echo "\`tests/bench/gospawn.go N BATCH\`: main calls \`main.spawnBatch\` (the \`--txn\`:"
+		echo "one transaction per batch) $spawn_batches times; each call starts $SPAWN_BATCH goroutines that"
+		echo "run a 50-iteration xorshift loop and waits for them (sync.WaitGroup). It"
+		echo "prints goroutines/s ($spawn_n goroutines, first batch to last). Same binary,"
+		echo "untraced and traced runs alternating. Commands:"
+		echo
+		for ((i = 0; i < ${#SPAWN_CMDS[@]}; i += 3)); do
+			echo "- Go ${SPAWN_CMDS[i]}: \`${SPAWN_CMDS[i + 1]}\`"
+			echo "  and \`${SPAWN_CMDS[i + 2]}\`"
+		done
+		echo
+		echo "| Go | run | untraced goroutines/s | traced goroutines/s | events | lost | evicted | goroutines created | ended | \"goroutine\" probe hits | traps per goroutine | --txn hits | counts as expected |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		printf '%s\n' "${SPAWN_ROWS[@]}"
+		echo
+		echo "Goroutines created / ended: the JSON's goroutine segments (all of the"
+		echo "process's: the $spawn_n spawned, plus the runtime's own, e.g. the GC workers,"
+		echo "which never exit), and those with an end. Traps per goroutine = the"
+		echo "\"goroutine\" probe's hits (JSON \`capture.probes[].hits\`) / goroutines"
+		echo "created: 2 (creation + exit), a hair under 2 because of the runtime's"
+		echo "goroutines that never exit. Counts as expected: hits = created + ended,"
+		echo "\`--txn\` hits = 2 per batch, $spawn_batches transactions each with $SPAWN_BATCH"
+		echo "goroutines and no leak."
+		echo
+		echo "| Go | runs | untraced goroutines/s (median) | traced goroutines/s (median) | traced / untraced | added wall us per goroutine | CPU s, untraced / traced (median; traced: target + weft) | added CPU us per goroutine | traps per goroutine (median) |"
+		echo "|---|---|---|---|---|---|---|---|---|"
+		printf '%s\n' "${SPAWN_SUM[@]}"
+		echo
+		echo "Where the probes are (objdump of the binaries), and what the kernel does"
+		echo "with the instruction it replaced (section 1: \`push\`, nops and jumps are"
+		echo "emulated, other instructions, \`ret\` included, single-stepped):"
+		echo
+		echo "| Go | probe | instruction | kernel path |"
+		echo "|---|---|---|---|"
+		printf '%s\n' "${GO_SITE_ROWS[@]}"
+		echo
+		awk -v u="${SP_UMED[$GO_V]:-}" -v t="${SP_TMED[$GO_V]:-}" -v ss="${PC_NS["uprobe, function entry, single-stepped"]:-}" \
+			-v em="${PC_NS["uprobe, function entry, emulated"]:-}" -v v="$GO_V" 'BEGIN {
+			if (u == "" || t == "" || ss == "") exit
+			a = 1e6 / t - 1e6 / u
+			printf "With Go %s, a traced goroutine costs %.1f us more than an untraced one\n", v, a
+			printf "(an untraced spawn, run and exit takes %.2f us). Section 1 measured\n", 1e6 / u
+			printf "%.1f us for a single-stepped probe and %.1f us for an emulated one: both\n", ss / 1000, em / 1000
+			printf "goroutine probes are single-stepped (`ret`, and the stack-check `cmp` at\n"
+			printf "the exit function'"'"'s entry): two such traps, 2 x %.1f = %.1f us, against\n", ss / 1000, 2 * ss / 1000
+			r = 2 * ss / 1000 / a
+			if (r > 0.7)
+				printf "the %.1f us measured: the traps are most of the cost.\n", a
+			else
+				printf "the %.1f us measured: the traps are %.0f%% of the cost.\n", a, 100 * r
+		}'
+		echo
+		echo "### 4b. net/http server: weft and Go's runtime/trace"
+		echo
+		echo "\`tests/bench/gohttpbench.go REQS CLIENTS FANOUT ITERS\`: an HTTP server on"
+		echo "127.0.0.1 and, in the same process, $HTTP_CLIENTS client goroutines with one keep-alive"
+		echo "connection each: 1 warm-up request per client, then $HTTP_REQS timed requests"
+		echo "(GET /work) between them; it prints req/s (timed requests only). The handler"
+		echo "starts $HTTP_FANOUT goroutines that share ~$HTTP_WORK_US us of CPU work (ITERS = $HTTP_ITERS xorshift"
+		echo "iterations, calibrated once: $HTTP_CAL_SHOW)"
+		echo "and waits for them. Three ways, one run of each per round, in an order that"
+		echo "rotates from round to round:"
+		echo
+		echo "- untraced: \`$(showcmd "${HU_CMD[@]}")\`"
+		echo "- weft, no \`--txn\`: every request is a transaction (\"GET /work\", at"
+		echo "  \`net/http.serverHandler.ServeHTTP\`): \`$(showcmd "${HW_CMD[@]}")\`"
+		echo "- Go's execution tracer (the program calls \`runtime/trace.Start\` to that"
+		echo "  file before serving, \`trace.Stop\` after the last request):"
+		echo "  \`$(showcmd "${HG_CMD[@]}")\`"
+		echo
+		echo "| run | order | untraced req/s | weft req/s | runtime/trace req/s | runtime/trace file, bytes | weft events | lost / evicted | transactions | goroutines created | goroutines per request | traps per request | counts as expected |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		printf '%s\n' "${HTTP_ROWS[@]}"
+		echo
+		awk -v u="$hu_med" -v w="$hw_med" -v g="$hg_med" -v uc="$huc_med" -v wc="$hwc_med" -v gc="$hgc_med" \
+			-v n="$HTTP_REQS" -v sz="$hgsz_med" 'BEGIN {
+			printf "| | untraced | weft | runtime/trace |\n|---|---|---|---|\n"
+			if (w == "") w = 0
+			printf "| req/s (median) | %.0f | %.0f | %.0f |\n", u, w, g
+			printf "| throughput, %% of untraced | 100 | %.1f | %.1f |\n", w ? 100 * w / u : 0, 100 * g / u
+			printf "| added wall us per request | - | %.1f | %.1f |\n", w ? 1e6 / w - 1e6 / u : 0, 1e6 / g - 1e6 / u
+			printf "| CPU s of the run (median; weft: target + weft) | %.2f | %.2f | %.2f |\n", uc, wc, gc
+			printf "| output | - | JSON report | trace file, %.1f MiB (median) |\n", sz / 1048576
+		}'
+		echo
+		echo "Transactions: $http_n expected ($HTTP_REQS timed + $HTTP_CLIENTS warm-up requests), each"
+		echo "\"GET /work\" with $HTTP_FANOUT goroutines and no leak. Goroutines per request: the"
+		echo "handler's $HTTP_FANOUT plus net/http's \`(*connReader).backgroundRead\` (started before"
+		echo "the handler, outside the transaction), plus the process's few others spread over"
+		echo "the requests. Traps per request = (\"goroutine\" + ServeHTTP probe hits) /"
+		echo "requests: 2 per goroutine + 2 for the transaction = $((2 * (HTTP_FANOUT + 1) + 2)) expected (median here:"
+		echo "${htraps_med:-?}; goroutines per request ${hgor_med:-?})."
 	fi
 	echo
 	echo "## Problems seen in this run"

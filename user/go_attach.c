@@ -272,6 +272,9 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 		snprintf(err, len, "%s: no goroutine exit function (%s)", t->exe, exit_fn);
 		return -1;
 	}
+	/* Past the stack check: its `cmp` would be single-stepped (~10 us),
+	 * the `push %rbp` after it is emulated (~1 us); RAX still holds gp. */
+	goelf__entry_after_prologue(t->exe_path, v, sz, &off);
 	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, exit_fn);
 	if (attach_at(t, k->progs.go_exit, off, 0, what, err, len))
 		return -1;

@@ -169,9 +169,7 @@ while read -r v _; do
 	else
 		fail "go $v: weft -p did not attach: $(head -c 300 "$TMP/keep-$v.err")"
 	fi
-	kill "$TPID" 2>/dev/null
-	wait_exit "$TPID" 5
-	assert_eq "$(probes_left "$TRACE")" 0 "go $v: no probe left on gotrace"
+XX
 done <<<"$VERSIONS"
 
 finish
