@@ -304,3 +304,45 @@ void go_tracer__counters(const struct tracer *t, struct record_meta *m)
 	for (int i = 0; i < WEFT_MAX_PROBES; i++)
 		m->hits[i] += c->hits[i];
 }
+
+/* At the end of a capture, while the target lives: each goroutine's state
+ * (status, wait reason, how long) from runtime.allgs, as GSTATE events for
+ * the segments the BPF map holds. Wait reason names go to reasons as
+ * "CODE TEXT" lines: the record file keeps them. */
+void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
+			     size_t rlen)
+{
+	struct go_tracer *g = t->go;
+	struct go_g *gs = NULL;
+	uint64_t bias, now_mono = mono_ns();
+	int64_t now;
+	char err[256], buf[128], line[160];
+	int n, fd;
+
+	if (!g || gomem__bias(t->pid, t->exe_path, &bias))
+		return;
+	n = gomem__snapshot(t->pid, &g->gi, bias, &gs, err, sizeof(err));
+	now = gomem__nanotime(t->pid);
+	fd = bpf_map__fd(g->skel->maps.goroutines);
+	for (int i = 0; i < n; i++) {
+		struct weft_event e = { .ts_ns = now_mono, .type = WEFT_EV_GSTATE,
+					.kind = WEFT_KIND_GOROUTINE, .pid = t->pid };
+		struct thread_state st;
+
+		if (bpf_map_lookup_elem(fd, &gs[i].goid, &st))
+			continue;
+		e.seg = st.depth ? st.saved[0].seg : st.cur.seg;
+		e.obj = gs[i].goid;
+		e.flags = gs[i].status;
+		e.site = gs[i].waitreason;
+		e.parent = gs[i].waitsince > 0 && now > gs[i].waitsince ? now - gs[i].waitsince : 0;
+		emit(ctx, &e);
+		if (gs[i].status != GO_GWAITING)
+			continue;
+		snprintf(line, sizeof(line), "%u %s\n", gs[i].waitreason,
+			 gomem__wait_reason(t->pid, &g->gi, bias, gs[i].waitreason, buf, sizeof(buf)));
+		if (!strstr(reasons, line) && strlen(reasons) + strlen(line) < rlen)
+			strcat(reasons, line);
+	}
+	free(gs);
+}

@@ -27,6 +27,10 @@ void go_tracer__close(struct tracer *t);
 /* Pre-attach goroutines read at attach, as SEG_BEGIN events to feed first. */
 struct weft_event;
 size_t go_tracer__seeds(const struct tracer *t, const struct weft_event **out);
+/* The live goroutines' states at the end of a capture, as GSTATE events. */
+typedef void (*go_event_fn)(void *ctx, const struct weft_event *e);
+void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
+			     size_t rlen);
 void go_tracer__counters(const struct tracer *t, struct record_meta *m);
 
 #endif

@@ -185,6 +185,15 @@ void model__feed(struct model *m, const struct weft_event *e)
 	case WEFT_EV_TXN_END:
 		on_txn_end(m, e);
 		break;
+	case WEFT_EV_GSTATE:
+		s = seg_find(m, e->seg);
+		if (s) {
+			s->has_gstate = true;
+			s->go_status = e->flags;
+			s->go_wait_reason = e->site;
+			s->go_waited_ns = e->parent;
+		}
+		break;
 	case WEFT_EV_RUN_BEGIN:
 		s = seg_find(m, e->seg);
 		if (s)
@@ -267,6 +276,12 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	if (!g)
 		return;
 	g->count++;
+	if (s->has_gstate && !g->has_wait) {
+		g->has_wait = true;
+		g->wait_reason = s->go_wait_reason;
+	}
+	if (s->has_gstate && s->go_waited_ns > g->max_waited_ns)
+		g->max_waited_ns = s->go_waited_ns;
 	if ((s->end_ns ? s->end_ns : now) - t->end_ns > g->max_age_ns)
 		g->max_age_ns = (s->end_ns ? s->end_ns : now) - t->end_ns;
 	group_name(g, model__txn_name(m, t));

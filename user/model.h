@@ -26,6 +26,10 @@ struct segment {
 	uint32_t state;		   /* enum seg_state, set by model__finish */
 	uint64_t leaked_at_ns;	   /* txn end + grace, when state == SEG_LEAKED */
 	uint64_t runs;		   /* times a task's segment became current */
+	/* Go: the state read from the process at the end of the capture */
+	bool has_gstate;
+	uint32_t go_status, go_wait_reason;
+	uint64_t go_waited_ns; /* 0 unknown */
 };
 
 struct txn {
@@ -80,6 +84,10 @@ struct site_group {
 	uint64_t max_age_ns; /* leaks: oldest age past its transaction's end */
 	const char *txn_names[GROUP_MAX_NAMES]; /* distinct owners, first seen */
 	uint32_t nr_txn_names;
+	/* Go: what the members wait on (the first member's), the longest wait */
+	bool has_wait;
+	uint32_t wait_reason;
+	uint64_t max_waited_ns;
 };
 size_t model__nr_leaks(const struct model *m);
 const struct site_group *model__leak_at(const struct model *m, size_t i);

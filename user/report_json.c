@@ -142,6 +142,18 @@ static void json_groups(FILE *f, const struct report *r, bool leaks)
 				json_str(f, g->txn_names[k]);
 			}
 			fprintf(f, "], \"max_age_ns\": %" PRIu64, g->max_age_ns);
+			{
+				char reason[64];
+
+				fputs(", \"wait_reason\": ", f);
+				if (g->has_wait &&
+				    *report__wait_reason(r, g->wait_reason, reason, sizeof(reason)))
+					json_str(f, reason);
+				else
+					fputs("null", f);
+				fputs(", \"max_wait_ns\": ", f);
+				json_u64_or_null(f, g->max_waited_ns, g->max_waited_ns != 0);
+			}
 		}
 		fputs("}", f);
 	}

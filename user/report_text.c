@@ -71,6 +71,24 @@ const char *report__start(const struct report *r, uint64_t addr)
 	return s && s->off == 0 && s->func[0] ? s->func : "";
 }
 
+const char *report__wait_reason(const struct report *r, uint32_t code, char *buf, size_t len)
+{
+	const char *p = r->meta->go_wait_reasons;
+	char key[16];
+	int n = snprintf(key, sizeof(key), "%u ", code);
+
+	buf[0] = 0;
+	for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, key, n)) {
+			size_t l = strcspn(p + n, "\n");
+
+			snprintf(buf, len, "%.*s", (int)l, p + n);
+			break;
+		}
+	}
+	return buf;
+}
+
 /* One row per transaction name. */
 static void text_txns(FILE *f, const struct report *r)
 {
@@ -143,10 +161,18 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 			for (uint32_t k = 0; k < g->nr_txn_names; k++)
 				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
 					 k ? ", " : "", g->txn_names[k]);
+			char wait[128] = "", reason[64], waited[32];
+
+			if (g->has_wait && *report__wait_reason(r, g->wait_reason, reason,
+								 sizeof(reason)))
+				snprintf(wait, sizeof(wait), "  [%s%s%s]", reason,
+					 g->max_waited_ns ? ", " : "",
+					 g->max_waited_ns ? fmt_duration(g->max_waited_ns, waited,
+									 sizeof(waited)) : "");
 			/* two lines: sites and Go start functions are long */
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.70s\n  %8s %.88s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.40s%s\n  %8s %.88s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
-				names, "", site);
+				names, wait, "", site);
 		} else
 			fprintf(f, "  %6" PRIu64 "  %-9s %.80s\n", g->count, kind_name(g->kind), site);
 	}

@@ -181,6 +181,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static void emit_event(void *ctx, const struct weft_event *e)
+{
+	on_event(ctx, (void *)e, sizeof(*e));
+}
+
 static bool target_exited(struct session *s)
 {
 	struct pollfd p = { .fd = s->pidfd, .events = POLLIN };
@@ -356,6 +361,10 @@ int session__run(struct opts *o)
 	if (s.child)
 		ptrace(PTRACE_DETACH, s.child, NULL, NULL);
 	loop(&s);
+	/* Go: what each goroutine still alive waits on, read before detaching */
+	if (!s.target_gone)
+		go_tracer__final_states(&s.tracer, emit_event, &s, s.meta.go_wait_reasons,
+					sizeof(s.meta.go_wait_reasons));
 	s.meta.end_ns = mono_ns();
 	tracer__counters(&s.tracer, &s.meta);
 	/* Probes off before any output: the target runs untraced from here. */

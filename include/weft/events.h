@@ -20,6 +20,9 @@ enum weft_ev_type {
 	WEFT_EV_RUN_BEGIN = 5, /* a task's segment became current on thread tid */
 	WEFT_EV_RUN_END = 6,   /* ... and stopped being current */
 	WEFT_EV_USTACK = 7,    /* struct weft_stack_event: raw stack for the next SEG_BEGIN */
+	WEFT_EV_GSTATE = 8,    /* from userspace: a live goroutine's state at the end of the
+				* capture: obj goid, seg, flags status, site wait reason code,
+				* parent waited ns (0 unknown) */
 };
 
 /* What kind of continuation a segment is. */

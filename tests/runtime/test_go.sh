@@ -158,6 +158,9 @@ while read -r v _; do
 				"all(not s['preattach'] or s['state'] != 'leaked' for s in d['segments'])" \
 				"go $v -p: preattach goroutines never leak"
 		assert_py "$TMP/keep-$v.json" "d['orphans'] == []" "go $v -p: no orphans"
+		# read from the live process at the end: what the leaks wait on
+		assert_jq "$TMP/keep-$v.json" '[l["wait_reason"] for l in d["leaks"]]' \
+			'["chan receive","chan receive"]' "go $v -p: leaked goroutines wait on a channel"
 		# the goroutines found in runtime.allgs at attach are seeded: main is
 		# there with its start function, and every request began on it
 		assert_py "$TMP/keep-$v.json" \
