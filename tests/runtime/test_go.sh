@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# weft-test-timeout: 600
 # The Go adapter on every installed Go (tools/go-versions.sh), with the
 # programs of tests/go/ whose shapes their headers document:
 #   gofanout 2 (--txn main.runFanout, -- CMD): per transaction 33 goroutines
@@ -172,7 +173,29 @@ while read -r v _; do
 	else
 		fail "go $v: weft -p did not attach: $(head -c 300 "$TMP/keep-$v.err")"
 	fi
-XX
+	# attach and detach 20 times against the busy process (newest Go only:
+	# the probes are the same on every version)
+	if [ "$v" = "$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)" ]; then
+		ok=0
+		for i in $(seq 20); do
+			timeout -k 2 20 "$WEFT" trace -d 0.2 --txn main.handleTrace -p "$TPID" \
+				>/dev/null 2>"$TMP/cycle.err" && ok=$((ok + 1))
+		done
+		assert_eq "$ok" 20 "go $v: 20 attach/detach cycles succeed"
+		CHECKS=$((CHECKS + 1))
+		alive "$TPID" || fail "go $v: gotrace died during attach/detach cycles"
+		n0=$(grep -c tick "$LOG")
+		sleep 0.3
+		CHECKS=$((CHECKS + 1))
+		[ "$(grep -c tick "$LOG")" -gt "$n0" ] || fail "go $v: gotrace stopped ticking"
+		assert_eq "$(probes_left "$TRACE")" 0 "go $v: no probe left after 20 cycles"
+	fi
+	kill "$TPID" 2>/dev/null
+	wait_exit "$TPID" 5
+	CHECKS=$((CHECKS + 1))
+	grep -q "panic\|fatal error\|unexpected return pc" "$LOG" &&
+		fail "go $v: gotrace crashed: $(grep -m3 'panic\|fatal' "$LOG")"
+	assert_eq "$(probes_left "$TRACE")" 0 "go $v: no probe left on gotrace"
 done <<<"$VERSIONS"
 
 finish
