@@ -120,6 +120,15 @@ while read -r v _; do
 		assert_jq "$TMP/http-$v.json" 'd["conflations"]' '[]' "go $v gohttp: no conflation"
 	fi
 
+	# --txn on a method, spelled as Go spells it: each NewTrace call is a
+	# transaction whose 2 goroutines outlive it (the trace owns them)
+	WEFT_TEST_LOG=$LOG weft_run "$TMP/method-$v.json" "$TMP/method-$v.err" \
+		trace --format json --txn 'main.(*manager).NewTrace' -- "$TRACE" 6
+	assert_exit_ok "go $v: --txn on a method"
+	assert_jq "$TMP/method-$v.json" '[(t["name"], t["segments"]) for t in d["transactions"]]' \
+		"$(python3 -c 'print(str([["main.(*manager).NewTrace", 2]] * 6).replace(" ", "").replace("'"'"'", "\""))')" \
+		"go $v: 6 NewTrace transactions with 2 goroutines each"
+
 	# never a uretprobe on Go code: refused, target not started for real
 	export EXE=$TRACE LOG=$TMP/refused-$v.log
 	WEFT_TEST_LOG=$LOG weft_run "$TMP/refused-$v.out" "$TMP/refused-$v.err" \
