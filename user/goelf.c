@@ -748,3 +748,37 @@ int goelf__member(const char *path, const char *type, const char *member)
 	close_elf(e, fd);
 	return rc;
 }
+
+int goelf__calls(const char *path, uint64_t vaddr, uint64_t size, uint64_t *targets, int max)
+{
+	const uint8_t *p;
+	uint64_t addr, t;
+	struct code c;
+	cs_insn *insn;
+	size_t left;
+	int n = 0;
+
+	if (code_open(path, vaddr, size, true, &c))
+		return -1;
+	insn = cs_malloc(c.cs);
+	if (!insn) {
+		code_close(&c);
+		return -1;
+	}
+	p = c.buf;
+	left = size;
+	addr = vaddr;
+	while (left && n < max) {
+		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
+			p++;
+			left--;
+			addr++;
+			continue;
+		}
+		if (insn->id == X86_INS_CALL && imm_target(insn, &t))
+			targets[n++] = t;
+	}
+	cs_free(insn, 1);
+	code_close(&c);
+	return n;
+}

@@ -64,4 +64,9 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
  * from the DWARF, or -1. */
 int goelf__member(const char *path, const char *type, const char *member);
 
+/* Direct CALL targets in [vaddr, vaddr+size), in order (at most max). The
+ * count, or -1. Used to see through the wrappers (`.gowrapN`) that the Go
+ * compiler starts for `go f(x)`. */
+int goelf__calls(const char *path, uint64_t vaddr, uint64_t size, uint64_t *targets, int max);
+
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "goelf.h"
 #include "symbolize.h"
 
 struct symbolizer {
@@ -89,6 +90,31 @@ static Dwarf_Line *line_by_cu_ranges(Dwfl_Module *mod, uint64_t addr)
 	return NULL;
 }
 
+/* `go f(x)` starts a compiler wrapper (main.g.gowrap1) that calls f: name
+ * the goroutine by f, the first non-runtime function the wrapper calls. */
+static const char *unwrap_go(Dwfl_Module *mod, const char *func, const GElf_Sym *sym,
+			     uint64_t addr, char *buf, size_t len)
+{
+	const char *file = NULL;
+	uint64_t targets[8];
+	GElf_Addr bias;
+	int n;
+
+	if (!strstr(func, ".gowrap") || !sym->st_size || !dwfl_module_getelf(mod, &bias))
+		return func;
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
+	n = file ? goelf__calls(file, addr - bias, sym->st_size, targets, 8) : -1;
+	for (int i = 0; i < n; i++) {
+		const char *t = dwfl_module_addrname(mod, targets[i] + bias);
+
+		if (t && strncmp(t, "runtime.", 8)) {
+			snprintf(buf, len, "%s", t);
+			return buf;
+		}
+	}
+	return func;
+}
+
 static bool is_runtime_module(const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -116,6 +142,7 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 	Dwfl_Line *line;
 	const char *name, *modname;
 	uint64_t look = addr && ret ? addr - 1 : addr;
+	char unwrapped[512];
 	int lineno = 0;
 
 	if (!addr || symtab__find(s->st, addr))
@@ -132,7 +159,8 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 			out.flags |= SYM_F_RUNTIME;
 		name = dwfl_module_addrinfo(mod, look, &off, &esym, NULL, NULL, NULL);
 		if (name) {
-			out.func = name;
+			out.func = ret || off ? name : unwrap_go(mod, name, &esym, addr, unwrapped,
+								  sizeof(unwrapped));
 			out.off = off + (ret ? 1 : 0);
 		}
 		line = dwfl_module_getsrc(mod, look);
