@@ -17,6 +17,8 @@ struct report {
 
 void report__text(FILE *f, const struct report *r);
 void report__json(FILE *f, const struct report *r);
+/* s as a JSON string, quoted and escaped. */
+void json_str(FILE *f, const char *s);
 /* One transaction's tree: the first with a leak, else the slowest. */
 void report__tree(FILE *f, const struct report *r);
 /* "812ns", "20.1us", "3.40ms", "1.20s", "4m12s" */

@@ -2,7 +2,7 @@
 #include <inttypes.h>
 #include "report.h"
 
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
