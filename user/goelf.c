@@ -254,6 +254,18 @@ static void build_id(Elf *e, struct go_info *gi)
 }
 
 /* A .symtab symbol of the given type by name: its value and size. */
+/* Does the symbol n match name? "pkg.f[...]" matches any instantiation of
+ * the generic pkg.f (pkg.f[go.shape.int], pkg.f[go.shape.int_0]: the shape
+ * names change between Go versions), as pprof spells it. */
+static bool name_matches(const char *n, const char *name)
+{
+	size_t l = strlen(name);
+
+	if (l > 5 && !strcmp(name + l - 5, "[...]"))
+		return !strncmp(n, name, l - 4) && n[strlen(n) - 1] == ']';
+	return !strcmp(n, name);
+}
+
 static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint64_t *size)
 {
 	Elf_Scn *scn = NULL;
@@ -274,7 +286,7 @@ static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint
 			if (GELF_ST_TYPE(s.st_info) != type || s.st_shndx == SHN_UNDEF || !s.st_value)
 				continue;
 			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && !strcmp(n, name)) {
+			if (n && name_matches(n, name)) {
 				*value = s.st_value;
 				if (size)
 					*size = s.st_size;

@@ -129,6 +129,20 @@ while read -r v _; do
 		"$(python3 -c 'print(str([["main.(*manager).NewTrace", 2]] * 6).replace(" ", "").replace("'"'"'", "\""))')" \
 		"go $v: 6 NewTrace transactions with 2 goroutines each"
 
+	# a closure, a generic function (any instantiation: "[...]") and a method
+	# on a value receiver, named as Go spells them
+	if go_target NAMES "$v" gonames; then
+		export EXE=$NAMES LOG=$TMP/names-$v.log
+		WEFT_TEST_LOG=$LOG weft_run "$TMP/names-$v.json" "$TMP/names-$v.err" \
+			trace --format json --txn main.main.func1 --txn 'main.process[...]' \
+			--txn main.worker.run -- "$NAMES" 2
+		assert_exit_ok "go $v: --txn on a closure, a generic, a method"
+		assert_jq "$TMP/names-$v.json" '[(t["name"], t["segments"], t["leaked"]) for t in d["transactions"]]' \
+			'[["main.main.func1",1,0],["main.process[...]",2,0],["main.worker.run",3,0],["main.main.func1",1,0],["main.process[...]",2,0],["main.worker.run",3,0]]' \
+			"go $v gonames: 3 transactions per round, 1/2/3 goroutines"
+		assert_jq "$TMP/names-$v.json" 'd["conflations"]' '[]' "go $v gonames: no conflation"
+	fi
+
 	# never a uretprobe on Go code: refused, target not started for real
 	export EXE=$TRACE LOG=$TMP/refused-$v.log
 	WEFT_TEST_LOG=$LOG weft_run "$TMP/refused-$v.out" "$TMP/refused-$v.err" \
