@@ -24,6 +24,10 @@ const volatile __u32 req_method = 0;
 const volatile __u32 req_url = 0;
 const volatile __u32 url_path = 0;
 
+/* --go-lean: a transaction's end wakes the reader, which reads liveness
+ * from memory at end + grace */
+const volatile bool wake_on_txn_end = false;
+
 #define COOKIE_HTTP (1 << 8) /* the txn is net/http's serverHandler.ServeHTTP */
 
 /* goid -> its context: what it carries, and transactions it runs. */
@@ -228,6 +232,6 @@ int BPF_KPROBE(go_txn_end)
 		return 0;
 	e->seg = cur.seg;
 	e->txn = cur.txn;
-	event_submit(e);
+	event_submit_wake(e, wake_on_txn_end);
 	return 0;
 }

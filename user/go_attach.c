@@ -43,6 +43,7 @@ struct go_tracer {
 	struct go_bpf *skel;
 	struct go_info gi;
 	bool http_names; /* net/http.Request's layout is known */
+	bool lean;       /* no exit probe: liveness read by go_tracer__sweep */
 	struct weft_event *seeds; /* pre-attach goroutines, for the model */
 	size_t nr_seeds;
 };
@@ -144,6 +145,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		return -1;
 	}
 	g->gi = gi;
+	g->lean = o->go_lean;
 	t->go = g;
 	g->skel->rodata->target_tgid = t->pid;
 	g->skel->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
@@ -152,6 +154,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	g->skel->rodata->g_startpc = gi.g_startpc;
 	g->skel->rodata->g_m = gi.g_m;
 	g->skel->rodata->m_curg = gi.m_curg;
+	g->skel->rodata->wake_on_txn_end = o->go_lean;
 	/* request names ("GET /users"), when the binary has net/http */
 	{
 		int method = goelf__member(t->exe_path, "net/http.Request", "Method");
@@ -265,6 +268,8 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 	seed(t);
 	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))
 		return -1;
+	if (t->go->lean)
+		return 0; /* exits are found by go_tracer__sweep */
 	/* From 1.22 every goroutine, iter.Pull coroutines too, ends in gdestroy */
 	exit_fn = goelf__func(t->exe_path, "runtime.gdestroy", &v, &sz, &off) ?
 			  "runtime.goexit0" : "runtime.gdestroy";
@@ -289,6 +294,71 @@ void go_tracer__close(struct tracer *t)
 	free(t->go->seeds);
 	free(t->go);
 	t->go = NULL;
+}
+
+bool go_tracer__lean(const struct tracer *t)
+{
+	return t->go && t->go->lean;
+}
+
+static int goid_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
+{
+	struct go_tracer *g = t->go;
+	struct go_g *gs = NULL;
+	uint64_t bias, key, next, *held = NULL, *alive = NULL;
+	size_t nr_held = 0, cap = 0;
+	int n, fd, ended = 0;
+
+	if (!g || gomem__bias(t->pid, t->exe_path, &bias))
+		return -1;
+	fd = bpf_map__fd(g->skel->maps.goroutines);
+	/* the map first: a goroutine created after this is not judged */
+	for (int rc = bpf_map_get_next_key(fd, NULL, &next); !rc;
+	     rc = bpf_map_get_next_key(fd, &key, &next)) {
+		if (nr_held == cap) {
+			uint64_t *m = realloc(held, (cap = cap ? cap * 2 : 1024) * sizeof(*held));
+
+			if (!m)
+				goto out;
+			held = m;
+		}
+		held[nr_held++] = key = next;
+	}
+	n = gomem__snapshot(t->pid, &g->gi, bias, &gs, NULL, 0);
+	if (n < 0 || !(alive = malloc((n + 1) * sizeof(*alive)))) {
+		ended = -1;
+		goto out;
+	}
+	for (int i = 0; i < n; i++)
+		alive[i] = gs[i].goid;
+	qsort(alive, n, sizeof(*alive), goid_cmp);
+	for (size_t i = 0; i < nr_held; i++) {
+		struct weft_event e = { .ts_ns = ts, .type = WEFT_EV_SEG_END,
+					.kind = WEFT_KIND_GOROUTINE, .pid = t->pid,
+					.probe = WEFT_PROBE_GOROUTINE, .flags = WEFT_F_POLLED };
+		struct thread_state st;
+
+		if (bsearch(&held[i], alive, n, sizeof(*alive), goid_cmp) ||
+		    bpf_map_lookup_elem(fd, &held[i], &st))
+			continue;
+		e.seg = st.depth ? st.saved[0].seg : st.cur.seg;
+		e.obj = held[i];
+		bpf_map_delete_elem(fd, &held[i]);
+		emit(ctx, &e);
+		ended++;
+	}
+out:
+	free(held);
+	free(alive);
+	free(gs);
+	return ended;
 }
 
 void go_tracer__counters(const struct tracer *t, struct record_meta *m)

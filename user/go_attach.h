@@ -5,6 +5,7 @@
 #define WEFT_GO_ATTACH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include "opts.h"
 
 struct tracer;
@@ -31,6 +32,12 @@ size_t go_tracer__seeds(const struct tracer *t, const struct weft_event **out);
 typedef void (*go_event_fn)(void *ctx, const struct weft_event *e);
 void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
 			     size_t rlen);
+/* --go-lean: the goroutines weft holds that the process no longer has, read
+ * from runtime.allgs; each gets a SEG_END at ts (flagged WEFT_F_POLLED) and
+ * leaves the BPF map. Returns how many ended, -1 when the read failed (then
+ * nothing is ended: never a guess). */
+int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx);
+bool go_tracer__lean(const struct tracer *t);
 void go_tracer__counters(const struct tracer *t, struct record_meta *m);
 
 #endif

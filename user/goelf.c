@@ -420,6 +420,21 @@ static void read_dwarf(Dwarf *dbg, struct go_info *gi)
 	}
 }
 
+/* Offsets are read once per binary: a later open of the same build id (the
+ * same file reached again, or another process of it) reuses them. */
+static struct go_info offsets_cache[4];
+static unsigned offsets_next;
+
+static bool offsets_cached(struct go_info *gi)
+{
+	for (unsigned i = 0; i < 4 && gi->build_id[0]; i++)
+		if (!strcmp(offsets_cache[i].build_id, gi->build_id)) {
+			*gi = offsets_cache[i];
+			return true;
+		}
+	return false;
+}
+
 int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 {
 	char dummy[1];
@@ -456,6 +471,10 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 		return -1;
 	}
 	build_id(e, gi);
+	if (offsets_cached(gi)) {
+		close_elf(e, fd);
+		return 0;
+	}
 	if (!symtab_find(e, "runtime.allgs", STT_OBJECT, &v, NULL))
 		gi->allgs_vaddr = v;
 	if (!symtab_find(e, "runtime.allglen", STT_OBJECT, &v, NULL))
@@ -472,6 +491,8 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	if (gi->g_goid < 0) {
 		snprintf(err, len, "no runtime.g in its DWARF");
 		rc = -1;
+	} else if (gi->build_id[0]) {
+		offsets_cache[offsets_next++ % 4] = *gi;
 	}
 	dwarf_end(dbg);
 	close_elf(e, fd);

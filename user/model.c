@@ -176,8 +176,9 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_SEG_END:
 		s = seg_find(m, e->seg);
+		/* a polled end is a bound, which may precede a late-read begin */
 		if (s && !s->end_ns)
-			s->end_ns = e->ts_ns;
+			s->end_ns = e->ts_ns > s->begin_ns ? e->ts_ns : s->begin_ns;
 		break;
 	case WEFT_EV_TXN_BEGIN:
 		on_txn_begin(m, e);

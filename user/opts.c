@@ -41,6 +41,8 @@ void opts__usage(FILE *f)
 	      "                           SPEC = [BIN:]SYM:argN[+-OFF], N in 0..5\n"
 	      "  --preset libuv           libuv thread-pool work requests as tasks\n"
 	      "  --no-markers             ignore weft.h USDT markers in the target\n"
+	      "  --go-lean                Go: no exit probe (1 trap per goroutine); liveness is\n"
+	      "                           read from the process at txn end + grace and at the end\n"
 	      "  --max-threads N          BPF thread map entries (default 16384)\n"
 	      "  --max-tasks N            BPF task map entries (default 65536)\n"
 	      "  --ringbuf-mb N           ring buffer size, power of two (default 8)\n"
@@ -101,7 +103,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 enum {
 	OPT_TXN = 256, OPT_TASK_CREATE, OPT_TASK_BEGIN, OPT_TASK_END, OPT_TASK_RUN,
 	OPT_TASK_DONE, OPT_PRESET, OPT_FORMAT, OPT_GRACE, OPT_MAX_THREADS, OPT_MAX_TASKS,
-	OPT_RINGBUF, OPT_NO_MARKERS,
+	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN,
 };
 
 static const struct option longopts[] = {
@@ -124,6 +126,7 @@ static const struct option longopts[] = {
 	{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "no-markers", no_argument, NULL, OPT_NO_MARKERS },
+	{ "go-lean", no_argument, NULL, OPT_GO_LEAN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -282,6 +285,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			break;
 		case OPT_NO_MARKERS: o->no_markers = true; break;
+		case OPT_GO_LEAN: o->go_lean = true; break;
 		case '?':
 			if (optopt)
 				snprintf(err, len, "option -%c: unknown or missing its value; try 'weft --help'",

@@ -29,6 +29,7 @@ struct opts {
 	int nr_specs;
 	bool preset_libuv;
 	bool no_markers;
+	bool go_lean; /* Go: no exit probe, liveness read from memory */
 	uint32_t max_threads, max_tasks; /* BPF map sizes */
 	uint32_t ringbuf_mb;
 };

@@ -25,7 +25,9 @@ int probes__from_opts(struct probe_table *pt, const struct opts *o)
 		snprintf(buf, sizeof(buf), "usdt weft:%s", marker_names[i]);
 		set(pt, WEFT_PROBE_USER + i, marker_names[i], buf);
 	}
-	set(pt, WEFT_PROBE_GOROUTINE, "goroutine", "runtime.newproc1 RETs + exit (Go only)");
+	set(pt, WEFT_PROBE_GOROUTINE, "goroutine",
+	    o->go_lean ? "runtime.newproc1 RETs; exits read from allgs (--go-lean)"
+		       : "runtime.newproc1 RETs + exit (Go only)");
 	/* attach sets txns_traced too when the target has a txn_begin marker */
 	for (int i = 0; i < o->nr_specs; i++) {
 		const struct probe_spec *s = &o->specs[i];

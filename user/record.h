@@ -28,6 +28,7 @@ struct record_meta {
 	uint64_t hits[WEFT_MAX_PROBES];
 	uint64_t leak_grace_ns;
 	uint64_t nest_overflow; /* runs/transactions past the per-thread nesting limit */
+	uint64_t go_reads_failed;   /* --go-lean: reads of allgs that failed (retried) */
 	char go_wait_reasons[4096]; /* "CODE TEXT" lines: Go wait reasons seen */
 };
 

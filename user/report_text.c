@@ -232,6 +232,9 @@ void report__text(FILE *f, const struct report *r)
 	if (mt->nest_overflow)
 		fprintf(f, "\nwarning: %" PRIu64 " task runs or transactions nested deeper than the "
 			   "per-thread limit were not tracked\n", mt->nest_overflow);
+	if (mt->go_reads_failed)
+		fprintf(f, "\nwarning: %" PRIu64 " reads of the goroutine list failed (--go-lean): "
+			   "exits near them are known late\n", mt->go_reads_failed);
 	if (mt->lost || mt->evicted)
 		fprintf(f, "\nwarning: %" PRIu64 " events lost, %" PRIu64 " map entries not stored: "
 			   "raise --ringbuf-mb / --max-threads / --max-tasks\n",

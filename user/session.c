@@ -44,6 +44,10 @@ struct session {
 		int n;
 		__u64 frames[WEFT_MAX_FRAMES];
 	} pending[64];
+	/* --go-lean: when to read which goroutines are gone (txn end + grace) */
+	uint64_t *dues;
+	size_t nr_dues, cap_dues;
+	uint64_t last_sweep_ns, last_try_ns; /* last good read, last attempt */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -151,6 +155,66 @@ static void take_ustack(struct session *s, struct weft_event *e)
 	p->seg = 0;
 }
 
+/* Kept sorted: ends arrive nearly in order, so this is mostly an append. */
+static void due_add(struct session *s, uint64_t due)
+{
+	size_t i;
+
+	if (s->nr_dues == s->cap_dues) {
+		size_t cap = s->cap_dues ? s->cap_dues * 2 : 64;
+		uint64_t *n = realloc(s->dues, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		s->dues = n;
+		s->cap_dues = cap;
+	}
+	for (i = s->nr_dues; i > 0 && s->dues[i - 1] > due; i--)
+		s->dues[i] = s->dues[i - 1];
+	s->dues[i] = due;
+	s->nr_dues++;
+}
+
+static void emit_event(void *ctx, const struct weft_event *e);
+
+#define SWEEP_MIN_NS 2000000ULL     /* reads of allgs at most every 2 ms */
+#define SWEEP_EVERY_NS 1000000000ULL /* and at least every second: map space */
+
+/* --go-lean: reads which goroutines are gone when a transaction's grace
+ * has passed. One found gone ended after the previous read and by this one:
+ * it is given the due time when that lies between (the read is late by a
+ * few ms at most), else the previous read's time. Returns the poll timeout
+ * in ms. */
+static int lean_tick(struct session *s)
+{
+	uint64_t now = mono_ns(), ts, wait;
+	size_t k = 0;
+
+	if (!go_tracer__lean(&s->tracer))
+		return 100;
+	if (now - s->last_try_ns < SWEEP_MIN_NS)
+		return 1 + (s->last_try_ns + SWEEP_MIN_NS - now) / 1000000;
+	if ((s->nr_dues && s->dues[0] <= now) || now - s->last_try_ns >= SWEEP_EVERY_NS) {
+		ts = s->nr_dues && s->dues[0] <= now ? s->dues[0] : now;
+		if (ts < s->last_sweep_ns)
+			ts = s->last_sweep_ns;
+		s->last_try_ns = now;
+		if (go_tracer__sweep(&s->tracer, ts, emit_event, s) < 0) {
+			s->meta.go_reads_failed++;
+			return SWEEP_MIN_NS / 1000000; /* the dues wait for a good read */
+		}
+		while (k < s->nr_dues && s->dues[k] <= now)
+			k++;
+		memmove(s->dues, s->dues + k, (s->nr_dues - k) * sizeof(*s->dues));
+		s->nr_dues -= k;
+		s->last_sweep_ns = now;
+	}
+	if (!s->nr_dues)
+		return 100;
+	wait = s->dues[0] > now ? (s->dues[0] - now) / 1000000 + 1 : 1;
+	return wait > 100 ? 100 : (int)wait;
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -178,6 +242,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		stop_signal = SIGTERM;
 	}
 	model__feed(s->model, e);
+	if (e->type == WEFT_EV_TXN_END && go_tracer__lean(&s->tracer))
+		due_add(s, e->ts_ns + s->o->leak_grace_ns);
 	return 0;
 }
 
@@ -203,10 +269,12 @@ static bool target_exited(struct session *s)
 static void loop(struct session *s)
 {
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
+	int timeout = 100;
 
+	s->last_sweep_ns = s->last_try_ns = mono_ns();
 	while (!stop_signal) {
 		/* The BPF side wakes us only past a backlog: read on a timer too. */
-		int n = ring_buffer__poll(s->rb, 100);
+		int n = ring_buffer__poll(s->rb, timeout);
 
 		if (n >= 0)
 			n = ring_buffer__consume(s->rb);
@@ -220,6 +288,7 @@ static void loop(struct session *s)
 		}
 		if (deadline && mono_ns() >= deadline)
 			break;
+		timeout = lean_tick(s);
 	}
 	ring_buffer__consume(s->rb);
 }
@@ -275,6 +344,7 @@ static void session__cleanup(struct session *s)
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	symtab__free(s->st);
+	free(s->dues);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 }
@@ -362,6 +432,8 @@ int session__run(struct opts *o)
 		ptrace(PTRACE_DETACH, s.child, NULL, NULL);
 	loop(&s);
 	/* Go: what each goroutine still alive waits on, read before detaching */
+	if (!s.target_gone && go_tracer__lean(&s.tracer))
+		go_tracer__sweep(&s.tracer, mono_ns(), emit_event, &s);
 	if (!s.target_gone)
 		go_tracer__final_states(&s.tracer, emit_event, &s, s.meta.go_wait_reasons,
 					sizeof(s.meta.go_wait_reasons));

@@ -39,6 +39,8 @@ enum weft_ev_flags {
 	WEFT_F_PREATTACH = 1 << 0, /* existed before capture began: creation not observed */
 	WEFT_F_NOSTACK = 1 << 1,   /* user stack could not be read */
 	WEFT_F_NOTASK = 1 << 2,    /* task begin/end for an object never seen created */
+	WEFT_F_POLLED = 1 << 3,    /* SEG_END: found gone by reading the process (--go-lean);
+				    * it ended at or before ts */
 };
 
 /* One event. Sizes are fixed so that ring buffer reservations are constant;

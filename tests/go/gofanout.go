@@ -43,6 +43,9 @@
 //
 // runtime.NumGoroutine() is 1 before and after every runFanout.
 //
+// Stdout: one line at the end, "levels 2R 4R 8R 16R jobs 6R" (R = REPS), the
+// same with and without a tracer.
+//
 // Log ($WEFT_TEST_LOG, appended, else stderr; never stdout), goid = goroutine id:
 //
 //	gofanout main goid=1 pid=P
@@ -62,6 +65,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -158,6 +162,7 @@ func (s *slot) take() *node { n := s.n; s.n = nil; s.mu.Unlock(); return n }
 var level1Slot, level2Slot, level3Slot, level4Slot, poolSlot slot
 
 func start(n *node) {
+	atomic.AddInt64(&levelSum[n.level], 1)
 	tlog("gofanout rep=%d level=%d goid=%d pgoid=%d", n.rep, n.level, goid(), n.pgoid)
 }
 
@@ -245,6 +250,7 @@ func poolWorker() {
 		time.Sleep(time.Millisecond)
 		k++
 	}
+	atomic.AddInt64(&jobsDone, int64(k))
 	tlog("gofanout rep=%d pool goid=%d pgoid=%d jobs=%d", n.rep, goid(), n.pgoid, k)
 	n.wg.Done()
 }
@@ -264,6 +270,12 @@ func spawnPool(rep int) {
 	close(jobs)
 	wg.Wait()
 }
+
+// goroutines started per level and pool jobs run: the stdout summary
+var (
+	levelSum [5]int64
+	jobsDone int64
+)
 
 //go:noinline
 func runFanout(rep int) int {
@@ -285,5 +297,7 @@ func main() {
 		tlog("gofanout rep=%d done goroutines=%d", rep, runtime.NumGoroutine())
 	}
 	tlog("gofanout idle goroutines=%d", runtime.NumGoroutine())
+	fmt.Printf("levels %d %d %d %d jobs %d\n", levelSum[1], levelSum[2], levelSum[3],
+		levelSum[4], jobsDone)
 	dumpStacks()
 }

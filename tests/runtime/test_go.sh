@@ -89,9 +89,15 @@ while read -r v _; do
 	go_target FAN "$v" gofanout || continue
 	go_target TRACE "$v" gotrace || continue
 	export EXE=$FAN LOG=$TMP/fan-$v.log
-	WEFT_TEST_LOG=$LOG weft_run "$TMP/fan-$v.json" "$TMP/fan-$v.err" \
-		trace --format json --txn main.runFanout -- "$FAN" 2
+	# weft's report goes to -o: stdout is the target's alone, and the same
+	# with and without weft
+	WEFT_TEST_LOG=$LOG weft_run "$TMP/traced-$v.out" "$TMP/fan-$v.err" \
+		trace -o "$TMP/fan-$v.json" --format json --txn main.runFanout -- "$FAN" 2
 	assert_exit_ok "go $v: weft trace -- gofanout"
+	"$FAN" 2 >"$TMP/plain-$v.out" 2>/dev/null
+	assert_eq "$(cat "$TMP/plain-$v.out")" "levels 4 8 16 32 jobs 12" "go $v: gofanout's stdout"
+	assert_eq "$(cat "$TMP/traced-$v.out")" "$(cat "$TMP/plain-$v.out")" \
+		"go $v: gofanout's stdout identical under weft"
 	json_valid "$TMP/fan-$v.json" "go $v gofanout" && check_fanout "$TMP/fan-$v.json" "$v"
 
 	export EXE=$TRACE LOG=$TMP/trace-$v.log
@@ -104,6 +110,25 @@ while read -r v _; do
 		trace --format json --leak-grace 1ms --txn main.handleTrace -- "$TRACE" 6
 	json_valid "$TMP/trace1-$v.json" "go $v gotrace 1ms" &&
 		check_trace "$TMP/trace1-$v.json" "$v 1ms" "[2,2,2,2,2,2]"
+
+	# --go-lean: no exit probe, one trap per goroutine; what is gone is read
+	# from runtime.allgs at each transaction's end + grace
+	export EXE=$TRACE LOG=$TMP/lean-$v.log
+	for grace in 500ms 1ms; do
+		WEFT_TEST_LOG=$LOG weft_run "$TMP/lean-$v-$grace.json" "$TMP/lean-$v.err" \
+			trace --go-lean --format json --leak-grace $grace --txn main.handleTrace -- "$TRACE" 6
+		assert_exit_ok "go $v: weft trace --go-lean -- gotrace"
+		expect="[2,0,0,2,0,0]"
+		[ $grace = 1ms ] && expect="[2,2,2,2,2,2]"
+		json_valid "$TMP/lean-$v-$grace.json" "go $v gotrace lean" &&
+			check_trace "$TMP/lean-$v-$grace.json" "$v --go-lean $grace" "$expect"
+	done
+	assert_py "$TMP/lean-$v-500ms.json" \
+		"[p['hits'] for p in d['capture']['probes'] if p['id'] == 6] == [sum(1 for s in d['segments'] if s['kind'] == 'goroutine' and not s['preattach'])]" \
+		"go $v --go-lean: one goroutine-probe hit per goroutine created"
+	assert_py "$TMP/lean-$v-500ms.json" \
+		"sorted(s['state'] for s in d['segments'] if s['txn'] and s['kind'] == 'goroutine') == ['ended'] * 8 + ['leaked'] * 4" \
+		"go $v --go-lean: released goroutines found ended, leaked ones alive"
 
 	# net/http: with no --txn, every request served is a transaction named by
 	# method and path; /leak leaves one goroutine blocked per request
