@@ -194,19 +194,14 @@ static int attach_at(struct tracer *t, struct bpf_program *prog, uint64_t off, u
 				what, err, len);
 }
 
-/* A uprobe on every RET of name. */
-static int attach_rets(struct tracer *t, const char *name, struct bpf_program *prog,
-		       uint64_t cookie, char *err, size_t len)
+/* A uprobe on every RET of the function at vaddr. */
+static int attach_rets_at(struct tracer *t, const char *name, uint64_t vaddr, uint64_t size,
+			  struct bpf_program *prog, uint64_t cookie, char *err, size_t len)
 {
-	uint64_t vaddr, size, entry, rets[MAX_RETS];
+	uint64_t rets[MAX_RETS];
 	char what[512];
-	int n;
+	int n = goelf__rets(t->exe_path, vaddr, size, rets, MAX_RETS);
 
-	if (goelf__func(t->exe_path, name, &vaddr, &size, &entry)) {
-		snprintf(err, len, "%s: function '%s' not found", t->exe, name);
-		return -1;
-	}
-	n = goelf__rets(t->exe_path, vaddr, size, rets, MAX_RETS);
 	if (n <= 0) {
 		snprintf(err, len, "%s: no RET found in '%s'", t->exe, name);
 		return -1;
@@ -218,22 +213,39 @@ static int attach_rets(struct tracer *t, const char *name, struct bpf_program *p
 	return 0;
 }
 
+static int attach_rets(struct tracer *t, const char *name, struct bpf_program *prog,
+		       uint64_t cookie, char *err, size_t len)
+{
+	uint64_t vaddr, size, entry;
+
+	if (goelf__func(t->exe_path, name, &vaddr, &size, &entry)) {
+		snprintf(err, len, "%s: function '%s' not found", t->exe, name);
+		return -1;
+	}
+	return attach_rets_at(t, name, vaddr, size, prog, cookie, err, len);
+}
+
+/* Entry (past the prologue) and RETs of each function the spec names: a
+ * generic "pkg.f[...]" names every instantiation. */
 static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx, char *err,
 		      size_t len)
 {
 	uint64_t vaddr, size, entry, at;
 	char what[512];
+	int nth;
 
-	if (goelf__func(t->exe_path, s->sym, &vaddr, &size, &entry))
-		return 1; /* not a Go function: the native side looks further */
-	if (goelf__entry_after_prologue(t->exe_path, vaddr, size, &at))
-		at = entry;
-	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, s->sym);
 	if (!strcmp(s->sym, GO_HTTP_TXN) && t->go->http_names)
 		idx |= COOKIE_HTTP;
-	if (attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len))
-		return -1;
-	return attach_rets(t, s->sym, t->go->skel->progs.go_txn_end, idx & 0xff, err, len);
+	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, s->sym);
+	for (nth = 0; !goelf__func_nth(t->exe_path, s->sym, nth, &vaddr, &size, &entry); nth++) {
+		if (goelf__entry_after_prologue(t->exe_path, vaddr, size, &at))
+			at = entry;
+		if (attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len) ||
+		    attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end, idx & 0xff,
+				   err, len))
+			return -1;
+	}
+	return nth ? 0 : 1; /* none: not a Go function, the native side looks further */
 }
 
 int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)

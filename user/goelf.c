@@ -266,7 +266,10 @@ static bool name_matches(const char *n, const char *name)
 	return !strcmp(n, name);
 }
 
-static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint64_t *size)
+/* The nth (from 0) symbol matching name: a generic "f[...]" has one per
+ * instantiation. */
+static int symtab_find_nth(Elf *e, const char *name, int type, int nth, uint64_t *value,
+			   uint64_t *size)
 {
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -286,7 +289,7 @@ static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint
 			if (GELF_ST_TYPE(s.st_info) != type || s.st_shndx == SHN_UNDEF || !s.st_value)
 				continue;
 			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && name_matches(n, name)) {
+			if (n && name_matches(n, name) && nth-- == 0) {
 				*value = s.st_value;
 				if (size)
 					*size = s.st_size;
@@ -295,6 +298,11 @@ static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint
 		}
 	}
 	return -1;
+}
+
+static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint64_t *size)
+{
+	return symtab_find_nth(e, name, type, 0, value, size);
 }
 
 static const char *die_name(Dwarf_Die *die)
@@ -522,13 +530,19 @@ static int text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off)
 int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *size,
 		uint64_t *file_off)
 {
+	return goelf__func_nth(path, name, 0, vaddr, size, file_off);
+}
+
+int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr,
+		    uint64_t *size, uint64_t *file_off)
+{
 	uint64_t v, sz, off;
 	int fd, rc = -1;
 	Elf *e = open_elf(path, &fd);
 
 	if (!e)
 		return -1;
-	if (!symtab_find(e, name, STT_FUNC, &v, &sz) && !text_off(e, v, sz, &off)) {
+	if (!symtab_find_nth(e, name, STT_FUNC, nth, &v, &sz) && !text_off(e, v, sz, &off)) {
 		*vaddr = v;
 		*size = sz;
 		*file_off = off;

@@ -39,6 +39,11 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len);
 int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *size,
 		uint64_t *file_off);
 
+/* The same for the nth (from 0) function that name matches: a generic
+ * "pkg.f[...]" matches each of its instantiations. */
+int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr,
+		    uint64_t *size, uint64_t *file_off);
+
 /* File offsets of the RET instructions in [vaddr, vaddr+size), decoded by
  * a linear sweep (Go puts no data in text). The count (at most max), or -1
  * (not x86-64, not in the file's text, or more RETs than max: errno E2BIG).

@@ -11,9 +11,10 @@
 //	closure (main.main.func1):           starts 1 goroutine, waits for it
 //	generic (main.process[go.shape.int],
 //	         --txn 'main.process[...]'): starts 2 goroutines, waits for them
+//	the same generic on a string (main.process[go.shape.string]): 4
 //	method  (main.worker.run):           starts 3 goroutines, waits for them
 //
-// => per round 3 transactions with 1, 2 and 3 goroutines; no leaks.
+// => per round 4 transactions with 1, 2, 4 and 3 goroutines; no leaks.
 // Log ($WEFT_TEST_LOG, else stderr; never stdout): "gonames done" at the end.
 package main
 
@@ -69,6 +70,7 @@ func main() {
 	for r := 0; r < rounds; r++ {
 		call(closure, 1)
 		process(r, 2)
+		process("s", 4)
 		worker{3}.run()
 	}
 	tlog("gonames done")

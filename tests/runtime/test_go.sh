@@ -154,7 +154,7 @@ while read -r v _; do
 		"$(python3 -c 'print(str([["main.(*manager).NewTrace", 2]] * 6).replace(" ", "").replace("'"'"'", "\""))')" \
 		"go $v: 6 NewTrace transactions with 2 goroutines each"
 
-	# a closure, a generic function (any instantiation: "[...]") and a method
+	# a closure, a generic function (every instantiation: "[...]") and a method
 	# on a value receiver, named as Go spells them
 	if go_target NAMES "$v" gonames; then
 		export EXE=$NAMES LOG=$TMP/names-$v.log
@@ -163,8 +163,8 @@ while read -r v _; do
 			--txn main.worker.run -- "$NAMES" 2
 		assert_exit_ok "go $v: --txn on a closure, a generic, a method"
 		assert_jq "$TMP/names-$v.json" '[(t["name"], t["segments"], t["leaked"]) for t in d["transactions"]]' \
-			'[["main.main.func1",1,0],["main.process[...]",2,0],["main.worker.run",3,0],["main.main.func1",1,0],["main.process[...]",2,0],["main.worker.run",3,0]]' \
-			"go $v gonames: 3 transactions per round, 1/2/3 goroutines"
+			'[["main.main.func1",1,0],["main.process[...]",2,0],["main.process[...]",4,0],["main.worker.run",3,0],["main.main.func1",1,0],["main.process[...]",2,0],["main.process[...]",4,0],["main.worker.run",3,0]]' \
+			"go $v gonames: 4 transactions per round (the generic's 2 instantiations), 1/2/4/3 goroutines"
 		assert_jq "$TMP/names-$v.json" 'd["conflations"]' '[]' "go $v gonames: no conflation"
 	fi
 
