@@ -18,6 +18,11 @@ struct model {
 	uint32_t *conflations; /* txn indices */
 	size_t nr_conflations;
 	uint64_t nr_events, first_ns, last_ns;
+	/* polled ends (--go-lean) read before their SEG_BEGIN arrived: the map
+	 * entry is made before the event is submitted */
+	struct idmap early_idx;
+	uint64_t *early_ns;
+	size_t nr_early, cap_early;
 };
 
 struct model *model__new(const struct model_opts *opts)
@@ -37,6 +42,8 @@ void model__free(struct model *m)
 	free(m->txns);
 	idmap__free(&m->seg_idx);
 	idmap__free(&m->txn_idx);
+	idmap__free(&m->early_idx);
+	free(m->early_ns);
 	free(m->leaks);
 	free(m->orphans);
 	free(m->conflations);
@@ -111,10 +118,13 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 {
 	struct segment *s = seg_add(m, e);
 	struct txn *t;
+	uint32_t i;
 
 	if (!s)
 		return;
 	s->site = (e->flags & WEFT_F_NOSTACK) ? 0 : pick_site(m, e);
+	if (m->nr_early && idmap__get(&m->early_idx, e->seg, &i))
+		s->end_ns = m->early_ns[i] > s->begin_ns ? m->early_ns[i] : s->begin_ns;
 	if (s->txn && (t = txn_find(m, s->txn)))
 		t->nr_segments++;
 }
@@ -162,6 +172,17 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 		root->end_ns = e->ts_ns;
 }
 
+static void early_end(struct model *m, const struct weft_event *e)
+{
+	uint64_t *n = grow(m->early_ns, &m->cap_early, m->nr_early + 1, sizeof(*n));
+
+	if (!n)
+		return;
+	m->early_ns = n;
+	if (!idmap__put(&m->early_idx, e->seg, m->nr_early))
+		m->early_ns[m->nr_early++] = e->ts_ns;
+}
+
 void model__feed(struct model *m, const struct weft_event *e)
 {
 	struct segment *s;
@@ -176,6 +197,8 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_SEG_END:
 		s = seg_find(m, e->seg);
+		if (!s && (e->flags & WEFT_F_POLLED))
+			early_end(m, e);
 		/* a polled end is a bound, which may precede a late-read begin */
 		if (s && !s->end_ns)
 			s->end_ns = e->ts_ns > s->begin_ns ? e->ts_ns : s->begin_ns;

@@ -29,6 +29,8 @@ struct record_meta {
 	uint64_t leak_grace_ns;
 	uint64_t nest_overflow; /* runs/transactions past the per-thread nesting limit */
 	uint64_t go_reads_failed;   /* --go-lean: reads of allgs that failed (retried) */
+	uint64_t go_lean_read_ns;   /* --go-lean: the last good read; what is alive is known
+				     * up to there only (0: not lean) */
 	char go_wait_reasons[4096]; /* "CODE TEXT" lines: Go wait reasons seen */
 };
 

@@ -199,6 +199,7 @@ static int lean_tick(struct session *s)
 		if (ts < s->last_sweep_ns)
 			ts = s->last_sweep_ns;
 		s->last_try_ns = now;
+		ring_buffer__consume(s->rb); /* their SEG_BEGINs first */
 		if (go_tracer__sweep(&s->tracer, ts, emit_event, s) < 0) {
 			s->meta.go_reads_failed++;
 			return SWEEP_MIN_NS / 1000000; /* the dues wait for a good read */
@@ -213,6 +214,14 @@ static int lean_tick(struct session *s)
 		return 100;
 	wait = s->dues[0] > now ? (s->dues[0] - now) / 1000000 + 1 : 1;
 	return wait > 100 ? 100 : (int)wait;
+}
+
+/* Leaks are judged up to the end of the capture; with --go-lean, up to the
+ * last read of the goroutines (what happened after it is not known). */
+static uint64_t judged_until(const struct record_meta *m)
+{
+	return m->go_lean_read_ns && m->go_lean_read_ns < m->end_ns ? m->go_lean_read_ns
+								    : m->end_ns;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -432,8 +441,13 @@ int session__run(struct opts *o)
 		ptrace(PTRACE_DETACH, s.child, NULL, NULL);
 	loop(&s);
 	/* Go: what each goroutine still alive waits on, read before detaching */
-	if (!s.target_gone && go_tracer__lean(&s.tracer))
-		go_tracer__sweep(&s.tracer, mono_ns(), emit_event, &s);
+	if (!s.target_gone && go_tracer__lean(&s.tracer)) {
+		uint64_t now = mono_ns();
+
+		ring_buffer__consume(s.rb);
+		if (go_tracer__sweep(&s.tracer, now, emit_event, &s) >= 0)
+			s.last_sweep_ns = now;
+	}
 	if (!s.target_gone)
 		go_tracer__final_states(&s.tracer, emit_event, &s, s.meta.go_wait_reasons,
 					sizeof(s.meta.go_wait_reasons));
@@ -443,7 +457,9 @@ int session__run(struct opts *o)
 	ring_buffer__free(s.rb);
 	s.rb = NULL;
 	tracer__close(&s.tracer);
-	model__finish(s.model, s.meta.end_ns);
+	if (go_tracer__lean(&s.tracer))
+		s.meta.go_lean_read_ns = s.last_sweep_ns;
+	model__finish(s.model, judged_until(&s.meta));
 	if (s.writer) {
 		if (record_writer__close(s.writer, &s.meta, s.st))
 			fprintf(stderr, "weft: %s: write failed: %s\n", o->output, strerror(errno));
@@ -520,7 +536,7 @@ int session__report(const struct opts *o)
 	}
 	if (r.o->leak_grace_set)
 		meta.leak_grace_ns = o->leak_grace_ns;
-	model__finish(r.m, meta.end_ns);
+	model__finish(r.m, judged_until(&meta));
 	if (o->output && !(f = fopen(o->output, "we"))) {
 		fprintf(stderr, "weft: %s: %s\n", o->output, strerror(errno));
 		goto out;

@@ -246,6 +246,32 @@ static void test_garbage(void **state)
 	model__free(m);
 }
 
+/* --go-lean: an end polled from the process may arrive before its
+ * SEG_BEGIN (the BPF map entry is made before the event is sent), and may
+ * be stamped before the begin: it still ends that segment, at its begin. A
+ * plain SEG_END for an unknown segment is dropped. */
+static void test_polled_end_before_begin(void **state)
+{
+	struct model *m = new_model(500 * MS);
+	struct weft_event e = { .ts_ns = 100 * MS, .type = WEFT_EV_SEG_END,
+				.kind = WEFT_KIND_GOROUTINE, .seg = 3, .flags = WEFT_F_POLLED };
+
+	txn_begin(m, 0, 2, 1, 1, 0);
+	model__feed(m, &e);
+	e.seg = 4;
+	e.flags = 0;
+	model__feed(m, &e);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, 120 * MS, 3, 2, 1, 0xa);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, 130 * MS, 4, 2, 1, 0xa);
+	txn_end(m, 200 * MS, 2, 1);
+	model__finish(m, 1000 * MS);
+	assert_int_equal(model__segment(m, 3)->state, SEG_ENDED);
+	assert_int_equal(model__segment(m, 3)->end_ns, 120 * MS);
+	assert_int_equal(model__segment(m, 4)->state, SEG_LEAKED);
+	assert_int_equal(model__nr_leaks(m), 1);
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_preattach_not_leak),
 		cmocka_unit_test(test_quantiles_and_marker_names),
 		cmocka_unit_test(test_garbage),
+		cmocka_unit_test(test_polled_end_before_begin),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
