@@ -6,7 +6,7 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror=implicit-function-declaration \
 	  -Iinclude -Iuser -I$(OUT) -D_GNU_SOURCE
-LDLIBS := -lbpf -lelf -ldw -lz -lm -lcapstone -lpthread
+LDLIBS := -lbpf -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++
 ARCH := x86
 
 ifeq ($(V),1)

@@ -89,7 +89,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct thread_state *pts, *cts;
 	struct weft_event *e;
-	__u32 ptid, ctid, zero = 0;
+	struct wctx pc;
+	__u32 ptid, ctid, d, zero = 0;
 
 	if (parent->tgid != target_tgid || child->tgid != parent->tgid)
 		return 0;
@@ -99,12 +100,19 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	pts = thread_get(ptid, WEFT_PROBE_THREAD);
 	if (!pts)
 		return 0;
+	/* the context below any runtime callback scopes */
+	pc = pts->cur;
+	d = pts->depth;
+	for (int i = 0; i < WEFT_MAX_NEST && (pc.flags & WCTX_F_RUNTIME) && d > 0; i++) {
+		d--;
+		pc = pts->saved[d & (WEFT_MAX_NEST - 1)]; /* d < WEFT_MAX_NEST, a power of 2 */
+	}
 	cts = bpf_map_lookup_elem(&thread_scratch, &zero);
 	if (!cts)
 		return 0;
 	__builtin_memset(cts, 0, sizeof(*cts));
 	cts->cur.seg = seg_alloc();
-	cts->cur.txn = pts->cur.txn;
+	cts->cur.txn = pc.txn;
 	cts->cur.kind = WEFT_KIND_THREAD;
 	if (bpf_map_update_elem(&threads, &ctid, cts, BPF_ANY)) {
 		__sync_fetch_and_add(&counters.evicted, 1);
@@ -115,8 +123,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	if (!e)
 		return 0;
 	e->seg = cts->cur.seg;
-	e->parent = pts->cur.seg;
-	e->txn = pts->cur.txn;
+	e->parent = pc.seg;
+	e->txn = pc.txn;
 	e->obj = ctid;
 	/* The start routine, from the new thread's struct pthread (its TCB is
 	 * its fs base). Userspace keeps it only if it names a function entry. */

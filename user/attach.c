@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "elfsym.h"
 #include "go_attach.h"
+#include "node_attach.h"
 #include "pthread_layout.h"
 #include "record.h"
 #include "native.skel.h"
@@ -73,7 +74,9 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 			 bpf_fail_hint(-rc));
 		return -1;
 	}
-	return go_tracer__open(t, o, err, len) < 0 ? -1 : 0;
+	if (go_tracer__open(t, o, err, len) < 0)
+		return -1;
+	return !t->go && node_tracer__open(t, o, err, len) < 0 ? -1 : 0;
 }
 
 int tracer__add_link(struct tracer *t, struct bpf_link *l, const char *what, char *err,
@@ -241,6 +244,8 @@ int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len
 	/* Specs first: a bad one fails before anything fires. */
 	if (t->go && go_tracer__attach(t, o, err, len))
 		return -1;
+	if (t->node && node_tracer__attach(t, o, err, len))
+		return -1;
 	for (int i = 0; i < o->nr_specs; i++)
 		if (!t->spec_owned[i] && attach_spec(t, &o->specs[i], PROBE_FIRST_SPEC + i, err, len))
 			return -1;
@@ -262,6 +267,7 @@ void tracer__close(struct tracer *t)
 	while (t->nr_links > 0)
 		bpf_link__destroy(t->links[--t->nr_links]);
 	go_tracer__close(t);
+	node_tracer__close(t);
 	native_bpf__destroy(t->skel);
 	t->skel = NULL;
 }
@@ -281,4 +287,5 @@ void tracer__counters(const struct tracer *t, struct record_meta *m)
 	for (int i = 0; i < WEFT_MAX_PROBES; i++)
 		m->hits[i] = c->hits[i];
 	go_tracer__counters(t, m);
+	node_tracer__counters(t, m);
 }

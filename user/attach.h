@@ -23,6 +23,7 @@ struct tracer {
 	struct probe_table probes;
 	int nr_uprobes;	   /* uprobes + uretprobes + usdt attached */
 	struct go_tracer *go; /* the Go adapter, when the target is Go */
+	struct node_tracer *node; /* the Node.js adapter, when the target is Node */
 	bool spec_owned[MAX_SPECS]; /* attached by an adapter, not natively */
 };
 

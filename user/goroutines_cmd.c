@@ -509,7 +509,7 @@ static int symbolize(struct snap *s, struct symtab *st)
 		row->g = g;
 		row->site = report__site_short(&r, g->gopc, s->sites[i], sizeof(s->sites[i]));
 		row->site_func = report__site_func(&r, g->gopc);
-		row->start = report__start(&r, g->startpc);
+		row->start = report__start(&r, WEFT_KIND_GOROUTINE, g->startpc);
 		row->reason = "";
 		if (g->status == GO_GWAITING)
 			row->reason = gomem__wait_reason(s->pid, &s->gi, s->bias, g->waitreason,

@@ -164,11 +164,12 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 	struct txn *t = txn_find(m, e->txn);
 	struct segment *root;
 
-	if (!t || t->end_ns)
+	if (!t || (t->end_ns && !(e->flags & WEFT_F_HTTP)))
 		return;
+	/* a response written in several parts ends at the last */
 	t->end_ns = e->ts_ns;
 	root = seg_find(m, t->root_seg);
-	if (root && !root->end_ns)
+	if (root && (!root->end_ns || (e->flags & WEFT_F_HTTP)))
 		root->end_ns = e->ts_ns;
 }
 
@@ -242,8 +243,10 @@ static struct site_group *group_add(struct site_group **arr, size_t *nr, const s
 {
 	struct site_group *g, *n;
 
+	/* a Node binding makes resources of several types: one group each */
 	for (size_t i = 0; i < *nr; i++)
-		if ((*arr)[i].site == s->site && (*arr)[i].kind == s->kind)
+		if ((*arr)[i].site == s->site && (*arr)[i].kind == s->kind &&
+		    (s->kind != WEFT_KIND_ASYNC || (*arr)[i].start == s->start))
 			return &(*arr)[i];
 	n = realloc(*arr, (*nr + 1) * sizeof(*n));
 	if (!n)

@@ -119,6 +119,7 @@ static const struct meta_field meta_fields[] = {
 	MF(go_wait_reasons, KV_STR, true),
 	MF(go_reads_failed, KV_U64, true),
 	MF(go_lean_read_ns, KV_U64, true),
+	MF(node_providers, KV_STR, false),
 };
 
 #define NR_META_FIELDS (sizeof(meta_fields) / sizeof(meta_fields[0]))

@@ -29,7 +29,7 @@ const char *report__site(const struct report *r, uint64_t addr, char *buf, size_
 const char *report__site_short(const struct report *r, uint64_t addr, char *buf, size_t len);
 const char *report__site_func(const struct report *r, uint64_t addr);
 /* The start routine's name, "" unless addr is exactly a function entry. */
-const char *report__start(const struct report *r, uint64_t addr);
+const char *report__start(const struct report *r, uint32_t kind, uint64_t addr);
 const char *kind_name(uint32_t kind);
 /* A Go wait reason's name from the capture ("chan receive"), "" unknown. */
 const char *report__wait_reason(const struct report *r, uint32_t code, char *buf, size_t len);

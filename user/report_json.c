@@ -100,7 +100,7 @@ static void json_segments(FILE *f, const struct report *r)
 	fputs("\"segments\": [", f);
 	for (size_t i = 0; i < model__nr_segments(r->m); i++) {
 		const struct segment *s = model__segment_at(r->m, i);
-		const char *start = report__start(r, s->start);
+		const char *start = report__start(r, s->kind, s->start);
 
 		fprintf(f, "%s\n  {\"id\": %" PRIu64 ", \"parent\": %" PRIu64 ", \"txn\": %" PRIu64
 			   ", \"kind\": \"%s\", \"obj\": %" PRIu64 ", \"tid\": %u, ",
@@ -131,8 +131,8 @@ static void json_groups(FILE *f, const struct report *r, bool leaks)
 		fprintf(f, "%s\n  {", i ? "," : "");
 		json_site(f, r, g->site);
 		fputs(", \"start\": ", f);
-		if (*report__start(r, g->start))
-			json_str(f, report__start(r, g->start));
+		if (*report__start(r, g->kind, g->start))
+			json_str(f, report__start(r, g->kind, g->start));
 		else
 			fputs("null", f);
 		fprintf(f, ", \"kind\": \"%s\", \"count\": %" PRIu64, kind_name(g->kind), g->count);

@@ -62,9 +62,31 @@ const char *report__site_func(const struct report *r, uint64_t addr)
 	return s ? s->func : "";
 }
 
-const char *report__start(const struct report *r, uint64_t addr)
+/* A Node async resource's "start" is its provider type: its name. */
+static const char *provider_name(const struct report *r, uint64_t type)
 {
-	const struct sym *s = r->st && addr ? symtab__find(r->st, addr) : NULL;
+	static char bufs[4][48];
+	static int next;
+	char key[24], *b = bufs[next++ % 4];
+	const char *p = r->meta ? r->meta->node_providers : "";
+	int n = snprintf(key, sizeof(key), "%llu ", (unsigned long long)type);
+
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, n)) {
+			snprintf(b, sizeof(bufs[0]), "%.*s", (int)strcspn(p + n, "\n"), p + n);
+			return b;
+		}
+	snprintf(b, sizeof(bufs[0]), type ? "provider %llu" : "", (unsigned long long)type);
+	return b;
+}
+
+const char *report__start(const struct report *r, uint32_t kind, uint64_t addr)
+{
+	const struct sym *s;
+
+	if (kind == WEFT_KIND_ASYNC)
+		return provider_name(r, addr);
+	s = r->st && addr ? symtab__find(r->st, addr) : NULL;
 
 	/* Kept only when it is a function's first byte: anything else means
 	 * the pthread layout did not match the target's libc. */
@@ -152,9 +174,9 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 		const struct site_group *g = leaks ? model__leak_at(r->m, i) : model__orphan_at(r->m, i);
 
 		report__site_short(r, g->site, site, sizeof(site));
-		if (*report__start(r, g->start) && strlen(site) + 4 < sizeof(site))
+		if (*report__start(r, g->kind, g->start) && strlen(site) + 4 < sizeof(site))
 			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
-				 report__start(r, g->start));
+				 report__start(r, g->kind, g->start));
 		if (leaks) {
 			char names[256] = "";
 

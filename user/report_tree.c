@@ -61,7 +61,7 @@ static void tree_print(FILE *f, struct tree *tr, uint64_t parent, int depth)
 				fprintf(f, "  ... (--format json has every segment)\n");
 			return;
 		}
-		start = report__start(tr->r, s->start);
+		start = report__start(tr->r, s->kind, s->start);
 		report__site_short(tr->r, s->site, site, sizeof(site));
 		fate(tr, s, how, sizeof(how));
 		/* 100 columns: the site gives way, the fate does not */

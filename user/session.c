@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "elfsym.h"
 #include "go_attach.h"
+#include "node_attach.h"
 #include "model.h"
 #include "record.h"
 #include "report.h"
@@ -125,6 +126,7 @@ static void meta_init(struct session *s)
 	snprintf(m->exe, sizeof(m->exe), "%s", s->tracer.exe);
 	elfsym__build_id(s->tracer.exe_path, m->build_id, sizeof(m->build_id));
 	probes__format(pt, m->probes, sizeof(m->probes));
+	node_tracer__providers(&s->tracer, m->node_providers, sizeof(m->node_providers));
 	m->leak_grace_ns = s->o->leak_grace_ns;
 	for (size_t i = 0, n = 0; s->o->full_argv && s->o->full_argv[i] && n < sizeof(m->cmdline);
 	     i++)
@@ -237,6 +239,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	memcpy(&copy, data, sizeof(copy));
+	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_HTTP))
+		node__name_request(e);
 	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_THREAD &&
 	    !(e->flags & WEFT_F_PREATTACH))
 		take_ustack(s, e);
@@ -383,6 +387,7 @@ static int setup(struct session *s, char *err, size_t len)
 			snprintf(err, len, "cannot add the net/http transaction probe");
 			return -1;
 		}
+		node__auto_specs(o, exe);
 	}
 	if (tracer__open(&s->tracer, o, pid, err, len) || tracer__attach(&s->tracer, o, err, len)) {
 		if (!s->child && kill(pid, 0) && errno == ESRCH)

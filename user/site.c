@@ -1,11 +1,26 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdbool.h>
+#include <string.h>
 #include "site.h"
 #include "symtab.h"
+
+/* V8's own frames: where native code was called from JavaScript. */
+static bool is_v8(const struct sym *s)
+{
+	return s && (!strncmp(s->func, "v8::", 4) || !strncmp(s->func, "Builtins_", 9));
+}
 
 uint64_t site__pick(void *ctx, const struct weft_event *e)
 {
 	const struct symtab *st = ctx;
 	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
+
+	/* Node: the binding JavaScript called (node::TCPWrap::New, ...), the
+	 * last native frame before V8's */
+	if (e->kind == WEFT_KIND_ASYNC && st)
+		for (uint32_t i = 1; i < n; i++)
+			if (is_v8(symtab__find(st, e->frames[i])))
+				return e->frames[i - 1];
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct sym *s = st ? symtab__find(st, e->frames[i]) : NULL;

@@ -132,6 +132,36 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
 	add(s, addr, true);
 }
 
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* C++ names as perf prints them, without the parameter list (templates
+ * and "(anonymous namespace)" kept): node::TCPWrap::New. */
+static const char *demangle(const char *name, char *buf, size_t len)
+{
+	char *d;
+	size_t n;
+	int st = -1, depth = 0;
+
+	if (strncmp(name, "_Z", 2) || !(d = __cxa_demangle(name, NULL, NULL, &st)) || st)
+		return name;
+	n = strlen(d);
+	if (n > 6 && !strcmp(d + n - 6, " const"))
+		n -= 6;
+	/* the trailing (...) group: the parameters */
+	for (size_t i = n; i > 0; i--) {
+		if (d[i - 1] == ')')
+			depth++;
+		else if (d[i - 1] == '(' && --depth == 0) {
+			if (d[n - 1] == ')')
+				n = i - 1;
+			break;
+		}
+	}
+	snprintf(buf, len, "%.*s", (int)n, d);
+	free(d);
+	return buf;
+}
+
 /* ret: a return address, whose call is the instruction before it. */
 static void add(struct symbolizer *s, uint64_t addr, bool ret)
 {
@@ -142,7 +172,7 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 	Dwfl_Line *line;
 	const char *name, *modname;
 	uint64_t look = addr && ret ? addr - 1 : addr;
-	char unwrapped[512];
+	char unwrapped[512], plain[512];
 	int lineno = 0;
 
 	if (!addr || symtab__find(s->st, addr))
@@ -161,6 +191,7 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 		if (name) {
 			out.func = ret || off ? name : unwrap_go(mod, name, &esym, addr, unwrapped,
 								  sizeof(unwrapped));
+			out.func = demangle(out.func, plain, sizeof(plain));
 			out.off = off + (ret ? 1 : 0);
 		}
 		line = dwfl_module_getsrc(mod, look);

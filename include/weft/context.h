@@ -16,8 +16,13 @@ struct wctx {
 	__u64 txn;
 	__u64 obj;  /* task identity while a task runs; goid for a goroutine */
 	__u32 kind; /* kind of seg */
-	__u32 pad;
+	__u32 flags; /* WCTX_F_* */
 };
+
+/* Pushed by a runtime's callback scope (Node): threads created under it
+ * do not inherit it (libuv's pool starts lazily, inside whatever callback
+ * first needs it; a worker_thread is a resource of its own). */
+#define WCTX_F_RUNTIME 1
 
 /* Per thread (or goroutine): its own segment at the bottom, task runs and
  * transactions above. */

@@ -41,6 +41,9 @@ enum weft_ev_flags {
 	WEFT_F_NOTASK = 1 << 2,    /* task begin/end for an object never seen created */
 	WEFT_F_POLLED = 1 << 3,    /* SEG_END: found gone by reading the process (--go-lean);
 				    * it ended at or before ts */
+	WEFT_F_HTTP = 1 << 4,      /* Node HTTP: TXN_BEGIN's name is the URL, site the llhttp
+				    * method; a TXN_END is a response write: the last one
+				    * is the transaction's end */
 };
 
 /* One event. Sizes are fixed so that ring buffer reservations are constant;
@@ -89,7 +92,8 @@ struct weft_stack_event {
 enum weft_probe_builtin {
 	WEFT_PROBE_THREAD = 0, /* sched_process_fork / sched_process_exit */
 	WEFT_PROBE_USER = 1,   /* 1..5: the weft.h markers */
-	WEFT_PROBE_GOROUTINE = 6, /* runtime.newproc1 returns + goroutine exit */
+	WEFT_PROBE_GOROUTINE = 6, /* the runtime's continuations: goroutines (Go),
+				   * async resources (Node) */
 	WEFT_PROBE_FIRST_SPEC = 7,
 };
 

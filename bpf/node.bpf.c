@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Node.js: native async resources (node::AsyncWrap) as continuations.
+ * Every probe sits on an instruction the kernel emulates (a `push` or a
+ * `call`), never on one it must single-step:
+ *   - AsyncReset, at the call after it stored the new id: a resource is
+ *     created (or re-armed) in the context current on the thread;
+ *   - AsyncReset's entry: a re-armed resource ends its old identity;
+ *   - InternalCallbackScope's constructors, and the return of its Close
+ *     (entered past its guard): a resource's callback runs, with the
+ *     ticks and microtasks it queued; its context is current;
+ *   - ~AsyncWrap and EmitDestroy(bool): the resource ends;
+ *   - the HTTP parser's on_url: an inbound request begins (a transaction);
+ *   - uv_try_write / uv_write2 on its connection: its response is written.
+ * Async ids are doubles: read from memory, never from XMM registers. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "weft/events.h"
+#include "context.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* node::AsyncWrap's fields, and where llhttp_t sits in node's Parser: from
+ * the per-version table, checked against the code at attach. */
+const volatile __u32 off_provider = 0;
+const volatile __u32 off_async_id = 0;
+const volatile __u32 off_trigger_id = 0;
+const volatile __u32 parser_llhttp = 0;
+const volatile __u32 http_probe = 0;	     /* probe index of inbound HTTP requests */
+
+#define LLHTTP_TYPE 0x48 /* u8: 1 request, 2 response */
+#define LLHTTP_METHOD 0x49
+#define REQ_URL 1
+#define REQ_RESPONDING 2
+
+/* A resource: its own segment, and the context its callbacks carry (the
+ * same, except for an HTTP parser while it serves a request). */
+struct node_resource {
+	struct wctx own;
+	struct wctx cur;
+};
+
+struct http_request {
+	__u64 txn, seg;
+	__u32 state;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized from userspace */
+	__type(key, __u64);	    /* async id */
+	__type(value, struct node_resource);
+} resources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* the parser's async id */
+	__type(value, struct http_request);
+} requests SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);   /* the connection's async id (the parser's trigger) */
+	__type(value, __u64); /* its parser's async id */
+} conns SEC(".maps");
+
+static __always_inline __u64 read_u64(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/* An async id (a double holding an integer) as an integer; 0 for none (-1),
+ * zero, fractions and values past 2^52. */
+static __always_inline __u64 async_id_at(__u64 addr)
+{
+	__u64 bits = read_u64(addr), e, m;
+
+	if (!addr || (bits >> 63))
+		return 0;
+	e = (bits >> 52) & 0x7ff;
+	if (e < 1023 || e > 1075)
+		return 0;
+	m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+	return m >> (1075 - e);
+}
+
+static __always_inline void resource_end(__u64 id)
+{
+	struct node_resource *r;
+
+	if (!id || !(r = bpf_map_lookup_elem(&resources, &id)))
+		return;
+	emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, id, WEFT_PROBE_GOROUTINE);
+	bpf_map_delete_elem(&resources, &id);
+}
+
+/* In AsyncReset, after the new id and trigger are stored: RBX is `this`.
+ * The parent is the resource whose callback runs; outside any callback
+ * (a connection accepted by a server, say), the trigger resource. */
+SEC("uprobe")
+int BPF_KPROBE(node_async_init)
+{
+	__u64 self = ctx->bx, id, trigger, tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_state *ts;
+	struct node_resource r = {}, *tr;
+	struct wctx parent = {};
+	struct weft_event *e;
+	__u32 provider = 0;
+
+	if (!in_target())
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	id = async_id_at(self + off_async_id);
+	trigger = async_id_at(self + off_trigger_id);
+	bpf_probe_read_user(&provider, sizeof(provider), (void *)(self + off_provider));
+	if (!id)
+		return 0;
+	ts = thread_get(tid, WEFT_PROBE_THREAD);
+	if (ts && ts->depth && ts->cur.seg)
+		parent = ts->cur;
+	else if (trigger && (tr = bpf_map_lookup_elem(&resources, &trigger)))
+		parent = tr->own;
+	else if (ts)
+		parent = ts->cur;
+	r.own.seg = seg_alloc();
+	r.own.txn = parent.txn;
+	r.own.obj = id;
+	r.own.kind = WEFT_KIND_ASYNC;
+	r.cur = r.own;
+	if (bpf_map_update_elem(&resources, &id, &r, BPF_ANY)) {
+		__sync_fetch_and_add(&counters.evicted, 1);
+		return 0;
+	}
+	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
+	if (!e)
+		return 0;
+	e->seg = r.own.seg;
+	e->parent = parent.seg;
+	e->txn = parent.txn;
+	e->obj = id;
+	e->site = provider;
+	event_stack(e, ctx, NULL);
+	event_submit(e);
+	return 0;
+}
+
+/* AsyncReset's entry: a resource used again (a keep-alive socket) still
+ * holds its old id, which ends here. */
+SEC("uprobe")
+int BPF_KPROBE(node_async_rearm)
+{
+	if (!in_target())
+		return 0;
+	resource_end(async_id_at(PT_REGS_PARM1(ctx) + off_async_id));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(node_async_destroy)
+{
+	if (!in_target())
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	resource_end(async_id_at(PT_REGS_PARM1(ctx) + off_async_id));
+	return 0;
+}
+
+/* A callback scope opens: the resource's context becomes current. Scopes
+ * tied to no resource (timers, native immediates: id 0) push an empty one,
+ * so that every Close pops what its constructor pushed. */
+static __always_inline void scope_enter(__u64 id)
+{
+	__u64 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_state *ts = thread_get(tid, WEFT_PROBE_THREAD);
+	struct node_resource *r = id ? bpf_map_lookup_elem(&resources, &id) : NULL;
+	struct wctx c = {};
+
+	if (!ts)
+		return;
+	if (r)
+		c = r->cur;
+	c.flags = WCTX_F_RUNTIME;
+	ctx_push(ts, &c);
+}
+
+/* InternalCallbackScope(Environment*, ..., const async_context&, ...):
+ * the async_context* is in RCX (Node 20) or R8 (22+: a std::variant takes
+ * two registers before it) */
+SEC("uprobe")
+int BPF_KPROBE(node_scope_env_rcx)
+{
+	if (in_target())
+		scope_enter(async_id_at(ctx->cx));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(node_scope_env_r8)
+{
+	if (in_target())
+		scope_enter(async_id_at(ctx->r8));
+	return 0;
+}
+
+/* InternalCallbackScope(AsyncWrap*, int) (Node 20, 22: it does not go
+ * through the Environment one) */
+SEC("uprobe")
+int BPF_KPROBE(node_scope_wrap)
+{
+	if (!in_target())
+		return 0;
+	scope_enter(async_id_at(PT_REGS_PARM2(ctx) + off_async_id));
+	return 0;
+}
+
+/* InternalCallbackScope::Close returns (a return probe set past its
+ * `if (closed_) return`: once per scope), after the ticks and microtasks
+ * the callback queued. */
+SEC("uprobe")
+int BPF_KPROBE(node_scope_close)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_state *ts;
+
+	if (!in_target())
+		return 0;
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (ts)
+		ctx_pop(ts);
+	return 0;
+}
+
+/* node's Parser on_url(llhttp_t*, at, length): a request line was parsed.
+ * The request is a transaction begun in its connection's context (a
+ * server made inside another request: conflation); the parser's callbacks
+ * carry it until the next request on the connection. */
+SEC("uprobe")
+int BPF_KPROBE(node_http_url)
+{
+	__u64 llhttp = PT_REGS_PARM1(ctx), at = PT_REGS_PARM2(ctx), len = PT_REGS_PARM3(ctx);
+	__u64 parser = llhttp - parser_llhttp, pid_, conn;
+	struct http_request *rq, nrq = {};
+	struct node_resource *r;
+	struct weft_event *e;
+	struct wctx outer = {};
+	__u8 type = 0, method = 0;
+
+	if (!in_target())
+		return 0;
+	bpf_probe_read_user(&type, 1, (void *)(llhttp + LLHTTP_TYPE));
+	if (type != 1)
+		return 0;
+	count_hit(http_probe);
+	pid_ = async_id_at(parser + off_async_id);
+	conn = async_id_at(parser + off_trigger_id);
+	if (!pid_)
+		return 0;
+	rq = bpf_map_lookup_elem(&requests, &pid_);
+	if (rq && rq->state == REQ_URL)
+		return 0; /* the rest of a URL split across reads */
+	r = bpf_map_lookup_elem(&resources, &pid_);
+	if (r)
+		outer = r->own;
+	nrq.txn = txn_alloc();
+	nrq.seg = seg_alloc();
+	nrq.state = REQ_URL;
+	bpf_probe_read_user(&method, 1, (void *)(llhttp + LLHTTP_METHOD));
+	e = event_new(WEFT_EV_TXN_BEGIN, WEFT_KIND_TXN, http_probe);
+	if (e) {
+		e->seg = nrq.seg;
+		e->parent = outer.seg;
+		e->txn = nrq.txn;
+		e->obj = outer.txn; /* began inside another transaction's context */
+		e->site = method;
+		e->flags = WEFT_F_HTTP;
+		if (len > sizeof(e->name) - 1)
+			len = sizeof(e->name) - 1;
+		bpf_probe_read_user(e->name, len & 127, (void *)at);
+		e->name[len & 127] = 0;
+		event_submit(e);
+	}
+	bpf_map_update_elem(&requests, &pid_, &nrq, BPF_ANY);
+	if (conn)
+		bpf_map_update_elem(&conns, &conn, &pid_, BPF_ANY);
+	if (r) {
+		r->cur.seg = nrq.seg;
+		r->cur.txn = nrq.txn;
+		r->cur.obj = pid_;
+		r->cur.kind = WEFT_KIND_TXN;
+	}
+	return 0;
+}
+
+/* uv_try_write(stream, ...) / uv_write2(req, stream, ...): stream->data is the
+ * connection's wrap. Each write on a connection serving a request moves
+ * that request's end: the last one before the next request is its end. */
+static __always_inline int on_write(__u64 stream)
+{
+	__u64 conn, *pid_;
+	struct http_request *rq;
+	struct weft_event *e;
+
+	if (!in_target())
+		return 0;
+	conn = async_id_at(read_u64(stream) + off_async_id);
+	pid_ = conn ? bpf_map_lookup_elem(&conns, &conn) : NULL;
+	rq = pid_ ? bpf_map_lookup_elem(&requests, pid_) : NULL;
+	if (!rq)
+		return 0;
+	count_hit(http_probe);
+	rq->state = REQ_RESPONDING;
+	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, http_probe);
+	if (!e)
+		return 0;
+	e->seg = rq->seg;
+	e->txn = rq->txn;
+	e->flags = WEFT_F_HTTP;
+	event_submit(e);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(node_try_write)
+{
+	return on_write(PT_REGS_PARM1(ctx));
+}
+
+SEC("uprobe")
+int BPF_KPROBE(node_write2)
+{
+	return on_write(PT_REGS_PARM2(ctx));
+}

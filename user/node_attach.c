@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "node_attach.h"
+#include "nodeelf.h"
+#include "record.h"
+#include "native.skel.h"
+#include "node.skel.h"
+
+struct node_tracer {
+	struct node_bpf *skel;
+	struct node_info ni;
+};
+
+int node__auto_specs(struct opts *o, const char *exe_path)
+{
+	struct node_info ni;
+	struct probe_spec *s;
+	char err[256];
+
+	if (o->nr_specs >= MAX_SPECS || nodeelf__open(exe_path, &ni, err, sizeof(err)) <= 0 ||
+	    !ni.vaddr[NODE_HTTP_URL])
+		return 0;
+	s = &o->specs[o->nr_specs++];
+	memset(s, 0, sizeof(*s));
+	s->role = ROLE_TXN;
+	s->arg = -1;
+	snprintf(s->sym, sizeof(s->sym), "%s", NODE_HTTP_TXN);
+	snprintf(s->text, sizeof(s->text), "(auto: node) inbound HTTP/1 requests");
+	return 1;
+}
+
+int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len)
+{
+	struct node_tracer *n;
+	struct node_info ni;
+	int rc = nodeelf__open(t->exe_path, &ni, err, len), http = 0;
+
+	if (rc <= 0)
+		return rc;
+	for (int i = 0; i < o->nr_specs; i++)
+		if (!strcmp(o->specs[i].sym, NODE_HTTP_TXN))
+			http = PROBE_FIRST_SPEC + i;
+	n = calloc(1, sizeof(*n));
+	if (!n || !(n->skel = node_bpf__open())) {
+		free(n);
+		snprintf(err, len, "failed to open the Node BPF object: %s", strerror(errno));
+		return -1;
+	}
+	n->ni = ni;
+	t->node = n;
+	n->skel->rodata->target_tgid = t->pid;
+	n->skel->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
+	n->skel->rodata->off_provider = ni.off_provider;
+	n->skel->rodata->off_async_id = ni.off_async_id;
+	n->skel->rodata->off_trigger_id = ni.off_trigger_id;
+	n->skel->rodata->parser_llhttp = ni.parser_llhttp;
+	n->skel->rodata->http_probe = http;
+	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
+	if (bpf_map__reuse_fd(n->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
+	    bpf_map__reuse_fd(n->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
+	    bpf_map__reuse_fd(n->skel->maps.threads, bpf_map__fd(t->skel->maps.threads))) {
+		snprintf(err, len, "failed to share the BPF maps: %s", strerror(errno));
+		return -1;
+	}
+	rc = node_bpf__load(n->skel);
+	if (rc) {
+		snprintf(err, len, "failed to load the Node BPF programs: %s", strerror(-rc));
+		return -1;
+	}
+	snprintf(t->probes.names[WEFT_PROBE_GOROUTINE], sizeof(t->probes.names[0]), "async");
+	snprintf(t->probes.descs[WEFT_PROBE_GOROUTINE], sizeof(t->probes.descs[0]),
+		 "node %s: AsyncReset + callback scopes + destroy", ni.version);
+	return 1;
+}
+
+/* ret: a return probe placed past the guard of Close, where the stack
+ * pointer still points at the return address: the scope's context stays
+ * current until Close has run the ticks and microtasks its callback
+ * queued (they are that callback's continuations). */
+static int attach_at(struct tracer *t, struct bpf_program *prog, enum node_fn fn, bool ret,
+		     char *err, size_t len)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret);
+	char what[640];
+
+	snprintf(what, sizeof(what), "uprobe %s+%#llx", t->exe,
+		 (unsigned long long)t->node->ni.probe_off[fn]);
+	t->nr_uprobes++;
+	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, t->exe_path,
+								    t->node->ni.probe_off[fn], &uo),
+				what, err, len);
+}
+
+int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
+{
+	struct node_bpf *k = t->node->skel;
+	const struct node_info *ni = &t->node->ni;
+	struct node_fn_probe {
+		struct bpf_program *prog;
+		enum node_fn fn;
+	} probes[] = {
+		{ k->progs.node_async_rearm, NODE_ASYNC_RESET },
+		{ k->progs.node_async_destroy, NODE_WRAP_DTOR },
+		{ k->progs.node_async_destroy, NODE_EMIT_DESTROY },
+		{ k->progs.node_scope_close, NODE_SCOPE_CLOSE },
+		{ ni->scope_ctx_in_r8 ? k->progs.node_scope_env_r8 : k->progs.node_scope_env_rcx,
+		  NODE_SCOPE_ENV },
+		{ ni->probe_scope_wrap ? k->progs.node_scope_wrap : NULL, NODE_SCOPE_WRAP },
+		{ NULL, NODE_HTTP_URL },
+		{ NULL, NODE_UV_TRY_WRITE },
+		{ NULL, NODE_UV_WRITE2 },
+	};
+	int http = -1;
+	char what[640];
+
+	for (int i = 0; i < o->nr_specs; i++)
+		if (!strcmp(o->specs[i].sym, NODE_HTTP_TXN)) {
+			t->spec_owned[i] = true;
+			http = i;
+		}
+	if (http >= 0 && ni->vaddr[NODE_HTTP_URL]) {
+		probes[6].prog = k->progs.node_http_url;
+		if (ni->vaddr[NODE_UV_TRY_WRITE] && ni->vaddr[NODE_UV_WRITE2]) {
+			probes[7].prog = k->progs.node_try_write;
+			probes[8].prog = k->progs.node_write2;
+		}
+	}
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
+		if (probes[i].prog &&
+		    attach_at(t, probes[i].prog, probes[i].fn, probes[i].fn == NODE_SCOPE_CLOSE,
+			      err, len))
+			return -1;
+	/* last: resources are created only once their ends can be seen */
+	snprintf(what, sizeof(what), "uprobe %s:AsyncReset (after the id stores)", t->exe);
+	t->nr_uprobes++;
+	return tracer__add_link(t, bpf_program__attach_uprobe_opts(k->progs.node_async_init, t->pid,
+								    t->exe_path, ni->reset_site_off,
+								    NULL),
+				what, err, len);
+}
+
+void node_tracer__close(struct tracer *t)
+{
+	if (!t->node)
+		return;
+	node_bpf__destroy(t->node->skel);
+	free(t->node);
+	t->node = NULL;
+}
+
+void node_tracer__counters(const struct tracer *t, struct record_meta *m)
+{
+	const struct weft_counters *c;
+
+	if (!t->node)
+		return;
+	c = &t->node->skel->bss->counters;
+	m->lost += c->lost;
+	m->evicted += c->evicted;
+	m->nest_overflow += t->node->skel->bss->nest_overflow;
+	for (int i = 0; i < WEFT_MAX_PROBES; i++)
+		m->hits[i] += c->hits[i];
+}
+
+void node_tracer__providers(const struct tracer *t, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	if (!t->node)
+		return;
+	for (int i = 1; i < t->node->ni.nr_providers && n < len; i++)
+		n += snprintf(buf + n, len - n, "%d %s\n", i, t->node->ni.providers[i]);
+}
+
+void node__name_request(struct weft_event *e)
+{
+	static const char *const methods[] = {
+		"DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE",
+		"COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK",
+		"BIND", "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE",
+		"M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PATCH", "PURGE", "MKCALENDAR",
+		"LINK", "UNLINK", "SOURCE",
+	};
+	char url[sizeof(e->name)];
+	const char *m = e->site < sizeof(methods) / sizeof(methods[0]) ? methods[e->site] : "HTTP";
+
+	memcpy(url, e->name, sizeof(url));
+	url[sizeof(url) - 1] = 0;
+	snprintf(e->name, sizeof(e->name), "%s %s", m, url);
+	e->site = 0;
+}

@@ -1,0 +1,31 @@
+/* The Node.js adapter's attach: native async resources (AsyncReset, the
+ * callback scopes, destroy) and inbound HTTP/1 requests as transactions. It
+ * shares the native object's ring buffer, ids and thread map. */
+#ifndef WEFT_NODE_ATTACH_H
+#define WEFT_NODE_ATTACH_H
+
+#include <stddef.h>
+#include "opts.h"
+
+struct tracer;
+struct record_meta;
+struct weft_event;
+
+#define NODE_HTTP_TXN "node:http"
+
+/* A Node target gets its inbound HTTP requests as transactions: one spec,
+ * owned by this adapter. 1 added, 0 not Node, -1 error. */
+int node__auto_specs(struct opts *o, const char *exe_path);
+
+/* 1: the target is Node and the adapter is loaded; 0: not Node; -1: error. */
+int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len);
+int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len);
+void node_tracer__close(struct tracer *t);
+void node_tracer__counters(const struct tracer *t, struct record_meta *m);
+/* The provider names ("N NAME" lines) for the record file. */
+void node_tracer__providers(const struct tracer *t, char *buf, size_t len);
+/* Names a request's transaction "METHOD URL" (the BPF side sends the URL
+ * and llhttp's method number). */
+void node__name_request(struct weft_event *e);
+
+#endif

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <capstone/capstone.h>
+#include "nodeelf.h"
+
+/* ---- per-version facts (doc/node-internals.md says how each was found) ---- */
+
+#define COMMON_PROVIDERS                                                                    \
+	"NONE", "DIRHANDLE", "DNSCHANNEL", "ELDHISTOGRAM", "FILEHANDLE", "FILEHANDLECLOSEREQ", \
+		"BLOBREADER", "FSEVENTWRAP", "FSREQCALLBACK", "FSREQPROMISE",                  \
+		"GETADDRINFOREQWRAP", "GETNAMEINFOREQWRAP", "HEAPSNAPSHOT", "HTTP2SESSION",   \
+		"HTTP2STREAM", "HTTP2PING", "HTTP2SETTINGS", "HTTPINCOMINGMESSAGE",           \
+		"HTTPCLIENTREQUEST"
+
+static const char *const providers20[] = {
+	COMMON_PROVIDERS, "JSSTREAM", "JSUDPWRAP", "MESSAGEPORT", "PIPECONNECTWRAP",
+	"PIPESERVERWRAP", "PIPEWRAP", "PROCESSWRAP", "PROMISE", "QUERYWRAP", "QUIC_LOGSTREAM",
+	"QUIC_PACKET", "SHUTDOWNWRAP", "SIGNALWRAP", "STATWATCHER", "STREAMPIPE",
+	"TCPCONNECTWRAP", "TCPSERVERWRAP", "TCPWRAP", "TTYWRAP", "UDPSENDWRAP", "UDPWRAP",
+	"SIGINTWATCHDOG", "WORKER", "WORKERHEAPSNAPSHOT", "WRITEWRAP", "ZLIB",
+	"CHECKPRIMEREQUEST", "PBKDF2REQUEST", "KEYPAIRGENREQUEST", "KEYGENREQUEST",
+	"KEYEXPORTREQUEST", "CIPHERREQUEST", "DERIVEBITSREQUEST", "HASHREQUEST",
+	"RANDOMBYTESREQUEST", "RANDOMPRIMEREQUEST", "SCRYPTREQUEST", "SIGNREQUEST", "TLSWRAP",
+	"VERIFYREQUEST",
+};
+
+static const char *const providers22[] = {
+	COMMON_PROVIDERS, "JSSTREAM", "JSUDPWRAP", "MESSAGEPORT", "PIPECONNECTWRAP",
+	"PIPESERVERWRAP", "PIPEWRAP", "PROCESSWRAP", "PROMISE", "QUERYWRAP", "QUIC_ENDPOINT",
+	"QUIC_LOGSTREAM", "QUIC_PACKET", "QUIC_SESSION", "QUIC_STREAM", "QUIC_UDP",
+	"SHUTDOWNWRAP", "SIGNALWRAP", "STATWATCHER", "STREAMPIPE", "TCPCONNECTWRAP",
+	"TCPSERVERWRAP", "TCPWRAP", "TTYWRAP", "UDPSENDWRAP", "UDPWRAP", "SIGINTWATCHDOG",
+	"WORKER", "WORKERCPUPROFILE", "WORKERCPUUSAGE", "WORKERHEAPSNAPSHOT",
+	"WORKERHEAPSTATISTICS", "WRITEWRAP", "ZLIB", "CHECKPRIMEREQUEST", "PBKDF2REQUEST",
+	"KEYPAIRGENREQUEST", "KEYGENREQUEST", "KEYEXPORTREQUEST", "CIPHERREQUEST",
+	"DERIVEBITSREQUEST", "HASHREQUEST", "RANDOMBYTESREQUEST", "RANDOMPRIMEREQUEST",
+	"SCRYPTREQUEST", "SIGNREQUEST", "TLSWRAP", "VERIFYREQUEST",
+};
+
+static const char *const providers24[] = {
+	COMMON_PROVIDERS, "LOCKS", "JSSTREAM", "JSUDPWRAP", "MESSAGEPORT", "PIPECONNECTWRAP",
+	"PIPESERVERWRAP", "PIPEWRAP", "PROCESSWRAP", "PROMISE", "QUERYWRAP", "QUIC_ENDPOINT",
+	"QUIC_LOGSTREAM", "QUIC_SESSION", "QUIC_STREAM", "QUIC_UDP", "SHUTDOWNWRAP",
+	"SIGNALWRAP", "STATWATCHER", "STREAMPIPE", "TCPCONNECTWRAP", "TCPSERVERWRAP", "TCPWRAP",
+	"TTYWRAP", "UDPSENDWRAP", "UDPWRAP", "SIGINTWATCHDOG", "WORKER", "WORKERCPUPROFILE",
+	"WORKERCPUUSAGE", "WORKERHEAPPROFILE", "WORKERHEAPSNAPSHOT", "WORKERHEAPSTATISTICS",
+	"WRITEWRAP", "ZLIB", "CHECKPRIMEREQUEST", "PBKDF2REQUEST", "KEYPAIRGENREQUEST",
+	"KEYGENREQUEST", "KEYEXPORTREQUEST", "ARGON2REQUEST", "CIPHERREQUEST",
+	"DERIVEBITSREQUEST", "HASHREQUEST", "RANDOMBYTESREQUEST", "RANDOMPRIMEREQUEST",
+	"SCRYPTREQUEST", "SIGNREQUEST", "TLSWRAP", "VERIFYREQUEST",
+};
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static const struct layout {
+	int major;
+	int provider, async_id, trigger_id, parser_llhttp;
+	bool ctx_in_r8, scope_wrap;
+	const char *const *providers;
+	int nr_providers;
+} layouts[] = {
+	{ 20, 0x20, 0x28, 0x30, 0x50, false, true, providers20, N(providers20) },
+	{ 22, 0x30, 0x38, 0x40, 0x68, true, true, providers22, N(providers22) },
+	{ 24, 0x30, 0x38, 0x40, 0x60, true, false, providers24, N(providers24) },
+};
+
+/* How each function is found: its mangled name, whole or as a prefix, or
+ * (the parser callback, whose namespace changed) as a suffix. */
+static const struct {
+	const char *name;
+	enum { EXACT, PREFIX, SUFFIX } how;
+	bool required;
+} wanted[NODE_NR_FNS] = {
+	[NODE_ASYNC_RESET] = { "_ZN4node9AsyncWrap10AsyncResetEN2v85LocalINS1_6ObjectEEEd", PREFIX, true },
+	[NODE_SCOPE_ENV] = { "_ZN4node21InternalCallbackScopeC2EPNS_11Environment", PREFIX, true },
+	[NODE_SCOPE_WRAP] = { "_ZN4node21InternalCallbackScopeC2EPNS_9AsyncWrapEi", EXACT, true },
+	[NODE_SCOPE_CLOSE] = { "_ZN4node21InternalCallbackScope5CloseEv", EXACT, true },
+	[NODE_WRAP_DTOR] = { "_ZN4node9AsyncWrapD2Ev", EXACT, true },
+	[NODE_EMIT_DESTROY] = { "_ZN4node9AsyncWrap11EmitDestroyEb", EXACT, true },
+	[NODE_HTTP_URL] = { "6Parser5ProxyIMS1_FiPKcmEXadL_ZNS1_6on_urlES4_mEEE3RawEP18llhttp__internal_sS4_m",
+			    SUFFIX, false },
+	[NODE_UV_TRY_WRITE] = { "uv_try_write", EXACT, false },
+	[NODE_UV_WRITE2] = { "uv_write2", EXACT, false },
+};
+
+static const char *const fn_labels[NODE_NR_FNS] = {
+	"node::AsyncWrap::AsyncReset", "node::InternalCallbackScope(Environment*, ...)",
+	"node::InternalCallbackScope(AsyncWrap*, int)", "node::InternalCallbackScope::Close",
+	"node::AsyncWrap::~AsyncWrap", "node::AsyncWrap::EmitDestroy(bool)",
+	"node's HTTP Parser on_url", "uv_try_write", "uv_write2",
+};
+
+static bool matches(const char *n, int i)
+{
+	size_t l = strlen(n), w = strlen(wanted[i].name);
+
+	if (strchr(n, '.'))
+		return false; /* .cold, .part.N, .isra.N: pieces of a function */
+	switch (wanted[i].how) {
+	case EXACT: return !strcmp(n, wanted[i].name);
+	case PREFIX: return !strncmp(n, wanted[i].name, w);
+	case SUFFIX: return l > w && !strcmp(n + l - w, wanted[i].name) && !strncmp(n, "_ZN4node", 8);
+	}
+	return false;
+}
+
+/* One pass over .symtab, then .dynsym for what is still missing. */
+static void find_symbols(Elf *e, struct node_info *ni)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		Elf_Scn *scn = NULL;
+		GElf_Shdr sh;
+
+		while ((scn = elf_nextscn(e, scn))) {
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
+			    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB))
+				continue;
+			d = elf_getdata(scn, NULL);
+			for (size_t k = 0; d && k < sh.sh_size / sh.sh_entsize; k++) {
+				GElf_Sym s;
+				const char *n;
+
+				if (!gelf_getsym(d, k, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+				    !s.st_value || s.st_shndx == SHN_UNDEF)
+					continue;
+				n = elf_strptr(e, sh.sh_link, s.st_name);
+				if (!n || (n[0] != '_' && n[0] != 'u'))
+					continue;
+				for (int i = 0; i < NODE_NR_FNS; i++)
+					if (!ni->vaddr[i] && matches(n, i)) {
+						ni->vaddr[i] = s.st_value;
+						ni->size[i] = s.st_size;
+					}
+			}
+		}
+	}
+}
+
+static int file_off(Elf *e, uint64_t vaddr, uint64_t *off)
+{
+	GElf_Phdr ph;
+	size_t n;
+
+	if (elf_getphdrnum(e, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (gelf_getphdr(e, i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+		    vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return 0;
+		}
+	return -1;
+}
+
+/* "https://nodejs.org/download/release/v20.20.2/...": process.release's
+ * URLs are in every official build's read-only data. */
+static void find_version(int fd, struct node_info *ni)
+{
+	static const char key[] = "/download/release/v";
+	char buf[1 << 16];
+	off_t pos = 0;
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof(buf), pos)) > (ssize_t)sizeof(key) + 16) {
+		char *p = memmem(buf, n, key, sizeof(key) - 1);
+
+		if (p && p + sizeof(key) + 16 < buf + n) {
+			int maj, min, pat;
+
+			if (sscanf(p + sizeof(key) - 1, "%d.%d.%d/", &maj, &min, &pat) == 3) {
+				snprintf(ni->version, sizeof(ni->version), "v%d.%d.%d", maj, min, pat);
+				ni->major = maj;
+				return;
+			}
+		}
+		pos += n - 64; /* overlap: the key may straddle two reads */
+	}
+}
+
+struct code {
+	unsigned char *buf;
+	size_t size;
+	uint64_t vaddr;
+};
+
+static int code_read(int fd, Elf *e, uint64_t vaddr, uint64_t size, struct code *c)
+{
+	uint64_t off;
+
+	c->buf = NULL;
+	if (!size || size > (1 << 16) || file_off(e, vaddr, &off) || !(c->buf = malloc(size)) ||
+	    pread(fd, c->buf, size, off) != (ssize_t)size) {
+		free(c->buf);
+		c->buf = NULL;
+		return -1;
+	}
+	c->size = size;
+	c->vaddr = vaddr;
+	return 0;
+}
+
+/* The first `push` in the first 32 bytes: an emulated instruction, past any
+ * guard (`if (closed_) return`, an early-out flag), the arguments still in
+ * their registers. */
+static int first_push(csh cs, const struct code *c, uint64_t *vaddr)
+{
+	const uint8_t *p = c->buf;
+	size_t left = c->size < 32 ? c->size : 32;
+	uint64_t a = c->vaddr;
+	cs_insn *insn = cs_malloc(cs);
+	int rc = -1;
+
+	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn))
+		if (insn->id == X86_INS_PUSH) {
+			*vaddr = insn->address;
+			rc = 0;
+			break;
+		}
+	cs_free(insn, 1);
+	return rc;
+}
+
+/* In AsyncReset: the two `movsd %xmmN, D(%rbx)` that store the new id and
+ * trigger (their D must be the table's), then the next `call`: the probe
+ * site, where RBX is `this` and the fields are final. */
+static int reset_site(csh cs, const struct code *c, const struct layout *l, uint64_t *site,
+		      char *why, size_t len)
+{
+	const uint8_t *p = c->buf;
+	size_t left = c->size;
+	uint64_t a = c->vaddr;
+	cs_insn *insn = cs_malloc(cs);
+	int stores[2], nr = 0, rc = -1;
+
+	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
+		cs_x86 *x = &insn->detail->x86;
+
+		if (nr < 2 && insn->id == X86_INS_MOVSD && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_MEM && x->operands[0].mem.base == X86_REG_RBX) {
+			stores[nr++] = (int)x->operands[0].mem.disp;
+		} else if (nr == 2 && insn->id == X86_INS_CALL) {
+			*site = insn->address;
+			rc = 0;
+			break;
+		}
+	}
+	cs_free(insn, 1);
+	if (rc)
+		snprintf(why, len, "the id stores were not found in AsyncReset");
+	else if (stores[0] != l->async_id || stores[1] != l->trigger_id) {
+		snprintf(why, len, "AsyncReset stores the ids at +%#x/+%#x, the table says +%#x/+%#x",
+			 stores[0], stores[1], l->async_id, l->trigger_id);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* on_url's proxy finds node's Parser from the llhttp_t: `lea -OFF(%rdi)`. */
+static int check_parser(csh cs, const struct code *c, const struct layout *l, char *why,
+			size_t len)
+{
+	const uint8_t *p = c->buf;
+	size_t left = c->size < 96 ? c->size : 96;
+	uint64_t a = c->vaddr;
+	cs_insn *insn = cs_malloc(cs);
+	int rc = -1;
+
+	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
+		cs_x86 *x = &insn->detail->x86;
+
+		if (insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
+		    x->operands[1].mem.base == X86_REG_RDI && x->operands[1].mem.disp < 0) {
+			rc = -x->operands[1].mem.disp == l->parser_llhttp ? 0 : 1;
+			if (rc)
+				snprintf(why, len, "the HTTP parser's llhttp_t is at +%#x, the table "
+					 "says +%#x", (int)-x->operands[1].mem.disp, l->parser_llhttp);
+			break;
+		}
+	}
+	cs_free(insn, 1);
+	if (rc < 0)
+		snprintf(why, len, "the HTTP parser's layout was not found in on_url");
+	return rc ? -1 : 0;
+}
+
+static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, char *why,
+		  size_t len)
+{
+	csh cs;
+	int rc = 0;
+
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return snprintf(why, len, "capstone failed"), -1;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	for (int i = 0; i < NODE_NR_FNS && !rc; i++) {
+		struct code c;
+		uint64_t at = 0;
+
+		if (!ni->vaddr[i])
+			continue;
+		if (code_read(fd, e, ni->vaddr[i], ni->size[i], &c)) {
+			snprintf(why, len, "%s: its code is not in the file", fn_labels[i]);
+			rc = -1;
+			break;
+		}
+		if (i == NODE_ASYNC_RESET &&
+		    (reset_site(cs, &c, l, &at, why, len) || file_off(e, at, &ni->reset_site_off)))
+			rc = -1;
+		if (!rc && first_push(cs, &c, &at)) {
+			snprintf(why, len, "%s: no emulated instruction near its entry",
+				 fn_labels[i]);
+			rc = -1;
+		}
+		if (!rc && i == NODE_HTTP_URL)
+			rc = check_parser(cs, &c, l, why, len);
+		if (!rc)
+			rc = file_off(e, at, &ni->probe_off[i]);
+		free(c.buf);
+	}
+	cs_close(&cs);
+	return rc;
+}
+
+int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len)
+{
+	const struct layout *l = NULL;
+	char why[256] = "";
+	int fd, rc = -1;
+	Elf *e;
+
+	memset(ni, 0, sizeof(*ni));
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		rc = 0;
+		goto out;
+	}
+	find_symbols(e, ni);
+	if (!ni->vaddr[NODE_ASYNC_RESET]) {
+		rc = 0; /* not Node (or a stripped one: nothing to tell it by) */
+		goto out;
+	}
+	find_version(fd, ni);
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (layouts[i].major == ni->major)
+			l = &layouts[i];
+	if (!l) {
+		snprintf(err, len, "Node %s: no layout table for this version (weft knows Node 20, "
+			 "22 and 24)", ni->version[0] ? ni->version : "of unknown version");
+		goto out;
+	}
+	for (int i = 0; i < NODE_NR_FNS; i++)
+		if (wanted[i].required && !ni->vaddr[i]) {
+			snprintf(err, len, "Node %s: %s not found in its symbols", ni->version,
+				 fn_labels[i]);
+			goto out;
+		}
+	if (locate(fd, e, ni, l, why, sizeof(why))) {
+		snprintf(err, len, "Node %s: its code does not match weft's table: %s", ni->version,
+			 why);
+		goto out;
+	}
+	ni->off_provider = l->provider;
+	ni->off_async_id = l->async_id;
+	ni->off_trigger_id = l->trigger_id;
+	ni->parser_llhttp = l->parser_llhttp;
+	ni->scope_ctx_in_r8 = l->ctx_in_r8;
+	ni->probe_scope_wrap = l->scope_wrap;
+	ni->providers = l->providers;
+	ni->nr_providers = l->nr_providers;
+	rc = 1;
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return rc;
+}

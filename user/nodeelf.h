@@ -1,0 +1,47 @@
+/* A Node.js binary on disk: its version, the native functions the adapter
+ * probes (matched by mangled-name prefix: signatures change between
+ * versions), node::AsyncWrap's layout from a per-version table, and that
+ * table checked against the code itself (capstone). */
+#ifndef WEFT_NODEELF_H
+#define WEFT_NODEELF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum node_fn {
+	NODE_ASYNC_RESET,  /* AsyncWrap::AsyncReset(Local<Object>, double[, bool]) */
+	NODE_SCOPE_ENV,    /* InternalCallbackScope(Environment*, ..., const async_context&, ...) */
+	NODE_SCOPE_WRAP,   /* InternalCallbackScope(AsyncWrap*, int) */
+	NODE_SCOPE_CLOSE,  /* InternalCallbackScope::Close() */
+	NODE_WRAP_DTOR,    /* AsyncWrap::~AsyncWrap() */
+	NODE_EMIT_DESTROY, /* AsyncWrap::EmitDestroy(bool): an HTTP parser back in its pool */
+	NODE_HTTP_URL,     /* node's Parser, llhttp's on_url callback */
+	NODE_UV_TRY_WRITE,
+	NODE_UV_WRITE2,
+	NODE_NR_FNS,
+};
+
+struct node_info {
+	char version[32]; /* "v20.20.2"; "" when not Node */
+	int major;
+	/* per function: where it is, and where weft probes it (file offsets) */
+	uint64_t vaddr[NODE_NR_FNS], size[NODE_NR_FNS], probe_off[NODE_NR_FNS];
+	/* AsyncReset has two: its first push (probe_off: the old id, on a
+	 * re-arm) and the call after it stored the new id (reset_site_off) */
+	uint64_t reset_site_off;
+	/* node::AsyncWrap: provider_type_, async_id_, trigger_async_id_ */
+	int off_provider, off_async_id, off_trigger_id;
+	int parser_llhttp;    /* llhttp_t's offset inside node's Parser */
+	bool scope_ctx_in_r8; /* async_context* in r8 (22+), else rcx */
+	bool probe_scope_wrap; /* the AsyncWrap* constructor does not call the Env one */
+	const char *const *providers; /* ProviderType names, by value */
+	int nr_providers;
+};
+
+/* 1: a Node binary, ni filled and checked; 0: not Node; -1: Node that weft
+ * cannot trace, with one line in err (version without a table, a function
+ * or the layout not found where the table says). */
+int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len);
+
+#endif
