@@ -10,7 +10,7 @@
  *     ticks and microtasks it queued; its context is current;
  *   - ~AsyncWrap and EmitDestroy(bool): the resource ends;
  *   - the HTTP parser's on_url: an inbound request begins (a transaction);
- *   - uv_try_write / uv_write2 on its connection: its response is written.
+ *   - libuv's uv__try_write on its connection: its response is written.
  * Async ids are doubles: read from memory, never from XMM registers. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -297,8 +297,8 @@ int BPF_KPROBE(node_http_url)
 	return 0;
 }
 
-/* uv_try_write(stream, ...) / uv_write2(req, stream, ...): stream->data is the
- * connection's wrap. Each write on a connection serving a request moves
+/* uv__try_write(stream, ...): libuv writes on a stream, now or when the
+ * socket has room again. stream->data is the connection's wrap. Each write on a connection serving a request moves
  * that request's end: the last one before the next request is its end. */
 static __always_inline int on_write(__u64 stream)
 {
@@ -329,10 +329,4 @@ SEC("uprobe")
 int BPF_KPROBE(node_try_write)
 {
 	return on_write(PT_REGS_PARM1(ctx));
-}
-
-SEC("uprobe")
-int BPF_KPROBE(node_write2)
-{
-	return on_write(PT_REGS_PARM2(ctx));
 }

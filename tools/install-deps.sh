@@ -2,6 +2,8 @@
 # Installs every Debian package that weft's build, tests, demo and bench need.
 # Idempotent: returns at once when everything is present.
 #
+# Node.js 22 and 24 come from npm (tools/fetch-node.sh), /usr/bin/node is the
+# machine's own (20 here).
 # Go toolchains (for the Go adapter's test targets, tests/go/*.go):
 #   golang-1.19-go                  bookworm            required
 #   golang-1.21/1.22/1.23-go        bookworm-backports  optional
@@ -13,9 +15,12 @@
 # WEFT_DEPS_RETRY=1 retries at once), so the fast path stays apt-free.
 set -euo pipefail
 
+# Node 22 and 24 (npm, not apt): the Node adapter's tests run on each
+bash "$(dirname "$0")/fetch-node.sh" || true
+
 pkgs=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libdw-dev libcapstone-dev libcmocka-dev systemtap-sdt-dev libuv1-dev
-      python3 procps golang-1.19-go)
+      libstdc++-12-dev python3 procps golang-1.19-go)
 optional=(golang-1.21-go golang-1.22-go golang-1.23-go)
 
 backports_file=/etc/apt/sources.list.d/weft-backports.sources

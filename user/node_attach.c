@@ -113,7 +113,6 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ ni->probe_scope_wrap ? k->progs.node_scope_wrap : NULL, NODE_SCOPE_WRAP },
 		{ NULL, NODE_HTTP_URL },
 		{ NULL, NODE_UV_TRY_WRITE },
-		{ NULL, NODE_UV_WRITE2 },
 	};
 	int http = -1;
 	char what[640];
@@ -125,10 +124,8 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		}
 	if (http >= 0 && ni->vaddr[NODE_HTTP_URL]) {
 		probes[6].prog = k->progs.node_http_url;
-		if (ni->vaddr[NODE_UV_TRY_WRITE] && ni->vaddr[NODE_UV_WRITE2]) {
+		if (ni->vaddr[NODE_UV_TRY_WRITE])
 			probes[7].prog = k->progs.node_try_write;
-			probes[8].prog = k->progs.node_write2;
-		}
 	}
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].prog &&

@@ -85,15 +85,14 @@ static const struct {
 	[NODE_EMIT_DESTROY] = { "_ZN4node9AsyncWrap11EmitDestroyEb", EXACT, true },
 	[NODE_HTTP_URL] = { "6Parser5ProxyIMS1_FiPKcmEXadL_ZNS1_6on_urlES4_mEEE3RawEP18llhttp__internal_sS4_m",
 			    SUFFIX, false },
-	[NODE_UV_TRY_WRITE] = { "uv_try_write", EXACT, false },
-	[NODE_UV_WRITE2] = { "uv_write2", EXACT, false },
+	[NODE_UV_TRY_WRITE] = { "uv__try_write", EXACT, false },
 };
 
 static const char *const fn_labels[NODE_NR_FNS] = {
 	"node::AsyncWrap::AsyncReset", "node::InternalCallbackScope(Environment*, ...)",
 	"node::InternalCallbackScope(AsyncWrap*, int)", "node::InternalCallbackScope::Close",
 	"node::AsyncWrap::~AsyncWrap", "node::AsyncWrap::EmitDestroy(bool)",
-	"node's HTTP Parser on_url", "uv_try_write", "uv_write2",
+	"node's HTTP Parser on_url", "uv__try_write",
 };
 
 static bool matches(const char *n, int i)

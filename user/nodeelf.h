@@ -17,8 +17,7 @@ enum node_fn {
 	NODE_WRAP_DTOR,    /* AsyncWrap::~AsyncWrap() */
 	NODE_EMIT_DESTROY, /* AsyncWrap::EmitDestroy(bool): an HTTP parser back in its pool */
 	NODE_HTTP_URL,     /* node's Parser, llhttp's on_url callback */
-	NODE_UV_TRY_WRITE,
-	NODE_UV_WRITE2,
+	NODE_UV_TRY_WRITE, /* libuv's uv__try_write: every write on a stream, when it happens */
 	NODE_NR_FNS,
 };
 

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# weft-test-timeout: 300
+# The Node adapter on every Node at hand (tools/node-versions.sh): the
+# server of tests/node/nodehttp.js, driven by tests/node/nodeclient.js from
+# another process, on one keep-alive connection:
+#   /ok*3 /fs*2 /leak*2 /late /nested*3, then (0.8 s later) /exit.
+# Known by construction (the header of nodehttp.js):
+#   - 15 transactions, named by method and URL, in order; 3 GET /inner among
+#     them, each begun in the first GET /nested's context (the inner server
+#     was made there): conflation, live for the first, stale after;
+#   - resources per request: /fs 4 FSREQCALLBACK, /leak 1 UDPWRAP (leaked),
+#     /late 1 UDPWRAP (closed 20 ms after the response), the first /nested
+#     its client side (TCPWRAP, TCPCONNECTWRAP, HTTPCLIENTREQUEST,
+#     SHUTDOWNWRAP), the inner server (TCPSERVERWRAP, leaked), and for every
+#     /nested the inner server's accepted TCPWRAP and parser; later /nested
+#     their client side;
+#   - leaks: 2 UDPWRAP from GET /leak (node::UDPWrap::UDPWrap), 1
+#     TCPSERVERWRAP from GET /nested (node::TCPWrap::New);
+#   - with a 1 ms grace (weft report of the recording), /late's UDPWRAP too.
+# Then -p: attached to a running server, the same for /ok*2 /leak; and no
+# probe is left once weft has exited.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_weft
+
+NODES=$(bash "$ROOT/tools/node-versions.sh")
+[ -n "$NODES" ] || skip "no Node 20, 22 or 24 (tools/install-deps.sh fetches 22 and 24)"
+SRV=$ROOT/tests/node/nodehttp.js
+CLI=$ROOT/tests/node/nodeclient.js
+
+# record NODE OUT: weft record -- node nodehttp.js, the client's plan, then
+# /exit; the record file in OUT.
+record() {
+	local node=$1 out=$2
+	rm -f "$TMP/port"
+	WEFT_TEST_PORT_FILE=$TMP/port WEFT_TEST_LOG=$TMP/srv.log bg WPID "$WEFT" record \
+		-o "$out" -- "$node" "$SRV" 2>"$TMP/record.err"
+	wait_for "$TMP/port" . 15 "$WPID" || { fail "node $V: the server did not start"; return 1; }
+	"$node" "$CLI" "$(cat "$TMP/port")" '/ok*3' '/fs*2' '/leak*2' /late '/nested*3' \
+		>"$TMP/cli.out" 2>&1 || fail "node $V: client: $(tail -c 300 "$TMP/cli.out")"
+	sleep 0.8
+	"$node" "$CLI" "$(cat "$TMP/port")" /exit >/dev/null 2>&1
+	wait_exit "$WPID" 20 || { fail "node $V: weft did not stop with the server"; return 1; }
+	CHECKS=$((CHECKS + 1))
+	[ "$RC" -eq 0 ] || fail "node $V: weft exited $RC"
+}
+
+check_server() {
+	py_checks "$1" "node $V nodehttp" <<'PY'
+def chk(c, m, g=None): return check(c, m if g is None else "%s: got %r" % (m, g))
+T = d["transactions"]
+names = [t["name"] for t in T]
+chk(names == ["GET /ok"] * 3 + ["GET /fs"] * 2 + ["GET /leak"] * 2 + ["GET /late"] +
+    ["GET /nested", "GET /inner"] * 3 + ["GET /exit"], "15 transactions, named", names)
+def types(t):
+    return sorted(s["start"] for s in d["segments"]
+                  if s["txn"] == t["id"] and s["id"] != t["root_segment"] and s["kind"] == "async")
+got = [types(t) for t in T]
+inner_conn = ["HTTPINCOMINGMESSAGE"] * 3 + ["TCPWRAP"] * 3
+client = ["HTTPCLIENTREQUEST", "SHUTDOWNWRAP", "TCPCONNECTWRAP", "TCPWRAP"]
+want = [[]] * 3 + [["FSREQCALLBACK"] * 4] * 2 + [["UDPWRAP"]] * 3 + \
+    [sorted(client + inner_conn + ["TCPSERVERWRAP"]), ["SHUTDOWNWRAP"],
+     client, ["SHUTDOWNWRAP"], client, ["SHUTDOWNWRAP"], []]
+for i, (g, w) in enumerate(zip(got, want)):
+    chk(g == w, "txn %d (%s): resources" % (i, names[i] if i < len(names) else "?"), g)
+chk([t["leaked"] for t in T] == [0] * 5 + [1, 1, 0, 1] + [0] * 6, "leaked per transaction",
+    [t["leaked"] for t in T])
+leaks = sorted((l["site_func"], l["start"], l["count"], l["txns"]) for l in d["leaks"])
+chk(leaks == [("node::TCPWrap::New", "TCPSERVERWRAP", 1, ["GET /nested"]),
+              ("node::UDPWrap::UDPWrap", "UDPWRAP", 2, ["GET /leak"])], "leak sites", leaks)
+conf = [(c["txn_name"], c["outer_name"], c["stale"]) for c in d["conflations"]]
+chk(conf == [("GET /inner", "GET /nested", False)] + [("GET /inner", "GET /nested", True)] * 2,
+    "conflations: every GET /inner inside the first GET /nested", conf)
+first = [t for t in T if t["name"] == "GET /nested"][0]
+chk(all(c["outer_txn"] == first["id"] for c in d["conflations"]), "outer = the first /nested")
+fs = [s for t in T if t["name"] == "GET /fs" for s in d["segments"] if s["txn"] == t["id"] and s["kind"] == "async"]
+chk(all(s["state"] == "ended" for s in fs), "fs requests all ended")
+chk(d["capture"]["lost_events"] == 0 and d["capture"]["evicted"] == 0, "nothing lost or evicted")
+PY
+}
+
+while read -r V NODE; do
+	J=$TMP/node-$V.json
+	record "$NODE" "$TMP/node-$V.weft" || continue
+	"$WEFT" report --format json "$TMP/node-$V.weft" >"$J" 2>"$TMP/report.err"
+	json_valid "$J" "node $V report" && check_server "$J"
+	# a 1 ms grace: /late's socket, closed 20 ms after the response, leaks
+	"$WEFT" report --format json --leak-grace 1ms "$TMP/node-$V.weft" >"$TMP/late-$V.json"
+	assert_py "$TMP/late-$V.json" \
+		"[l['count'] for l in d['leaks'] if l['start'] == 'UDPWRAP' and 'GET /late' in l['txns']] == [3]" \
+		"node $V: at 1 ms grace /late's UDPWRAP leaks too"
+	assert_eq "$(probes_left "$NODE")" 0 "node $V: no probe left"
+
+	# -p: a server already running, held before its port file is written
+	rm -f "$TMP/port" "$TMP/go"
+	WEFT_TEST_PORT_FILE=$TMP/port WEFT_TEST_WAIT=$TMP/go WEFT_TEST_LOG=$TMP/p.log \
+		bg SPID "$NODE" "$SRV"
+	wait_for "$TMP/p.log" listening 15 "$SPID" || { fail "node $V: server did not start"; continue; }
+	bg WPID "$WEFT" trace --format json -p "$SPID" -o "$TMP/p-$V.json" 2>"$TMP/p.err"
+	wait_for "$TMP/p.err" attached 15 "$WPID" ||
+		{ fail "node $V -p: weft did not attach: $(head -c 300 "$TMP/p.err")"; continue; }
+	touch "$TMP/go"
+	wait_for "$TMP/port" . 10 "$SPID" || { fail "node $V: no port file"; continue; }
+	"$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*2' /leak >/dev/null 2>&1 || fail "node $V -p: client failed"
+	sleep 0.8
+	"$NODE" "$CLI" "$(cat "$TMP/port")" /exit >/dev/null 2>&1
+	wait_exit "$WPID" 20 || fail "node $V -p: weft did not stop"
+	json_valid "$TMP/p-$V.json" "node $V -p" &&
+		assert_jq "$TMP/p-$V.json" '[(t["name"], t["leaked"]) for t in d["transactions"]]' \
+			'[["GET /ok",0],["GET /ok",0],["GET /leak",1],["GET /exit",0]]' \
+			"node $V -p: transactions and the leak"
+	assert_eq "$(probes_left "$NODE")" 0 "node $V -p: no probe left"
+done <<<"$NODES"
+
+finish
