@@ -90,14 +90,23 @@ static __always_inline __u64 async_id_at(__u64 addr)
 	return m >> (1075 - e);
 }
 
+/* Each Environment (the main thread's, each worker_thread's) has its own
+ * id space and runs on its own thread, which creates, enters and destroys
+ * its resources: keys are (thread, id). */
+static __always_inline __u64 key_of(__u64 id)
+{
+	return id ? id ^ ((__u64)(__u32)bpf_get_current_pid_tgid() << 44) : 0;
+}
+
 static __always_inline void resource_end(__u64 id)
 {
 	struct node_resource *r;
+	__u64 key = key_of(id);
 
-	if (!id || !(r = bpf_map_lookup_elem(&resources, &id)))
+	if (!id || !(r = bpf_map_lookup_elem(&resources, &key)))
 		return;
 	emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, id, WEFT_PROBE_GOROUTINE);
-	bpf_map_delete_elem(&resources, &id);
+	bpf_map_delete_elem(&resources, &key);
 }
 
 /* In AsyncReset, after the new id and trigger are stored: RBX is `this`.
@@ -106,7 +115,7 @@ static __always_inline void resource_end(__u64 id)
 SEC("uprobe")
 int BPF_KPROBE(node_async_init)
 {
-	__u64 self = ctx->bx, id, trigger, tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 self = ctx->bx, id, trigger, key, tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_state *ts;
 	struct node_resource r = {}, *tr;
 	struct wctx parent = {};
@@ -124,7 +133,7 @@ int BPF_KPROBE(node_async_init)
 	ts = thread_get(tid, WEFT_PROBE_THREAD);
 	if (ts && ts->depth && ts->cur.seg)
 		parent = ts->cur;
-	else if (trigger && (tr = bpf_map_lookup_elem(&resources, &trigger)))
+	else if (trigger && (key = key_of(trigger)) && (tr = bpf_map_lookup_elem(&resources, &key)))
 		parent = tr->own;
 	else if (ts)
 		parent = ts->cur;
@@ -133,7 +142,8 @@ int BPF_KPROBE(node_async_init)
 	r.own.obj = id;
 	r.own.kind = WEFT_KIND_ASYNC;
 	r.cur = r.own;
-	if (bpf_map_update_elem(&resources, &id, &r, BPF_ANY)) {
+	key = key_of(id);
+	if (bpf_map_update_elem(&resources, &key, &r, BPF_ANY)) {
 		__sync_fetch_and_add(&counters.evicted, 1);
 		return 0;
 	}
@@ -178,7 +188,8 @@ static __always_inline void scope_enter(__u64 id)
 {
 	__u64 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_state *ts = thread_get(tid, WEFT_PROBE_THREAD);
-	struct node_resource *r = id ? bpf_map_lookup_elem(&resources, &id) : NULL;
+	__u64 key = key_of(id);
+	struct node_resource *r = id ? bpf_map_lookup_elem(&resources, &key) : NULL;
 	struct wctx c = {};
 
 	if (!ts)
@@ -244,7 +255,7 @@ SEC("uprobe")
 int BPF_KPROBE(node_http_url)
 {
 	__u64 llhttp = PT_REGS_PARM1(ctx), at = PT_REGS_PARM2(ctx), len = PT_REGS_PARM3(ctx);
-	__u64 parser = llhttp - parser_llhttp, pid_, conn;
+	__u64 parser = llhttp - parser_llhttp, parser_key, conn;
 	struct http_request *rq, nrq = {};
 	struct node_resource *r;
 	struct weft_event *e;
@@ -257,14 +268,14 @@ int BPF_KPROBE(node_http_url)
 	if (type != 1)
 		return 0;
 	count_hit(http_probe);
-	pid_ = async_id_at(parser + off_async_id);
-	conn = async_id_at(parser + off_trigger_id);
-	if (!pid_)
+	parser_key = key_of(async_id_at(parser + off_async_id));
+	conn = key_of(async_id_at(parser + off_trigger_id));
+	if (!parser_key)
 		return 0;
-	rq = bpf_map_lookup_elem(&requests, &pid_);
+	rq = bpf_map_lookup_elem(&requests, &parser_key);
 	if (rq && rq->state == REQ_URL)
 		return 0; /* the rest of a URL split across reads */
-	r = bpf_map_lookup_elem(&resources, &pid_);
+	r = bpf_map_lookup_elem(&resources, &parser_key);
 	if (r)
 		outer = r->own;
 	nrq.txn = txn_alloc();
@@ -285,13 +296,13 @@ int BPF_KPROBE(node_http_url)
 		e->name[len & 127] = 0;
 		event_submit(e);
 	}
-	bpf_map_update_elem(&requests, &pid_, &nrq, BPF_ANY);
+	bpf_map_update_elem(&requests, &parser_key, &nrq, BPF_ANY);
 	if (conn)
-		bpf_map_update_elem(&conns, &conn, &pid_, BPF_ANY);
+		bpf_map_update_elem(&conns, &conn, &parser_key, BPF_ANY);
 	if (r) {
 		r->cur.seg = nrq.seg;
 		r->cur.txn = nrq.txn;
-		r->cur.obj = pid_;
+		r->cur.obj = r->own.obj;
 		r->cur.kind = WEFT_KIND_TXN;
 	}
 	return 0;
@@ -302,15 +313,15 @@ int BPF_KPROBE(node_http_url)
  * that request's end: the last one before the next request is its end. */
 static __always_inline int on_write(__u64 stream)
 {
-	__u64 conn, *pid_;
+	__u64 conn, *parser_key;
 	struct http_request *rq;
 	struct weft_event *e;
 
 	if (!in_target())
 		return 0;
-	conn = async_id_at(read_u64(stream) + off_async_id);
-	pid_ = conn ? bpf_map_lookup_elem(&conns, &conn) : NULL;
-	rq = pid_ ? bpf_map_lookup_elem(&requests, pid_) : NULL;
+	conn = key_of(async_id_at(read_u64(stream) + off_async_id));
+	parser_key = conn ? bpf_map_lookup_elem(&conns, &conn) : NULL;
+	rq = parser_key ? bpf_map_lookup_elem(&requests, parser_key) : NULL;
 	if (!rq)
 		return 0;
 	count_hit(http_probe);

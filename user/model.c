@@ -372,6 +372,21 @@ uint64_t model__txn_quantile(const struct model *m, const char *name, double q)
 	return r;
 }
 
+size_t model__conflation_chain(const struct model *m, const struct txn *t,
+			       const struct segment **out, size_t max)
+{
+	const struct txn *o = txn_find(m, t->outer_txn);
+	const struct segment *s = seg_find(m, t->parent_seg);
+	size_t n = 0;
+
+	/* bounded: a corrupt file may hold a parent cycle */
+	for (size_t hops = 0; s && o && s->id != o->root_seg && n < max && hops < 64; hops++) {
+		out[n++] = s;
+		s = seg_find(m, s->parent);
+	}
+	return n;
+}
+
 size_t model__nr_segments(const struct model *m) { return m->nr_segs; }
 const struct segment *model__segment_at(const struct model *m, size_t i) { return &m->segs[i]; }
 const struct segment *model__segment(const struct model *m, uint64_t id) { return seg_find(m, id); }

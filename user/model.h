@@ -95,6 +95,12 @@ size_t model__nr_orphans(const struct model *m);
 const struct site_group *model__orphan_at(const struct model *m, size_t i);
 size_t model__nr_conflations(const struct model *m);
 const struct txn *model__conflation_at(const struct model *m, size_t i);
+/* The segments that carried a conflated transaction's context, from the
+ * one it began in up to (not including) the outer transaction's root: a
+ * listener made in one request, the parser of a connection it accepted...
+ * Returns how many (at most max). */
+size_t model__conflation_chain(const struct model *m, const struct txn *t,
+			       const struct segment **out, size_t max);
 /* The txn's display name: its marker name or its probe's name. */
 const char *model__txn_name(const struct model *m, const struct txn *t);
 /* Duration quantile (0..1) over ended transactions named name (NULL: all). */

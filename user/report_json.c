@@ -60,6 +60,9 @@ static void json_capture(FILE *f, const struct report *r)
 		mt->end_ns - mt->start_ns, model__nr_events(r->m), mt->lost, mt->evicted,
 		mt->nest_overflow, mt->go_reads_failed, mt->leak_grace_ns);
 	json_str(f, mt->host);
+	if (mt->node_providers[0])
+		fputs(", \"unseen\": \"Node continuations that exist only in JavaScript (timers, "
+		      "nextTick, setImmediate, promises): no native event\"", f);
 	fputs(", \"kernel\": ", f);
 	json_str(f, mt->kernel);
 	fputs(", \"probes\": [", f);
@@ -172,7 +175,21 @@ static void json_conflations(FILE *f, const struct report *r)
 		json_str(f, model__txn_name(r->m, t));
 		fprintf(f, ", \"outer_txn\": %" PRIu64 ", \"outer_name\": ", t->outer_txn);
 		json_str(f, o ? model__txn_name(r->m, o) : "?");
-		fprintf(f, ", \"stale\": %s}", t->outer_ended ? "true" : "false");
+		fprintf(f, ", \"stale\": %s, \"chain\": [", t->outer_ended ? "true" : "false");
+		{
+			const struct segment *chain[16];
+			size_t nc = model__conflation_chain(r->m, t, chain, 16);
+
+			for (size_t k = 0; k < nc; k++) {
+				fprintf(f, "%s{\"seg\": %" PRIu64 ", \"kind\": \"%s\", \"start\": ",
+					k ? ", " : "", chain[k]->id, kind_name(chain[k]->kind));
+				json_str(f, report__start(r, chain[k]->kind, chain[k]->start));
+				fputs(", \"site_func\": ", f);
+				json_str(f, report__site_func(r, chain[k]->site));
+				fputs("}", f);
+			}
+		}
+		fputs("]}", f);
 	}
 	fputs("]\n", f);
 }

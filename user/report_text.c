@@ -211,9 +211,22 @@ static void text_conflations(FILE *f, const struct report *r)
 		const struct txn *t = model__conflation_at(r->m, i);
 		const struct txn *o = model__txn(r->m, t->outer_txn);
 
+		const struct segment *chain[8];
+		size_t nc = model__conflation_chain(r->m, t, chain, 8);
+
 		fprintf(f, "  txn %" PRIu64 " %-24.24s inside txn %" PRIu64 " %-24.24s%s\n", t->id,
 			model__txn_name(r->m, t), t->outer_txn, o ? model__txn_name(r->m, o) : "?",
 			t->outer_ended ? " (stale: it had ended)" : "");
+		for (size_t k = 0; k < nc; k++) {
+			const char *st = report__start(r, chain[k]->kind, chain[k]->start);
+
+			fprintf(f, "      %s %s %s%s%s\n", k ? "<-" : "in", kind_name(chain[k]->kind),
+				*st ? st : "", *st ? " from " : "from ",
+				report__site_func(r, chain[k]->site)[0] ? report__site_func(r, chain[k]->site)
+									: "?");
+		}
+		if (nc)
+			fprintf(f, "      <- txn %" PRIu64 "\n", t->outer_txn);
 	}
 	if (n > 20)
 		fprintf(f, "  ... %zu more (--format json lists all)\n", n - 20);
@@ -254,6 +267,11 @@ void report__text(FILE *f, const struct report *r)
 	if (mt->nest_overflow)
 		fprintf(f, "\nwarning: %" PRIu64 " task runs or transactions nested deeper than the "
 			   "per-thread limit were not tracked\n", mt->nest_overflow);
+	if (mt->node_providers[0])
+		fprintf(f, "\nnote: Node continuations that exist only in JavaScript (timers, nextTick, "
+			   "setImmediate,\n      promises) have no native event: weft does not see them, "
+			   "nor guess them.\n      What their callbacks create has the context of the "
+			   "resource that created it natively.\n");
 	if (mt->go_reads_failed)
 		fprintf(f, "\nwarning: %" PRIu64 " reads of the goroutine list failed (--go-lean): "
 			   "exits near them are known late\n", mt->go_reads_failed);

@@ -4,10 +4,12 @@
 #include "site.h"
 #include "symtab.h"
 
-/* V8's own frames: where native code was called from JavaScript. */
+/* V8's own frames, or code with no symbol (JIT, the embedded builtins of
+ * newer Nodes): where native code was called from JavaScript. */
 static bool is_v8(const struct sym *s)
 {
-	return s && (!strncmp(s->func, "v8::", 4) || !strncmp(s->func, "Builtins_", 9));
+	return !s || !s->func[0] || !strncmp(s->func, "v8::", 4) ||
+	       !strncmp(s->func, "Builtins_", 9);
 }
 
 uint64_t site__pick(void *ctx, const struct weft_event *e)
@@ -16,7 +18,7 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
 
 	/* Node: the binding JavaScript called (node::TCPWrap::New, ...), the
-	 * last native frame before V8's */
+	 * last native frame before V8's or JavaScript's */
 	if (e->kind == WEFT_KIND_ASYNC && st)
 		for (uint32_t i = 1; i < n; i++)
 			if (is_v8(symtab__find(st, e->frames[i])))

@@ -1,7 +1,8 @@
 'use strict';
 // nodehttp: an HTTP/1 server whose routes create known native async resources
 // (node::AsyncWrap subclasses) inside each request: none, fs requests, a
-// leaked UDP socket, a late-closed UDP socket, and a nested server + request.
+// leaked UDP socket, a late-closed UDP socket, a nested server + request, a
+// request to itself, thread-pool crypto work, and a worker thread.
 //
 //	node nodehttp.js       (CommonJS, no dependencies; Node 20, 22, 24)
 //
@@ -21,8 +22,16 @@
 //	         "inner" server, kept until /exit); every /nested then does one
 //	         http.get(inner /inner, agent: false) and responds on its 'end'
 //	/inner   (any server) res.end("inner") at once
-//	/exit    responds; on 'finish' closes both servers, process.exit(0) 100 ms
-//	         later (leaked sockets stay open)
+//	/self    one http.get(127.0.0.1:own port /ok, agent: false) to this very
+//	         server (the startup listener); responds on the inner body's 'end'
+//	/crypto  crypto.pbkdf2('pw', 'salt', 1000, 32, 'sha256') (libuv thread
+//	         pool), responds in its callback
+//	/worker  one worker_threads Worker (code eval'd from a string): it
+//	         fs.readFile()s nodehttp.js (path via workerData: an eval'd
+//	         worker's __filename is "[worker eval]"), posts one message and
+//	         ends (empty loop); responds on the Worker's 'exit'
+//	/exit    responds; on 'finish' closes both servers, prints the stdout
+//	         line, process.exit(0) 100 ms later (leaked sockets stay open)
 //	other    404
 //
 // Native resources created during each request (async_hooks self-check,
@@ -46,12 +55,33 @@
 //	         Besides TCPSERVERWRAP all are closed within ms of the response
 //	         (around it: don't assert /nested at 1 ms grace).
 //	/inner   SHUTDOWNWRAP:1 (the client sent Connection: close)
+//	/self    TCPWRAP:1 + TCPCONNECTWRAP:1 (client socket), HTTPCLIENTREQUEST:1
+//	         (client parser), SHUTDOWNWRAP:1 (the client socket, ended at the
+//	         inner response's end), every /self alike; all closed within ms of
+//	         the response. NOT the server side of that connection: its
+//	         accepted TCPWRAP and HTTPINCOMINGMESSAGE are created outside any
+//	         request (the startup listener's context, see below); the inner
+//	         GET /ok is its own request (ctx=none; SHUTDOWNWRAP:1 as it was
+//	         sent Connection: close) and, like any, is served and counted.
+//	/crypto  PBKDF2REQUEST:1, destroyed once its callback (which responds)
+//	         returns
+//	/worker  WORKER:1 (destroyed shortly after 'exit': alive at 'finish',
+//	         gone 600 ms later), MESSAGEPORT:5 (the Worker's internal port,
+//	         the 2 ports of its public MessageChannel, the 2 of the
+//	         main-thread messaging channel; all destroyed by 'finish'). The
+//	         worker thread is another environment: the main thread's hooks
+//	         never see its resources. Its own hook (enabled first thing in its
+//	         code; even a --require preload sees the same) sees FSREQCALLBACK:4
+//	         (its readFile), not its ends of the ports, made during its
+//	         bootstrap, before any hook can exist.
 //	/exit    none
 //
 // Outside any request: DNSCHANNEL:1 (dns' default resolver: net loads dns
-// lazily at the first listen with a host), TCPSERVERWRAP:1; per connection TCPWRAP:1 + HTTPINCOMINGMESSAGE:1
-// (one parser per connection, reused by its keep-alive requests);
-// SHUTDOWNWRAP:1 when the client closes a keep-alive connection (EOF).
+// lazily at the first listen with a host), TCPSERVERWRAP:1; per connection
+// TCPWRAP:1 + HTTPINCOMINGMESSAGE:1 (one parser per connection, reused by
+// its keep-alive requests), including the connection each /self opens to
+// its own server; SHUTDOWNWRAP:1 when the client closes a keep-alive
+// connection (EOF).
 //
 // Conflation (/nested): let A be the first /nested. The inner server's
 // TCPSERVERWRAP is created in A's context (in a nextTick callback queued by
@@ -64,6 +94,19 @@
 // then: their inner-connection resources are created in an ended request's
 // context). Outer requests are never conflated. E.g. /nested*3: 6 requests
 // (A, /inner, B, /inner, C, /inner), 3 conflated, all with A; 1 leak (A).
+// /self is the control: its inner GET /ok comes in on the startup listener,
+// created outside any request, so that request is a fresh root (ctx=none)
+// though /self is still open: no conflation, no leak. /crypto, /worker: no
+// conflation, no leak.
+//
+// Stdout: exactly one line, at /exit just before process.exit (nothing else
+// is ever written to stdout, so it is the same with or without a tracer):
+//
+//	nodehttp served N requests
+//
+// N: requests handled by the outer server (the startup listener), /exit
+// included; the inner server's /inner are not counted, /self's inner /ok are
+// (2 per /self). E.g. /ok*3 /fs*2 /leak*2 /late /nested*3, then /exit: 12.
 //
 // Log ($WEFT_TEST_LOG, appended, else stderr; never stdout; synchronous):
 //
@@ -83,11 +126,14 @@
 // atend / alive: not yet destroyed at 'finish' / 600 ms later (async_hooks
 // destroy is deferred, so atend overstates); js: JS-only types (timers,
 // ticks). "nodehttp selfcheck late n=J url=U type=T": native resource created
-// in ended request J's context. At /exit: "nodehttp selfcheck outside types=..".
+// in ended request J's context. "nodehttp selfcheck worker types=T:N,..": what
+// a /worker thread's own hook saw. At /exit: "nodehttp selfcheck outside types=..".
 
 const fs = require('fs');
 const http = require('http');
 const dgram = require('dgram');
+const crypto = require('crypto');
+const { Worker } = require('worker_threads');
 
 // ---- shared test-target helpers: synchronous, so they create no resource ----
 
@@ -202,6 +248,7 @@ const check = process.env.NODEHTTP_SELFCHECK === '1' ? makeSelfCheck() : null;
 
 const leaked = [];   // /leak sockets: referenced forever, never closed
 let inner = null;    // /nested's inner server, created by the first /nested
+let served = 0;      // requests handled by the outer server (stdout at /exit)
 
 // udpBound: one UDP socket bound to 127.0.0.1:0 (an IP literal: no DNS request).
 function udpBound(cb) {
@@ -217,6 +264,32 @@ function withInner(cb) {
   }
   if (inner.listening) cb(inner.address().port);
   else inner.once('listening', () => cb(inner.address().port));
+}
+
+// The /worker thread: reads a file asynchronously, posts one message, exits
+// (its loop empties). With the self-check on it counts its own native
+// resources (its hooks: the main thread's cannot see another environment).
+const WORKER_SRC = `
+const { parentPort, workerData } = require('worker_threads');
+const types = {};
+if (workerData.check) {
+  require('async_hooks').createHook({ init(id, t) { types[t] = (types[t] || 0) + 1; } }).enable();
+}
+require('fs').readFile(workerData.path, (err, buf) => {
+  parentPort.postMessage({ err: err && err.message, len: buf ? buf.length : 0, types });
+});
+`;
+
+function runWorker(cb) {
+  const w = new Worker(WORKER_SRC, { eval: true, workerData: { path: __filename, check: !!check } });
+  let msg = null;
+  w.on('message', (m) => { msg = m; });
+  w.on('error', (e) => die(`worker: ${e.message}`));
+  w.on('exit', (code) => { // messages posted before exit are delivered first
+    if (code !== 0 || !msg || msg.err || !msg.len) die(`worker: exit ${code}, message ${JSON.stringify(msg)}`);
+    if (check) tlog(`nodehttp selfcheck worker types=${countStr(new Map(Object.entries(msg.types)))}`);
+    cb();
+  });
 }
 
 const routes = {
@@ -240,6 +313,19 @@ const routes = {
     }).on('error', (e) => die(`nested: ${e.message}`));
   }),
   '/inner': (req, res) => res.end('inner'),
+  // /self: a request to this very server (its startup listener) from inside a request.
+  '/self': (req, res) => {
+    const port = server.address().port;
+    http.get({ host: '127.0.0.1', port, path: '/ok', agent: false }, (ires) => {
+      ires.resume();
+      ires.on('end', () => res.end('self'));
+    }).on('error', (e) => die(`self: ${e.message}`));
+  },
+  '/crypto': (req, res) => crypto.pbkdf2('pw', 'salt', 1000, 32, 'sha256', (err) => {
+    if (err) die(`pbkdf2: ${err.message}`);
+    res.end('crypto');
+  }),
+  '/worker': (req, res) => runWorker(() => res.end('worker')),
   '/exit': (req, res) => {
     res.on('finish', () => {
       server.close();
@@ -247,6 +333,7 @@ const routes = {
       setTimeout(() => {
         if (check) check.flush();
         tlog('nodehttp exit');
+        fs.writeSync(1, `nodehttp served ${served} requests\n`); // the only stdout line
         process.exit(0);
       }, 100);
     });
@@ -264,7 +351,7 @@ function onRequest(req, res) {
   else fn();
 }
 
-const server = http.createServer(onRequest);
+const server = http.createServer((req, res) => { served++; onRequest(req, res); });
 server.on('error', (e) => die(`listen: ${e.message}`));
 server.listen(0, '127.0.0.1', () => {
   const port = server.address().port;

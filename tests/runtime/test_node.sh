@@ -46,7 +46,8 @@ record() {
 }
 
 check_server() {
-	py_checks "$1" "node $V nodehttp" <<'PY'
+	V=$V py_checks "$1" "node $V nodehttp" <<'PY'
+import os
 def chk(c, m, g=None): return check(c, m if g is None else "%s: got %r" % (m, g))
 T = d["transactions"]
 names = [t["name"] for t in T]
@@ -71,6 +72,11 @@ chk(leaks == [("node::TCPWrap::New", "TCPSERVERWRAP", 1, ["GET /nested"]),
 conf = [(c["txn_name"], c["outer_name"], c["stale"]) for c in d["conflations"]]
 chk(conf == [("GET /inner", "GET /nested", False)] + [("GET /inner", "GET /nested", True)] * 2,
     "conflations: every GET /inner inside the first GET /nested", conf)
+chains = [[(x["kind"], x["start"], x["site_func"]) for x in c["chain"]] for c in d["conflations"]]
+chk(chains == [[("async", "HTTPINCOMINGMESSAGE", "node::(anonymous namespace)::Parser::Initialize"
+                 if os.environ["V"] == "20" else "node::http_parser::Parser::Initialize"),
+                ("async", "TCPSERVERWRAP", "node::TCPWrap::New")]] * 3,
+    "the chain that carried the context: the inner server's parser, the inner server", chains)
 first = [t for t in T if t["name"] == "GET /nested"][0]
 chk(all(c["outer_txn"] == first["id"] for c in d["conflations"]), "outer = the first /nested")
 fs = [s for t in T if t["name"] == "GET /fs" for s in d["segments"] if s["txn"] == t["id"] and s["kind"] == "async"]
