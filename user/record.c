@@ -27,7 +27,7 @@
  * EVENTS payload: u32 count, then count events, each
  *   80 bytes: u64 ts_ns, u32 type, u32 kind, u32 pid, u32 tid, u64 seg,
  *             u64 parent, u64 txn, u64 obj, u64 site, u32 probe, u32 flags,
- *             u32 nr_frames (<= 16), u32 pad
+ *             u32 nr_frames (<= WEFT_MAX_FRAMES: 32), u32 pad
  *   then the union: nr_frames u64 frames, except that TXN_BEGIN stores all
  *   128 bytes (its name lives there): nr_frames u64 frames, then the rest of
  *   the union as raw bytes.

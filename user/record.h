@@ -13,7 +13,7 @@
 #include "weft/events.h"
 #include "symtab.h"
 
-#define WEFT_RECORD_VERSION 1
+#define WEFT_RECORD_VERSION 2
 
 struct record_meta {
 	char host[64];

@@ -21,8 +21,18 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 	 * last native frame before V8's or JavaScript's */
 	if (e->kind == WEFT_KIND_ASYNC && st)
 		for (uint32_t i = 1; i < n; i++)
-			if (is_v8(symtab__find(st, e->frames[i])))
+			if (is_v8(symtab__find(st, e->frames[i]))) {
+				/* the application's JavaScript above it, when a perf
+				 * map names it (not node's own "node:" modules) */
+				for (uint32_t j = i; j < n; j++) {
+					const struct sym *js = symtab__find(st, e->frames[j]);
+
+					if (js && !strcmp(js->module, SYM_MODULE_JIT) && js->file[0] &&
+					    strncmp(js->file, "node:", 5) && strchr(js->file, '.'))
+						return e->frames[j];
+				}
 				return e->frames[i - 1];
+			}
 
 	for (uint32_t i = 0; i < n; i++) {
 		const struct sym *s = st ? symtab__find(st, e->frames[i]) : NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "goelf.h"
+#include "perfmap.h"
 #include "symbolize.h"
 
 struct symbolizer {
@@ -13,6 +14,7 @@ struct symbolizer {
 	pid_t pid;
 	struct symtab *st;
 	uint64_t last_report_ns;
+	struct perfmap *jit; /* /tmp/perf-PID.map, when the target writes one */
 };
 
 static char *debuginfo_path;
@@ -53,6 +55,7 @@ struct symbolizer *symbolizer__new(pid_t pid, struct symtab *st)
 		return NULL;
 	}
 	report_maps(s);
+	s->jit = perfmap__new(pid);
 	return s;
 }
 
@@ -61,6 +64,7 @@ void symbolizer__free(struct symbolizer *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
+	perfmap__free(s->jit);
 	free(s);
 }
 
@@ -177,6 +181,22 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 
 	if (!addr || symtab__find(s->st, addr))
 		return;
+	/* JavaScript first: a module's range, as libdwfl reports it, can span
+	 * V8's code space (node maps its own file again, higher up) */
+	name = perfmap__find(s->jit, look);
+	if (name && perfmap__is_js(name)) {
+		/* JIT code (V8 with --perf-basic-prof): "handler (app.js:12)" */
+		char file[256];
+		uint32_t ln;
+
+		out.func = perfmap__js_name(name, plain, sizeof(plain), file, sizeof(file), &ln);
+		out.file = file;
+		out.line = ln;
+		out.module = SYM_MODULE_JIT;
+		out.off = 0;
+		symtab__add(s->st, &out);
+		return;
+	}
 	mod = dwfl_addrmodule(s->dwfl, look);
 	if (!mod && mono_ns() - s->last_report_ns > 100000000ULL) {
 		report_maps(s);

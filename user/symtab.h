@@ -18,6 +18,9 @@ struct sym {
 	uint32_t flags;	    /* SYM_F_* */
 };
 
+/* module of JIT code named by a perf map */
+#define SYM_MODULE_JIT "[jit]"
+
 enum sym_flags {
 	SYM_F_RUNTIME = 1 << 0, /* libc/libpthread/ld.so: skipped when naming a site */
 };

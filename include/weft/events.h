@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #endif
 
-#define WEFT_MAX_FRAMES 16
+#define WEFT_MAX_FRAMES 32 /* deep enough to reach JavaScript above a Node binding */
 #define WEFT_MAX_PROBES 64
 
 /* What happened. */

@@ -57,23 +57,26 @@
 //	/inner   SHUTDOWNWRAP:1 (the client sent Connection: close)
 //	/self    TCPWRAP:1 + TCPCONNECTWRAP:1 (client socket), HTTPCLIENTREQUEST:1
 //	         (client parser), SHUTDOWNWRAP:1 (the client socket, ended at the
-//	         inner response's end), every /self alike; all closed within ms of
-//	         the response. NOT the server side of that connection: its
-//	         accepted TCPWRAP and HTTPINCOMINGMESSAGE are created outside any
-//	         request (the startup listener's context, see below); the inner
-//	         GET /ok is its own request (ctx=none; SHUTDOWNWRAP:1 as it was
-//	         sent Connection: close) and, like any, is served and counted.
+//	         inner response's end), every /self alike; all closed within ms
+//	         of the response (around it: as /nested, not at 1 ms grace). NOT
+//	         the server side of that connection: its accepted TCPWRAP and
+//	         HTTPINCOMINGMESSAGE are created outside any request (the startup
+//	         listener's context, see below); the inner GET /ok is a request
+//	         of its own (ctx=none; SHUTDOWNWRAP:1: it came with Connection:
+//	         close), served and counted like any.
 //	/crypto  PBKDF2REQUEST:1, destroyed once its callback (which responds)
 //	         returns
-//	/worker  WORKER:1 (destroyed shortly after 'exit': alive at 'finish',
-//	         gone 600 ms later), MESSAGEPORT:5 (the Worker's internal port,
-//	         the 2 ports of its public MessageChannel, the 2 of the
-//	         main-thread messaging channel; all destroyed by 'finish'). The
-//	         worker thread is another environment: the main thread's hooks
-//	         never see its resources. Its own hook (enabled first thing in its
-//	         code; even a --require preload sees the same) sees FSREQCALLBACK:4
-//	         (its readFile), not its ends of the ports, made during its
-//	         bootstrap, before any hook can exist.
+//	/worker  WORKER:1, MESSAGEPORT:5 (the Worker's internal port, the 2
+//	         ports of its public MessageChannel, the 2 of the main-thread
+//	         messaging channel), every /worker alike; the ports are destroyed
+//	         around 'exit', the WORKER within ms after it (around the
+//	         response: not at 1 ms grace; atend: WORKER:1, at times also
+//	         MESSAGEPORT:3, async_hooks deferring their destroy; alive: none).
+//	         The worker thread is another environment: the main thread's
+//	         hooks never see its resources. Its own hook (enabled first thing
+//	         in its code; a --require preload sees the same) sees
+//	         FSREQCALLBACK:4 (its readFile), not its ends of the ports, made
+//	         during its bootstrap, before any hook can exist.
 //	/exit    none
 //
 // Outside any request: DNSCHANNEL:1 (dns' default resolver: net loads dns
@@ -273,7 +276,8 @@ const WORKER_SRC = `
 const { parentPort, workerData } = require('worker_threads');
 const types = {};
 if (workerData.check) {
-  require('async_hooks').createHook({ init(id, t) { types[t] = (types[t] || 0) + 1; } }).enable();
+  const bump = (id, t) => { types[t] = (types[t] || 0) + 1; };
+  require('async_hooks').createHook({ init: bump }).enable();
 }
 require('fs').readFile(workerData.path, (err, buf) => {
   parentPort.postMessage({ err: err && err.message, len: buf ? buf.length : 0, types });
@@ -281,13 +285,18 @@ require('fs').readFile(workerData.path, (err, buf) => {
 `;
 
 function runWorker(cb) {
-  const w = new Worker(WORKER_SRC, { eval: true, workerData: { path: __filename, check: !!check } });
+  const workerData = { path: __filename, check: !!check };
+  const w = new Worker(WORKER_SRC, { eval: true, workerData });
   let msg = null;
   w.on('message', (m) => { msg = m; });
   w.on('error', (e) => die(`worker: ${e.message}`));
   w.on('exit', (code) => { // messages posted before exit are delivered first
-    if (code !== 0 || !msg || msg.err || !msg.len) die(`worker: exit ${code}, message ${JSON.stringify(msg)}`);
-    if (check) tlog(`nodehttp selfcheck worker types=${countStr(new Map(Object.entries(msg.types)))}`);
+    if (code !== 0 || !msg || msg.err || !msg.len) {
+      die(`worker: exit ${code}, message ${JSON.stringify(msg)}`);
+    }
+    if (check) {
+      tlog(`nodehttp selfcheck worker types=${countStr(new Map(Object.entries(msg.types)))}`);
+    }
     cb();
   });
 }
@@ -313,7 +322,8 @@ const routes = {
     }).on('error', (e) => die(`nested: ${e.message}`));
   }),
   '/inner': (req, res) => res.end('inner'),
-  // /self: a request to this very server (its startup listener) from inside a request.
+  // /self: a request to this very server from inside a request; its inner
+  // /ok comes in on the startup listener: a fresh root (/nested's control).
   '/self': (req, res) => {
     const port = server.address().port;
     http.get({ host: '127.0.0.1', port, path: '/ok', agent: false }, (ires) => {

@@ -17,8 +17,11 @@
 #   - leaks: 2 UDPWRAP from GET /leak (node::UDPWrap::UDPWrap), 1
 #     TCPSERVERWRAP from GET /nested (node::TCPWrap::New);
 #   - with a 1 ms grace (weft report of the recording), /late's UDPWRAP too.
-# Then -p: attached to a running server, the same for /ok*2 /leak; and no
-# probe is left once weft has exited.
+# The server's stdout is the same without weft. Then -p, attached to a
+# server that writes a perf map: /ok*2 /leak /self /crypto /worker: a request
+# to the startup listener is a fresh root (no conflation), crypto and the
+# worker are their requests' resources, the leak is named by its JavaScript
+# function. Last, 20 attach/detach cycles on a busy server. No probe is left.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_weft
@@ -28,18 +31,23 @@ NODES=$(bash "$ROOT/tools/node-versions.sh")
 SRV=$ROOT/tests/node/nodehttp.js
 CLI=$ROOT/tests/node/nodeclient.js
 
-# record NODE OUT: weft record -- node nodehttp.js, the client's plan, then
-# /exit; the record file in OUT.
+# plan NODE PORT: the client's requests, then /exit.
+plan() {
+	"$1" "$CLI" "$2" '/ok*3' '/fs*2' '/leak*2' /late '/nested*3' \
+		>"$TMP/cli.out" 2>&1 || fail "node $V: client: $(tail -c 300 "$TMP/cli.out")"
+	sleep 0.8
+	"$1" "$CLI" "$2" /exit >/dev/null 2>&1
+}
+
+# record NODE OUT: weft record -- node nodehttp.js and the plan; the record
+# file in OUT, the server's stdout in $TMP/traced.out.
 record() {
 	local node=$1 out=$2
 	rm -f "$TMP/port"
 	WEFT_TEST_PORT_FILE=$TMP/port WEFT_TEST_LOG=$TMP/srv.log bg WPID "$WEFT" record \
-		-o "$out" -- "$node" "$SRV" 2>"$TMP/record.err"
+		-o "$out" -- "$node" "$SRV" >"$TMP/traced.out" 2>"$TMP/record.err"
 	wait_for "$TMP/port" . 15 "$WPID" || { fail "node $V: the server did not start"; return 1; }
-	"$node" "$CLI" "$(cat "$TMP/port")" '/ok*3' '/fs*2' '/leak*2' /late '/nested*3' \
-		>"$TMP/cli.out" 2>&1 || fail "node $V: client: $(tail -c 300 "$TMP/cli.out")"
-	sleep 0.8
-	"$node" "$CLI" "$(cat "$TMP/port")" /exit >/dev/null 2>&1
+	plan "$node" "$(cat "$TMP/port")"
 	wait_exit "$WPID" 20 || { fail "node $V: weft did not stop with the server"; return 1; }
 	CHECKS=$((CHECKS + 1))
 	[ "$RC" -eq 0 ] || fail "node $V: weft exited $RC"
@@ -97,25 +105,76 @@ while read -r V NODE; do
 		"node $V: at 1 ms grace /late's UDPWRAP leaks too"
 	assert_eq "$(probes_left "$NODE")" 0 "node $V: no probe left"
 
-	# -p: a server already running, held before its port file is written
+	# the server's output is the same without weft
+	rm -f "$TMP/port"
+	WEFT_TEST_PORT_FILE=$TMP/port bg SPID "$NODE" "$SRV" >"$TMP/plain.out" 2>/dev/null
+	wait_for "$TMP/port" . 15 "$SPID" && plan "$NODE" "$(cat "$TMP/port")"
+	wait_exit "$SPID" 10
+	assert_eq "$(cat "$TMP/plain.out")" "nodehttp served 12 requests" "node $V: the server's stdout"
+	assert_eq "$(cat "$TMP/traced.out")" "$(cat "$TMP/plain.out")" "node $V: stdout identical under weft"
+
+	# -p: a server already running (held before its port file is written),
+	# writing a perf map: requests to its own startup listener (fresh roots),
+	# thread-pool crypto, a worker thread; leak sites named by JavaScript
 	rm -f "$TMP/port" "$TMP/go"
 	WEFT_TEST_PORT_FILE=$TMP/port WEFT_TEST_WAIT=$TMP/go WEFT_TEST_LOG=$TMP/p.log \
-		bg SPID "$NODE" "$SRV"
+		bg SPID "$NODE" --perf-basic-prof --interpreted-frames-native-stack "$SRV" >/dev/null \
+		2>"$TMP/p-srv.err" # a file: stderr on a pipe is a PIPEWRAP node makes lazily
 	wait_for "$TMP/p.log" listening 15 "$SPID" || { fail "node $V: server did not start"; continue; }
 	bg WPID "$WEFT" trace --format json -p "$SPID" -o "$TMP/p-$V.json" 2>"$TMP/p.err"
 	wait_for "$TMP/p.err" attached 15 "$WPID" ||
 		{ fail "node $V -p: weft did not attach: $(head -c 300 "$TMP/p.err")"; continue; }
 	touch "$TMP/go"
 	wait_for "$TMP/port" . 10 "$SPID" || { fail "node $V: no port file"; continue; }
-	"$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*2' /leak >/dev/null 2>&1 || fail "node $V -p: client failed"
+	"$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*2' /leak /self /crypto /worker >/dev/null 2>&1 ||
+		fail "node $V -p: client failed"
 	sleep 0.8
 	"$NODE" "$CLI" "$(cat "$TMP/port")" /exit >/dev/null 2>&1
 	wait_exit "$WPID" 20 || fail "node $V -p: weft did not stop"
-	json_valid "$TMP/p-$V.json" "node $V -p" &&
-		assert_jq "$TMP/p-$V.json" '[(t["name"], t["leaked"]) for t in d["transactions"]]' \
-			'[["GET /ok",0],["GET /ok",0],["GET /leak",1],["GET /exit",0]]' \
-			"node $V -p: transactions and the leak"
+	rm -f "/tmp/perf-$SPID.map"
+	json_valid "$TMP/p-$V.json" "node $V -p" && V=$V py_checks "$TMP/p-$V.json" "node $V -p" <<'PY'
+def chk(c, m, g=None): return check(c, m if g is None else "%s: got %r" % (m, g))
+T = d["transactions"]
+got = [(t["name"], t["leaked"]) for t in T]
+chk(got == [("GET /ok", 0), ("GET /ok", 0), ("GET /leak", 1), ("GET /self", 0), ("GET /ok", 0),
+            ("GET /crypto", 0), ("GET /worker", 0), ("GET /exit", 0)], "transactions, leaks", got)
+chk(d["conflations"] == [], "a request to the startup listener is a fresh root", d["conflations"])
+def types(t):
+    return sorted(s["start"] for s in d["segments"]
+                  if s["txn"] == t["id"] and s["id"] != t["root_segment"] and s["kind"] == "async")
+by = {t["name"]: types(t) for t in T}
+chk(by["GET /self"] == ["HTTPCLIENTREQUEST", "SHUTDOWNWRAP", "TCPCONNECTWRAP", "TCPWRAP"],
+    "/self: its client side only", by["GET /self"])
+chk(by["GET /crypto"] == ["PBKDF2REQUEST"], "/crypto: thread-pool work", by["GET /crypto"])
+chk(by["GET /worker"] == ["MESSAGEPORT"] * 5 + ["WORKER"], "/worker: the worker and its ports",
+    by["GET /worker"])
+leaks = [(l["site_func"], l["start"], l["count"]) for l in d["leaks"]]
+chk(leaks == [("udpBound", "UDPWRAP", 1)], "the leak named by its JavaScript (perf map)", leaks)
+chk(not any(s["preattach"] for s in d["segments"] if s["state"] == "leaked"),
+    "nothing from before the attach leaks")
+PY
 	assert_eq "$(probes_left "$NODE")" 0 "node $V -p: no probe left"
 done <<<"$NODES"
+
+# attach and detach 20 times against a busy server (the newest Node)
+read -r V NODE <<<"$(tail -n1 <<<"$NODES")"
+rm -f "$TMP/port"
+WEFT_TEST_PORT_FILE=$TMP/port bg SPID "$NODE" "$SRV" >/dev/null 2>&1
+if wait_for "$TMP/port" . 15 "$SPID"; then
+	bg CPID "$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*5' /fs --loop 30 >"$TMP/busy.out" 2>&1
+	ok=0
+	for i in $(seq 20); do
+		timeout -k 2 20 "$WEFT" trace -d 0.2 -p "$SPID" >/dev/null 2>"$TMP/cycle.err" && ok=$((ok + 1))
+	done
+	assert_eq "$ok" 20 "node $V: 20 attach/detach cycles succeed"
+	CHECKS=$((CHECKS + 1))
+	alive "$SPID" && alive "$CPID" || fail "node $V: the server or its client died during the cycles"
+	assert_eq "$(probes_left "$NODE")" 0 "node $V: no probe left after 20 cycles"
+	kill "$CPID" 2>/dev/null
+	"$NODE" "$CLI" "$(cat "$TMP/port")" /exit >/dev/null 2>&1
+	wait_exit "$SPID" 10
+else
+	fail "node $V: busy server did not start"
+fi
 
 finish

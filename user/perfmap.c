@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "perfmap.h"
+
+struct pm_entry {
+	uint64_t start, size;
+	char *name;
+};
+
+struct perfmap {
+	char path[64];
+	off_t read_size; /* the file's size when last read */
+	struct pm_entry *e;
+	size_t n;
+};
+
+struct perfmap *perfmap__new(pid_t pid)
+{
+	struct perfmap *pm = calloc(1, sizeof(*pm));
+
+	if (pm)
+		snprintf(pm->path, sizeof(pm->path), "/tmp/perf-%d.map", (int)pid);
+	return pm;
+}
+
+static void clear(struct perfmap *pm)
+{
+	for (size_t i = 0; i < pm->n; i++)
+		free(pm->e[i].name);
+	free(pm->e);
+	pm->e = NULL;
+	pm->n = 0;
+}
+
+void perfmap__free(struct perfmap *pm)
+{
+	if (!pm)
+		return;
+	clear(pm);
+	free(pm);
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct pm_entry *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Later lines win for the same start (code moved or tiered up). */
+static void load(struct perfmap *pm, off_t size)
+{
+	FILE *f = fopen(pm->path, "re");
+	char line[1024];
+	size_t cap = 0;
+
+	if (!f)
+		return;
+	clear(pm);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, len;
+		int off = 0;
+
+		if (sscanf(line, "%llx %llx %n", &start, &len, &off) != 2 || !off)
+			continue;
+		if (pm->n == cap) {
+			struct pm_entry *n = realloc(pm->e, (cap = cap ? cap * 2 : 4096) * sizeof(*n));
+
+			if (!n)
+				break;
+			pm->e = n;
+		}
+		line[strcspn(line, "\n")] = 0;
+		pm->e[pm->n] = (struct pm_entry){ start, len, strdup(line + off) };
+		if (pm->e[pm->n].name)
+			pm->n++;
+	}
+	fclose(f);
+	qsort(pm->e, pm->n, sizeof(*pm->e), by_start);
+	pm->read_size = size;
+}
+
+static const struct pm_entry *lookup(const struct perfmap *pm, uint64_t addr)
+{
+	size_t lo = 0, hi = pm->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (pm->e[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* the last entry starting at or below addr; equal starts: the later line */
+	for (size_t i = lo; i > 0; i--) {
+		const struct pm_entry *e = &pm->e[i - 1];
+
+		if (addr < e->start + e->size)
+			return e;
+		if (lo - i > 8)
+			break;
+	}
+	return NULL;
+}
+
+const char *perfmap__find(struct perfmap *pm, uint64_t addr)
+{
+	const struct pm_entry *e = pm ? lookup(pm, addr) : NULL;
+	struct stat st;
+
+	if (!e && pm && !stat(pm->path, &st) && st.st_size != pm->read_size) {
+		load(pm, st.st_size);
+		e = lookup(pm, addr);
+	}
+	return e ? e->name : NULL;
+}
+
+const char *perfmap__js_name(const char *name, char *buf, size_t len, char *file, size_t flen,
+			     uint32_t *line)
+{
+	const char *colon = strchr(name, ':'), *sp = strchr(name, ' '), *base;
+	unsigned ln = 0;
+
+	file[0] = 0;
+	*line = 0;
+	/* "JS:", "Eval:", "LazyCompile:": a kind, before the first space */
+	if (colon && (!sp || colon < sp))
+		name = colon + 1;
+	/* a tier mark: ~ interpreted, ^ baseline, + maglev, * optimized */
+	if (*name == '~' || *name == '^' || *name == '+' || *name == '*')
+		name++;
+	sp = strchr(name, ' ');
+	snprintf(buf, len, "%.*s", sp ? (int)(sp - name) : (int)strlen(name), name);
+	if (!buf[0])
+		snprintf(buf, len, "(anonymous)");
+	if (sp) {
+		/* "/srv/app.js:12:3" -> "app.js", 12; node's own modules whole:
+		 * "node:internal/http" */
+		base = strncmp(sp + 1, "node:", 5) ? strrchr(sp + 1, '/') : NULL;
+		base = base ? base + 1 : sp + 1;
+		if (base == sp + 1 && !strncmp(base, "node:", 5)) {
+			const char *c = strchr(base + 5, ':');
+
+			snprintf(file, flen, "%.*s", c ? (int)(c - base) : (int)strlen(base), base);
+			if (c && sscanf(c + 1, "%u", &ln) == 1)
+				*line = ln;
+			return buf;
+		}
+		colon = strchr(base, ':');
+		snprintf(file, flen, "%.*s", colon ? (int)(colon - base) : (int)strlen(base), base);
+		if (colon && sscanf(colon + 1, "%u", &ln) == 1)
+			*line = ln;
+	}
+	return buf;
+}
+
+bool perfmap__is_js(const char *name)
+{
+	return !strncmp(name, "JS:", 3) || !strncmp(name, "LazyCompile:", 12) ||
+	       !strncmp(name, "Function:", 9) || !strncmp(name, "Eval:", 5);
+}
