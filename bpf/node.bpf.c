@@ -10,7 +10,8 @@
  *     ticks and microtasks it queued; its context is current;
  *   - ~AsyncWrap and EmitDestroy(bool): the resource ends;
  *   - the HTTP parser's on_url: an inbound request begins (a transaction);
- *   - libuv's uv__try_write on its connection: its response is written.
+ *   - libuv's uv__try_write on its connection: its response is written;
+ *   - HandleWrap::Unref: an agent pools an idle socket (not a leak).
  * Async ids are doubles: read from memory, never from XMM registers. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -340,4 +341,33 @@ SEC("uprobe")
 int BPF_KPROBE(node_try_write)
 {
 	return on_write(PT_REGS_PARM1(ctx));
+}
+
+/* HandleWrap::Unref, at its jump to uv_unref(handle): JavaScript unrefs a
+ * handle. http.Agent does so as it puts a socket into its pool of idle
+ * sockets; taken again, the socket is re-armed (AsyncReset): its pooled
+ * identity ends there. An idle socket's callbacks (the peer closing) belong
+ * to no request. */
+SEC("uprobe")
+int BPF_KPROBE(node_pooled)
+{
+	__u64 key;
+	struct node_resource *r;
+	struct weft_event *e;
+
+	if (!in_target())
+		return 0;
+	key = key_of(async_id_at(read_u64(PT_REGS_PARM1(ctx)) + off_async_id));
+	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
+	if (!r)
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	r->cur.txn = 0;
+	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
+	if (!e)
+		return 0;
+	e->seg = r->own.seg;
+	e->obj = r->own.obj;
+	event_submit(e);
+	return 0;
 }

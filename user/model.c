@@ -219,6 +219,11 @@ void model__feed(struct model *m, const struct weft_event *e)
 			s->go_waited_ns = e->parent;
 		}
 		break;
+	case WEFT_EV_POOLED:
+		s = seg_find(m, e->seg);
+		if (s)
+			s->pooled = true;
+		break;
 	case WEFT_EV_RUN_BEGIN:
 		s = seg_find(m, e->seg);
 		if (s)
@@ -285,7 +290,9 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	struct txn *t = s->txn ? txn_find(m, s->txn) : NULL;
 	struct site_group *g;
 
-	s->state = s->end_ns ? SEG_ENDED : SEG_LIVE;
+	s->state = s->end_ns ? SEG_ENDED : s->pooled ? SEG_POOLED : SEG_LIVE;
+	if (s->pooled)
+		return; /* idle in a pool: its request let it go */
 	if (!t || !t->end_ns || s->id == t->root_seg || (s->flags & WEFT_F_PREATTACH))
 		return;
 	due = t->end_ns + grace;

@@ -15,6 +15,7 @@ enum seg_state {
 	SEG_ENDED,     /* ended */
 	SEG_PENDING,   /* alive, its transaction ended less than the grace ago */
 	SEG_LEAKED,    /* alive the grace after its transaction ended */
+	SEG_POOLED,    /* alive, idle in a pool (a keep-alive socket): not a leak */
 };
 
 struct segment {
@@ -26,6 +27,7 @@ struct segment {
 	uint32_t state;		   /* enum seg_state, set by model__finish */
 	uint64_t leaked_at_ns;	   /* txn end + grace, when state == SEG_LEAKED */
 	uint64_t runs;		   /* times a task's segment became current */
+	bool pooled;		   /* idles in a pool (WEFT_EV_POOLED) */
 	/* Go: the state read from the process at the end of the capture */
 	bool has_gstate;
 	uint32_t go_status, go_wait_reason;

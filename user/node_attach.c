@@ -113,6 +113,8 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ ni->probe_scope_wrap ? k->progs.node_scope_wrap : NULL, NODE_SCOPE_WRAP },
 		{ NULL, NODE_HTTP_URL },
 		{ NULL, NODE_UV_TRY_WRITE },
+		{ ni->vaddr[NODE_HANDLE_UNREF] && ni->vaddr[NODE_UV_UNREF] ? k->progs.node_pooled : NULL,
+		  NODE_HANDLE_UNREF },
 	};
 	int http = -1;
 	char what[640];

@@ -86,13 +86,16 @@ static const struct {
 	[NODE_HTTP_URL] = { "6Parser5ProxyIMS1_FiPKcmEXadL_ZNS1_6on_urlES4_mEEE3RawEP18llhttp__internal_sS4_m",
 			    SUFFIX, false },
 	[NODE_UV_TRY_WRITE] = { "uv__try_write", EXACT, false },
+	[NODE_HANDLE_UNREF] = { "_ZN4node10HandleWrap5UnrefERKN2v820FunctionCallbackInfoINS1_5ValueEEE",
+				EXACT, false },
+	[NODE_UV_UNREF] = { "uv_unref", EXACT, false },
 };
 
 static const char *const fn_labels[NODE_NR_FNS] = {
 	"node::AsyncWrap::AsyncReset", "node::InternalCallbackScope(Environment*, ...)",
 	"node::InternalCallbackScope(AsyncWrap*, int)", "node::InternalCallbackScope::Close",
 	"node::AsyncWrap::~AsyncWrap", "node::AsyncWrap::EmitDestroy(bool)",
-	"node's HTTP Parser on_url", "uv__try_write",
+	"node's HTTP Parser on_url", "uv__try_write", "node::HandleWrap::Unref", "uv_unref",
 };
 
 static bool matches(const char *n, int i)
@@ -227,6 +230,30 @@ static int first_push(csh cs, const struct code *c, uint64_t *vaddr)
 	return rc;
 }
 
+/* The call or jump to target: the kernel emulates both, and the callee's
+ * arguments are in place. */
+static int branch_to(csh cs, const struct code *c, uint64_t target, uint64_t *site)
+{
+	const uint8_t *p = c->buf;
+	size_t left = c->size;
+	uint64_t a = c->vaddr;
+	cs_insn *insn = cs_malloc(cs);
+	int rc = -1;
+
+	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
+		cs_x86 *x = &insn->detail->x86;
+
+		if ((insn->id == X86_INS_CALL || insn->id == X86_INS_JMP) && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_IMM && (uint64_t)x->operands[0].imm == target) {
+			*site = insn->address;
+			rc = 0;
+			break;
+		}
+	}
+	cs_free(insn, 1);
+	return rc;
+}
+
 /* In AsyncReset: the two `movsd %xmmN, D(%rbx)` that store the new id and
  * trigger (their D must be the table's), then the next `call`: the probe
  * site, where RBX is `this` and the fields are final. */
@@ -303,7 +330,7 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		struct code c;
 		uint64_t at = 0;
 
-		if (!ni->vaddr[i])
+		if (!ni->vaddr[i] || i == NODE_UV_UNREF)
 			continue;
 		if (code_read(fd, e, ni->vaddr[i], ni->size[i], &c)) {
 			snprintf(why, len, "%s: its code is not in the file", fn_labels[i]);
@@ -313,7 +340,12 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		if (i == NODE_ASYNC_RESET &&
 		    (reset_site(cs, &c, l, &at, why, len) || file_off(e, at, &ni->reset_site_off)))
 			rc = -1;
-		if (!rc && first_push(cs, &c, &at)) {
+		if (i == NODE_HANDLE_UNREF) {
+			if (branch_to(cs, &c, ni->vaddr[NODE_UV_UNREF], &at)) {
+				snprintf(why, len, "%s: no jump to uv_unref", fn_labels[i]);
+				rc = -1;
+			}
+		} else if (!rc && first_push(cs, &c, &at)) {
 			snprintf(why, len, "%s: no emulated instruction near its entry",
 				 fn_labels[i]);
 			rc = -1;

@@ -18,6 +18,9 @@ enum node_fn {
 	NODE_EMIT_DESTROY, /* AsyncWrap::EmitDestroy(bool): an HTTP parser back in its pool */
 	NODE_HTTP_URL,     /* node's Parser, llhttp's on_url callback */
 	NODE_UV_TRY_WRITE, /* libuv's uv__try_write: every write on a stream, when it happens */
+	NODE_HANDLE_UNREF, /* HandleWrap::Unref, where it jumps to uv_unref: an agent pools an
+			    * idle socket (a server, a timer handle: unref'd too) */
+	NODE_UV_UNREF,     /* not probed: the jump target that finds the site above */
 	NODE_NR_FNS,
 };
 

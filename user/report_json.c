@@ -43,6 +43,7 @@ static const char *state_name(uint32_t s)
 	case SEG_ENDED: return "ended";
 	case SEG_PENDING: return "pending";
 	case SEG_LEAKED: return "leaked";
+	case SEG_POOLED: return "pooled";
 	}
 	return "?";
 }
@@ -116,9 +117,10 @@ static void json_segments(FILE *f, const struct report *r)
 			fputs("null", f);
 		fprintf(f, ", \"begin_ns\": %" PRIu64 ", \"end_ns\": ", s->begin_ns);
 		json_u64_or_null(f, s->end_ns, s->end_ns != 0);
-		fprintf(f, ", \"state\": \"%s\", \"preattach\": %s, \"runs\": %" PRIu64 "}",
+		fprintf(f, ", \"state\": \"%s\", \"preattach\": %s, \"pooled\": %s, \"runs\": %" PRIu64
+			   "}",
 			state_name(s->state), (s->flags & WEFT_F_PREATTACH) ? "true" : "false",
-			s->runs);
+			s->pooled ? "true" : "false", s->runs);
 	}
 	fputs("],\n", f);
 }

@@ -236,12 +236,13 @@ void report__text(FILE *f, const struct report *r)
 {
 	const struct record_meta *mt = r->meta;
 	char dur[32];
-	uint64_t pending = 0, live = 0;
+	uint64_t pending = 0, live = 0, pooled = 0;
 
 	for (size_t i = 0; i < model__nr_segments(r->m); i++) {
 		const struct segment *s = model__segment_at(r->m, i);
 
 		pending += s->state == SEG_PENDING;
+		pooled += s->state == SEG_POOLED;
 		live += s->state == SEG_LIVE && s->kind != WEFT_KIND_TXN;
 	}
 	fprintf(f, "weft: pid %u (%s), %s, %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64
@@ -249,8 +250,10 @@ void report__text(FILE *f, const struct report *r)
 		mt->pid, mt->exe, fmt_duration(mt->end_ns - mt->start_ns, dur, sizeof(dur)),
 		model__nr_events(r->m), mt->lost, mt->evicted);
 	fprintf(f, "segments: %zu, live at end: %" PRIu64 ", pending (within grace): %" PRIu64
-		   "\n",
-		model__nr_segments(r->m), live, pending);
+		   "%s",
+		model__nr_segments(r->m), live, pending, pooled ? "" : "\n");
+	if (pooled)
+		fprintf(f, ", pooled (idle in a pool): %" PRIu64 "\n", pooled);
 	text_txns(f, r);
 	text_groups(f, r, true);
 	if (r->pt->txns_traced)

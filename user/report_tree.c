@@ -34,6 +34,9 @@ static const char *fate(const struct tree *tr, const struct segment *s, char *bu
 	case SEG_LIVE:
 		snprintf(buf, len, "alive");
 		break;
+	case SEG_POOLED:
+		snprintf(buf, len, "pooled: idle, not a leak");
+		break;
 	default:
 		if (tr->t->end_ns && s->end_ns > tr->t->end_ns)
 			snprintf(buf, len, "ended %s after the txn",

@@ -23,6 +23,8 @@ enum weft_ev_type {
 	WEFT_EV_GSTATE = 8,    /* from userspace: a live goroutine's state at the end of the
 				* capture: obj goid, seg, flags status, site wait reason code,
 				* parent waited ns (0 unknown) */
+	WEFT_EV_POOLED = 9,    /* seg idles in a pool (a keep-alive agent's socket): alive but
+				* not a leak, until taken again (a new identity) or ended */
 };
 
 /* What kind of continuation a segment is. */

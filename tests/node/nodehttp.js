@@ -22,6 +22,9 @@
 //	         "inner" server, kept until /exit); every /nested then does one
 //	         http.get(inner /inner, agent: false) and responds on its 'end'
 //	/inner   (any server) res.end("inner") at once
+//	/agent   one http.get(own port /ok) through a keep-alive agent (one
+//	         socket): the first /agent opens the socket, later ones reuse it;
+//	         between them it idles in the agent's pool (pooled, not leaked)
 //	/self    one http.get(127.0.0.1:own port /ok, agent: false) to this very
 //	         server (the startup listener); responds on the inner body's 'end'
 //	/crypto  crypto.pbkdf2('pw', 'salt', 1000, 32, 'sha256') (libuv thread
@@ -301,6 +304,8 @@ function runWorker(cb) {
   });
 }
 
+const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
 const routes = {
   '/ok': (req, res) => res.end('ok'),
   '/fs': (req, res) => fs.readFile(__filename, (err) => {
@@ -330,6 +335,17 @@ const routes = {
       ires.resume();
       ires.on('end', () => res.end('self'));
     }).on('error', (e) => die(`self: ${e.message}`));
+  },
+  // /agent: like /self, through one keep-alive agent (maxSockets 1): the
+  // first /agent opens its socket; after each response the agent keeps the
+  // socket idle in its pool (setKeepAlive + unref), and the next /agent
+  // takes it again (asyncReset: a new identity in that request).
+  '/agent': (req, res) => {
+    const port = server.address().port;
+    http.get({ host: '127.0.0.1', port, path: '/ok', agent: keepAliveAgent }, (ires) => {
+      ires.resume();
+      ires.on('end', () => res.end('agent'));
+    }).on('error', (e) => die(`agent: ${e.message}`));
   },
   '/crypto': (req, res) => crypto.pbkdf2('pw', 'salt', 1000, 32, 'sha256', (err) => {
     if (err) die(`pbkdf2: ${err.message}`);

@@ -126,7 +126,7 @@ while read -r V NODE; do
 		{ fail "node $V -p: weft did not attach: $(head -c 300 "$TMP/p.err")"; continue; }
 	touch "$TMP/go"
 	wait_for "$TMP/port" . 10 "$SPID" || { fail "node $V: no port file"; continue; }
-	"$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*2' /leak /self /crypto /worker >/dev/null 2>&1 ||
+	"$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*2' /leak /self /crypto /worker '/agent*2' >/dev/null 2>&1 ||
 		fail "node $V -p: client failed"
 	sleep 0.8
 	"$NODE" "$CLI" "$(cat "$TMP/port")" /exit >/dev/null 2>&1
@@ -137,7 +137,20 @@ def chk(c, m, g=None): return check(c, m if g is None else "%s: got %r" % (m, g)
 T = d["transactions"]
 got = [(t["name"], t["leaked"]) for t in T]
 chk(got == [("GET /ok", 0), ("GET /ok", 0), ("GET /leak", 1), ("GET /self", 0), ("GET /ok", 0),
-            ("GET /crypto", 0), ("GET /worker", 0), ("GET /exit", 0)], "transactions, leaks", got)
+            ("GET /crypto", 0), ("GET /worker", 0), ("GET /agent", 0), ("GET /ok", 0),
+            ("GET /agent", 0), ("GET /ok", 0), ("GET /exit", 0)], "transactions, leaks", got)
+# the keep-alive agent's socket: opened by the first /agent, pooled after
+# each, taken again (re-armed: a new identity) by the second
+agent = [t for t in T if t["name"] == "GET /agent"]
+socks = [[s for s in d["segments"] if s["txn"] == t["id"] and s.get("start") == "TCPWRAP"] for t in agent]
+chk([len(x) for x in socks] == [1, 1], "one socket identity per /agent", [len(x) for x in socks])
+chk(all(x["pooled"] and x["state"] != "leaked" for y in socks for x in y),
+    "each identity pooled after its request, not leaked", socks)
+ids = [x for y in socks for x in y]
+chk(len(ids) == 2 and ids[0]["end_ns"] is not None and
+    0 <= ids[1]["begin_ns"] - ids[0]["end_ns"] < 1000000,
+    "the second /agent re-armed the pooled socket: the first identity ends as the second begins",
+    [(x["begin_ns"], x["end_ns"]) for x in ids])
 chk(d["conflations"] == [], "a request to the startup listener is a fresh root", d["conflations"])
 def types(t):
     return sorted(s["start"] for s in d["segments"]
