@@ -28,6 +28,10 @@ const volatile __u32 off_async_id = 0;
 const volatile __u32 off_trigger_id = 0;
 const volatile __u32 parser_llhttp = 0;
 const volatile __u32 http_probe = 0;	     /* probe index of inbound HTTP requests */
+/* attached to a running process: resources first seen in use existed
+ * before (with -- CMD every creation is seen: an unknown id is one that
+ * only JavaScript made, an AsyncResource, and stays unknown) */
+const volatile bool seed_unknown = false;
 
 #define LLHTTP_TYPE 0x48 /* u8: 1 request, 2 response */
 #define LLHTTP_METHOD 0x49
@@ -110,6 +114,36 @@ static __always_inline void resource_end(__u64 id)
 	bpf_map_delete_elem(&resources, &key);
 }
 
+/* A resource first seen in use (its callback, or as a trigger) was made
+ * before the attach: it gets a pre-attach segment, in no transaction, so
+ * what it makes has a parent and the tree is whole. provider: 0 unknown. */
+static __always_inline struct node_resource *preattach_get(__u64 id, __u32 provider)
+{
+	__u64 key = key_of(id);
+	struct node_resource r = {}, *p = bpf_map_lookup_elem(&resources, &key);
+	struct weft_event *e;
+
+	if (p || !id || !seed_unknown)
+		return p;
+	r.own.seg = seg_alloc();
+	r.own.obj = id;
+	r.own.kind = WEFT_KIND_ASYNC;
+	r.cur = r.own;
+	if (bpf_map_update_elem(&resources, &key, &r, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&counters.evicted, 1);
+		return NULL;
+	}
+	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
+	if (e) {
+		e->seg = r.own.seg;
+		e->obj = id;
+		e->site = provider;
+		e->flags = WEFT_F_PREATTACH | WEFT_F_NOSTACK;
+		event_submit(e);
+	}
+	return bpf_map_lookup_elem(&resources, &key);
+}
+
 /* In AsyncReset, after the new id and trigger are stored: RBX is `this`.
  * The parent is the resource whose callback runs; outside any callback
  * (a connection accepted by a server, say), the trigger resource. */
@@ -134,7 +168,7 @@ int BPF_KPROBE(node_async_init)
 	ts = thread_get(tid, WEFT_PROBE_THREAD);
 	if (ts && ts->depth && ts->cur.seg)
 		parent = ts->cur;
-	else if (trigger && (key = key_of(trigger)) && (tr = bpf_map_lookup_elem(&resources, &key)))
+	else if (trigger && (tr = preattach_get(trigger, 0)))
 		parent = tr->own;
 	else if (ts)
 		parent = ts->cur;
@@ -185,12 +219,11 @@ int BPF_KPROBE(node_async_destroy)
 /* A callback scope opens: the resource's context becomes current. Scopes
  * tied to no resource (timers, native immediates: id 0) push an empty one,
  * so that every Close pops what its constructor pushed. */
-static __always_inline void scope_enter(__u64 id)
+static __always_inline void scope_enter(__u64 id, __u32 provider)
 {
 	__u64 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_state *ts = thread_get(tid, WEFT_PROBE_THREAD);
-	__u64 key = key_of(id);
-	struct node_resource *r = id ? bpf_map_lookup_elem(&resources, &key) : NULL;
+	struct node_resource *r = id ? preattach_get(id, provider) : NULL;
 	struct wctx c = {};
 
 	if (!ts)
@@ -208,7 +241,7 @@ SEC("uprobe")
 int BPF_KPROBE(node_scope_env_rcx)
 {
 	if (in_target())
-		scope_enter(async_id_at(ctx->cx));
+		scope_enter(async_id_at(ctx->cx), 0);
 	return 0;
 }
 
@@ -216,7 +249,7 @@ SEC("uprobe")
 int BPF_KPROBE(node_scope_env_r8)
 {
 	if (in_target())
-		scope_enter(async_id_at(ctx->r8));
+		scope_enter(async_id_at(ctx->r8), 0);
 	return 0;
 }
 
@@ -225,9 +258,12 @@ int BPF_KPROBE(node_scope_env_r8)
 SEC("uprobe")
 int BPF_KPROBE(node_scope_wrap)
 {
+	__u32 provider = 0;
+
 	if (!in_target())
 		return 0;
-	scope_enter(async_id_at(PT_REGS_PARM2(ctx) + off_async_id));
+	bpf_probe_read_user(&provider, sizeof(provider), (void *)(PT_REGS_PARM2(ctx) + off_provider));
+	scope_enter(async_id_at(PT_REGS_PARM2(ctx) + off_async_id), provider);
 	return 0;
 }
 

@@ -60,6 +60,7 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	n->skel->rodata->off_trigger_id = ni.off_trigger_id;
 	n->skel->rodata->parser_llhttp = ni.parser_llhttp;
 	n->skel->rodata->http_probe = http;
+	n->skel->rodata->seed_unknown = !o->argv;
 	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
 	if (bpf_map__reuse_fd(n->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
 	    bpf_map__reuse_fd(n->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||

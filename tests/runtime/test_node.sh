@@ -165,6 +165,14 @@ leaks = [(l["site_func"], l["start"], l["count"]) for l in d["leaks"]]
 chk(leaks == [("udpBound", "UDPWRAP", 1)], "the leak named by its JavaScript (perf map)", leaks)
 chk(not any(s["preattach"] for s in d["segments"] if s["state"] == "leaked"),
     "nothing from before the attach leaks")
+# the listener made before the attach is seen when its first connection
+# arrives: a pre-attach resource, the parent of what it accepts
+pre = [s for s in d["segments"] if s["preattach"] and s["kind"] == "async"]
+chk(len(pre) >= 1, "the startup listener seen as pre-attach", len(pre))
+conns = [s for s in d["segments"] if s.get("start") == "TCPWRAP" and not s["txn"]]
+chk(conns and all(any(p["id"] == c["parent"] for p in pre) for c in conns[:1]),
+    "the first accepted connection's parent: the pre-attach listener",
+    [(c["id"], c["parent"]) for c in conns[:2]])
 PY
 	assert_eq "$(probes_left "$NODE")" 0 "node $V -p: no probe left"
 done <<<"$NODES"
@@ -174,7 +182,7 @@ read -r V NODE <<<"$(tail -n1 <<<"$NODES")"
 rm -f "$TMP/port"
 WEFT_TEST_PORT_FILE=$TMP/port bg SPID "$NODE" "$SRV" >/dev/null 2>&1
 if wait_for "$TMP/port" . 15 "$SPID"; then
-	bg CPID "$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*5' /fs --loop 30 >"$TMP/busy.out" 2>&1
+	bg CPID "$NODE" "$CLI" "$(cat "$TMP/port")" '/ok*5' /fs --loop 90 >"$TMP/busy.out" 2>&1
 	ok=0
 	for i in $(seq 20); do
 		timeout -k 2 20 "$WEFT" trace -d 0.2 -p "$SPID" >/dev/null 2>"$TMP/cycle.err" && ok=$((ok + 1))
