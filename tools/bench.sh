@@ -26,6 +26,12 @@
 #         (tests/bench/gohttpbench.go): req/s untraced, under weft (no
 #         --txn: every request a transaction) and under Go's runtime/trace,
 #         alternating; traps and goroutines per request.
+#   5. Node (/usr/bin/node, and the newest of tools/node-versions.sh if
+#      another major): an HTTP server (tests/bench/nodehttpbench.js) and a
+#      load process (tests/bench/nodeload.js): req/s untraced, under weft
+#      (every request a transaction), with AsyncLocalStorage and with
+#      async_hooks in the server, alternating; traps and native resources
+#      per request, traps per resource.
 #
 # Needs root (weft attaches BPF programs). About 2.5 minutes on 2 vCPUs.
 # Environment (defaults in brackets):
@@ -44,6 +50,12 @@
 #   HTTP_RUNS [6]     untraced, weft and runtime/trace gohttpbench runs each
 #   HTTP_REQS [8000] HTTP_CLIENTS [4] HTTP_FANOUT [3] HTTP_WORK_US [100]
 #   NO_GO=1           skip section 4
+#   NODE_RUNS [5]     rounds of the four Node ways (untraced, weft, als, hooks)
+#   NODE_REQS [5000] NODE_CONNS [4] NODE_WORK_US [100]
+#   NODE_BIN [/usr/bin/node]
+#   NODE_NEWEST_RUNS [3] the same with the newest Node of tools/node-versions.sh,
+#                     if another major than NODE_BIN's (0: skip)
+#   NO_NODE=1         skip section 5
 #
 # Every process it starts carries WEFT_BENCH_RUN=<this script's pid> in its
 # environment; on exit (normal or not) any such process still alive is
@@ -74,6 +86,12 @@ HTTP_REQS=${HTTP_REQS:-8000}
 HTTP_CLIENTS=${HTTP_CLIENTS:-4}
 HTTP_FANOUT=${HTTP_FANOUT:-3}
 HTTP_WORK_US=${HTTP_WORK_US:-100}
+NODE_RUNS=${NODE_RUNS:-5}
+NODE_REQS=${NODE_REQS:-5000}
+NODE_CONNS=${NODE_CONNS:-4}
+NODE_WORK_US=${NODE_WORK_US:-100}
+NODE_BIN=${NODE_BIN:-/usr/bin/node}
+NODE_NEWEST_RUNS=${NODE_NEWEST_RUNS:-3}
 BENCH_OUT=${BENCH_OUT:-BENCHMARKS.md}
 WARMUP=64 # probe_cost's warm-up iterations (before its timed loop)
 
@@ -118,7 +136,8 @@ our_procs() {
 }
 
 # Uprobes (perf-event links) still set on the bench binaries: those of
-# build/tests/bench/ and the Go programs built in $W. weft names a Go target
+# build/tests/bench/, the Go programs built in $W and the Node binaries of
+# section 5 (NODE_PROBED). weft names a Go or Node target
 # /proc/PID/exe: resolved while PID lives (a uprobe can outlive its target
 # only while its holder, then one of our processes, lives).
 leftover_uprobes() {
@@ -129,6 +148,7 @@ leftover_uprobes() {
 		case $f in /proc/[0-9]*/exe) f=$(readlink "$f" 2>/dev/null) ;; esac
 		case $f in
 		"$ROOT"/build/tests/bench/* | build/tests/bench/* | "$W"/*) echo "$line ($f)" ;;
+		*) for n in "${NODE_PROBED[@]}"; do [ "$f" = "$n" ] && echo "$line ($f)"; done ;;
 		esac
 	done
 }
@@ -634,6 +654,263 @@ else
 	hgor_med=$(printf '%s\n' "${hgor[@]:-}" | median)
 fi
 
+# ----------------------------------------------------------------- 5. Node
+
+# The Node binaries weft attaches to in section 5: leftover_uprobes checks
+# them too (full paths, as /proc/PID/exe resolves).
+NODE_PROBED=()
+NODE_NOTE=""
+NODE_ROWS=() NODE_SUM=() NODE_DOCS=() NODE_PROBE_ROWS=() NODE_VS=()
+declare -A NODE_MED # "VERSION KEY" -> req/s (median)
+if [ "${NO_NODE:-0}" = 1 ]; then
+	NODE_NOTE="skipped (NO_NODE=1)"
+elif ! "$NODE_BIN" --version >/dev/null 2>&1; then
+	NODE_NOTE="skipped: $NODE_BIN does not run (Debian's nodejs: make deps)"
+else
+	NODE_SRV=tests/bench/nodehttpbench.js
+	NODE_LOAD=tests/bench/nodeload.js
+	node_n=$((NODE_REQS + NODE_CONNS + 1)) # + 1 warm-up per connection + GET /exit
+	node_rate() { sed -n 's/^nodeload .*req_per_s=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
+	# BPF run counts (bpftool prog show: run_cnt) exist while
+	# kernel.bpf_stats_enabled is 1; this script does not change it.
+	NODE_STATS=$(cat /proc/sys/kernel/bpf_stats_enabled 2>/dev/null)
+	command -v bpftool >/dev/null || NODE_STATS=""
+
+	# node_json FILE -> one line: events lost evicted async_hits http_hits
+	# txns work_txns exit_txns good_work txn_resources resources, where
+	# good_work = "GET /work" transactions with exactly one FSREQCALLBACK, no
+	# leak and no conflation, txn_resources = async segments inside
+	# transactions, resources = all async segments created while attached.
+	node_json() {
+		python3 - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["capture"]
+def hits(n): return sum(p["hits"] for p in c["probes"] if p["name"] == n)
+t = d["transactions"]
+ids = {x["id"] for x in t}
+roots = {x["root_segment"] for x in t}
+a = [s for s in d["segments"] if s["kind"] == "async" and not s["preattach"]]
+inside = [s for s in a if s["txn"] in ids and s["id"] not in roots]
+fs = {}
+for s in inside:
+    if s["start"] == "FSREQCALLBACK":
+        fs[s["txn"]] = fs.get(s["txn"], 0) + 1
+work = [x for x in t if x["name"] == "GET /work"]
+good = sum(1 for x in work if fs.get(x["id"]) == 1 and not x["leaked"] and x["conflated_with"] is None)
+print(c["events"], c["lost_events"], c["evicted"], hits("async"), hits("node:http"), len(t), len(work),
+      sum(1 for x in t if x["name"] == "GET /exit"), good, len(inside), len(a))
+EOF
+	}
+
+	# node_traps BEFORE AFTER: weft's Node programs, those in AFTER (bpftool
+	# -j prog show) that BEFORE did not have -> "async_traps http_traps
+	# name=runs,..." (each program is one uprobe's handler: its run count is
+	# that probe's traps); "-" if the counts cannot be told (no run_cnt, or
+	# a program name twice: another weft loaded at the same time).
+	node_traps() {
+		python3 - "$1" "$2" <<'EOF'
+import json, sys
+def load(f):
+    try:
+        return json.load(open(f))
+    except Exception:
+        return []
+old = {p["id"] for p in load(sys.argv[1])}
+new = [p for p in load(sys.argv[2]) if p["id"] not in old and p.get("name", "").startswith("node_")]
+names = [p["name"] for p in new]
+# bpftool leaves run_cnt out of a program that never ran; none at all:
+# no run counts (kernel.bpf_stats_enabled 0)
+if not new or len(set(names)) != len(names) or not any("run_cnt" in p for p in new):
+    print("-"); sys.exit()
+runs = {p["name"]: p.get("run_cnt", 0) or 0 for p in new}
+http = sum(v for k, v in runs.items() if k in ("node_http_url", "node_try_write"))
+print(sum(runs.values()) - http, http, ",".join("%s=%d" % kv for kv in sorted(runs.items())))
+EOF
+	}
+
+	# node_stop: what is left of a failed run (weft first: SIGTERM detaches
+	# its probes; then the server), by pid, from our processes.
+	node_stop() {
+		local p i
+		for p in $(our_procs); do
+			[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$ROOT/$WEFT" ] && kill -TERM "$p" 2>/dev/null
+		done
+		for ((i = 0; i < 30; i++)); do
+			[ -z "$(our_procs)" ] && break
+			sleep 0.1
+		done
+		for p in $(our_procs); do kill -KILL "$p" 2>/dev/null; done
+		wait 2>/dev/null
+	}
+
+	# node_cmd KEY -> NCMD: the server command of a way (u untraced, w weft,
+	# a AsyncLocalStorage, h async_hooks)
+	node_cmd() {
+		NCMD=(env BENCH_ITERS="$NODE_ITERS" BENCH_PORT_FILE="$W/node.port")
+		case $1 in
+		u) NCMD+=("$NODE" "$NODE_SRV" plain) ;;
+		w) NCMD+=("$WEFT" trace --format json -o "$W/node.json" -- "$NODE" "$NODE_SRV" plain) ;;
+		a) NCMD+=("$NODE" "$NODE_SRV" als) ;;
+		h) NCMD+=("$NODE" "$NODE_SRV" hooks) ;;
+		esac
+	}
+
+	# node_way KEY: one run of that way. The server starts in the background
+	# (under bash `time`: for weft, weft and its target); once its port file
+	# is there, nodeload sends the load; then (weft) the BPF run counts are
+	# read, and nodeload sends GET /exit, at which the server prints its CPU
+	# time and exits (and weft with it). Appends to NR_KEY (req/s), NC_KEY
+	# (server CPU s); for w also NX (weft's own CPU s), the JSON figures and
+	# NROW_W (the row's weft columns).
+	node_way() {
+		local k=$1 bg i port rate rc srv cpu tot why cap ok traps=- tr_a tr_h tr_runs
+		local ev lost evicted ah hh ntx nwork nexit good tres res
+		node_cmd "$k"
+		rm -f "$W/node.port" "$W/node.json" "$W/nl.out" "$W/nl.err" "$W/nx.err"
+		[ "$k" = w ] && [ -n "$NODE_STATS" ] && bpftool -j prog show >"$W/progs0.json" 2>/dev/null
+		run_timed /dev/null "$W/ns.err" "${NCMD[@]}" >"$W/ns.time" &
+		bg=$!
+		for ((i = 0; i < 400; i++)); do # 20 s
+			[ -s "$W/node.port" ] && break
+			kill -0 "$bg" 2>/dev/null || break
+			sleep 0.05
+		done
+		port=$(cat "$W/node.port" 2>/dev/null)
+		rate=""
+		if [ -n "$port" ]; then
+			"$NODE" "$NODE_LOAD" "$port" "$NODE_REQS" "$NODE_CONNS" >"$W/nl.out" 2>"$W/nl.err"
+			rate=$(node_rate "$W/nl.out")
+			grep -q " conns=$NODE_CONNS " "$W/nl.out" || rate=""
+			if [ "$k" = w ] && [ -n "$NODE_STATS" ]; then
+				bpftool -j prog show >"$W/progs1.json" 2>/dev/null
+				traps=$(node_traps "$W/progs0.json" "$W/progs1.json")
+			fi
+			"$NODE" "$NODE_LOAD" "$port" 0 0 --exit >/dev/null 2>"$W/nx.err"
+		fi
+		for ((i = 0; i < 600; i++)); do # 30 s for the server (and weft) to exit
+			kill -0 "$bg" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -0 "$bg" 2>/dev/null && node_stop
+		wait "$bg"
+		rc=$?
+		# the server's line at GET /exit: served, CPU us
+		srv=$(sed -n 's/^nodehttpbench served=\([0-9]*\) user_us=\([0-9]*\) system_us=\([0-9]*\)$/\1 \2 \3/p' "$W/ns.err")
+		[ "${srv%% *}" = "$node_n" ] || rate=""
+		why="'$(showcmd "${NCMD[@]}")' (exit $rc${port:+, port $port}${srv:+, served ${srv%% *} of $node_n}), load: $(
+			cat "$W/nl.err" "$W/nl.out" "$W/nx.err" 2>/dev/null | head -c 300 | tr '\n' ' '
+		)server: $(grep -v '^weft: \(attached\|target\)' "$W/ns.err" | head -3 | tr '\n' ' ')"
+		if [ "$k" != w ]; then
+			[ -n "$rate" ] && [ "$rc" = 0 ] || die "node $NODE_V ${NODE_WAY[$k]}: $why"
+		elif [ -z "$rate" ] || [ "$rc" != 0 ] || [ ! -s "$W/node.json" ]; then
+			problem "node $NODE_V weft run $r failed: $why"
+			NROW_W="- | - | - | - | - | - | - | - | - | -"
+			NR_w+=(-)
+			return
+		fi
+		cpu=$(awk '{ printf "%.3f", ($2 + $3) / 1e6 }' <<<"$srv")
+		eval "NR_$k+=(\"\$rate\") NC_$k+=(\"\$cpu\")"
+		[ "$k" = w ] || return 0
+		tot=$(awk '{ print $2 + $3 }' "$W/ns.time")
+		NX+=("$(awk -v t="$tot" -v c="$cpu" 'BEGIN { printf "%.2f", t - c }')")
+		read -r ev lost evicted ah hh ntx nwork nexit good tres res <<<"$(node_json "$W/node.json")"
+		ok=yes
+		[ "$nexit" = 1 ] || ok="no: $nexit \"GET /exit\" transactions, expected 1"
+		[ "$good" = "$nwork" ] ||
+			ok="no: $good of $nwork \"GET /work\" transactions with one FSREQCALLBACK, no leak, no conflation"
+		[ "$ntx" = "$node_n" ] && [ "$nwork" = $((node_n - 1)) ] ||
+			ok="no: $ntx transactions ($nwork \"GET /work\"), expected $node_n ($((node_n - 1)) \"GET /work\" + \"GET /exit\")"
+		[ "$lost" = 0 ] && [ "$evicted" = 0 ] || problem "node $NODE_V weft run $r: $lost lost events, $evicted evicted"
+		[ "$ok" = yes ] || problem "node $NODE_V weft run $r: counts: $ok"
+		NT_HIT+=("$(awk -v h="$((ah + hh))" -v n="$ntx" 'BEGIN { printf "%.2f", n ? h / n : 0 }')")
+		NT_RES+=("$(awk -v r="$tres" -v n="$ntx" 'BEGIN { printf "%.3f", n ? r / n : 0 }')")
+		# run counts: read after the load, before GET /exit: node_n - 1 requests
+		if [ "$traps" != - ]; then
+			read -r tr_a tr_h tr_runs <<<"$traps"
+			NT_REQ+=("$(awk -v a="$tr_a" -v h="$tr_h" -v n="$((node_n - 1))" 'BEGIN { printf "%.2f", (a + h) / n }')")
+			NT_PER+=("$(awk -v a="$tr_a" -v r="$res" 'BEGIN { printf "%.2f", r ? a / r : 0 }')")
+			NT_RUNS=$tr_runs
+			traps="${NT_REQ[-1]} | ${NT_PER[-1]}"
+		else
+			traps="- | -"
+		fi
+		NROW_W="$ev | $lost / $evicted | $ntx | $ah + $hh (${NT_HIT[-1]}) | $traps | $tres (${NT_RES[-1]}) | $res | ${NX[-1]} | $ok"
+	}
+
+	declare -A NODE_WAY=([u]=untraced [w]=weft [a]=AsyncLocalStorage [h]=async_hooks)
+	NODE_ORDERS=("u w a h" "w a h u" "a h u w" "h u w a")
+
+	# node_bench VERSION BIN RUNS
+	node_bench() {
+		local k r order ways cal=() m d
+		NODE_V=$1 NODE=$2
+		NODE_PROBED+=("$(readlink -f "$NODE")")
+		NODE_VS+=("$NODE_V")
+		for _ in 1 2 3; do
+			cal+=("$("$NODE" "$NODE_SRV" calibrate "$NODE_WORK_US" 2>&1 | sed -n 's/.*iters=\([0-9]*\).*/\1/p')")
+		done
+		NODE_ITERS=$(printf '%s\n' "${cal[@]}" | median)
+		[ -n "$NODE_ITERS" ] && [ "$NODE_ITERS" != nan ] || die "$NODE $NODE_SRV calibrate $NODE_WORK_US failed"
+		NR_u=() NR_w=() NR_a=() NR_h=() NC_u=() NC_w=() NC_a=() NC_h=() NX=()
+		NT_HIT=() NT_REQ=() NT_RES=() NT_PER=() NT_RUNS=""
+		for ((r = 1; r <= $3; r++)); do
+			order=${NODE_ORDERS[(r - 1) % 4]}
+			ways=$(for k in $order; do printf '%s, ' "${NODE_WAY[$k]}"; done)
+			ways=${ways%, }
+			note "node $NODE_V http: run $r/$3: $ways"
+			for k in $order; do node_way "$k"; done
+			NODE_ROWS+=("| $NODE_V | $r | $ways | ${NR_u[-1]} | ${NR_w[-1]} | ${NR_a[-1]} | ${NR_h[-1]} | $NROW_W |")
+		done
+		d="Node $NODE_V (\`$NODE\`): ITERS $NODE_ITERS, calibrated by \`$(showcmd "$NODE" "$NODE_SRV" calibrate "$NODE_WORK_US")\` (3 runs: $(
+			IFS=/
+			echo "${cal[*]}"
+		); median)"
+		for k in u w a h; do
+			node_cmd "$k"
+			d+=$'\n'"  - ${NODE_WAY[$k]}: \`$(showcmd "${NCMD[@]}")\`"
+		done
+		d+=$'\n'"  - load, each way: \`$(showcmd "$NODE" "$NODE_LOAD") PORT $NODE_REQS $NODE_CONNS\`, then \`$(showcmd "$NODE" "$NODE_LOAD") PORT 0 0 --exit\`"
+		NODE_DOCS+=("$d")
+		# the traps of each probe, from the last weft run with run counts
+		local n
+		for n in ${NT_RUNS//,/ }; do
+			NODE_PROBE_ROWS+=("$(awk -v v="$NODE_V" -v p="${n%=*}" -v c="${n#*=}" -v q="$((node_n - 1))" 'BEGIN {
+				printf "| %s | `%s` | %d | %.2f |", v, p, c, c / q }')")
+		done
+		# the medians, one summary row per way
+		local um uc c tr rs tp x
+		um=$(printf '%s\n' "${NR_u[@]}" | median)
+		uc=$(printf '%s\n' "${NC_u[@]}" | median)
+		tr=$(printf '%s\n' "${NT_REQ[@]:--}" | median)
+		rs=$(printf '%s\n' "${NT_RES[@]:--}" | median)
+		tp=$(printf '%s\n' "${NT_PER[@]:--}" | median)
+		x=$(printf '%s\n' "${NX[@]:--}" | median)
+		for k in u w a h; do
+			eval "m=\$(printf '%s\n' \"\${NR_$k[@]}\" | grep -v '^-\$' | median)"
+			eval "c=\$(printf '%s\n' \"\${NC_$k[@]:--}\" | median)"
+			NODE_MED["$NODE_V $k"]=$m
+			NODE_SUM+=("$(awk -v v="$NODE_V" -v w="${NODE_WAY[$k]}" -v k="$k" -v u="$um" -v m="$m" -v uc="$uc" -v c="$c" -v n="$node_n" \
+				-v tr="$tr" -v rs="$rs" -v tp="$tp" -v x="$x" 'BEGIN {
+				if (m == "nan" || m == "") { printf "| %s | %s | - | - | - | - | - | - | - | - | - |", v, w; exit }
+				printf "| %s | %s | %.0f | %.1f%% | %s | %.2f | %s | ", v, w, m, 100 * m / u,
+					k == "u" ? "-" : sprintf("%.1f", 1e6 / m - 1e6 / u), c, k == "u" ? "-" : sprintf("%.1f", (c - uc) * 1e6 / n)
+				if (k == "w") printf "%s | %s | %s | %s |", x, tr, rs, tp; else printf "- | - | - | - |"
+			}')")
+		done
+	}
+
+	NODE_MAJ=$("$NODE_BIN" --version | sed 's/^v//; s/\..*//')
+	node_bench "$NODE_MAJ" "$NODE_BIN" "$NODE_RUNS"
+	if [ "$NODE_NEWEST_RUNS" -gt 0 ]; then
+		read -r nv nb <<<"$(bash tools/node-versions.sh 2>/dev/null | tail -1)"
+		if [ -n "${nb:-}" ] && [ "$nv" != "$NODE_MAJ" ]; then
+			node_bench "$nv" "$nb" "$NODE_NEWEST_RUNS"
+		fi
+	fi
+	rm -f "$W/node.json" "$W/node.port" "$W/progs0.json" "$W/progs1.json"
+fi
+
 # ------------------------------------------------- leftovers, then write
 
 LEFT_PROCS=$(our_procs)
@@ -936,6 +1213,102 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 		echo "the requests. Traps per request = (\"goroutine\" + ServeHTTP probe hits) /"
 		echo "requests: 2 per goroutine + 2 for the transaction = $((2 * (HTTP_FANOUT + 1) + 2)) expected (median here:"
 		echo "${htraps_med:-?}; goroutines per request ${hgor_med:-?})."
+	fi
+	echo
+	echo "## 5. Node"
+	echo
+	if [ -n "$NODE_NOTE" ]; then
+		echo "$NODE_NOTE"
+	else
+		echo "An HTTP server in Node: what weft costs it, against the two ways a Node"
+		echo "program can follow its requests from the inside, as an APM agent does:"
+		echo "AsyncLocalStorage and async_hooks."
+		echo
+		echo "\`tests/bench/nodehttpbench.js MODE\`: an HTTP server on 127.0.0.1. GET /work"
+		echo "does \`fs.stat(__filename, cb)\` (one native FSREQCALLBACK, on libuv's thread"
+		echo "pool), then in the callback ~$NODE_WORK_US us of CPU (ITERS xorshift iterations, from"
+		echo "\$BENCH_ITERS, calibrated once per Node version, below) and responds \"ok\"."
+		echo "GET /exit responds, prints the server's CPU time (\`process.cpuUsage()\`) and"
+		echo "exits. MODE:"
+		echo
+		echo "- \`plain\`: nothing else; run untraced, and under weft (\`weft trace -- node\`,"
+		echo "  no \`--txn\`: every request a transaction, \"GET /work\");"
+		echo "- \`als\`: each request handled inside \`AsyncLocalStorage.run(store, ..)\`, a"
+		echo "  new store per request, read back in the fs.stat callback (a wrong one"
+		echo "  would be a 500);"
+		echo "- \`hooks\`: \`async_hooks.createHook({ init, destroy })\` enabled, their bodies"
+		echo "  a Map set / delete by asyncId."
+		echo
+		echo "\`tests/bench/nodeload.js PORT REQUESTS CONNECTIONS\`, another process (the same"
+		echo "Node): $NODE_CONNS keep-alive connections (one \`http.Agent\`), 1 untimed warm-up"
+		echo "request per connection, then $NODE_REQS timed GET /work ($NODE_CONNS in flight); it prints"
+		echo "req/s (timed requests only). Then \`nodeload.js PORT 0 0 --exit\` sends GET /exit"
+		echo "(under weft, once the BPF run counts are read: below). The four ways run"
+		echo "once per round, in an order that rotates from round to round. Commands"
+		echo "(PORT: what the server wrote to \$BENCH_PORT_FILE):"
+		echo
+		for d in "${NODE_DOCS[@]}"; do echo "- $d"; done
+		echo
+		echo "| Node | run | order | untraced req/s | weft req/s | AsyncLocalStorage req/s | async_hooks req/s | weft events | lost / evicted | transactions | weft's hit counters, \"async\" + \"node:http\" (per request) | traps per request | traps per resource | resources in transactions (per request) | resources in all | weft's own CPU s | counts as expected |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		printf '%s\n' "${NODE_ROWS[@]}"
+		echo
+		echo "Medians. Added wall us per request = 1e6 / req/s - 1e6 / untraced req/s"
+		echo "($NODE_CONNS requests in flight, on $(nproc) CPUs shared with the load process). Server"
+		echo "CPU s: the server process's own (its line at GET /exit: all its threads,"
+		echo "start to end, the traps included: the kernel handles them in its"
+		echo "threads); added server CPU us per request = (CPU s - untraced CPU s) /"
+		echo "$node_n requests. weft's own CPU s: the \`time\` of \`weft trace\` (weft and its"
+		echo "target) less the server's: attaching (reading node's symbols, checking the"
+		echo "layout with capstone), reading the events, the report."
+		echo
+		echo "| Node | way | req/s (median) | of untraced | added wall us per request | server CPU s (median) | added server CPU us per request | weft's own CPU s | traps per request | resources per request | traps per resource |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		printf '%s\n' "${NODE_SUM[@]}"
+		echo
+		for v in "${NODE_VS[@]}"; do
+			awk -v v="$v" -v u="${NODE_MED["$v u"]}" -v w="${NODE_MED["$v w"]}" -v a="${NODE_MED["$v a"]}" \
+				-v h="${NODE_MED["$v h"]}" 'BEGIN {
+				if (u == "nan" || w == "nan" || u <= 0 || w <= 0) exit
+				printf "Node %s: weft adds %.1f us per request (%.1f%% of untraced throughput);", v, 1e6 / w - 1e6 / u, 100 * w / u
+				printf " AsyncLocalStorage %.1f us (%.1f%%), async_hooks %.1f us (%.1f%%).\n", \
+					1e6 / a - 1e6 / u, 100 * a / u, 1e6 / h - 1e6 / u, 100 * h / u
+			}'
+		done
+		echo
+		echo "Counts as expected: $node_n transactions per weft run ($NODE_REQS timed + $NODE_CONNS warm-up"
+		echo "\"GET /work\", 1 \"GET /exit\"), each \"GET /work\" with its one FSREQCALLBACK, no"
+		echo "leak and no conflation; 0 lost events, 0 evictions; the server served"
+		echo "$node_n requests in every way."
+		echo
+		echo "- **Traps per request**: every uprobe hit runs its BPF program once, so the"
+		echo "  programs' run counts (\`bpftool prog show\`: \`run_cnt\`, kept while"
+		echo "  \`kernel.bpf_stats_enabled\` is 1: it was ${NODE_STATS:-not readable} for this run) are the"
+		echo "  traps. weft's Node programs (those the run loaded) are read after the"
+		echo "  load, before GET /exit, and divided by the $((node_n - 1)) requests served by then."
+		echo "- **weft's hit counters** (JSON \`capture.probes[].hits\`, \"async\" +"
+		echo "  \"node:http\") count fewer: only resource creations, destroys and pooled"
+		echo "  sockets for \"async\", request lines and the writes of a request for"
+		echo "  \"node:http\"; not the callback scopes, nor the re-arm check at"
+		echo "  AsyncReset's entry."
+		echo "- **Resources per request**: async segments inside transactions /"
+		echo "  transactions (the FSREQCALLBACK; a response this small is written by"
+		echo "  libuv's try-write, no WRITEWRAP)."
+		echo "- **Traps per resource**: the traps of weft's async-resource programs"
+		echo "  (everything but \`node_http_url\` and \`node_try_write\`) / every native"
+		echo "  resource created while attached (the requests' FSREQCALLBACKs, plus the"
+		echo "  listener, each connection's socket and parser, ...). The callback scopes"
+		echo "  of the connections' sockets (each request's bytes arrive in one) are"
+		echo "  charged to the resources too."
+		if [ ${#NODE_PROBE_ROWS[@]} -gt 0 ]; then
+			echo
+			echo "The traps of each of weft's Node programs (one per probe; the last weft run"
+			echo "of each Node; a program that never ran is left out):"
+			echo
+			echo "| Node | BPF program | runs (traps) | per request |"
+			echo "|---|---|---|---|"
+			printf '%s\n' "${NODE_PROBE_ROWS[@]}"
+		fi
 	fi
 	echo
 	echo "## Problems seen in this run"

@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <capstone/capstone.h>
 #include "goelf.h"
+#include "gopclntab.h"
 
 /* The longest function goelf__rets and the prologue scan will read. */
 #define MAX_FUNC_SIZE (16u << 20)
@@ -533,16 +535,57 @@ int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *s
 	return goelf__func_nth(path, name, 0, vaddr, size, file_off);
 }
 
+/* The last binary's function table, kept: lookups come in runs. */
+static struct {
+	char path[512];
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	struct gopcln *tab;
+} pcln_cache;
+
+struct gopcln *goelf__pclntab(const char *path)
+{
+	struct stat st;
+	char err[128];
+
+	if (stat(path, &st))
+		return NULL;
+	if (pcln_cache.tab && !strcmp(pcln_cache.path, path) && pcln_cache.dev == st.st_dev &&
+	    pcln_cache.ino == st.st_ino && pcln_cache.mtime.tv_sec == st.st_mtim.tv_sec &&
+	    pcln_cache.mtime.tv_nsec == st.st_mtim.tv_nsec)
+		return pcln_cache.tab;
+	gopcln__close(pcln_cache.tab);
+	memset(&pcln_cache, 0, sizeof(pcln_cache));
+	pcln_cache.tab = gopcln__open(path, err, sizeof(err));
+	snprintf(pcln_cache.path, sizeof(pcln_cache.path), "%s", path);
+	pcln_cache.dev = st.st_dev;
+	pcln_cache.ino = st.st_ino;
+	pcln_cache.mtime = st.st_mtim;
+	return pcln_cache.tab;
+}
+
+/* The runtime's own table first (stripped binaries have nothing else),
+ * then .symtab. */
 int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr,
 		    uint64_t *size, uint64_t *file_off)
 {
+	struct gopcln *tab = goelf__pclntab(path);
+	struct gofunc f;
 	uint64_t v, sz, off;
 	int fd, rc = -1;
 	Elf *e = open_elf(path, &fd);
 
 	if (!e)
 		return -1;
-	if (!symtab_find_nth(e, name, STT_FUNC, nth, &v, &sz) && !text_off(e, v, sz, &off)) {
+	if (tab && !gopcln__func_by_name(tab, name, nth, &f)) {
+		v = f.entry;
+		sz = f.end - f.entry;
+	} else if (symtab_find_nth(e, name, STT_FUNC, nth, &v, &sz)) {
+		close_elf(e, fd);
+		return -1;
+	}
+	if (!text_off(e, v, sz, &off)) {
 		*vaddr = v;
 		*size = sz;
 		*file_off = off;

@@ -44,6 +44,11 @@ int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *s
 int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr,
 		    uint64_t *size, uint64_t *file_off);
 
+/* The binary's pclntab (kept open for the last path asked; not to be
+ * closed), or NULL. */
+struct gopcln;
+struct gopcln *goelf__pclntab(const char *path);
+
 /* File offsets of the RET instructions in [vaddr, vaddr+size), decoded by
  * a linear sweep (Go puts no data in text). The count (at most max), or -1
  * (not x86-64, not in the file's text, or more RETs than max: errno E2BIG).

@@ -15,8 +15,12 @@
 //	GET /work  fs.stat(__filename, cb): one native FSREQCALLBACK (libuv's
 //	           thread pool); in its callback ~100 us of CPU (BENCH_ITERS
 //	           xorshift iterations, see calibrate), then 200 "ok"
-//	GET /exit  200 "bye"; once the response has finished, the process exits
-//	           with status 0 (the clients' keep-alive connections with it)
+//	GET /exit  200 "bye"; once the response has finished, writes one line
+//	           to stderr and exits with status 0 (the clients' keep-alive
+//	           connections with it):
+//	             nodehttpbench served=N user_us=U system_us=S
+//	           N: requests served, /exit included; U, S: the process's CPU
+//	           time (process.cpuUsage(): all its threads, from its start)
 //	other      404
 //
 // MODE, the in-process alternatives to an outside tracer:
@@ -97,6 +101,7 @@ if (!Number.isInteger(iters) || iters < 0) die(`bad BENCH_ITERS '${process.env.B
 
 let als = null;
 let seq = 0;
+let served = 0;
 let sink = 0;
 if (mode === 'als') als = new async_hooks.AsyncLocalStorage();
 if (mode === 'hooks') {
@@ -126,6 +131,7 @@ function work200(req, res, store) {
 }
 
 function onRequest(req, res) {
+  served++;
   if (req.method === 'GET' && req.url === '/work') {
     if (als) {
       const store = { n: ++seq, url: req.url };
@@ -136,7 +142,11 @@ function onRequest(req, res) {
     return;
   }
   if (req.method === 'GET' && req.url === '/exit') {
-    res.on('finish', () => process.exit(sink === 0.5 ? 1 : 0));
+    res.on('finish', () => {
+      const cpu = process.cpuUsage();
+      fs.writeSync(2, `nodehttpbench served=${served} user_us=${cpu.user} system_us=${cpu.system}\n`);
+      process.exit(sink === 0.5 ? 1 : 0);
+    });
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '3' });
     res.end('bye');
     return;

@@ -3,6 +3,7 @@
 // (tools/bench.sh, section 5), for nodehttpbench.js, in its own process.
 //
 //	node nodeload.js PORT REQUESTS CONNECTIONS [--exit]
+//	node nodeload.js PORT 0 0 --exit
 //
 // (CommonJS, no dependencies; Node 20, 22, 24.)
 //
@@ -16,11 +17,14 @@
 // request to the last timed response (process.hrtime, monotonic). With
 // --exit, then one GET /exit on the same agent (the server exits after
 // responding); not timed. So the server handles REQUESTS + CONNECTIONS
-// (+ 1) requests in all.
+// (+ 1) requests in all. `PORT 0 0 --exit`: only the GET /exit (what
+// tools/bench.sh does once it has read what it needs from the running
+// server).
 //
 // Success: one line on stdout, exit 0:
 //
 //	nodeload requests=N conns=C elapsed_ns=E req_per_s=R
+//	nodeload exit                                 (PORT 0 0 --exit)
 //
 // Any error (usage, connection error, a status other than 200, a 10 s
 // timeout on one request, more sockets than CONNECTIONS, 120 s in all):
@@ -34,16 +38,19 @@ function fail(msg, code) {
   process.exit(code || 1);
 }
 
-const usage = 'usage: nodeload.js PORT REQUESTS CONNECTIONS [--exit]';
+const usage = 'usage: nodeload.js PORT REQUESTS CONNECTIONS [--exit] | PORT 0 0 --exit';
 const argv = process.argv.slice(2);
 const withExit = argv[3] === '--exit';
 if (argv.length !== (withExit ? 4 : 3)) fail(usage, 2);
 const [port, total, conns] = argv.slice(0, 3).map(Number);
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(usage, 2);
-if (!Number.isInteger(total) || total < 1) fail(usage, 2);
-if (!Number.isInteger(conns) || conns < 1 || conns > 1000) fail(usage, 2);
+const exitOnly = withExit && total === 0 && conns === 0;
+if (!exitOnly) {
+  if (!Number.isInteger(total) || total < 1) fail(usage, 2);
+  if (!Number.isInteger(conns) || conns < 1 || conns > 1000) fail(usage, 2);
+}
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: conns });
+const agent = new http.Agent({ keepAlive: true, maxSockets: exitOnly ? 1 : conns });
 const sockets = new Set();
 
 function get(path) {
@@ -58,7 +65,7 @@ function get(path) {
     });
     req.on('socket', (s) => {
       sockets.add(s);
-      if (sockets.size > conns) req.destroy(new Error(`${sockets.size} sockets, more than ${conns} connections`));
+      if (sockets.size > agent.maxSockets) req.destroy(new Error(`${sockets.size} sockets, more than ${conns} connections`));
     });
     req.setTimeout(10000, () => req.destroy(new Error(`GET ${path}: no response in 10 s`)));
     req.on('error', (e) => reject(new Error(`GET ${path}: ${e.message}`)));
@@ -67,6 +74,12 @@ function get(path) {
 
 async function main() {
   setTimeout(() => fail('not done after 120 s'), 120000).unref();
+  if (exitOnly) {
+    await get('/exit');
+    agent.destroy();
+    fs.writeSync(1, 'nodeload exit\n');
+    process.exit(0);
+  }
   const warm = [];
   for (let i = 0; i < conns; i++) warm.push(get('/work'));
   await Promise.all(warm);

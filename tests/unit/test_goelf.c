@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "goelf.h"
+#include "gopclntab.h"
 
 /* cmocka passes every test a state pointer most tests do not use */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -206,6 +207,60 @@ static void check_offsets(const struct go_info *gi, int minor)
 	assert_true(gi->allglen_vaddr != 0);
 }
 
+/* The pclntab reader against the ELF symbol table (nm) of the same binary:
+ * every function both know has the same entry; the stripped build's table
+ * names the same functions, with the same file:line. */
+static void check_pclntab(const char *bin, const char *strip)
+{
+	char err[256], cmd[700], name[512], line[1024];
+	struct gopcln *g = gopcln__open(bin, err, sizeof(err)), *gs = gopcln__open(strip, err, sizeof(err));
+	unsigned long long addr;
+	size_t agree = 0, known = 0;
+	struct gofunc f, fs;
+	char type;
+	FILE *nm;
+
+	assert_non_null(g);
+	assert_non_null(gs);
+	assert_true(gopcln__nr_funcs(g) > 1000);
+	assert_int_equal(gopcln__nr_funcs(gs), gopcln__nr_funcs(g));
+	snprintf(cmd, sizeof(cmd), "nm '%s'", bin);
+	nm = popen(cmd, "r");
+	assert_non_null(nm);
+	while (fgets(line, sizeof(line), nm)) {
+		if (sscanf(line, "%llx %c %511s", &addr, &type, name) != 3 ||
+		    (type != 'T' && type != 't'))
+			continue;
+		if (gopcln__func_by_name(g, name, 0, &f))
+			continue;
+		known++;
+		/* ABI0 and ABIInternal versions of one assembly function share a
+		 * name: any of them */
+		for (int nth = 1; f.entry != addr && !gopcln__func_by_name(g, name, nth, &f); nth++)
+			;
+		agree += f.entry == addr;
+		if (f.entry != addr)
+			print_message("    pclntab has no %s at %#llx\n", name, addr);
+	}
+	pclose(nm);
+	assert_true(known > 1000);
+	assert_int_equal(agree, known);
+	for (size_t i = 0; i < gopcln__nr_funcs(g); i += 97) {
+		const char *file, *sfile;
+		int line, sline;
+
+		assert_int_equal(gopcln__func_at_index(g, i, &f), 0);
+		assert_int_equal(gopcln__func_by_name(gs, f.name, 0, &fs), 0);
+		if (!gopcln__line(g, f.entry, &file, &line)) {
+			assert_int_equal(gopcln__line(gs, fs.entry, &sfile, &sline), 0);
+			assert_string_equal(sfile, file);
+			assert_int_equal(sline, line);
+		}
+	}
+	gopcln__close(g);
+	gopcln__close(gs);
+}
+
 static void test_toolchain(void **state)
 {
 	struct toolchain *tc = *state;
@@ -284,7 +339,10 @@ static void test_toolchain(void **state)
 	assert_false(gs.has_dwarf);
 	assert_int_equal(gs.g_goid, -1);
 	assert_int_equal(gs.m_curg, -1);
-	assert_int_equal(goelf__func(strip, "main.main", &v, &sz, &off), -1);
+	/* ... yet its functions are found: the runtime's own table */
+	assert_int_equal(goelf__func(strip, "main.main", &v, &sz, &off), 0);
+	assert_true(sz > 0);
+	check_pclntab(bin, strip);
 
 	/* PIE: vaddrs are link-time, offsets still in the file */
 	assert_int_equal(goelf__open(pie, &gp, err, sizeof(err)), 0);

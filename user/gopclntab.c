@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "gopclntab.h"
+
+#define MAGIC_118 0xfffffff0u /* Go 1.18, 1.19 */
+#define MAGIC_120 0xfffffff1u /* Go 1.20 and later: _func gains startLine */
+#define HDR_LEN (8 + 8 * 8)
+
+struct gopcln {
+	uint8_t *tab;  /* the whole table, from its header */
+	size_t len;
+	uint64_t nfunc, text_start;
+	uint64_t funcname, cu, filetab, pctab, pcln; /* offsets from the header */
+	int func_id_off; /* offset of funcID in _func: 40 (1.20+) or 36 */
+};
+
+static uint32_t u32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t u64(const uint8_t *p)
+{
+	return u32(p) | (uint64_t)u32(p + 4) << 32;
+}
+
+/* A plausible header at p (n bytes from there): the tables it points to
+ * lie inside, in order. */
+static bool header_ok(const uint8_t *p, size_t n)
+{
+	uint32_t magic;
+	uint64_t nfunc, off[5];
+
+	if (n < HDR_LEN)
+		return false;
+	magic = u32(p);
+	if ((magic != MAGIC_118 && magic != MAGIC_120) || p[4] || p[5] || p[6] != 1 || p[7] != 8)
+		return false;
+	nfunc = u64(p + 8);
+	for (int i = 0; i < 5; i++)
+		off[i] = u64(p + 32 + 8 * i);
+	if (!nfunc || nfunc > (1u << 24))
+		return false;
+	for (int i = 0; i < 5; i++)
+		if (off[i] < HDR_LEN || off[i] >= n)
+			return false;
+	/* functab: nfunc + 1 pairs of u32 */
+	return off[4] + (nfunc + 1) * 8 <= n;
+}
+
+static int load(struct gopcln *g, const uint8_t *p, size_t n)
+{
+	if (!header_ok(p, n))
+		return -1;
+	g->tab = malloc(n);
+	if (!g->tab)
+		return -1;
+	memcpy(g->tab, p, n);
+	g->len = n;
+	g->nfunc = u64(p + 8);
+	g->text_start = u64(p + 24);
+	g->funcname = u64(p + 32);
+	g->cu = u64(p + 40);
+	g->filetab = u64(p + 48);
+	g->pctab = u64(p + 56);
+	g->pcln = u64(p + 64);
+	g->func_id_off = u32(p) == MAGIC_120 ? 40 : 36;
+	return 0;
+}
+
+/* No section names (stripped of them, or packed): look for the header in
+ * every loaded, non-executable segment. */
+static int find_in_segments(Elf *e, int fd, struct gopcln *g)
+{
+	GElf_Phdr ph;
+	size_t n;
+
+	if (elf_getphdrnum(e, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *buf;
+
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X) ||
+		    !ph.p_filesz || ph.p_filesz > (1ull << 31))
+			continue;
+		buf = malloc(ph.p_filesz);
+		if (!buf)
+			continue;
+		if (pread(fd, buf, ph.p_filesz, ph.p_offset) == (ssize_t)ph.p_filesz)
+			for (size_t o = 0; o + HDR_LEN <= ph.p_filesz; o += 8)
+				if ((u32(buf + o) == MAGIC_120 || u32(buf + o) == MAGIC_118) &&
+				    !load(g, buf + o, ph.p_filesz - o)) {
+					free(buf);
+					return 0;
+				}
+		free(buf);
+	}
+	return -1;
+}
+
+struct gopcln *gopcln__open(const char *path, char *err, size_t len)
+{
+	struct gopcln *g = calloc(1, sizeof(*g));
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t shstr;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	Elf *e = NULL;
+
+	elf_version(EV_CURRENT);
+	if (!g || fd < 0 || !(e = elf_begin(fd, ELF_C_READ, NULL)) || elf_kind(e) != ELF_K_ELF) {
+		snprintf(err, len, "%s", fd < 0 ? strerror(errno) : "not an ELF file");
+		goto fail;
+	}
+	if (!elf_getshdrstrndx(e, &shstr))
+		while ((scn = elf_nextscn(e, scn))) {
+			const char *name;
+			Elf_Data *d;
+
+			if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstr, sh.sh_name)) ||
+			    strcmp(name, ".gopclntab"))
+				continue;
+			d = elf_getdata(scn, NULL);
+			if (d && d->d_buf && !load(g, d->d_buf, d->d_size))
+				goto done;
+		}
+	if (!find_in_segments(e, fd, g))
+		goto done;
+	snprintf(err, len, "no Go function table (pclntab) of Go 1.18 or later");
+fail:
+	if (e)
+		elf_end(e);
+	if (fd >= 0)
+		close(fd);
+	free(g);
+	return NULL;
+done:
+	elf_end(e);
+	close(fd);
+	return g;
+}
+
+void gopcln__close(struct gopcln *g)
+{
+	if (!g)
+		return;
+	free(g->tab);
+	free(g);
+}
+
+size_t gopcln__nr_funcs(const struct gopcln *g)
+{
+	return g ? g->nfunc : 0;
+}
+
+static const char *str_at(const struct gopcln *g, uint64_t off)
+{
+	if (off >= g->len || !memchr(g->tab + off, 0, g->len - off))
+		return NULL;
+	return (const char *)g->tab + off;
+}
+
+/* functab[i]: entry offset, _func offset (from the pcln table). */
+static const uint8_t *func_data(const struct gopcln *g, size_t i)
+{
+	uint64_t at = g->pcln + 8 * i, fo;
+
+	if (i >= g->nfunc || at + 16 > g->len)
+		return NULL;
+	fo = g->pcln + u32(g->tab + at + 4);
+	return fo + 44 <= g->len ? g->tab + fo : NULL;
+}
+
+int gopcln__func_at_index(const struct gopcln *g, size_t i, struct gofunc *f)
+{
+	const uint8_t *fd = func_data(g, i);
+	const char *name;
+
+	if (!fd)
+		return -1;
+	name = str_at(g, g->funcname + (uint32_t)u32(fd + 4));
+	f->name = name ? name : "";
+	f->entry = g->text_start + u32(g->tab + g->pcln + 8 * i);
+	f->end = g->text_start + u32(g->tab + g->pcln + 8 * (i + 1));
+	f->func_id = fd[g->func_id_off];
+	return 0;
+}
+
+int gopcln__func_at(const struct gopcln *g, uint64_t vaddr, struct gofunc *f)
+{
+	size_t lo = 0, hi = g->nfunc;
+
+	if (vaddr < g->text_start)
+		return -1;
+	while (lo < hi) { /* the last entry at or below vaddr */
+		size_t mid = (lo + hi) / 2;
+
+		if (g->text_start + u32(g->tab + g->pcln + 8 * mid) <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || gopcln__func_at_index(g, lo - 1, f) || vaddr >= f->end)
+		return -1;
+	return 0;
+}
+
+/* "pkg.f[...]": any instantiation of the generic pkg.f */
+static bool name_matches(const char *n, const char *name)
+{
+	size_t l = strlen(name);
+
+	if (l > 5 && !strcmp(name + l - 5, "[...]"))
+		return !strncmp(n, name, l - 4) && n[strlen(n) - 1] == ']';
+	return !strcmp(n, name);
+}
+
+int gopcln__func_by_name(const struct gopcln *g, const char *name, int nth, struct gofunc *f)
+{
+	for (size_t i = 0; i < g->nfunc; i++)
+		if (!gopcln__func_at_index(g, i, f) && name_matches(f->name, name) && nth-- == 0)
+			return 0;
+	return -1;
+}
+
+static uint32_t uvarint(const struct gopcln *g, uint64_t *at, bool *bad)
+{
+	uint32_t v = 0;
+
+	for (int shift = 0; shift < 35; shift += 7) {
+		uint8_t b;
+
+		if (*at >= g->len) {
+			*bad = true;
+			return 0;
+		}
+		b = g->tab[(*at)++];
+		v |= (uint32_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	*bad = true;
+	return 0;
+}
+
+/* The pc-value table at off, from entry: the value in effect at vaddr
+ * (value deltas zigzag-encoded, pc deltas in instruction units). */
+static int pcvalue(const struct gopcln *g, uint32_t off, uint64_t entry, uint64_t vaddr,
+		   int32_t *out)
+{
+	uint64_t at = g->pctab + off, pc = entry;
+	int32_t val = -1;
+	bool first = true, bad = false;
+
+	if (!off)
+		return -1;
+	for (int steps = 0; steps < (1 << 20); steps++) {
+		uint32_t uv = uvarint(g, &at, &bad), pcd;
+
+		if (bad || (uv == 0 && !first))
+			return -1;
+		first = false;
+		val += (uv & 1) ? -(int32_t)((uv >> 1) + 1) : (int32_t)(uv >> 1);
+		pcd = uvarint(g, &at, &bad);
+		if (bad)
+			return -1;
+		pc += pcd;
+		if (vaddr < pc) {
+			*out = val;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int gopcln__line(const struct gopcln *g, uint64_t vaddr, const char **file, int *line)
+{
+	struct gofunc f;
+	const uint8_t *fd;
+	int32_t fileno, ln;
+	uint64_t cu_at;
+	size_t lo = 0, hi = g->nfunc;
+
+	if (gopcln__func_at(g, vaddr, &f))
+		return -1;
+	while (lo < hi) { /* f's index, again */
+		size_t mid = (lo + hi) / 2;
+
+		if (g->text_start + u32(g->tab + g->pcln + 8 * mid) <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	fd = func_data(g, lo - 1);
+	if (!fd || pcvalue(g, u32(fd + 20), f.entry, vaddr, &fileno) ||
+	    pcvalue(g, u32(fd + 24), f.entry, vaddr, &ln) || fileno < 0)
+		return -1;
+	cu_at = g->cu + 4 * ((uint64_t)u32(fd + 32) + (uint32_t)fileno);
+	if (cu_at + 4 > g->len || u32(g->tab + cu_at) == 0xffffffffu)
+		return -1;
+	*file = str_at(g, g->filetab + u32(g->tab + cu_at));
+	*line = ln;
+	return *file ? 0 : -1;
+}

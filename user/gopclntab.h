@@ -1,0 +1,36 @@
+/* The Go runtime's own function table (pclntab), read from the binary on
+ * disk: in every Go binary, stripped or not, because stack traces need it.
+ * Function names and bounds, and pc -> file:line, for Go 1.18 and later
+ * (header magic 0xfffffff0 / 0xfffffff1). Found by section name
+ * (.gopclntab), else by its header in the read-only data. */
+#ifndef WEFT_GOPCLNTAB_H
+#define WEFT_GOPCLNTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gopcln;
+
+/* NULL with one line in err: no pclntab, an unsupported layout. */
+struct gopcln *gopcln__open(const char *path, char *err, size_t len);
+void gopcln__close(struct gopcln *p);
+size_t gopcln__nr_funcs(const struct gopcln *p);
+
+struct gofunc {
+	const char *name;   /* "main.(*Server).handle", in the table */
+	uint64_t entry, end; /* link-time vaddrs: [entry, end) */
+	uint8_t func_id;     /* the runtime's funcID (wrappers, goexit...) */
+};
+
+/* The i-th function, in address order. 0, or -1 out of range. */
+int gopcln__func_at_index(const struct gopcln *p, size_t i, struct gofunc *f);
+/* The function containing vaddr. 0, or -1. */
+int gopcln__func_at(const struct gopcln *p, uint64_t vaddr, struct gofunc *f);
+/* The nth (from 0) function named name; "pkg.f[...]" matches every
+ * instantiation of a generic. 0, or -1. */
+int gopcln__func_by_name(const struct gopcln *p, const char *name, int nth, struct gofunc *f);
+/* Source file and line of vaddr (file points into the table). 0, or -1. */
+int gopcln__line(const struct gopcln *p, uint64_t vaddr, const char **file, int *line);
+
+#endif
