@@ -33,7 +33,8 @@
 #      async_hooks in the server, alternating; traps and native resources
 #      per request, traps per resource.
 #
-# Needs root (weft attaches BPF programs). About 2.5 minutes on 2 vCPUs.
+# Needs root (weft attaches BPF programs). About 2.5 minutes on 2 vCPUs,
+# plus about 75 s for section 5.
 # Environment (defaults in brackets):
 #   REPS [5]          runs per probe-cost case (untraced and traced each)
 #   ITER [1000000]    loop iterations for the cheap probes (markers, push)
@@ -662,6 +663,7 @@ NODE_PROBED=()
 NODE_NOTE=""
 NODE_ROWS=() NODE_SUM=() NODE_DOCS=() NODE_PROBE_ROWS=() NODE_VS=()
 declare -A NODE_MED # "VERSION KEY" -> req/s (median)
+declare -A NODE_X   # VERSION -> "weft's own CPU s (median) idle CPU s"
 if [ "${NO_NODE:-0}" = 1 ]; then
 	NODE_NOTE="skipped (NO_NODE=1)"
 elif ! "$NODE_BIN" --version >/dev/null 2>&1; then
@@ -764,7 +766,7 @@ EOF
 	# (server CPU s); for w also NX (weft's own CPU s), the JSON figures and
 	# NROW_W (the row's weft columns).
 	node_way() {
-		local k=$1 bg i port rate rc srv cpu tot why cap ok traps=- tr_a tr_h tr_runs
+		local k=$1 bg i port rate rc srv cpu tot why cap ok tcnt=- tr_a tr_h tr_runs
 		local ev lost evicted ah hh ntx nwork nexit good tres res
 		node_cmd "$k"
 		rm -f "$W/node.port" "$W/node.json" "$W/nl.out" "$W/nl.err" "$W/nx.err"
@@ -784,7 +786,7 @@ EOF
 			grep -q " conns=$NODE_CONNS " "$W/nl.out" || rate=""
 			if [ "$k" = w ] && [ -n "$NODE_STATS" ]; then
 				bpftool -j prog show >"$W/progs1.json" 2>/dev/null
-				traps=$(node_traps "$W/progs0.json" "$W/progs1.json")
+				tcnt=$(node_traps "$W/progs0.json" "$W/progs1.json")
 			fi
 			"$NODE" "$NODE_LOAD" "$port" 0 0 --exit >/dev/null 2>"$W/nx.err"
 		fi
@@ -810,7 +812,9 @@ EOF
 			return
 		fi
 		cpu=$(awk '{ printf "%.3f", ($2 + $3) / 1e6 }' <<<"$srv")
-		eval "NR_$k+=(\"\$rate\") NC_$k+=(\"\$cpu\")"
+		local -n nr="NR_$k" nc="NC_$k"
+		nr+=("$rate")
+		nc+=("$cpu")
 		[ "$k" = w ] || return 0
 		tot=$(awk '{ print $2 + $3 }' "$W/ns.time")
 		NX+=("$(awk -v t="$tot" -v c="$cpu" 'BEGIN { printf "%.2f", t - c }')")
@@ -826,16 +830,45 @@ EOF
 		NT_HIT+=("$(awk -v h="$((ah + hh))" -v n="$ntx" 'BEGIN { printf "%.2f", n ? h / n : 0 }')")
 		NT_RES+=("$(awk -v r="$tres" -v n="$ntx" 'BEGIN { printf "%.3f", n ? r / n : 0 }')")
 		# run counts: read after the load, before GET /exit: node_n - 1 requests
-		if [ "$traps" != - ]; then
-			read -r tr_a tr_h tr_runs <<<"$traps"
+		if [ "$tcnt" != - ]; then
+			read -r tr_a tr_h tr_runs <<<"$tcnt"
 			NT_REQ+=("$(awk -v a="$tr_a" -v h="$tr_h" -v n="$((node_n - 1))" 'BEGIN { printf "%.2f", (a + h) / n }')")
 			NT_PER+=("$(awk -v a="$tr_a" -v r="$res" 'BEGIN { printf "%.2f", r ? a / r : 0 }')")
 			NT_RUNS=$tr_runs
-			traps="${NT_REQ[-1]} | ${NT_PER[-1]}"
+			tcnt="${NT_REQ[-1]} | ${NT_PER[-1]}"
 		else
-			traps="- | -"
+			tcnt="- | -"
 		fi
-		NROW_W="$ev | $lost / $evicted | $ntx | $ah + $hh (${NT_HIT[-1]}) | $traps | $tres (${NT_RES[-1]}) | $res | ${NX[-1]} | $ok"
+		NROW_W="$ev | $lost / $evicted | $ntx | $ah + $hh (${NT_HIT[-1]}) | $tcnt | $tres (${NT_RES[-1]}) | $res | ${NX[-1]} | $ok"
+	}
+
+	# node_idle: weft's fixed CPU cost, the weft way with a token load
+	# (`nodeload PORT 1 1`: 2 GET /work, then GET /exit): start, attach,
+	# the first events (weft reads node's symbols and unwind tables for
+	# the first stacks), the report -> NODE_IDLE (weft's own CPU s)
+	node_idle() {
+		local bg i port srv
+		NODE_IDLE=-
+		node_cmd w
+		rm -f "$W/node.port" "$W/node.json"
+		run_timed /dev/null "$W/ns.err" "${NCMD[@]}" >"$W/ns.time" &
+		bg=$!
+		for ((i = 0; i < 400; i++)); do
+			[ -s "$W/node.port" ] && break
+			kill -0 "$bg" 2>/dev/null || break
+			sleep 0.05
+		done
+		port=$(cat "$W/node.port" 2>/dev/null)
+		[ -n "$port" ] && "$NODE" "$NODE_LOAD" "$port" 1 1 --exit >/dev/null 2>&1
+		for ((i = 0; i < 600; i++)); do
+			kill -0 "$bg" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -0 "$bg" 2>/dev/null && node_stop
+		wait "$bg" || { problem "node $NODE_V: idle weft run: '$(showcmd "${NCMD[@]}")' failed"; return; }
+		srv=$(sed -n 's/^nodehttpbench served=3 user_us=\([0-9]*\) system_us=\([0-9]*\)$/\1 \2/p' "$W/ns.err")
+		[ -n "$srv" ] || { problem "node $NODE_V: idle weft run: no server line"; return; }
+		NODE_IDLE=$(awk -v s="$srv" '{ split(s, c, " "); printf "%.2f", $2 + $3 - (c[1] + c[2]) / 1e6 }' "$W/ns.time")
 	}
 
 	declare -A NODE_WAY=([u]=untraced [w]=weft [a]=AsyncLocalStorage [h]=async_hooks)
@@ -862,6 +895,8 @@ EOF
 			for k in $order; do node_way "$k"; done
 			NODE_ROWS+=("| $NODE_V | $r | $ways | ${NR_u[-1]} | ${NR_w[-1]} | ${NR_a[-1]} | ${NR_h[-1]} | $NROW_W |")
 		done
+		note "node $NODE_V: weft with 3 requests (its fixed CPU cost)"
+		node_idle
 		d="Node $NODE_V (\`$NODE\`): ITERS $NODE_ITERS, calibrated by \`$(showcmd "$NODE" "$NODE_SRV" calibrate "$NODE_WORK_US")\` (3 runs: $(
 			IFS=/
 			echo "${cal[*]}"
@@ -879,16 +914,20 @@ EOF
 				printf "| %s | `%s` | %d | %.2f |", v, p, c, c / q }')")
 		done
 		# the medians, one summary row per way
-		local um uc c tr rs tp x
+		local um uc c tr rs tp x all
 		um=$(printf '%s\n' "${NR_u[@]}" | median)
 		uc=$(printf '%s\n' "${NC_u[@]}" | median)
 		tr=$(printf '%s\n' "${NT_REQ[@]:--}" | median)
 		rs=$(printf '%s\n' "${NT_RES[@]:--}" | median)
 		tp=$(printf '%s\n' "${NT_PER[@]:--}" | median)
 		x=$(printf '%s\n' "${NX[@]:--}" | median)
+		NODE_X["$NODE_V"]="$x $NODE_IDLE $(awk -v u="$uc" -v c="$(printf '%s\n' "${NC_w[@]:--}" | median)" -v n="$node_n" \
+			'BEGIN { printf "%.1f", (c - u) * 1e6 / n }')"
 		for k in u w a h; do
-			eval "m=\$(printf '%s\n' \"\${NR_$k[@]}\" | grep -v '^-\$' | median)"
-			eval "c=\$(printf '%s\n' \"\${NC_$k[@]:--}\" | median)"
+			all="NR_${k}[@]"
+			m=$(printf '%s\n' "${!all}" | grep -v '^-$' | median)
+			all="NC_${k}[@]"
+			c=$(printf '%s\n' "${!all:--}" | median)
 			NODE_MED["$NODE_V $k"]=$m
 			NODE_SUM+=("$(awk -v v="$NODE_V" -v w="${NODE_WAY[$k]}" -v k="$k" -v u="$um" -v m="$m" -v uc="$uc" -v c="$c" -v n="$node_n" \
 				-v tr="$tr" -v rs="$rs" -v tp="$tp" -v x="$x" 'BEGIN {
@@ -1260,7 +1299,8 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 		echo "threads); added server CPU us per request = (CPU s - untraced CPU s) /"
 		echo "$node_n requests. weft's own CPU s: the \`time\` of \`weft trace\` (weft and its"
 		echo "target) less the server's: attaching (reading node's symbols, checking the"
-		echo "layout with capstone), reading the events, the report."
+		echo "layout with capstone), reading the events (unwinding their stacks), the"
+		echo "report."
 		echo
 		echo "| Node | way | req/s (median) | of untraced | added wall us per request | server CPU s (median) | added server CPU us per request | weft's own CPU s | traps per request | resources per request | traps per resource |"
 		echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -1268,11 +1308,16 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 		echo
 		for v in "${NODE_VS[@]}"; do
 			awk -v v="$v" -v u="${NODE_MED["$v u"]}" -v w="${NODE_MED["$v w"]}" -v a="${NODE_MED["$v a"]}" \
-				-v h="${NODE_MED["$v h"]}" 'BEGIN {
+				-v h="${NODE_MED["$v h"]}" -v x="${NODE_X[$v]}" -v n="$node_n" 'BEGIN {
 				if (u == "nan" || w == "nan" || u <= 0 || w <= 0) exit
 				printf "Node %s: weft adds %.1f us per request (%.1f%% of untraced throughput);", v, 1e6 / w - 1e6 / u, 100 * w / u
-				printf " AsyncLocalStorage %.1f us (%.1f%%), async_hooks %.1f us (%.1f%%).\n", \
+				printf " AsyncLocalStorage %.1f us (%.1f%%), async_hooks %.1f us (%.1f%%).", \
 					1e6 / a - 1e6 / u, 100 * a / u, 1e6 / h - 1e6 / u, 100 * h / u
+				split(x, c, " ")
+				if (c[1] != "-" && c[1] != "" && c[2] != "-" && c[2] != "")
+					printf " weft itself: %.2f s of CPU with 3 requests (weft'"'"'s way with\n`nodeload.js PORT 1 1 --exit`: start, attach, the first stacks, report), and\n%.2f s (median) with %d: on average %.0f us of CPU per request beyond the\nfirst 3, on top of what its probes add to the server (%.1f us).", \
+						c[2], c[1], n, (c[1] - c[2]) * 1e6 / (n - 3), c[3]
+				printf "\n"
 			}'
 		done
 		echo

@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "go_attach.h"
 #include "goelf.h"
+#include "go_offsets.h"
 #include "gomem.h"
 #include "idmap.h"
 #include "weft/context.h"
@@ -161,6 +162,13 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		int url = goelf__member(t->exe_path, "net/http.Request", "URL");
 		int path = goelf__member(t->exe_path, "net/url.URL", "Path");
 
+		const struct go_offsets *tab = go_offsets__for(gi.major, gi.minor);
+
+		if (gi.from_table && tab) { /* stripped: this Go version's layout */
+			method = tab->req_method;
+			url = tab->req_url;
+			path = tab->url_path;
+		}
 		g->http_names = method >= 0 && url >= 0 && path >= 0;
 		if (g->http_names) {
 			g->skel->rodata->req_method = method;

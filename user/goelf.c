@@ -13,6 +13,7 @@
 #include <elfutils/libdw.h>
 #include <capstone/capstone.h>
 #include "goelf.h"
+#include "go_offsets.h"
 #include "gopclntab.h"
 
 /* The longest function goelf__rets and the prologue scan will read. */
@@ -435,6 +436,11 @@ static void read_dwarf(Dwarf *dbg, struct go_info *gi)
 static struct go_info offsets_cache[4];
 static unsigned offsets_next;
 
+void goelf__forget(void)
+{
+	memset(offsets_cache, 0, sizeof(offsets_cache));
+}
+
 static bool offsets_cached(struct go_info *gi)
 {
 	for (unsigned i = 0; i < 4 && gi->build_id[0]; i++)
@@ -443,6 +449,94 @@ static bool offsets_cached(struct go_info *gi)
 			return true;
 		}
 	return false;
+}
+
+static int text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off);
+
+/* No DWARF (-ldflags=-w): the layout of this Go version, from the table
+ * tools/gen-go-offsets.sh made from each toolchain's DWARF. */
+static int offsets_from_table(struct go_info *gi, char *err, size_t len)
+{
+	const struct go_offsets *o = go_offsets__for(gi->major, gi->minor);
+	char have[128] = "";
+
+	if (!o) {
+		for (int i = 0, n = 0; i < go_offsets__count() && n < (int)sizeof(have); i++)
+			n += snprintf(have + n, sizeof(have) - n, "%s1.%d", i ? ", " : "",
+				      go_offsets__at(i)->minor);
+		snprintf(err, len, "no DWARF and no offsets table for Go %d.%d (weft has %s): rebuild "
+			 "without -ldflags=-w", gi->major, gi->minor, have);
+		return -1;
+	}
+	gi->g_goid = o->g_goid;
+	gi->g_parent_goid = o->g_parent_goid;
+	gi->g_gopc = o->g_gopc;
+	gi->g_startpc = o->g_startpc;
+	gi->g_atomicstatus = o->g_atomicstatus;
+	gi->g_waitsince = o->g_waitsince;
+	gi->g_waitreason = o->g_waitreason;
+	gi->g_m = o->g_m;
+	gi->g_sched_sp = o->g_sched_sp;
+	gi->m_curg = o->m_curg;
+	gi->m_procid = o->m_procid;
+	gi->from_table = true;
+	return 0;
+}
+
+/* runtime.allgs without symbols: runtime.allgadd appends to it, so its code
+ * reads the slice's three words (ptr, len, cap: RIP-relative A, A+8, A+16).
+ * What is found here is checked on the live process (gomem). */
+static void allgs_by_code(const char *path, Elf *e, struct go_info *gi)
+{
+	struct gopcln *tab = goelf__pclntab(path);
+	uint64_t refs[64], off;
+	struct gofunc f;
+	unsigned char *buf;
+	int fd, n = 0;
+	csh cs;
+	cs_insn *insn;
+
+	if (!tab || gopcln__func_by_name(tab, "runtime.allgadd", 0, &f) || f.end - f.entry > 4096 ||
+	    text_off(e, f.entry, f.end - f.entry, &off))
+		return;
+	buf = malloc(f.end - f.entry);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (!buf || fd < 0 || pread(fd, buf, f.end - f.entry, off) != (ssize_t)(f.end - f.entry) ||
+	    cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(cs);
+	{
+		const uint8_t *p = buf;
+		size_t left = f.end - f.entry;
+		uint64_t a = f.entry;
+
+		while (insn && n < 64 && cs_disasm_iter(cs, &p, &left, &a, insn))
+			for (int i = 0; i < insn->detail->x86.op_count && n < 64; i++) {
+				cs_x86_op *o = &insn->detail->x86.operands[i];
+
+				if (o->type == X86_OP_MEM && o->mem.base == X86_REG_RIP)
+					refs[n++] = insn->address + insn->size + o->mem.disp;
+			}
+	}
+	cs_free(insn, 1);
+	cs_close(&cs);
+	free(buf);
+	for (int i = 0; i < n && !gi->allgs_vaddr; i++) {
+		bool len_ref = false, cap_ref = false;
+
+		for (int j = 0; j < n; j++) {
+			len_ref |= refs[j] == refs[i] + 8;
+			cap_ref |= refs[j] == refs[i] + 16;
+		}
+		if (len_ref && cap_ref)
+			gi->allgs_vaddr = refs[i];
+	}
 }
 
 int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
@@ -489,11 +583,13 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 		gi->allgs_vaddr = v;
 	if (!symtab_find(e, "runtime.allglen", STT_OBJECT, &v, NULL))
 		gi->allglen_vaddr = v;
+	if (!gi->allgs_vaddr)
+		allgs_by_code(path, e, gi);
 	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	if (!dbg) {
-		snprintf(err, len, "no DWARF (stripped?): rebuild without -ldflags=-w (or -s)");
+		rc = offsets_from_table(gi, err, len);
 		close_elf(e, fd);
-		return -1;
+		return rc;
 	}
 	gi->has_dwarf = true;
 	read_dwarf(dbg, gi);
@@ -785,6 +881,61 @@ static int dwarf_var(Dwarf *dbg, const char *name, uint64_t *vaddr, uint64_t *si
 	return -1;
 }
 
+/* runtime.waitReasonStrings without symbols: waitReason.String checks the
+ * code against the array's length (`cmp $N, %al`), then indexes the array
+ * (a RIP-relative `lea`, then a load through it with an index). [N]string:
+ * 16 bytes each. */
+static int wait_reasons_by_code(const char *path, Elf *e, uint64_t *vaddr, uint64_t *size)
+{
+	struct gopcln *tab = goelf__pclntab(path);
+	struct gofunc f;
+	uint64_t off, lea = 0, n = 0;
+	unsigned char buf[256];
+	int fd, rc = -1;
+	csh cs;
+	cs_insn *insn;
+
+	if (!tab || gopcln__func_by_name(tab, "runtime.waitReason.String", 0, &f) ||
+	    f.end - f.entry > sizeof(buf) || text_off(e, f.entry, f.end - f.entry, &off))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread(fd, buf, f.end - f.entry, off) != (ssize_t)(f.end - f.entry) ||
+	    cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(cs);
+	{
+		const uint8_t *p = buf;
+		size_t left = f.end - f.entry;
+		uint64_t a = f.entry;
+
+		while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
+			cs_x86 *x = &insn->detail->x86;
+
+			if (!n && insn->id == X86_INS_CMP && x->op_count == 2 &&
+			    x->operands[1].type == X86_OP_IMM)
+				n = x->operands[1].imm;
+			else if (insn->id == X86_INS_LEA && x->op_count == 2 &&
+				 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_RIP)
+				lea = insn->address + insn->size + x->operands[1].mem.disp;
+			else if (lea && n && insn->id == X86_INS_MOV && x->op_count == 2 &&
+				 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.index != X86_REG_INVALID) {
+				*vaddr = lea;
+				*size = n * 16;
+				rc = 0;
+				break;
+			}
+		}
+	}
+	cs_free(insn, 1);
+	cs_close(&cs);
+	return rc;
+}
+
 int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
 {
 	uint64_t v, sz;
@@ -799,6 +950,8 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
 	} else if ((dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL))) {
 		rc = dwarf_var(dbg, name, &v, &sz);
 		dwarf_end(dbg);
+	} else if (!strcmp(name, "runtime.waitReasonStrings")) {
+		rc = wait_reasons_by_code(path, e, &v, &sz);
 	}
 	if (!rc) {
 		*vaddr = v;

@@ -15,6 +15,7 @@ struct go_info {
 	int major, minor; /* 1, 23 (0, 0 for a "devel" toolchain without a go1.N) */
 	char build_id[128]; /* Go build id (note "Go" type 4), else the GNU one as hex, or "" */
 	bool has_dwarf;
+	bool from_table; /* no DWARF: offsets from the per-version table (go_offsets.h) */
 	/* runtime.g / runtime.m member offsets from the DWARF; -1 when absent.
 	 * g_sched_sp is runtime.g.sched (a runtime.gobuf) + gobuf.sp. */
 	int g_goid, g_parent_goid, g_gopc, g_startpc, g_atomicstatus, g_waitsince, g_waitreason,
@@ -25,13 +26,16 @@ struct go_info {
 };
 
 /* 0, or -1 with a one-line reason in err ("not an ELF file", "not a Go
- * binary (no .go.buildinfo)", "no DWARF (stripped?): rebuild without
- * -ldflags=-w (or -s)", "no runtime.g in its DWARF", ...). Go before 1.13
- * has no .go.buildinfo: it is "not a Go binary" (version ""), with a note
- * in err. gi is always filled as far as the file allows: a
- * stripped Go binary fails, yet its version, major, minor and build_id are
- * set, so gi->version[0] tells "Go but unusable" from "not Go". */
+ * binary (no .go.buildinfo)", "no DWARF and no offsets table for Go 1.N",
+ * ...). Offsets come from the binary's DWARF, else (-ldflags=-w) from the
+ * per-version table (from_table); runtime.allgs from .symtab, else (-s) from
+ * the code of runtime.allgadd (allglen_vaddr stays 0). Go before 1.13 has
+ * no .go.buildinfo: it is "not a Go binary" (version ""), with a note in
+ * err. gi is filled as far as the file allows: on failure version, major,
+ * minor and build_id still tell "Go but unusable" from "not Go". */
 int goelf__open(const char *path, struct go_info *gi, char *err, size_t len);
+/* Forgets the offsets read so far (they are kept per build id). */
+void goelf__forget(void);
 
 /* A function by its Go name as .symtab spells it ("main.(*Server).handle",
  * "main.main.func1", "runtime.newproc1"): its vaddr, size and the file

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "goelf.h"
+#include "gopclntab.h"
 #include "perfmap.h"
 #include "symbolize.h"
 
@@ -136,6 +137,46 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
 	add(s, addr, true);
 }
 
+/* A Go module with no symbols left (-s -w): the runtime's own table names
+ * its code, and gives file:line. */
+static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, char *buf,
+		    size_t len)
+{
+	const char *file = NULL, *path;
+	struct gopcln *tab;
+	struct gofunc f;
+	Dwarf_Addr bias = 0;
+	int line = 0;
+
+	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &path, NULL);
+	if (!path || !dwfl_module_getelf(mod, &bias) || !(tab = goelf__pclntab(path)) ||
+	    gopcln__func_at(tab, look - bias, &f))
+		return false;
+	snprintf(buf, len, "%s", f.name);
+	/* a start function (!ret, an entry) that is a .gowrapN: the function it
+	 * calls, as unwrap_go does from symbols */
+	if (!ret && look - bias == f.entry && strstr(f.name, ".gowrap")) {
+		uint64_t targets[8];
+		struct gofunc t;
+		int n = goelf__calls(path, f.entry, f.end - f.entry, targets, 8);
+
+		for (int i = 0; i < n; i++)
+			if (!gopcln__func_at(tab, targets[i], &t) && strncmp(t.name, "runtime.", 8)) {
+				snprintf(buf, len, "%s", t.name);
+				break;
+			}
+	}
+	out->func = buf;
+	out->off = look - bias - f.entry + (ret ? 1 : 0);
+	if (!gopcln__line(tab, look - bias, &file, &line)) {
+		const char *b = strrchr(file, '/');
+
+		out->file = b ? b + 1 : file;
+		out->line = line;
+	}
+	return true;
+}
+
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
 /* C++ names as perf prints them, without the parameter list (templates
@@ -214,8 +255,9 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 			out.func = demangle(out.func, plain, sizeof(plain));
 			out.off = off + (ret ? 1 : 0);
 		}
-		line = dwfl_module_getsrc(mod, look);
-		if (line) {
+		if (!name && go_line(mod, look, ret, &out, plain, sizeof(plain)))
+			; /* a stripped Go binary: named by its pclntab */
+		else if ((line = dwfl_module_getsrc(mod, look))) {
 			const char *f = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 
 			if (f) {

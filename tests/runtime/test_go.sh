@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # weft-test-timeout: 600
-# The Go adapter on every installed Go (tools/go-versions.sh), with the
-# programs of tests/go/ whose shapes their headers document:
+# The Go adapter on every installed Go (tools/go-versions.sh), each as built
+# and stripped (-s -w: pclntab and the offsets table instead of symbols and
+# DWARF), the newest as PIE too, with the programs of tests/go/ whose
+# shapes their headers document:
 #   gofanout 2 (--txn main.runFanout, -- CMD): per transaction 33 goroutines
 #     (2+4+8+16 tree, 3 pool workers), parents level by level, no leak;
 #   gotrace 6 (--txn main.handleTrace, -- CMD): traces 0 and 3 never
@@ -16,21 +18,35 @@ require_weft
 VERSIONS=$(bash "$ROOT/tools/go-versions.sh")
 [ -n "$VERSIONS" ] || skip "no Go toolchain installed (tools/install-deps.sh installs them)"
 
-# go_target VAR VERSION NAME: a private build of tests/go/NAME.go
+# go_target VAR VERSION[-VARIANT] NAME: a private build of tests/go/NAME.go,
+# as built, stripped (-s -w: no symbols, no DWARF) or PIE
 go_target() {
-	local __var=$1 v=$2 name=$3 go out=$TMP/bin/$3-$2
+	local __var=$1 v=${2%%-*} variant= name=$3 go out=$TMP/bin/$3-$2 flags=()
+	[ "$2" != "$v" ] && variant=${2#*-}
+	case $variant in
+	stripped) flags=(-ldflags='-s -w') ;;
+	pie) flags=(-buildmode=pie) ;;
+	esac
 	go=$(awk -v v="$v" '$1 == v { print $2 }' <<<"$VERSIONS")
 	mkdir -p "$TMP/bin"
-	if [ -x "$ROOT/build/tests/go/$v/$name" ]; then
-		cp "$ROOT/build/tests/go/$v/$name" "$out"
+	if [ -x "$ROOT/build/tests/go/$v/$name${variant:+.$variant}" ]; then
+		cp "$ROOT/build/tests/go/$v/$name${variant:+.$variant}" "$out"
 	else
 		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
 			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
-			"$go" build -o "$out" "$ROOT/tests/go/$name.go" >"$TMP/build-$name-$v.log" 2>&1 ||
-			{ fail "go $v: build $name failed: $(head -c 600 "$TMP/build-$name-$v.log")"; return 1; }
+			"$go" build "${flags[@]}" -o "$out" "$ROOT/tests/go/$name.go" >"$TMP/build-$name-$2.log" 2>&1 ||
+			{ fail "go $2: build $name failed: $(head -c 600 "$TMP/build-$name-$2.log")"; return 1; }
 	fi
 	printf -v "$__var" '%s' "$out"
 }
+
+# every version as built and stripped, the newest as PIE too
+NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
+RUNS=$(while read -r gv _; do
+	echo "$gv"
+	echo "$gv-stripped"
+	[ "$gv" = "$NEWEST" ] && echo "$gv-pie"
+done <<<"$VERSIONS")
 
 check_fanout() {
 	py_checks "$1" "go $2 gofanout" <<'PY'
@@ -85,7 +101,8 @@ chk(not [o for o in d["orphans"] if o["site_func"].startswith("main.")],
 PY
 }
 
-while read -r v _; do
+while read -r v; do
+	GOV=${v%%-*}
 	go_target FAN "$v" gofanout || continue
 	go_target TRACE "$v" gotrace || continue
 	export EXE=$FAN LOG=$TMP/fan-$v.log
@@ -179,7 +196,7 @@ while read -r v _; do
 
 	# iter.Pull coroutines (1.23+): they end in gdestroy too; the one never
 	# stopped (i % 4 == 1) leaks
-	if [ "${v#1.}" -ge 23 ] && go_target ITER "$v" goiter; then
+	if [ "${GOV#1.}" -ge 23 ] && go_target ITER "$v" goiter; then
 		export EXE=$ITER LOG=$TMP/iter-$v.log
 		WEFT_TEST_LOG=$LOG weft_run "$TMP/iter-$v.json" "$TMP/iter-$v.err" \
 			trace --format json --txn main.pullTxn -- "$ITER" 4
@@ -223,7 +240,7 @@ while read -r v _; do
 	fi
 	# attach and detach 20 times against the busy process (newest Go only:
 	# the probes are the same on every version)
-	if [ "$v" = "$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)" ]; then
+	if [ "$v" = "$NEWEST" ]; then
 		ok=0
 		for i in $(seq 20); do
 			timeout -k 2 20 "$WEFT" trace -d 0.2 --txn main.handleTrace -p "$TPID" \
@@ -244,6 +261,6 @@ while read -r v _; do
 	grep -q "panic\|fatal error\|unexpected return pc" "$LOG" &&
 		fail "go $v: gotrace crashed: $(grep -m3 'panic\|fatal' "$LOG")"
 	assert_eq "$(probes_left "$TRACE")" 0 "go $v: no probe left on gotrace"
-done <<<"$VERSIONS"
+done <<<"$RUNS"
 
 finish

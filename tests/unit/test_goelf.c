@@ -331,14 +331,50 @@ static void test_toolchain(void **state)
 
 	/* stripped: Go (version set), but unusable, and says why */
 	memset(&gs, 0x55, sizeof(gs));
-	assert_int_equal(goelf__open(strip, &gs, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "DWARF"));
+	/* stripped (-s -w): the offsets from the per-version table, the same as
+	 * the DWARF gave; runtime.allgs from runtime.allgadd's code, the same
+	 * as the symbol said */
+	assert_int_equal(goelf__open(strip, &gs, err, sizeof(err)), 0);
 	assert_string_equal(gs.version, want);
 	assert_int_equal(gs.major, 1);
 	assert_int_equal(gs.minor, tc->minor);
 	assert_false(gs.has_dwarf);
-	assert_int_equal(gs.g_goid, -1);
-	assert_int_equal(gs.m_curg, -1);
+	assert_true(gs.from_table);
+	assert_int_equal(gs.g_goid, gi.g_goid);
+	assert_int_equal(gs.g_parent_goid, gi.g_parent_goid);
+	assert_int_equal(gs.g_gopc, gi.g_gopc);
+	assert_int_equal(gs.g_startpc, gi.g_startpc);
+	assert_int_equal(gs.g_atomicstatus, gi.g_atomicstatus);
+	assert_int_equal(gs.g_waitreason, gi.g_waitreason);
+	assert_int_equal(gs.m_curg, gi.m_curg);
+	assert_true(gs.allgs_vaddr != 0);
+	assert_int_equal(gs.allglen_vaddr, 0);
+	/* the unstripped binary with its symbols and DWARF removed afterwards
+	 * (same layout): allgs found by code where the symbol said */
+	{
+		char copy[700], cmd[1500];
+		struct go_info gn;
+
+		snprintf(copy, sizeof(copy), "%s-stripped-after", bin);
+		snprintf(cmd, sizeof(cmd), "objcopy --strip-all '%s' '%s'", bin, copy);
+		assert_int_equal(system(cmd), 0);
+		goelf__forget(); /* the same build id: not from the cache */
+		assert_int_equal(goelf__open(copy, &gn, err, sizeof(err)), 0);
+		assert_false(gn.has_dwarf);
+		assert_int_equal(gn.allgs_vaddr, gi.allgs_vaddr);
+		/* the wait reasons' names: found by code where the symbol is */
+		{
+			uint64_t wv, ws, cv, cs_;
+
+			assert_int_equal(goelf__var(bin, "runtime.waitReasonStrings", &wv, &ws), 0);
+			assert_int_equal(goelf__var(copy, "runtime.waitReasonStrings", &cv, &cs_), 0);
+			assert_int_equal(cv, wv);
+			assert_int_equal(cs_, ws);
+		}
+		assert_int_equal(goelf__func(copy, "main.main", &v2, &sz2, &off2), 0);
+		assert_int_equal(goelf__func(bin, "main.main", &v, &sz, &off), 0);
+		assert_int_equal(v2, v);
+	}
 	/* ... yet its functions are found: the runtime's own table */
 	assert_int_equal(goelf__func(strip, "main.main", &v, &sz, &off), 0);
 	assert_true(sz > 0);
