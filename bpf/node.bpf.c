@@ -202,6 +202,7 @@ int BPF_KPROBE(node_async_rearm)
 {
 	if (!in_target())
 		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
 	resource_end(async_id_at(PT_REGS_PARM1(ctx) + off_async_id));
 	return 0;
 }
@@ -226,6 +227,7 @@ static __always_inline void scope_enter(__u64 id, __u32 provider)
 	struct node_resource *r = id ? preattach_get(id, provider) : NULL;
 	struct wctx c = {};
 
+	count_hit(WEFT_PROBE_GOROUTINE);
 	if (!ts)
 		return;
 	if (r)
@@ -278,6 +280,7 @@ int BPF_KPROBE(node_scope_close)
 
 	if (!in_target())
 		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (ts)
 		ctx_pop(ts);
@@ -301,10 +304,10 @@ int BPF_KPROBE(node_http_url)
 
 	if (!in_target())
 		return 0;
+	count_hit(http_probe);
 	bpf_probe_read_user(&type, 1, (void *)(llhttp + LLHTTP_TYPE));
 	if (type != 1)
 		return 0;
-	count_hit(http_probe);
 	parser_key = key_of(async_id_at(parser + off_async_id));
 	conn = key_of(async_id_at(parser + off_trigger_id));
 	if (!parser_key)
@@ -356,12 +359,12 @@ static __always_inline int on_write(__u64 stream)
 
 	if (!in_target())
 		return 0;
+	count_hit(http_probe); /* every write is a trap, a request's or not */
 	conn = key_of(async_id_at(read_u64(stream) + off_async_id));
 	parser_key = conn ? bpf_map_lookup_elem(&conns, &conn) : NULL;
 	rq = parser_key ? bpf_map_lookup_elem(&requests, parser_key) : NULL;
 	if (!rq)
 		return 0;
-	count_hit(http_probe);
 	rq->state = REQ_RESPONDING;
 	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, http_probe);
 	if (!e)
@@ -393,11 +396,11 @@ int BPF_KPROBE(node_pooled)
 
 	if (!in_target())
 		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
 	key = key_of(async_id_at(read_u64(PT_REGS_PARM1(ctx)) + off_async_id));
 	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
 	if (!r)
 		return 0;
-	count_hit(WEFT_PROBE_GOROUTINE);
 	r->cur.txn = 0;
 	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
 	if (!e)

@@ -663,7 +663,7 @@ NODE_PROBED=()
 NODE_NOTE=""
 NODE_ROWS=() NODE_SUM=() NODE_DOCS=() NODE_PROBE_ROWS=() NODE_VS=()
 declare -A NODE_MED # "VERSION KEY" -> req/s (median)
-declare -A NODE_X   # VERSION -> "weft's own CPU s (median) idle CPU s"
+declare -A NODE_X   # VERSION -> "weft's own CPU s: median, 3-request run; added server CPU us per request"
 if [ "${NO_NODE:-0}" = 1 ]; then
 	NODE_NOTE="skipped (NO_NODE=1)"
 elif ! "$NODE_BIN" --version >/dev/null 2>&1; then
@@ -707,9 +707,9 @@ EOF
 
 	# node_traps BEFORE AFTER: weft's Node programs, those in AFTER (bpftool
 	# -j prog show) that BEFORE did not have -> "async_traps http_traps
-	# name=runs,..." (each program is one uprobe's handler: its run count is
-	# that probe's traps); "-" if the counts cannot be told (no run_cnt, or
-	# a program name twice: another weft loaded at the same time).
+	# name=runs,..." (a uprobe hit runs its program once: the run counts add
+	# up to the traps); "-" if the counts cannot be told (no run_cnt, or a
+	# program name twice: another weft loaded at the same time).
 	node_traps() {
 		python3 - "$1" "$2" <<'EOF'
 import json, sys
@@ -766,7 +766,7 @@ EOF
 	# (server CPU s); for w also NX (weft's own CPU s), the JSON figures and
 	# NROW_W (the row's weft columns).
 	node_way() {
-		local k=$1 bg i port rate rc srv cpu tot why cap ok tcnt=- tr_a tr_h tr_runs
+		local k=$1 bg i port rate rc srv cpu tot why ok tcnt=- tr_a tr_h tr_runs
 		local ev lost evicted ah hh ntx nwork nexit good tres res
 		node_cmd "$k"
 		rm -f "$W/node.port" "$W/node.json" "$W/nl.out" "$W/nl.err" "$W/nx.err"
@@ -1347,8 +1347,9 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 		echo "  charged to the resources too."
 		if [ ${#NODE_PROBE_ROWS[@]} -gt 0 ]; then
 			echo
-			echo "The traps of each of weft's Node programs (one per probe; the last weft run"
-			echo "of each Node; a program that never ran is left out):"
+			echo "The traps of each of weft's Node BPF programs (a program per kind of probe,"
+			echo "some attached at several sites; the last weft run of each Node; 0: a probe"
+			echo "that this Node version does not use, or that this load never reaches):"
 			echo
 			echo "| Node | BPF program | runs (traps) | per request |"
 			echo "|---|---|---|---|"

@@ -647,7 +647,8 @@ struct gopcln *goelf__pclntab(const char *path)
 
 	if (stat(path, &st))
 		return NULL;
-	if (pcln_cache.tab && !strcmp(pcln_cache.path, path) && pcln_cache.dev == st.st_dev &&
+	/* a binary without one is remembered too: no second search */
+	if (pcln_cache.path[0] && !strcmp(pcln_cache.path, path) && pcln_cache.dev == st.st_dev &&
 	    pcln_cache.ino == st.st_ino && pcln_cache.mtime.tv_sec == st.st_mtim.tv_sec &&
 	    pcln_cache.mtime.tv_nsec == st.st_mtim.tv_nsec)
 		return pcln_cache.tab;

@@ -40,7 +40,8 @@
 //
 // calibrate: warms the loop up (the JIT's optimizing tier), then times 7
 // runs of 200000 iterations and prints, from the fastest, the iterations
-// that take about US microseconds (default 100) on this machine, then exits:
+// that take about US microseconds (default 100) on this machine, on stderr,
+// then exits:
 //
 //	nodehttpbench calibrate us=US iters=ITERS ns_per_iter=X
 //

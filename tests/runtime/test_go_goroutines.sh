@@ -13,7 +13,8 @@
 #   - text output fits 100 columns, -v adds the tree (Go >= 1.21);
 #   - 20 snapshots in a row: each the same, and the target is unaffected
 #     (alive, not stopped, not traced, its tick lines go on);
-#   - errors: a stripped Go binary, a non-Go process, a dead pid: one line.
+#   - the same on every version built stripped (-s -w);
+#   - errors: a non-Go process, a dead pid: one line.
 # The newest Go also runs a PIE build (a non-zero load bias).
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -32,10 +33,17 @@ go_target() {
 	mkdir -p "$TMP/bin"
 	if [ -z "$mode" ] && [ -x "$ROOT/build/tests/go/$v/$name" ]; then
 		cp "$ROOT/build/tests/go/$v/$name" "$out"
+	elif [ "$mode" = stripped ] && [ -x "$ROOT/build/tests/go/$v/$name.stripped" ]; then
+		cp "$ROOT/build/tests/go/$v/$name.stripped" "$out"
 	else
+		local flags=()
+		case $mode in
+		stripped) flags=(-ldflags='-s -w') ;;
+		?*) flags=(-buildmode="$mode") ;;
+		esac
 		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
 			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
-			"$go" build ${mode:+-buildmode=$mode} -o "$out" "$ROOT/tests/go/$name.go" \
+			"$go" build "${flags[@]}" -o "$out" "$ROOT/tests/go/$name.go" \
 			>"$TMP/build-$name-$v.log" 2>&1 ||
 			{ fail "go $v: build $name $mode failed: $(head -c 600 "$TMP/build-$name-$v.log")"; return 1; }
 	fi
@@ -179,6 +187,9 @@ newest=
 while read -r v _; do
 	go_target TRACE "$v" gotrace || continue
 	run_one "$v" "$TRACE" "go$v"
+	# stripped (-s -w): names and lines from pclntab, offsets from the table,
+	# allgs and the wait reasons' names from the runtime's code: the same
+	go_target STRIPPED "$v" gotrace stripped && run_one "$v" "$STRIPPED" "go$v-stripped"
 	newest=$v
 done <<<"$VERSIONS"
 
@@ -192,23 +203,6 @@ if [ -n "$newest" ] && go_target PIE "$newest" gotrace pie; then
 fi
 
 # errors: one line, exit != 0
-if [ -n "$newest" ]; then
-	mkdir -p "$TMP/bin"
-	if [ -x "$ROOT/build/tests/go/$newest/gotrace.stripped" ]; then
-		cp "$ROOT/build/tests/go/$newest/gotrace.stripped" "$TMP/bin/gotrace.stripped"
-	else
-		go=$(awk -v v="$newest" '$1 == v { print $2 }' <<<"$VERSIONS")
-		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
-			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= "$go" build -ldflags='-s -w' \
-			-o "$TMP/bin/gotrace.stripped" "$SRC" >/dev/null 2>&1
-	fi
-	LOG=$TMP/stripped.log
-	WEFT_TEST_LOG=$LOG bg SPID "$TMP/bin/gotrace.stripped" 1 keep
-	wait_for "$LOG" 'gotrace main' 10 "$SPID"
-	weft_run "$TMP/s.out" "$TMP/s.err" goroutines -p "$SPID"
-	assert_one_error_line "$TMP/s.err" "stripped" "pid $SPID" "no DWARF (stripped?)"
-	kill "$SPID" 2>/dev/null
-fi
 cp /bin/sleep "$TMP/bin/sleep"
 bg NPID "$TMP/bin/sleep" 30
 sleep 0.1
