@@ -127,8 +127,10 @@ $(OUT)/tests/bench/pool_bench: tests/bench/pool_bench.c tests/targets/common.h
 # (tools/go-versions.sh) into $(OUT)/tests/go/1.NN/NAME, and stripped
 # (-ldflags='-s -w') into NAME.stripped. A file whose first line is
 # `//go:build go1.NN` is skipped by older toolchains. Static (CGO_ENABLED=0),
-# GOPATH mode (single files, no modules), caches under $(OUT) (works as root
-# with HOME unset). Only binaries older than their source or toolchain are
+# except a file with an `import "C"` line (a cgo program: gocgo.go), built
+# with CGO_ENABLED=1 (needs gcc; linked dynamically against libc). GOPATH
+# mode (single files, no modules), caches under $(OUT) (works as root with
+# HOME unset). Only binaries older than their source or toolchain are
 # rebuilt; toolchains build in parallel.
 GO_OUT := $(abspath $(OUT))
 .PHONY: go-targets
@@ -147,12 +149,13 @@ go-targets:
 			name=$$(basename "$$src" .go); \
 			need=$$(sed -n '1s|^//go:build go1\.\([0-9][0-9]*\)[[:space:]]*$$|\1|p' "$$src"); \
 			if [ -n "$$need" ] && [ "$${v#1.}" -lt "$$need" ]; then continue; fi; \
+			cgo=0; grep -q '^import "C"' "$$src" && cgo=1; \
 			for bin in $$out/$$name $$out/$$name.stripped; do \
 				[ "$$bin" -nt "$$src" ] && [ "$$bin" -nt "$$go" ] && continue; \
 				printf '  %-8s %s\n' "GO$$v" "$$bin"; \
 				case $$bin in \
-				*.stripped) "$$go" build -buildvcs=false -ldflags='-s -w' -o "$$bin.tmp" "$$src" ;; \
-				*) "$$go" build -buildvcs=false -o "$$bin.tmp" "$$src" ;; \
+				*.stripped) CGO_ENABLED=$$cgo "$$go" build -buildvcs=false -ldflags='-s -w' -o "$$bin.tmp" "$$src" ;; \
+				*) CGO_ENABLED=$$cgo "$$go" build -buildvcs=false -o "$$bin.tmp" "$$src" ;; \
 				esac && mv -f "$$bin.tmp" "$$bin" || { rm -f "$$bin.tmp"; exit 1; }; \
 			done; \
 		  done ) & \

@@ -11,7 +11,7 @@ struct pm_entry {
 };
 
 struct perfmap {
-	char path[64];
+	char path[96];
 	off_t read_size; /* the file's size when last read */
 	struct pm_entry *e;
 	size_t n;
@@ -21,8 +21,26 @@ struct perfmap *perfmap__new(pid_t pid)
 {
 	struct perfmap *pm = calloc(1, sizeof(*pm));
 
-	if (pm)
-		snprintf(pm->path, sizeof(pm->path), "/tmp/perf-%d.map", (int)pid);
+	char line[256], status[64];
+	int nspid = pid;
+	FILE *f;
+
+	if (!pm)
+		return NULL;
+	/* in a container: its /tmp, named by its own pid (NSpid's last field) */
+	snprintf(status, sizeof(status), "/proc/%d/status", (int)pid);
+	if ((f = fopen(status, "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "NSpid:", 6)) {
+				char *last = strrchr(line, '\t');
+
+				if (last)
+					nspid = atoi(last + 1);
+				break;
+			}
+		fclose(f);
+	}
+	snprintf(pm->path, sizeof(pm->path), "/proc/%d/root/tmp/perf-%d.map", (int)pid, nspid);
 	return pm;
 }
 

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +22,61 @@ struct symbolizer {
 };
 
 static char *debuginfo_path;
+static pid_t target_pid; /* one target per weft process */
+
+/* The file a module maps, exactly: /proc/PID/map_files/START-END for its
+ * first mapping, which reaches the target's own file in a container (its
+ * path means nothing in our mount namespace) and a file deleted or replaced
+ * since it was mapped (an upgrade in place). */
+static int map_file(const char *name, char *path, size_t len)
+{
+	char maps[64], line[PATH_MAX + 128];
+	size_t n = strlen(name);
+	int rc = -1;
+	FILE *f;
+
+	if (n > 10 && !strcmp(name + n - 10, " (deleted)"))
+		n -= 10;
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)target_pid);
+	f = fopen(maps, "re");
+	while (f && rc && fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, '/');
+		unsigned long lo, hi;
+
+		if (!p || strncmp(p, name, n) || (p[n] != '\n' && p[n] != ' ') ||
+		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		snprintf(path, len, "/proc/%d/map_files/%lx-%lx", (int)target_pid, lo, hi);
+		rc = 0;
+	}
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr base,
+		    char **file_name, Elf **elfp)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (name && name[0] == '/' && target_pid && !map_file(name, path, sizeof(path)) &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+		if (*elfp && elf_kind(*elfp) == ELF_K_ELF) {
+			*file_name = strdup(path);
+			return fd;
+		}
+		if (*elfp)
+			elf_end(*elfp);
+		*elfp = NULL;
+		close(fd);
+	}
+	return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+}
+
 static const Dwfl_Callbacks proc_callbacks = {
-	.find_elf = dwfl_linux_proc_find_elf,
+	.find_elf = find_elf,
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
 };
@@ -50,6 +106,7 @@ struct symbolizer *symbolizer__new(pid_t pid, struct symtab *st)
 		return NULL;
 	s->pid = pid;
 	s->st = st;
+	target_pid = pid;
 	s->dwfl = dwfl_begin(&proc_callbacks);
 	if (!s->dwfl) {
 		free(s);
