@@ -164,6 +164,48 @@ static void set_version(struct go_info *gi, const char *s, size_t n)
  * endian, 2: inline strings), then either (1.18+, at 32) the version as a
  * uvarint length and its bytes, or (before, at 16) a pointer to the
  * runtime.buildVersion string header {data, len}. */
+/* The build info by its 16-byte aligned header in a loaded, non-executable
+ * segment, when there are no section names: Go 1.18+ keeps the version
+ * inline (flags & 2). 0 found and set, -1 not. */
+static int buildinfo_by_scan(Elf *e, int fd, struct go_info *gi)
+{
+	static const char magic[] = "\xff Go buildinf:";
+	unsigned char buf[65536];
+	GElf_Phdr ph;
+	size_t n;
+
+	if (elf_getphdrnum(e, &n))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X))
+			continue;
+		for (uint64_t o = 0; o < ph.p_filesz; o += sizeof(buf) - 64) {
+			ssize_t got = pread(fd, buf, sizeof(buf), ph.p_offset + o);
+
+			for (ssize_t k = 0; k + 64 <= got; k += 16) {
+				uint64_t len = 0;
+				size_t at = k + 32;
+
+				if (memcmp(buf + k, magic, 14) || !(buf[k + 15] & 2))
+					continue;
+				for (int shift = 0; at < (size_t)got && shift < 64; shift += 7) {
+					len |= (uint64_t)(buf[at] & 0x7f) << shift;
+					if (!(buf[at++] & 0x80))
+						break;
+				}
+				if (len && len < sizeof(gi->version) && at + len <= (size_t)got &&
+				    printable((const char *)buf + at, len)) {
+					set_version(gi, (const char *)buf + at, len);
+					return 0;
+				}
+			}
+			if (got < (ssize_t)sizeof(buf))
+				break;
+		}
+	}
+	return -1;
+}
+
 static int buildinfo_version(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, struct go_info *gi, char *err,
 			     size_t len)
 {
@@ -563,6 +605,8 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 		return -1;
 	}
 	scn = scn_by_name(e, ".go.buildinfo", &sh);
+	if (!scn && !buildinfo_by_scan(e, fd, gi))
+		goto found; /* no section headers (dropped by a packer): by its magic */
 	if (!scn) {
 		snprintf(err, len, "not a Go binary (no .go.buildinfo)%s",
 			 scn_by_name(e, ".gopclntab", &sh) ? ": Go before 1.13 is not supported"
@@ -574,6 +618,7 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 		close_elf(e, fd);
 		return -1;
 	}
+found:
 	build_id(e, gi);
 	if (offsets_cached(gi)) {
 		close_elf(e, fd);

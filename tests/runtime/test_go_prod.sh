@@ -8,7 +8,9 @@
 #     inside; weft is given the host pid;
 #   - an upgrade in place: the running binary deleted and another Go build
 #     put at its path; weft must read the file the process maps, not the
-#     new one.
+#     new one;
+#   - no section headers (as packers and sstrip leave binaries): the build
+#     info and pclntab found by their headers in the loaded segments.
 # Each: weft trace -p (transactions, leaks named by function and line, what
 # they wait on) and weft goroutines -p (the same sites), no probe left.
 . "$(dirname "$0")/lib.sh"
@@ -81,5 +83,16 @@ rm -f "$TMP/bin/svc"
 cp /bin/true "$TMP/bin/svc" # not even Go now
 check upgrade "$SPID" "$TMP/up-go"
 kill "$SPID" 2>/dev/null
+
+# no section headers: -- CMD
+python3 "$ROOT/tests/runtime/drop-section-headers.py" "$BIN" "$TMP/bin/packed"
+WEFT_TEST_LOG=$TMP/packed.log weft_run "$TMP/packed.json" "$TMP/packed.err" \
+	trace --format json --txn main.handleTrace -- "$TMP/bin/packed" 6
+assert_exit_ok "no section headers: weft trace -- CMD"
+json_valid "$TMP/packed.json" "no section headers" &&
+	assert_jq "$TMP/packed.json" '[(t["segments"], t["leaked"]) for t in d["transactions"]]' \
+		'[[2,2],[2,0],[2,0],[2,2],[2,0],[2,0]]' "no section headers: transactions and leaks" &&
+	assert_jq "$TMP/packed.json" 'sorted(l["start"] for l in d["leaks"])' \
+		'["main.(*PubSub).forward","main.(*manager).startStateWorker"]' "no section headers: leaks named"
 
 finish
