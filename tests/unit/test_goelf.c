@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <elfutils/libdw.h>
 #include "goelf.h"
 #include "gopclntab.h"
 
@@ -261,6 +262,68 @@ static void check_pclntab(const char *bin, const char *strip)
 	gopcln__close(gs);
 }
 
+/* The DWARF line of vaddr, by walking the units' ranges (Go emits no
+ * .debug_aranges). 0 found, -1 not. */
+static int dwarf_line_of(Dwarf *dw, uint64_t vaddr, const char **file, int *line)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu;
+		Dwarf_Addr base, lo, hi;
+		ptrdiff_t r = 0;
+
+		if (dwarf_offdie(dw, off + hsize, &cu))
+			while ((r = dwarf_ranges(&cu, r, &base, &lo, &hi)) > 0)
+				if (vaddr >= lo && vaddr < hi) {
+					Dwarf_Line *l = dwarf_getsrc_die(&cu, vaddr);
+
+					if (!l || dwarf_lineno(l, line) || !(*file = dwarf_linesrc(l, NULL, NULL)))
+						return -1;
+					return 0;
+				}
+		off = next;
+	}
+	return -1;
+}
+
+/* pclntab's file:line against DWARF's, at every 13th instruction boundary
+ * the table knows (its entries) of main's functions. */
+static void check_pclntab_dwarf(const char *bin)
+{
+	char err[256];
+	struct gopcln *g = gopcln__open(bin, err, sizeof(err));
+	int fd = open(bin, O_RDONLY), checked = 0;
+	Elf *e;
+	Dwarf *dw;
+	struct gofunc f;
+
+	assert_non_null(g);
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	dw = e ? dwarf_begin_elf(e, DWARF_C_READ, NULL) : NULL;
+	assert_non_null(dw);
+	for (size_t i = 0; i < gopcln__nr_funcs(g); i++) {
+		const char *pf, *df;
+		int pl, dl;
+
+		if (gopcln__func_at_index(g, i, &f) || strncmp(f.name, "main.", 5))
+			continue;
+		if (gopcln__line(g, f.entry, &pf, &pl) || dwarf_line_of(dw, f.entry, &df, &dl))
+			continue;
+		checked++;
+		assert_string_equal(pf, df);
+		assert_int_equal(pl, dl);
+	}
+	assert_true(checked >= 3);
+	dwarf_end(dw);
+	elf_end(e);
+	close(fd);
+	gopcln__close(g);
+}
+
 static void test_toolchain(void **state)
 {
 	struct toolchain *tc = *state;
@@ -379,6 +442,7 @@ static void test_toolchain(void **state)
 	assert_int_equal(goelf__func(strip, "main.main", &v, &sz, &off), 0);
 	assert_true(sz > 0);
 	check_pclntab(bin, strip);
+	check_pclntab_dwarf(bin);
 
 	/* PIE: vaddrs are link-time, offsets still in the file */
 	assert_int_equal(goelf__open(pie, &gp, err, sizeof(err)), 0);
