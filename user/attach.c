@@ -251,8 +251,9 @@ int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len
 			return -1;
 	if (!o->no_markers && attach_markers(t, err, len))
 		return -1;
-	/* A Go program's threads are the runtime's Ms, not the program's work. */
-	if (t->go)
+	/* A Go program's threads are the runtime's Ms, not the program's work;
+	 * with cgo, C code may make its own (the Ms are left out by name) */
+	if (t->go && !go_tracer__cgo(t))
 		return 0;
 	if (tracer__add_link(t, bpf_program__attach(k->progs.on_fork), "tp_btf/sched_process_fork", err,
 		     len) ||

@@ -316,6 +316,11 @@ void go_tracer__close(struct tracer *t)
 	t->go = NULL;
 }
 
+bool go_tracer__cgo(const struct tracer *t)
+{
+	return t->go && t->go->gi.cgo;
+}
+
 bool go_tracer__lean(const struct tracer *t)
 {
 	return t->go && t->go->lean;

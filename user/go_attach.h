@@ -38,6 +38,9 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
  * nothing is ended: never a guess). */
 int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx);
 bool go_tracer__lean(const struct tracer *t);
+/* A cgo binary: C code may make threads of its own (the runtime's Ms, which
+ * start in cgo's threadentry, are not the program's work). */
+bool go_tracer__cgo(const struct tracer *t);
 void go_tracer__counters(const struct tracer *t, struct record_meta *m);
 
 #endif

@@ -164,6 +164,19 @@ static void set_version(struct go_info *gi, const char *s, size_t n)
  * endian, 2: inline strings), then either (1.18+, at 32) the version as a
  * uvarint length and its bytes, or (before, at 16) a pointer to the
  * runtime.buildVersion string header {data, len}. */
+static bool has_interp(Elf *e)
+{
+	GElf_Phdr ph;
+	size_t n;
+
+	if (elf_getphdrnum(e, &n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (gelf_getphdr(e, i, &ph) && ph.p_type == PT_INTERP)
+			return true;
+	return false;
+}
+
 /* The build info by its 16-byte aligned header in a loaded, non-executable
  * segment, when there are no section names: Go 1.18+ keeps the version
  * inline (flags & 2). 0 found and set, -1 not. */
@@ -620,6 +633,7 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	}
 found:
 	build_id(e, gi);
+	gi->cgo = has_interp(e);
 	if (offsets_cached(gi)) {
 		close_elf(e, fd);
 		return 0;
@@ -676,35 +690,42 @@ int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *s
 	return goelf__func_nth(path, name, 0, vaddr, size, file_off);
 }
 
-/* The last binary's function table, kept: lookups come in runs. */
-static struct {
+/* Function tables of the binaries asked about, kept (a target maps a few:
+ * its executable, libc, ...); a binary without one is remembered too. */
+#define PCLN_CACHE 8
+static struct pcln_entry {
 	char path[512];
 	dev_t dev;
 	ino_t ino;
 	struct timespec mtime;
 	struct gopcln *tab;
-} pcln_cache;
+} pcln_cache[PCLN_CACHE];
+static unsigned pcln_next;
 
 struct gopcln *goelf__pclntab(const char *path)
 {
+	struct pcln_entry *c;
 	struct stat st;
 	char err[128];
 
 	if (stat(path, &st))
 		return NULL;
-	/* a binary without one is remembered too: no second search */
-	if (pcln_cache.path[0] && !strcmp(pcln_cache.path, path) && pcln_cache.dev == st.st_dev &&
-	    pcln_cache.ino == st.st_ino && pcln_cache.mtime.tv_sec == st.st_mtim.tv_sec &&
-	    pcln_cache.mtime.tv_nsec == st.st_mtim.tv_nsec)
-		return pcln_cache.tab;
-	gopcln__close(pcln_cache.tab);
-	memset(&pcln_cache, 0, sizeof(pcln_cache));
-	pcln_cache.tab = gopcln__open(path, err, sizeof(err));
-	snprintf(pcln_cache.path, sizeof(pcln_cache.path), "%s", path);
-	pcln_cache.dev = st.st_dev;
-	pcln_cache.ino = st.st_ino;
-	pcln_cache.mtime = st.st_mtim;
-	return pcln_cache.tab;
+	for (int i = 0; i < PCLN_CACHE; i++) {
+		c = &pcln_cache[i];
+		if (c->path[0] && !strcmp(c->path, path) && c->dev == st.st_dev &&
+		    c->ino == st.st_ino && c->mtime.tv_sec == st.st_mtim.tv_sec &&
+		    c->mtime.tv_nsec == st.st_mtim.tv_nsec)
+			return c->tab;
+	}
+	c = &pcln_cache[pcln_next++ % PCLN_CACHE];
+	gopcln__close(c->tab);
+	memset(c, 0, sizeof(*c));
+	c->tab = gopcln__open(path, err, sizeof(err));
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	c->mtime = st.st_mtim;
+	return c->tab;
 }
 
 /* The runtime's own table first (stripped binaries have nothing else),

@@ -16,6 +16,7 @@ struct go_info {
 	char build_id[128]; /* Go build id (note "Go" type 4), else the GNU one as hex, or "" */
 	bool has_dwarf;
 	bool from_table; /* no DWARF: offsets from the per-version table (go_offsets.h) */
+	bool cgo;        /* dynamically linked (PT_INTERP): cgo, C threads possible */
 	/* runtime.g / runtime.m member offsets from the DWARF; -1 when absent.
 	 * g_sched_sp is runtime.g.sched (a runtime.gobuf) + gobuf.sp. */
 	int g_goid, g_parent_goid, g_gopc, g_startpc, g_atomicstatus, g_waitsince, g_waitreason,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,12 +9,15 @@
 #include "node_attach.h"
 #include "nodeelf.h"
 #include "record.h"
+#include "weft/events.h"
 #include "native.skel.h"
 #include "node.skel.h"
 
 struct node_tracer {
 	struct node_bpf *skel;
 	struct node_info ni;
+	uint64_t last_id[64]; /* the last async id seen, per thread (hashed) */
+	uint32_t last_tid[64];
 };
 
 int node__auto_specs(struct opts *o, const char *exe_path)
@@ -176,6 +180,27 @@ void node_tracer__providers(const struct tracer *t, char *buf, size_t len)
 		return;
 	for (int i = 1; i < t->node->ni.nr_providers && n < len; i++)
 		n += snprintf(buf + n, len - n, "%d %s\n", i, t->node->ni.providers[i]);
+}
+
+bool node_tracer__suspect(struct tracer *t, const struct weft_event *e)
+{
+	struct node_tracer *n = t->node;
+	uint64_t *last;
+
+	if (!n || e->type != WEFT_EV_SEG_BEGIN || e->kind != WEFT_KIND_ASYNC ||
+	    (e->flags & WEFT_F_PREATTACH))
+		return false;
+	/* ids grow per environment (one per thread); types are in the table */
+	last = &n->last_id[e->tid % 64];
+	if (e->site == 0 || e->site >= (uint64_t)n->ni.nr_providers ||
+	    (n->last_tid[e->tid % 64] == e->tid && e->obj <= *last)) {
+		n->last_tid[e->tid % 64] = e->tid;
+		*last = e->obj;
+		return true;
+	}
+	n->last_tid[e->tid % 64] = e->tid;
+	*last = e->obj;
+	return false;
 }
 
 void node__name_request(struct weft_event *e)

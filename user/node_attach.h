@@ -4,6 +4,7 @@
 #ifndef WEFT_NODE_ATTACH_H
 #define WEFT_NODE_ATTACH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "opts.h"
 
@@ -24,6 +25,10 @@ void node_tracer__close(struct tracer *t);
 void node_tracer__counters(const struct tracer *t, struct record_meta *m);
 /* The provider names ("N NAME" lines) for the record file. */
 void node_tracer__providers(const struct tracer *t, char *buf, size_t len);
+/* The table's layout, checked on the live stream: an async resource whose
+ * type is out of range, or whose id does not grow on its thread, suggests
+ * the offsets do not fit this build. true: suspect. */
+bool node_tracer__suspect(struct tracer *t, const struct weft_event *e);
 /* Names a request's transaction "METHOD URL" (the BPF side sends the URL
  * and llhttp's method number). */
 void node__name_request(struct weft_event *e);

@@ -120,6 +120,7 @@ static const struct meta_field meta_fields[] = {
 	MF(go_reads_failed, KV_U64, true),
 	MF(go_lean_read_ns, KV_U64, true),
 	MF(node_providers, KV_STR, false),
+	MF(node_suspect, KV_U64, true),
 };
 
 #define NR_META_FIELDS (sizeof(meta_fields) / sizeof(meta_fields[0]))

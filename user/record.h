@@ -32,7 +32,8 @@ struct record_meta {
 	uint64_t go_lean_read_ns;   /* --go-lean: the last good read; what is alive is known
 				     * up to there only (0: not lean) */
 	char go_wait_reasons[4096];
-	char node_providers[2048]; /* "N NAME" lines: Node's async resource types */ /* "CODE TEXT" lines: Go wait reasons seen */
+	char node_providers[2048]; /* "N NAME" lines: Node's async resource types */
+	uint64_t node_suspect;	   /* resources that broke the layout's invariants */ /* "CODE TEXT" lines: Go wait reasons seen */
 };
 
 struct record_writer;

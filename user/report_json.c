@@ -62,6 +62,8 @@ static void json_capture(FILE *f, const struct report *r)
 		mt->nest_overflow, mt->go_reads_failed, mt->leak_grace_ns);
 	json_str(f, mt->host);
 	if (mt->node_providers[0])
+		fprintf(f, ", \"node_layout_suspect\": %" PRIu64, mt->node_suspect);
+	if (mt->node_providers[0])
 		fputs(", \"unseen\": \"Node continuations that exist only in JavaScript (timers, "
 		      "nextTick, setImmediate, promises): no native event\"", f);
 	fputs(", \"kernel\": ", f);

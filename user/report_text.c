@@ -275,6 +275,10 @@ void report__text(FILE *f, const struct report *r)
 			   "setImmediate,\n      promises) have no native event: weft does not see them, "
 			   "nor guess them.\n      What their callbacks create has the context of the "
 			   "resource that created it natively.\n");
+	if (mt->node_suspect)
+		fprintf(f, "\nwarning: %" PRIu64 " Node resources broke the layout's invariants (type out "
+			   "of range, ids not growing): the offsets may not fit this build\n",
+			mt->node_suspect);
 	if (mt->go_reads_failed)
 		fprintf(f, "\nwarning: %" PRIu64 " reads of the goroutine list failed (--go-lean): "
 			   "exits near them are known late\n", mt->go_reads_failed);

@@ -226,6 +226,18 @@ static uint64_t judged_until(const struct record_meta *m)
 								    : m->end_ns;
 }
 
+/* cgo: the Go runtime's own threads (Ms) start in cgo's threadentry */
+static bool go_runtime_thread(struct session *s, const struct weft_event *e)
+{
+	const struct sym *sym;
+
+	if (e->type != WEFT_EV_SEG_BEGIN || e->kind != WEFT_KIND_THREAD || !e->site ||
+	    !go_tracer__cgo(&s->tracer))
+		return false;
+	sym = symtab__find(s->st, e->site);
+	return sym && !strcmp(sym->func, "threadentry");
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -241,11 +253,16 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(&copy, data, sizeof(copy));
 	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_HTTP))
 		node__name_request(e);
+	if (node_tracer__suspect(&s->tracer, e) && !s->meta.node_suspect++)
+		errline("warning: a Node resource broke the layout's invariants (type out of range "
+			"or ids not growing): the offsets may not fit this build");
 	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_THREAD &&
 	    !(e->flags & WEFT_F_PREATTACH))
 		take_ustack(s, e);
 	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN)
 		symbolizer__event(s->sym, e);
+	if (go_runtime_thread(s, e))
+		return 0;
 	if (s->o->verbose >= 4 && e->type == WEFT_EV_SEG_BEGIN)
 		for (uint32_t i = 0; i < e->nr_frames && i < WEFT_MAX_FRAMES; i++)
 			fprintf(stderr, "seg %llu frame %u: %llx\n", (unsigned long long)e->seg, i,

@@ -194,8 +194,8 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
 	add(s, addr, true);
 }
 
-/* A Go module with no symbols left (-s -w): the runtime's own table names
- * its code, and gives file:line. */
+/* A Go module: the runtime's own table gives file:line, and names the code
+ * (buf) when no symbols are left (-s -w). false: not Go code. */
 static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, char *buf,
 		    size_t len)
 {
@@ -209,6 +209,8 @@ static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, 
 	if (!path || !dwfl_module_getelf(mod, &bias) || !(tab = goelf__pclntab(path)) ||
 	    gopcln__func_at(tab, look - bias, &f))
 		return false;
+	if (!buf) /* named already: the line only */
+		goto line;
 	snprintf(buf, len, "%s", f.name);
 	/* a start function (!ret, an entry) that is a .gowrapN: the function it
 	 * calls, as unwrap_go does from symbols */
@@ -225,6 +227,7 @@ static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, 
 	}
 	out->func = buf;
 	out->off = look - bias - f.entry + (ret ? 1 : 0);
+line:
 	if (!gopcln__line(tab, look - bias, &file, &line)) {
 		const char *b = strrchr(file, '/');
 
@@ -312,8 +315,11 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 			out.func = demangle(out.func, plain, sizeof(plain));
 			out.off = off + (ret ? 1 : 0);
 		}
-		if (!name && go_line(mod, look, ret, &out, plain, sizeof(plain)))
-			; /* a stripped Go binary: named by its pclntab */
+		/* Go: lines from the runtime's own table, named by it too when
+		 * stripped (a cgo binary's .debug_aranges holds only its C units:
+		 * libdw would answer with a line of gcc_mmap.c) */
+		if (go_line(mod, look, ret, &out, name ? NULL : plain, sizeof(plain)))
+			;
 		else if ((line = dwfl_module_getsrc(mod, look))) {
 			const char *f = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
 

@@ -87,9 +87,16 @@ for k in labels:
     got = (R[k]["conflated_with"], R[k]["conflation_stale"])
     exp = (R[w[0]]["id"], w[1]) if w else (None, False)
     check(got == exp, "%s: conflated_with/stale = %s, got %s" % (k, exp, got))
-want_conf = [{"txn": R[k]["id"], "txn_name": "handle_request", "outer_txn": R[o]["id"], "outer_name": "handle_request", "stale": st}
+# the chain that carried the context: R0's listener thread for the requests
+# to self; none for the recursion (it began on R3's own root)
+listener = [{"kind": "thread", "start": "listener_main", "site_func": "start_listener"}]
+want_chain = {"R100": listener, "R101": listener, "R102": listener, "R200": []}
+want_conf = [{"txn": R[k]["id"], "txn_name": "handle_request", "outer_txn": R[o]["id"], "outer_name": "handle_request", "stale": st,
+              "chain": want_chain[k]}
              for k, (o, st) in sorted(want_cw.items(), key=lambda kv: R[kv[0]]["id"])]
-check(sorted(d["conflations"], key=lambda c: c["txn"]) == want_conf, "conflations = %s, got %s" % (want_conf, d["conflations"]))
+got_conf = [dict(c, chain=[{x: y for x, y in h.items() if x != "seg"} for h in c["chain"]])
+            for c in sorted(d["conflations"], key=lambda c: c["txn"])]
+check(got_conf == want_conf, "conflations = %s, got %s" % (want_conf, got_conf))
 check([c["stale"] for c in d["conflations"]].count(True) == 2, "2 stale conflations")
 # the times behind "stale"
 check(R["R0"]["begin_ns"] < R["R100"]["begin_ns"] and R["R100"]["end_ns"] <= R["R0"]["end_ns"], "R100 inside R0 in time")

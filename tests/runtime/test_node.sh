@@ -18,7 +18,8 @@
 #     TCPSERVERWRAP from GET /nested (node::TCPWrap::New);
 #   - with a 1 ms grace (weft report of the recording), /late's UDPWRAP too.
 # The server's stdout is the same without weft. Then -p, attached to a
-# server that writes a perf map: /ok*2 /leak /self /crypto /worker: a request
+# server that writes a perf map, with --preset libuv: /ok*2 /leak /self
+# /crypto /worker /agent*2: a request
 # to the startup listener is a fresh root (no conflation), crypto and the
 # worker are their requests' resources, the leak is named by its JavaScript
 # function. Last, 20 attach/detach cycles on a busy server. No probe is left.
@@ -116,12 +117,12 @@ while read -r V NODE; do
 	# -p: a server already running (held before its port file is written),
 	# writing a perf map: requests to its own startup listener (fresh roots),
 	# thread-pool crypto, a worker thread; leak sites named by JavaScript
-	rm -f "$TMP/port" "$TMP/go"
+	rm -f "$TMP/port" "$TMP/go" "$TMP/p.log" # a stale "listening" would race the exec
 	WEFT_TEST_PORT_FILE=$TMP/port WEFT_TEST_WAIT=$TMP/go WEFT_TEST_LOG=$TMP/p.log \
 		bg SPID "$NODE" --perf-basic-prof --interpreted-frames-native-stack "$SRV" >/dev/null \
 		2>"$TMP/p-srv.err" # a file: stderr on a pipe is a PIPEWRAP node makes lazily
 	wait_for "$TMP/p.log" listening 15 "$SPID" || { fail "node $V: server did not start"; continue; }
-	bg WPID "$WEFT" trace --format json -p "$SPID" -o "$TMP/p-$V.json" 2>"$TMP/p.err"
+	bg WPID "$WEFT" trace --format json --preset libuv -p "$SPID" -o "$TMP/p-$V.json" 2>"$TMP/p.err"
 	wait_for "$TMP/p.err" attached 15 "$WPID" ||
 		{ fail "node $V -p: weft did not attach: $(head -c 300 "$TMP/p.err")"; continue; }
 	touch "$TMP/go"
@@ -159,6 +160,11 @@ by = {t["name"]: types(t) for t in T}
 chk(by["GET /self"] == ["HTTPCLIENTREQUEST", "SHUTDOWNWRAP", "TCPCONNECTWRAP", "TCPWRAP"],
     "/self: its client side only", by["GET /self"])
 chk(by["GET /crypto"] == ["PBKDF2REQUEST"], "/crypto: thread-pool work", by["GET /crypto"])
+# --preset libuv: the pool's work item itself, a task of the request
+crypto = [t for t in T if t["name"] == "GET /crypto"][0]
+tasks = [s for s in d["segments"] if s["txn"] == crypto["id"] and s["kind"] == "task"]
+chk(len(tasks) == 1 and tasks[0]["state"] == "ended" and "CryptoJob" in (tasks[0]["start"] or ""),
+    "/crypto: its uv_queue_work item, a task run on the pool (--preset libuv)", tasks)
 chk(by["GET /worker"] == ["MESSAGEPORT"] * 5 + ["WORKER"], "/worker: the worker and its ports",
     by["GET /worker"])
 leaks = [(l["site_func"], l["start"], l["count"]) for l in d["leaks"]]
