@@ -163,7 +163,8 @@ chk(by["GET /crypto"] == ["PBKDF2REQUEST"], "/crypto: thread-pool work", by["GET
 # --preset libuv: the pool's work item itself, a task of the request
 crypto = [t for t in T if t["name"] == "GET /crypto"][0]
 tasks = [s for s in d["segments"] if s["txn"] == crypto["id"] and s["kind"] == "task"]
-chk(len(tasks) == 1 and tasks[0]["state"] == "ended" and "CryptoJob" in (tasks[0]["start"] or ""),
+chk(len(tasks) == 1 and tasks[0]["state"] == "ended" and
+    any(k in tasks[0]["site_func"] for k in ("CryptoJob", "ThreadPoolWork")),
     "/crypto: its uv_queue_work item, a task run on the pool (--preset libuv)", tasks)
 chk(by["GET /worker"] == ["MESSAGEPORT"] * 5 + ["WORKER"], "/worker: the worker and its ports",
     by["GET /worker"])
