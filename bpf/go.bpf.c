@@ -23,12 +23,15 @@ const volatile __u32 m_curg = 0;
 const volatile __u32 req_method = 0;
 const volatile __u32 req_url = 0;
 const volatile __u32 url_path = 0;
+/* testing.common.name (testing.T embeds common first), for test names */
+const volatile __u32 test_name_off = 0;
 
 /* --go-lean: a transaction's end wakes the reader, which reads liveness
  * from memory at end + grace */
 const volatile bool wake_on_txn_end = false;
 
 #define COOKIE_HTTP (1 << 8) /* the txn is net/http's serverHandler.ServeHTTP */
+#define COOKIE_GOTEST (1 << 9) /* the txn is testing.tRunner: named by the test, nests */
 
 /* goid -> its context: what it carries, and transactions it runs. */
 struct {
@@ -170,6 +173,20 @@ static __always_inline void http_name(struct weft_event *e, __u64 req)
 		bpf_probe_read_user(e->name + (mlen & 15) + 1, plen, (void *)pptr);
 }
 
+/* tRunner(t *T, fn): the test's full name ("TestX/sub"), t.common.name */
+static __always_inline void test_name(struct weft_event *e, __u64 t)
+{
+	__u64 ptr = read_u64(t + test_name_off), len = read_u64(t + test_name_off + 8);
+
+	e->nr_frames = 0;
+	__builtin_memset(e->name, 0, sizeof(e->name));
+	if (len > sizeof(e->name) - 1)
+		len = sizeof(e->name) - 1;
+	if (ptr && len)
+		bpf_probe_read_user(e->name, len & 255, (void *)ptr);
+	e->flags |= WEFT_F_NESTS;
+}
+
 /* Entry of a transaction function, past its stack check: R14 is the g,
  * the return address is at the stack pointer. */
 SEC("uprobe")
@@ -201,6 +218,8 @@ int BPF_KPROBE(go_txn_begin)
 	e->obj = outer.txn;
 	if (bpf_get_attach_cookie(ctx) & COOKIE_HTTP)
 		http_name(e, ctx->di);
+	else if (bpf_get_attach_cookie(ctx) & COOKIE_GOTEST)
+		test_name(e, ctx->ax);
 	else {
 		e->frames[0] = read_u64(ctx->sp);
 		e->nr_frames = 1;

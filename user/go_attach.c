@@ -19,6 +19,7 @@
 
 #define MAX_RETS 64
 #define COOKIE_HTTP (1 << 8) /* as in bpf/go.bpf.c */
+#define COOKIE_GOTEST (1 << 9)
 
 int go__auto_specs(struct opts *o, const char *exe_path)
 {
@@ -29,13 +30,20 @@ int go__auto_specs(struct opts *o, const char *exe_path)
 	for (int i = 0; i < o->nr_specs; i++)
 		if (o->specs[i].role == ROLE_TXN)
 			return 0; /* the user said what a transaction is */
-	if (o->nr_specs >= MAX_SPECS || goelf__open(exe_path, &gi, err, sizeof(err)) ||
-	    goelf__func(exe_path, GO_HTTP_TXN, &v, &sz, &off))
+	const char *sym = GO_TEST_TXN, *what = "go test";
+
+	if (o->nr_specs >= MAX_SPECS || goelf__open(exe_path, &gi, err, sizeof(err)))
 		return 0;
-	if (spec__parse(GO_HTTP_TXN, ROLE_TXN, &o->specs[o->nr_specs], err, sizeof(err)))
+	/* a test binary: its tests; else a server: its requests */
+	if (goelf__func(exe_path, sym, &v, &sz, &off)) {
+		sym = GO_HTTP_TXN;
+		what = "net/http";
+		if (goelf__func(exe_path, sym, &v, &sz, &off))
+			return 0;
+	}
+	if (spec__parse(sym, ROLE_TXN, &o->specs[o->nr_specs], err, sizeof(err)))
 		return -1;
-	snprintf(o->specs[o->nr_specs].text, sizeof(o->specs[0].text), "(auto: net/http) %s",
-		 GO_HTTP_TXN);
+	snprintf(o->specs[o->nr_specs].text, sizeof(o->specs[0].text), "(auto: %s) %s", what, sym);
 	o->nr_specs++;
 	return 1;
 }
@@ -44,6 +52,7 @@ struct go_tracer {
 	struct go_bpf *skel;
 	struct go_info gi;
 	bool http_names; /* net/http.Request's layout is known */
+	bool test_names; /* testing.common.name's offset is known */
 	bool lean;       /* no exit probe: liveness read by go_tracer__sweep */
 	struct weft_event *seeds; /* pre-attach goroutines, for the model */
 	size_t nr_seeds;
@@ -155,7 +164,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	g->skel->rodata->g_startpc = gi.g_startpc;
 	g->skel->rodata->g_m = gi.g_m;
 	g->skel->rodata->m_curg = gi.m_curg;
-	g->skel->rodata->wake_on_txn_end = o->go_lean;
+	g->skel->rodata->wake_on_txn_end = o->go_lean || o->cmd == CMD_CHECK;
 	/* request names ("GET /users"), when the binary has net/http */
 	{
 		int method = goelf__member(t->exe_path, "net/http.Request", "Method");
@@ -175,6 +184,12 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 			g->skel->rodata->req_url = url;
 			g->skel->rodata->url_path = path;
 		}
+	}
+	{
+		int name = goelf__member(t->exe_path, "testing.common", "name");
+
+		g->test_names = name >= 0;
+		g->skel->rodata->test_name_off = name >= 0 ? name : 0;
 	}
 	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
 	/* one ring buffer and one id space for every adapter */
@@ -244,6 +259,8 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 
 	if (!strcmp(s->sym, GO_HTTP_TXN) && t->go->http_names)
 		idx |= COOKIE_HTTP;
+	if (!strcmp(s->sym, GO_TEST_TXN) && t->go->test_names)
+		idx |= COOKIE_GOTEST;
 	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, s->sym);
 	for (nth = 0; !goelf__func_nth(t->exe_path, s->sym, nth, &vaddr, &size, &entry); nth++) {
 		if (goelf__entry_after_prologue(t->exe_path, vaddr, size, &at))

@@ -14,6 +14,8 @@ struct record_meta;
 
 /* net/http's handler dispatch: each call is one inbound request. */
 #define GO_HTTP_TXN "net/http.serverHandler.ServeHTTP"
+/* A Go test binary's tests (and subtests, nested): each tRunner call. */
+#define GO_TEST_TXN "testing.tRunner"
 
 /* With no --txn given, a Go binary that serves HTTP gets its requests as
  * transactions. 1 added, 0 not, -1 error. */

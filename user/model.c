@@ -15,6 +15,8 @@ struct model {
 	struct idmap txn_idx;
 	struct site_group *leaks, *orphans;
 	size_t nr_leaks, nr_orphans;
+	struct late_group *late;
+	size_t nr_late;
 	uint32_t *conflations; /* txn indices */
 	size_t nr_conflations;
 	uint64_t nr_events, first_ns, last_ns;
@@ -46,6 +48,7 @@ void model__free(struct model *m)
 	free(m->early_ns);
 	free(m->leaks);
 	free(m->orphans);
+	free(m->late);
 	free(m->conflations);
 	free(m);
 }
@@ -153,7 +156,9 @@ static void on_txn_begin(struct model *m, const struct weft_event *e)
 		root->site = e->nr_frames ? e->frames[0] : 0;
 	/* It began inside another transaction's context: conflation. */
 	outer = e->obj ? txn_find(m, e->obj) : NULL;
-	if (e->obj) {
+	if (e->obj && (e->flags & WEFT_F_NESTS))
+		t->nested_in = e->obj;
+	else if (e->obj) {
 		t->outer_txn = e->obj;
 		t->outer_ended = outer && outer->end_ns && outer->end_ns <= e->ts_ns;
 	}
@@ -295,6 +300,12 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 		return; /* idle in a pool: its request let it go */
 	if (!t || !t->end_ns || s->id == t->root_seg || (s->flags & WEFT_F_PREATTACH))
 		return;
+	if (m->opts.grace_for) {
+		uint64_t g = m->opts.grace_for(m->opts.grace_ctx, s);
+
+		if (g != UINT64_MAX)
+			grace = g;
+	}
 	due = t->end_ns + grace;
 	if (s->end_ns && s->end_ns <= due)
 		return;
@@ -321,6 +332,56 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	group_name(g, model__txn_name(m, t));
 }
 
+static int u64_cmp(const void *a, const void *b);
+
+/* Per site: the ends after the transaction's end, sorted, for percentiles. */
+static void late_groups(struct model *m)
+{
+	uint64_t *lat = malloc((m->nr_segs + 1) * sizeof(*lat));
+	bool *done = calloc(m->nr_segs + 1, sizeof(*done));
+
+	free(m->late);
+	m->late = NULL;
+	m->nr_late = 0;
+	for (size_t i = 0; lat && done && i < m->nr_segs; i++) {
+		const struct segment *s = &m->segs[i];
+		const struct txn *t = s->txn ? txn_find(m, s->txn) : NULL;
+		struct late_group *g, *ng;
+		size_t n = 0;
+
+		if (done[i] || !t || !t->end_ns || !s->end_ns || s->end_ns <= t->end_ns ||
+		    s->id == t->root_seg)
+			continue;
+		ng = realloc(m->late, (m->nr_late + 1) * sizeof(*ng));
+		if (!ng)
+			break;
+		m->late = ng;
+		g = &m->late[m->nr_late++];
+		memset(g, 0, sizeof(*g));
+		g->site = s->site;
+		g->start = s->start;
+		g->kind = s->kind;
+		for (size_t j = i; j < m->nr_segs; j++) {
+			const struct segment *o = &m->segs[j];
+			const struct txn *ot = o->txn ? txn_find(m, o->txn) : NULL;
+
+			if (done[j] || o->site != s->site || o->kind != s->kind || !ot || !ot->end_ns ||
+			    !o->end_ns || o->end_ns <= ot->end_ns || o->id == ot->root_seg)
+				continue;
+			done[j] = true;
+			lat[n++] = o->end_ns - ot->end_ns;
+			g->leaked += o->state == SEG_LEAKED;
+		}
+		qsort(lat, n, sizeof(*lat), u64_cmp);
+		g->count = n;
+		g->p50_ns = lat[(n - 1) / 2];
+		g->p99_ns = lat[(size_t)((n - 1) * 0.99)];
+		g->max_ns = lat[n - 1];
+	}
+	free(lat);
+	free(done);
+}
+
 void model__finish(struct model *m, uint64_t now_ns)
 {
 	struct site_group *g;
@@ -344,6 +405,7 @@ void model__finish(struct model *m, uint64_t now_ns)
 		if (g)
 			g->count++;
 	}
+	late_groups(m);
 	qsort(m->leaks, m->nr_leaks, sizeof(*m->leaks), group_cmp);
 	qsort(m->orphans, m->nr_orphans, sizeof(*m->orphans), group_cmp);
 }
@@ -403,6 +465,8 @@ const struct txn *model__txn(const struct model *m, uint64_t id) { return txn_fi
 uint64_t model__nr_events(const struct model *m) { return m->nr_events; }
 uint64_t model__first_ns(const struct model *m) { return m->first_ns; }
 uint64_t model__last_ns(const struct model *m) { return m->last_ns; }
+size_t model__nr_late(const struct model *m) { return m->nr_late; }
+const struct late_group *model__late_at(const struct model *m, size_t i) { return &m->late[i]; }
 size_t model__nr_leaks(const struct model *m) { return m->nr_leaks; }
 const struct site_group *model__leak_at(const struct model *m, size_t i) { return &m->leaks[i]; }
 size_t model__nr_orphans(const struct model *m) { return m->nr_orphans; }

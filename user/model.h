@@ -41,6 +41,7 @@ struct txn {
 	uint64_t nr_segments; /* created in it, transitively, root excluded */
 	uint64_t nr_leaked;
 	uint64_t outer_txn;   /* conflation: the txn whose context it began in, 0 none */
+	uint64_t nested_in;   /* a subtest: the txn it nests in (not a conflation), 0 none */
 	bool outer_ended;     /* that outer txn had already ended (stale context) */
 	char name[WEFT_MAX_FRAMES * 8]; /* from a marker; "" for spec probes */
 };
@@ -55,6 +56,10 @@ struct model_opts {
 	const char *probe_names[WEFT_MAX_PROBES];
 	/* Transactions are traced: segments outside any are orphans. */
 	bool txns_traced;
+	/* The grace of a segment's site or start function (weft check --allow
+	 * SITE<=DUR); NULL, or UINT64_MAX returned: leak_grace_ns. */
+	uint64_t (*grace_for)(void *ctx, const struct segment *s);
+	void *grace_ctx;
 };
 
 struct model;
@@ -91,6 +96,16 @@ struct site_group {
 	uint32_t wait_reason;
 	uint64_t max_waited_ns;
 };
+/* Continuations that ended after their transaction (asynchronous cleanup),
+ * per creation site: how long after (weft check's cleanup latency). */
+struct late_group {
+	uint64_t site, start;
+	uint32_t kind;
+	uint64_t count, p50_ns, p99_ns, max_ns;
+	uint64_t leaked; /* of them, past the grace (or the site's --allow) */
+};
+size_t model__nr_late(const struct model *m);
+const struct late_group *model__late_at(const struct model *m, size_t i);
 size_t model__nr_leaks(const struct model *m);
 const struct site_group *model__leak_at(const struct model *m, size_t i);
 size_t model__nr_orphans(const struct model *m);

@@ -18,12 +18,15 @@ static const struct opts defaults = {
 void opts__usage(FILE *f)
 {
 	fputs("usage: weft trace  [OPTIONS] (-p PID | -- CMD [ARGS...])\n"
+	      "       weft check  [OPTIONS] [--allow SITE<=DUR] [--junit FILE] -- CMD [ARGS...]\n"
 	      "       weft record [OPTIONS] -o FILE (-p PID | -- CMD [ARGS...])\n"
 	      "       weft report FILE [--format text|json] [--leak-grace DUR]\n"
 	      "       weft goroutines -p PID [--format text|json] [-v]\n"
 	      "\n"
 	      "Traces async context in a running process: which threads and queued tasks\n"
 	      "belong to which transaction, and which outlive it (leaks).\n"
+	      "check: a test suite's leaks, exit 1 when a test leaked (a line per site),\n"
+	      "0 when clean; a Go test binary's tests are its transactions.\n"
 	      "goroutines: a Go process's goroutines by creation site, read from outside\n"
 	      "(no probe, no signal, no pause); -v adds the tree by parent (Go 1.21+).\n"
 	      "\n"
@@ -50,6 +53,9 @@ void opts__usage(FILE *f)
 	      "  -o, --output FILE        record: the record file; trace/report: write here\n"
 	      "  --format text|json       report format (default text)\n"
 	      "  --leak-grace DUR         alive this long after its transaction: a leak (500ms)\n"
+	      "  --allow SITE<=DUR        check: late exits at SITE (creation or start function)\n"
+	      "                           are cleanup up to DUR\n"
+	      "  --junit FILE             check: a JUnit XML report\n"
 	      "  -v, --verbose            more detail on stderr (libbpf messages with -vv)\n"
 	      "  -h, --help, -V, --version\n"
 	      "\n"
@@ -103,7 +109,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 enum {
 	OPT_TXN = 256, OPT_TASK_CREATE, OPT_TASK_BEGIN, OPT_TASK_END, OPT_TASK_RUN,
 	OPT_TASK_DONE, OPT_PRESET, OPT_FORMAT, OPT_GRACE, OPT_MAX_THREADS, OPT_MAX_TASKS,
-	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN,
+	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT,
 };
 
 static const struct option longopts[] = {
@@ -127,6 +133,8 @@ static const struct option longopts[] = {
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "no-markers", no_argument, NULL, OPT_NO_MARKERS },
 	{ "go-lean", no_argument, NULL, OPT_GO_LEAN },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -148,6 +156,7 @@ static enum command parse_command(const char *s)
 	if (!strcmp(s, "record")) return CMD_RECORD;
 	if (!strcmp(s, "report")) return CMD_REPORT;
 	if (!strcmp(s, "goroutines")) return CMD_GOROUTINES;
+	if (!strcmp(s, "check")) return CMD_CHECK;
 	if (!strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h")) return CMD_HELP;
 	if (!strcmp(s, "--version") || !strcmp(s, "-V") || !strcmp(s, "version")) return CMD_VERSION;
 	return CMD_NONE;
@@ -155,7 +164,7 @@ static enum command parse_command(const char *s)
 
 static int check(struct opts *o, char *err, size_t len)
 {
-	bool capture = o->cmd == CMD_TRACE || o->cmd == CMD_RECORD;
+	bool capture = o->cmd == CMD_TRACE || o->cmd == CMD_RECORD || o->cmd == CMD_CHECK;
 
 	if (capture && !o->pid && !o->argv) {
 		snprintf(err, len, "no target: give -p PID or -- CMD ARGS");
@@ -186,6 +195,10 @@ static int check(struct opts *o, char *err, size_t len)
 		snprintf(err, len, "goroutines takes -p PID, --format, -o and -v only: %s",
 			 o->argv ? "no -- CMD (it reads a running process)"
 				 : "it attaches no probe and captures nothing");
+		return -1;
+	}
+	if (o->cmd != CMD_CHECK && (o->nr_allows || o->junit)) {
+		snprintf(err, len, "--allow and --junit belong to weft check");
 		return -1;
 	}
 	if (o->ringbuf_mb & (o->ringbuf_mb - 1)) {
@@ -286,6 +299,21 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			break;
 		case OPT_NO_MARKERS: o->no_markers = true; break;
 		case OPT_GO_LEAN: o->go_lean = true; break;
+		case OPT_JUNIT: o->junit = optarg; break;
+		case OPT_ALLOW: {
+			char *le = strstr(optarg, "<=");
+			struct allow *a = &o->allows[o->nr_allows];
+
+			if (o->nr_allows >= MAX_ALLOWS || !le || le == optarg ||
+			    (size_t)(le - optarg) >= sizeof(a->site) || parse_duration(le + 2, &a->ns)) {
+				snprintf(err, len, "--allow '%s': expected SITE<=DURATION, e.g. "
+					 "'pkg.(*T).forward<=50ms' (at most %d)", optarg, MAX_ALLOWS);
+				return -1;
+			}
+			snprintf(a->site, sizeof(a->site), "%.*s", (int)(le - optarg), optarg);
+			o->nr_allows++;
+			break;
+		}
 		case '?':
 			if (optopt)
 				snprintf(err, len, "option -%c: unknown or missing its value; try 'weft --help'",

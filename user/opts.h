@@ -10,7 +10,17 @@
 
 #define MAX_SPECS 48
 
-enum command { CMD_NONE, CMD_TRACE, CMD_RECORD, CMD_REPORT, CMD_HELP, CMD_VERSION, CMD_GOROUTINES };
+enum command { CMD_NONE, CMD_TRACE, CMD_RECORD, CMD_REPORT, CMD_HELP, CMD_VERSION, CMD_GOROUTINES,
+	       CMD_CHECK };
+
+#define MAX_ALLOWS 32
+
+/* weft check --allow SITE<=DUR: late exits at SITE (a creation site's or
+ * start function's name) accepted up to DUR */
+struct allow {
+	char site[256];
+	uint64_t ns;
+};
 enum format { FMT_TEXT, FMT_JSON };
 
 struct opts {
@@ -32,6 +42,9 @@ struct opts {
 	bool go_lean; /* Go: no exit probe, liveness read from memory */
 	uint32_t max_threads, max_tasks; /* BPF map sizes */
 	uint32_t ringbuf_mb;
+	struct allow allows[MAX_ALLOWS]; /* check */
+	int nr_allows;
+	const char *junit; /* check: a JUnit XML file */
 };
 
 /* Parses argv; 0 ok, -1 with a one-line reason in err. */

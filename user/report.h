@@ -2,6 +2,7 @@
 #ifndef WEFT_REPORT_H
 #define WEFT_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "model.h"
 #include "probes.h"
@@ -17,6 +18,10 @@ struct report {
 
 void report__text(FILE *f, const struct report *r);
 void report__json(FILE *f, const struct report *r);
+/* weft check: a line per leak (test, site, count, what it waits on), the
+ * cleanup latency per site, a summary; a JUnit XML file when junit is set.
+ * 1 when something leaked, else 0. */
+int report__check(FILE *f, const struct report *r, const char *junit);
 /* s as a JSON string, quoted and escaped. */
 void json_str(FILE *f, const char *s);
 /* One transaction's tree: the first with a leak, else the slowest. */

@@ -96,7 +96,10 @@ static void json_txns(FILE *f, const struct report *r)
 		fprintf(f, ", \"segments\": %" PRIu64 ", \"leaked\": %" PRIu64 ", \"conflated_with\": ",
 			t->nr_segments, t->nr_leaked);
 		json_u64_or_null(f, t->outer_txn, t->outer_txn != 0);
-		fprintf(f, ", \"conflation_stale\": %s}", t->outer_ended ? "true" : "false");
+		fprintf(f, ", \"conflation_stale\": %s, \"nested_in\": ",
+			t->outer_ended ? "true" : "false");
+		json_u64_or_null(f, t->nested_in, t->nested_in != 0);
+		fputs("}", f);
 	}
 	fputs("],\n", f);
 }

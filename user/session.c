@@ -192,8 +192,23 @@ static int lean_tick(struct session *s)
 	uint64_t now = mono_ns(), ts, wait;
 	size_t k = 0;
 
-	if (!go_tracer__lean(&s->tracer))
+	bool lean = go_tracer__lean(&s->tracer), check = s->o->cmd == CMD_CHECK && s->tracer.go;
+
+	if (!lean && !check)
 		return 100;
+	if (!lean) { /* check: what the goroutines wait on, when leaks are judged */
+		while (k < s->nr_dues && s->dues[k] <= now)
+			k++;
+		if (k) {
+			ring_buffer__consume(s->rb);
+			go_tracer__final_states(&s->tracer, emit_event, s, s->meta.go_wait_reasons,
+						sizeof(s->meta.go_wait_reasons));
+			memmove(s->dues, s->dues + k, (s->nr_dues - k) * sizeof(*s->dues));
+			s->nr_dues -= k;
+		}
+		wait = s->nr_dues ? (s->dues[0] > now ? (s->dues[0] - now) / 1000000 + 2 : 1) : 100;
+		return wait > 100 ? 100 : (int)wait;
+	}
 	if (now - s->last_try_ns < SWEEP_MIN_NS)
 		return 1 + (s->last_try_ns + SWEEP_MIN_NS - now) / 1000000;
 	if ((s->nr_dues && s->dues[0] <= now) || now - s->last_try_ns >= SWEEP_EVERY_NS) {
@@ -272,7 +287,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		stop_signal = SIGTERM;
 	}
 	model__feed(s->model, e);
-	if (e->type == WEFT_EV_TXN_END && go_tracer__lean(&s->tracer))
+	if (e->type == WEFT_EV_TXN_END &&
+	    (go_tracer__lean(&s->tracer) || (s->o->cmd == CMD_CHECK && s->tracer.go)))
 		due_add(s, e->ts_ns + s->o->leak_grace_ns);
 	return 0;
 }
@@ -341,6 +357,52 @@ static void report_out(struct session *s)
 	fflush(stdout);
 }
 
+/* weft check --allow: a site or start function named by the user gets its
+ * own grace */
+static const struct opts *allow_opts;
+static struct symtab *allow_st;
+
+static uint64_t allowed_grace(void *ctx, const struct segment *s)
+{
+	const struct sym *site = allow_st ? symtab__find(allow_st, s->site) : NULL;
+	const struct sym *start = allow_st && s->kind != WEFT_KIND_ASYNC ?
+					  symtab__find(allow_st, s->start) : NULL;
+
+	for (int i = 0; allow_opts && i < allow_opts->nr_allows; i++) {
+		const char *n = allow_opts->allows[i].site;
+
+		if ((site && !strcmp(site->func, n)) || (start && !strcmp(start->func, n)))
+			return allow_opts->allows[i].ns;
+	}
+	return UINT64_MAX;
+}
+
+/* weft check: the verdict on stderr, the JSON report to -o; the exit
+ * status: 1 leaks, else the command's own failure passed through, else 0 */
+static int check_out(struct session *s)
+{
+	struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
+	int rc = report__check(stderr, &r, s->o->junit);
+
+	if (s->o->output) {
+		FILE *f = fopen(s->o->output, "we");
+
+		if (!f) {
+			fprintf(stderr, "weft: %s: %s\n", s->o->output, strerror(errno));
+			return 2;
+		}
+		report__json(f, &r);
+		fclose(f);
+	}
+	if (!rc && s->child && s->target_gone && WIFEXITED(s->child_status) &&
+	    WEXITSTATUS(s->child_status)) {
+		fprintf(stderr, "weft check: no leak; the command itself failed (exit %d)\n",
+			WEXITSTATUS(s->child_status));
+		return WEXITSTATUS(s->child_status);
+	}
+	return rc;
+}
+
 static struct model *model_for(const struct probe_table *pt, const struct opts *o,
 			       struct symtab *st)
 {
@@ -350,6 +412,12 @@ static struct model *model_for(const struct probe_table *pt, const struct opts *
 		.pick_ctx = st,
 		.txns_traced = pt->txns_traced,
 	};
+
+	if (o->nr_allows) {
+		allow_opts = o;
+		allow_st = st;
+		mo.grace_for = allowed_grace;
+	}
 
 	for (int i = 0; i < pt->nr; i++)
 		mo.probe_names[i] = pt->names[i];
@@ -454,7 +522,7 @@ int session__run(struct opts *o)
 			waitpid(s.child, NULL, 0);
 		}
 		session__cleanup(&s);
-		return 1;
+		return o->cmd == CMD_CHECK ? 2 : 1; /* check: weft could not trace */
 	}
 	fprintf(stderr, "weft: attached to pid %d (%s): %d probes (%d uprobes); %s\n",
 		s.tracer.pid, s.tracer.exe, s.tracer.probes.nr, s.tracer.nr_uprobes,
@@ -481,7 +549,17 @@ int session__run(struct opts *o)
 	tracer__close(&s.tracer);
 	if (go_tracer__lean(&s.tracer))
 		s.meta.go_lean_read_ns = s.last_sweep_ns;
-	model__finish(s.model, judged_until(&s.meta));
+	if (o->cmd == CMD_CHECK && s.target_gone) {
+		/* what is alive at the exit never ends: judged a grace (the
+		 * longest --allow too) after it */
+		uint64_t g = o->leak_grace_ns;
+
+		for (int i = 0; i < o->nr_allows; i++)
+			g = o->allows[i].ns > g ? o->allows[i].ns : g;
+		model__finish(s.model, judged_until(&s.meta) + g);
+	} else {
+		model__finish(s.model, judged_until(&s.meta));
+	}
 	if (s.writer) {
 		if (record_writer__close(s.writer, &s.meta, s.st))
 			fprintf(stderr, "weft: %s: write failed: %s\n", o->output, strerror(errno));
@@ -491,6 +569,8 @@ int session__run(struct opts *o)
 				model__nr_events(s.model), s.meta.lost, o->output);
 			rc = 0;
 		}
+	} else if (o->cmd == CMD_CHECK) {
+		rc = check_out(&s);
 	} else {
 		report_out(&s);
 		rc = 0;

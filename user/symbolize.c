@@ -194,10 +194,20 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
 	add(s, addr, true);
 }
 
+/* The runtime's funcID of compiler-generated wrappers: 21 up to Go 1.21,
+ * 22 from 1.22 (corostart came before it) */
+static int go_wrapper_id(const char *path)
+{
+	struct go_info gi;
+
+	goelf__open(path, &gi, NULL, 0);
+	return !gi.major ? -1 : gi.minor >= 22 ? 22 : 21;
+}
+
 /* A Go module: the runtime's own table gives file:line, and names the code
  * (buf) when no symbols are left (-s -w). false: not Go code. */
 static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, char *buf,
-		    size_t len)
+		    size_t len, char *wbuf, size_t wlen)
 {
 	const char *file = NULL, *path;
 	struct gopcln *tab;
@@ -209,25 +219,27 @@ static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, 
 	if (!path || !dwfl_module_getelf(mod, &bias) || !(tab = goelf__pclntab(path)) ||
 	    gopcln__func_at(tab, look - bias, &f))
 		return false;
-	if (!buf) /* named already: the line only */
-		goto line;
-	snprintf(buf, len, "%s", f.name);
-	/* a start function (!ret, an entry) that is a .gowrapN: the function it
-	 * calls, as unwrap_go does from symbols */
-	if (!ret && look - bias == f.entry && strstr(f.name, ".gowrap")) {
+	if (buf) { /* no symbols left: the table names it */
+		snprintf(buf, len, "%s", f.name);
+		out->func = buf;
+		out->off = look - bias - f.entry + (ret ? 1 : 0);
+	}
+	/* a start function (an entry, not a return address) that the compiler
+	 * generated for `go f(x)` (.gowrapN from 1.22, a wrapper .funcN
+	 * before): named by the function it calls */
+	if (!ret && look - bias == f.entry &&
+	    (strstr(f.name, ".gowrap") || f.func_id == go_wrapper_id(path))) {
 		uint64_t targets[8];
 		struct gofunc t;
 		int n = goelf__calls(path, f.entry, f.end - f.entry, targets, 8);
 
 		for (int i = 0; i < n; i++)
 			if (!gopcln__func_at(tab, targets[i], &t) && strncmp(t.name, "runtime.", 8)) {
-				snprintf(buf, len, "%s", t.name);
+				snprintf(wbuf, wlen, "%s", t.name);
+				out->func = wbuf;
 				break;
 			}
 	}
-	out->func = buf;
-	out->off = look - bias - f.entry + (ret ? 1 : 0);
-line:
 	if (!gopcln__line(tab, look - bias, &file, &line)) {
 		const char *b = strrchr(file, '/');
 
@@ -318,7 +330,8 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 		/* Go: lines from the runtime's own table, named by it too when
 		 * stripped (a cgo binary's .debug_aranges holds only its C units:
 		 * libdw would answer with a line of gcc_mmap.c) */
-		if (go_line(mod, look, ret, &out, name ? NULL : plain, sizeof(plain)))
+		if (go_line(mod, look, ret, &out, name ? NULL : plain, sizeof(plain), unwrapped,
+			    sizeof(unwrapped)))
 			;
 		else if ((line = dwfl_module_getsrc(mod, look))) {
 			const char *f = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);

@@ -43,6 +43,8 @@ enum weft_ev_flags {
 	WEFT_F_NOTASK = 1 << 2,    /* task begin/end for an object never seen created */
 	WEFT_F_POLLED = 1 << 3,    /* SEG_END: found gone by reading the process (--go-lean);
 				    * it ended at or before ts */
+	WEFT_F_NESTS = 1 << 5,     /* TXN_BEGIN: nests in the transaction it began in (a
+				    * subtest), not a conflation */
 	WEFT_F_HTTP = 1 << 4,      /* Node HTTP: TXN_BEGIN's name is the URL, site the llhttp
 				    * method; a TXN_END is a response write: the last one
 				    * is the transaction's end */

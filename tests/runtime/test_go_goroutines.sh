@@ -73,12 +73,11 @@ chk(all(g["wait_reason"] == "chan receive" for g in nt), "chan receive",
     [g["wait_reason"] for g in nt])
 chk(all(g["wait_ns"] is None or g["wait_ns"] > 0 for g in nt), "wait_ns null or > 0",
     [g["wait_ns"] for g in nt])
-# 1.22+: weft names a goroutine started through the compiler's .gowrapN by the
-# function it calls; before 1.22 the wrapper is a closure (.funcN), kept
+# a goroutine started through the compiler's wrapper for `go f(x)` (.gowrapN
+# from 1.22, a wrapper closure .funcN before) is named by the function it
+# calls, on every version
 starts = sorted(g["start"] for g in nt)
-want_starts = (["main.(*PubSub).forward"] * 2 + ["main.(*manager).startStateWorker"] * 2
-               if minor >= 22 else
-               ["main.(*manager).NewTrace.func%d" % k for k in (1, 1, 2, 2)])
+want_starts = ["main.(*PubSub).forward"] * 2 + ["main.(*manager).startStateWorker"] * 2
 chk(starts == sorted(want_starts), "start functions", starts)
 fw = sorted(g["goid"] for g in nt if site_line(g) == int(E["SITE_FORWARD"]))
 sw = sorted(g["goid"] for g in nt if site_line(g) == int(E["SITE_WORKER"]))

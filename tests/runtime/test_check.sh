@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# weft-test-timeout: 300
+# weft check on Go test binaries (go test -c) of tests/gotest/, every
+# installed Go: each test (testing.tRunner, subtests nested) is a
+# transaction named by the test.
+#   leaky (its header has the shapes): exit 1, one line per leaking test and
+#     site: TestLeakTwo 2 [chan receive], TestLeakOne 1 [sleep],
+#     TestSubtests/a 1 [chan receive]; TestCleanup's 3 goroutines exit ~5 ms
+#     after it: cleanup latency, not leaks; a JUnit file a real parser
+#     reads, naming the 3 failing tests; JSON like weft report;
+#   --leak-grace 1ms: TestCleanup's 3 are leaks too; with --allow
+#     'leaky.lateWorker<=50ms' they are cleanup again;
+#   clean: exit 0;
+#   a command that fails, with no leak: its exit status, passed through;
+#   a command weft cannot run: 2.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_weft
+
+VERSIONS=$(bash "$ROOT/tools/go-versions.sh")
+[ -n "$VERSIONS" ] || skip "no Go toolchain installed (tools/install-deps.sh installs them)"
+SRC=$ROOT/tests/gotest/leaky/leaky_test.go
+line_of() { grep -n "SITE:$1 \*/" "$SRC" | cut -d: -f1; }
+
+# test_bin VAR VERSION PKG: go test -c of tests/gotest/PKG
+test_bin() {
+	local __var=$1 v=$2 pkg=$3 go out=$TMP/bin/$3-$2.test
+	go=$(awk -v v="$v" '$1 == v { print $2 }' <<<"$VERSIONS")
+	mkdir -p "$TMP/bin"
+	(cd "$ROOT/tests/gotest/$pkg" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache \
+		GOPATH=$TMP/gopath GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
+		"$go" test -c -o "$out" .) >"$TMP/build-$pkg-$v.log" 2>&1 ||
+		{ fail "go $v: go test -c $pkg: $(head -c 400 "$TMP/build-$pkg-$v.log")"; return 1; }
+	printf -v "$__var" '%s' "$out"
+}
+
+# check_run OUT ERR ARGS...: weft check ARGS, its exit status in RC
+check_run() {
+	local out=$1 err=$2
+	shift 2
+	timeout -k 5 60 "$WEFT" check "$@" >"$out" 2>"$err" </dev/null
+	RC=$?
+}
+
+leak_lines() { grep '^weft check: LEAK ' "$1" | sed 's/^weft check: LEAK //'; }
+
+while read -r v _; do
+	test_bin LEAKY "$v" leaky || continue
+	test_bin CLEAN "$v" clean || continue
+
+	check_run "$TMP/l.out" "$TMP/l-$v.err" -o "$TMP/l-$v.json" --format json \
+		--junit "$TMP/l-$v.xml" -- "$LEAKY" -test.v
+	assert_eq "$RC" 1 "go $v leaky: exit status"
+	CHECKS=$((CHECKS + 1))
+	grep -q '^PASS$' "$TMP/l.out" && ! grep -q -- '--- FAIL' "$TMP/l.out" ||
+		fail "go $v leaky: the tests' own output: $(tail -c 300 "$TMP/l.out")"
+	assert_eq "$(leak_lines "$TMP/l-$v.err" | sed -E 's/ created at [^ ]*\.(Test[A-Za-z.0-9]*) \(leaky_test\.go:([0-9]+)\) -> [^ ]*\.([a-zA-Z]+)/ \1:\2 \3/')" \
+		"TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive]
+TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep]
+TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive]" \
+		"go $v leaky: one line per leaking test and site, with what it waits on"
+	CHECKS=$((CHECKS + 1))
+	grep -qE "^weft check: +3 +[0-9.]+ms .*TestCleanup \(leaky_test.go:$(line_of late)\) -> .*lateWorker$" \
+		"$TMP/l-$v.err" || fail "go $v leaky: TestCleanup's late exits in the cleanup table: $(grep -A3 cleanup "$TMP/l-$v.err")"
+	CHECKS=$((CHECKS + 1))
+	out=$(python3 - "$TMP/l-$v.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+failed = sorted(c.get("name") for c in root.iter("testcase") if c.find("failure") is not None)
+print(root.tag, root.get("failures"), failed)
+PY
+)
+	[ "$out" = "testsuites 3 ['TestLeakOne', 'TestLeakTwo', 'TestSubtests/a']" ] ||
+		fail "go $v leaky: JUnit: $out"
+	json_valid "$TMP/l-$v.json" "go $v leaky json" &&
+		assert_jq "$TMP/l-$v.json" \
+			'sorted((t["name"], t["leaked"]) for t in d["transactions"] if t["leaked"])' \
+			'[["TestLeakOne",1],["TestLeakTwo",2],["TestSubtests/a",1]]' "go $v leaky: JSON" &&
+		assert_jq "$TMP/l-$v.json" 'd["conflations"]' '[]' "go $v leaky: subtests nest, no conflation"
+
+	# a 1 ms grace: the late exits are leaks; --allow puts them back
+	check_run "$TMP/g.out" "$TMP/g-$v.err" --leak-grace 1ms -- "$LEAKY"
+	assert_eq "$(leak_lines "$TMP/g-$v.err" | cut -d: -f1 | tr '\n' ' ')" \
+		"TestCleanup TestLeakTwo TestLeakOne TestSubtests/a " "go $v: 1 ms grace: TestCleanup leaks too"
+	LATE=$(grep -o '[^ ]*\.lateWorker$' "$TMP/l-$v.err" | head -n1)
+	check_run "$TMP/a.out" "$TMP/a-$v.err" --leak-grace 1ms --allow "$LATE<=50ms" -- "$LEAKY"
+	assert_eq "$(leak_lines "$TMP/a-$v.err" | cut -d: -f1 | tr '\n' ' ')" \
+		"TestLeakTwo TestLeakOne TestSubtests/a " "go $v: --allow $LATE<=50ms: cleanup again"
+
+	check_run "$TMP/c.out" "$TMP/c-$v.err" -- "$CLEAN"
+	assert_eq "$RC" 0 "go $v clean: exit status"
+	assert_contains "$TMP/c-$v.err" "weft check: ok:" "go $v clean: the summary"
+	assert_eq "$(probes_left "$LEAKY")" 0 "go $v: no probe left"
+done <<<"$VERSIONS"
+
+# the command's own failure, no leak: passed through; weft cannot run it: 2
+check_run "$TMP/f.out" "$TMP/f.err" -- sh -c 'exit 3'
+assert_eq "$RC" 3 "a failing command: its exit status"
+assert_contains "$TMP/f.err" "the command itself failed (exit 3)" "a failing command: said"
+check_run "$TMP/n.out" "$TMP/n.err" -- /nonexistent/test-binary
+assert_eq "$RC" 2 "a command weft cannot run: 2"
+assert_one_error_line "$TMP/n.err" "cannot run" "/nonexistent/test-binary" "cannot execute"
+
+finish

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* weft check's verdict: one line per leak site and test, the cleanup
+ * latency per site, a JUnit XML file. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+struct leak_line {
+	const char *txn;
+	uint64_t site, start;
+	uint32_t kind;
+	uint64_t count;
+	bool has_wait;
+	uint32_t wait;
+};
+
+static const char *test_name(const struct report *r, const struct txn *t)
+{
+	const char *n = model__txn_name(r->m, t);
+
+	return n && *n ? n : "(no name)";
+}
+
+/* Leaked segments by (transaction name, site, start), first seen first. */
+static size_t leak_lines(const struct report *r, struct leak_line **out)
+{
+	struct leak_line *l = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < model__nr_segments(r->m); i++) {
+		const struct segment *s = model__segment_at(r->m, i);
+		const struct txn *t = s->state == SEG_LEAKED ? model__txn(r->m, s->txn) : NULL;
+		const char *name;
+		size_t k;
+
+		if (!t)
+			continue;
+		name = test_name(r, t);
+		for (k = 0; k < n; k++)
+			if (!strcmp(l[k].txn, name) && l[k].site == s->site && l[k].start == s->start &&
+			    l[k].kind == s->kind)
+				break;
+		if (k == n) {
+			struct leak_line *nl = realloc(l, (n + 1) * sizeof(*nl));
+
+			if (!nl)
+				break;
+			l = nl;
+			l[n++] = (struct leak_line){ .txn = name, .site = s->site, .start = s->start,
+						     .kind = s->kind };
+		}
+		l[k].count++;
+		if (s->has_gstate && !l[k].has_wait) {
+			l[k].has_wait = true;
+			l[k].wait = s->go_wait_reason;
+		}
+	}
+	*out = l;
+	return n;
+}
+
+static void describe(const struct report *r, const struct leak_line *l, char *buf, size_t len)
+{
+	char site[512], wait[96] = "", reason[64];
+	const char *start = report__start(r, l->kind, l->start);
+
+	report__site_short(r, l->site, site, sizeof(site));
+	if (l->has_wait && *report__wait_reason(r, l->wait, reason, sizeof(reason)))
+		snprintf(wait, sizeof(wait), " [%s]", reason);
+	snprintf(buf, len, "%s: %" PRIu64 " %s%s created at %s%s%s%s", l->txn, l->count,
+		 kind_name(l->kind), l->count > 1 ? "s" : "", site, *start ? " -> " : "", start,
+		 wait);
+}
+
+static void xml_str(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+		}
+}
+
+/* One testcase per transaction name (a test), failed when it leaked. */
+static int write_junit(const char *path, const struct report *r, const struct leak_line *l,
+		       size_t nl)
+{
+	FILE *f = fopen(path, "we");
+	const char **names = calloc(model__nr_txns(r->m) + 1, sizeof(*names));
+	size_t nn = 0, failures = 0;
+
+	if (!f || !names) {
+		if (f)
+			fclose(f);
+		free(names);
+		return -1;
+	}
+	for (size_t i = 0; i < model__nr_txns(r->m); i++) {
+		const char *n = test_name(r, model__txn_at(r->m, i));
+		size_t k;
+
+		for (k = 0; k < nn && strcmp(names[k], n); k++)
+			;
+		if (k == nn)
+			names[nn++] = n;
+	}
+	for (size_t k = 0; k < nn; k++)
+		for (size_t j = 0; j < nl; j++)
+			if (!strcmp(l[j].txn, names[k])) {
+				failures++;
+				break;
+			}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft check\" "
+		   "tests=\"%zu\" failures=\"%zu\">\n  <testsuite name=\"", nn, failures);
+	xml_str(f, r->meta->exe);
+	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\">\n", nn, failures);
+	for (size_t k = 0; k < nn; k++) {
+		char line[1024];
+		bool first = true;
+
+		fputs("    <testcase classname=\"weft.leaks\" name=\"", f);
+		xml_str(f, names[k]);
+		fputs("\">", f);
+		for (size_t j = 0; j < nl; j++) {
+			if (strcmp(l[j].txn, names[k]))
+				continue;
+			describe(r, &l[j], line, sizeof(line));
+			if (first) {
+				fputs("\n      <failure type=\"leak\" message=\"", f);
+				xml_str(f, line);
+				fputs("\">", f);
+				first = false;
+			}
+			xml_str(f, line);
+			fputc('\n', f);
+		}
+		fputs(first ? "</testcase>\n" : "</failure>\n    </testcase>\n", f);
+	}
+	fputs("  </testsuite>\n</testsuites>\n", f);
+	free(names);
+	return fclose(f);
+}
+
+int report__check(FILE *f, const struct report *r, const char *junit)
+{
+	struct leak_line *l;
+	size_t nl = leak_lines(r, &l), nlate = model__nr_late(r->m), tests = 0;
+	uint64_t total = 0;
+	char line[1024], a[32], b[32], c[32], site[512];
+
+	tests = model__nr_txns(r->m);
+	for (size_t j = 0; j < nl; j++) {
+		describe(r, &l[j], line, sizeof(line));
+		fprintf(f, "weft check: LEAK %s\n", line);
+		total += l[j].count;
+	}
+	if (nlate) {
+		fprintf(f, "weft check: cleanup after the transaction, per site (exits %s grace "
+			   "are cleanup, later are leaks):\n", "within the");
+		fprintf(f, "weft check:   %6s %9s %9s %9s  %s\n", "exits", "p50", "p99", "max",
+			"site -> start");
+	}
+	for (size_t i = 0; i < nlate; i++) {
+		const struct late_group *g = model__late_at(r->m, i);
+		const char *start = report__start(r, g->kind, g->start);
+
+		report__site_short(r, g->site, site, sizeof(site));
+		fprintf(f, "weft check:   %6" PRIu64 " %9s %9s %9s  %s%s%s%s\n", g->count,
+			fmt_duration(g->p50_ns, a, sizeof(a)), fmt_duration(g->p99_ns, b, sizeof(b)),
+			fmt_duration(g->max_ns, c, sizeof(c)), site, *start ? " -> " : "", start,
+			g->leaked ? " (some past the grace: leaks)" : "");
+	}
+	fprintf(f, "weft check: %s: %zu transactions, %" PRIu64 " leaked continuation%s at %zu "
+		   "site%s\n", nl ? "FAIL" : "ok", tests, total, total == 1 ? "" : "s", nl,
+		nl == 1 ? "" : "s");
+	if (junit && write_junit(junit, r, l, nl))
+		fprintf(stderr, "weft: %s: cannot write the JUnit report\n", junit);
+	free(l);
+	return nl ? 1 : 0;
+}
