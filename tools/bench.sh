@@ -32,6 +32,8 @@
 #      (every request a transaction), with AsyncLocalStorage and with
 #      async_hooks in the server, alternating; traps and native resources
 #      per request, traps per resource.
+#   6. weft check: the Go test package tests/gotest/leaky (go test -c) alone
+#      and under weft check, alternating: wall and CPU time.
 #
 # Needs root (weft attaches BPF programs). About 2.5 minutes on 2 vCPUs,
 # plus about 75 s for section 5.
@@ -57,6 +59,7 @@
 #   NODE_NEWEST_RUNS [3] the same with the newest Node of tools/node-versions.sh,
 #                     if another major than NODE_BIN's (0: skip)
 #   NO_NODE=1         skip section 5
+#   CHECK_RUNS [5]    section 6: a Go test binary alone and under weft check, each
 #
 # Every process it starts carries WEFT_BENCH_RUN=<this script's pid> in its
 # environment; on exit (normal or not) any such process still alive is
@@ -950,6 +953,38 @@ EOF
 	rm -f "$W/node.json" "$W/node.port" "$W/progs0.json" "$W/progs1.json"
 fi
 
+# ------------------------------------------------------------ 6. weft check
+
+# The leaky Go test package (tests/gotest/leaky) as a test binary, run
+# untraced and under weft check, alternating: wall and CPU seconds.
+CHECK_ROWS=() CHECK_NOTE="" CHECK_CMDS=()
+CHECK_RUNS=${CHECK_RUNS:-5}
+if [ -z "${GO_BIN:-}" ]; then
+	CHECK_NOTE="skipped: no Go toolchain (section 4 found none, or NO_GO=1)"
+else
+	CT=$W/leaky.test
+	(cd tests/gotest/leaky && "${GO_ENV[@]}" "$GO_BIN" test -c -o "$CT" .) >"$W/ct.err" 2>&1 ||
+		die "go test -c tests/gotest/leaky failed: $(head -3 "$W/ct.err")"
+	cu=() cw=() cuc=() cwc=()
+	for ((r = 1; r <= CHECK_RUNS; r++)); do
+		note "weft check: run $r/$CHECK_RUNS untraced, then under weft check"
+		CU_CMD=("$CT" -test.count=1)
+		CW_CMD=("$WEFT" check -- "$CT" -test.count=1)
+		tm=$(run_timed /dev/null "$W/cu.err" "${CU_CMD[@]}")
+		cu+=("$(awk '{ print $1 }' <<<"$tm")")
+		cuc+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+		tm=$(run_timed /dev/null "$W/cw.err" "${CW_CMD[@]}")
+		cw+=("$(awk '{ print $1 }' <<<"$tm")")
+		cwc+=("$(awk '{ print $2 + $3 }' <<<"$tm")")
+		leaks=$(grep -c '^weft check: LEAK ' "$W/cw.err")
+		[ "$leaks" = 3 ] || problem "weft check run $r: $leaks leak lines, expected 3: $(tail -3 "$W/cw.err" | tr '\n' ' ')"
+		CHECK_ROWS+=("| $r | ${cu[-1]} | ${cw[-1]} | ${cuc[-1]} | ${cwc[-1]} | $leaks |")
+	done
+	CHECK_CMDS=("$(showcmd "${CU_CMD[@]}")" "$(showcmd "${CW_CMD[@]}")")
+	CHECK_MED=("$(printf '%s\n' "${cu[@]}" | median)" "$(printf '%s\n' "${cw[@]}" | median)"
+		"$(printf '%s\n' "${cuc[@]}" | median)" "$(printf '%s\n' "${cwc[@]}" | median)")
+fi
+
 # ------------------------------------------------- leftovers, then write
 
 LEFT_PROCS=$(our_procs)
@@ -1355,6 +1390,27 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 			echo "|---|---|---|---|"
 			printf '%s\n' "${NODE_PROBE_ROWS[@]}"
 		fi
+	fi
+	echo
+	echo "## 6. weft check"
+	echo
+	if [ -n "$CHECK_NOTE" ]; then
+		echo "$CHECK_NOTE"
+	else
+		echo "The Go test package \`tests/gotest/leaky\` (11 tests, 3 of them leaking, one that"
+		echo "sleeps 700 ms so every leak is judged while it runs), built with \`go test -c\`,"
+		echo "run $CHECK_RUNS times alone and $CHECK_RUNS times under \`weft check\`, alternating:"
+		echo
+		echo "- alone: \`${CHECK_CMDS[0]}\`"
+		echo "- checked: \`${CHECK_CMDS[1]}\`"
+		echo
+		echo "| run | wall s, alone | wall s, weft check | CPU s, alone | CPU s, weft check (with weft's own) | leak lines (3 expected) |"
+		echo "|---|---|---|---|---|---|"
+		printf '%s\n' "${CHECK_ROWS[@]}"
+		echo
+		awk -v a="${CHECK_MED[0]}" -v b="${CHECK_MED[1]}" -v c="${CHECK_MED[2]}" -v d="${CHECK_MED[3]}" 'BEGIN {
+			printf "Median wall time: %.2f s alone, %.2f s under weft check (+%.2f s: attaching,\n", a, b, b - a
+			printf "detaching and the report); CPU %.2f s against %.2f s.\n", c, d }'
 	fi
 	echo
 	echo "## Problems seen in this run"
