@@ -49,6 +49,7 @@ struct session {
 	uint64_t *dues;
 	size_t nr_dues, cap_dues;
 	uint64_t last_sweep_ns, last_try_ns; /* last good read, last attempt */
+	uint64_t go_thread_entry; /* cgo, stripped: the runtime's thread start routine */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -241,16 +242,22 @@ static uint64_t judged_until(const struct record_meta *m)
 								    : m->end_ns;
 }
 
-/* cgo: the Go runtime's own threads (Ms) start in cgo's threadentry */
+/* cgo: the Go runtime's own threads (Ms) start in cgo's threadentry. A
+ * stripped binary does not name it; the first thread a process started here
+ * makes is one (runtime.main starts sysmon first): its start routine is. */
 static bool go_runtime_thread(struct session *s, const struct weft_event *e)
 {
 	const struct sym *sym;
 
 	if (e->type != WEFT_EV_SEG_BEGIN || e->kind != WEFT_KIND_THREAD || !e->site ||
-	    !go_tracer__cgo(&s->tracer))
+	    (e->flags & WEFT_F_PREATTACH) || !go_tracer__cgo(&s->tracer))
 		return false;
 	sym = symtab__find(s->st, e->site);
-	return sym && !strcmp(sym->func, "threadentry");
+	if (sym && sym->func[0])
+		return !strcmp(sym->func, "threadentry");
+	if (!s->go_thread_entry && s->child)
+		s->go_thread_entry = e->site;
+	return e->site == s->go_thread_entry;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
