@@ -177,6 +177,17 @@ int report__check(FILE *f, const struct report *r, const char *junit)
 			fmt_duration(g->max_ns, c, sizeof(c)), site, *start ? " -> " : "", start,
 			g->leaked ? " (some past the grace: leaks)" : "");
 	}
+	{
+		uint64_t pending = 0;
+
+		for (size_t i = 0; i < model__nr_segments(r->m); i++)
+			pending += model__segment_at(r->m, i)->state == SEG_PENDING;
+		if (pending)
+			fprintf(f, "weft check: %" PRIu64 " continuation%s still alive at the end, within "
+				   "the grace of %s transaction: not judged (keep the command running "
+				   "a grace longer to judge them)\n", pending, pending == 1 ? "" : "s",
+				pending == 1 ? "its" : "their");
+	}
 	fprintf(f, "weft check: %s: %zu transactions, %" PRIu64 " leaked continuation%s at %zu "
 		   "site%s\n", nl ? "FAIL" : "ok", tests, total, total == 1 ? "" : "s", nl,
 		nl == 1 ? "" : "s");
