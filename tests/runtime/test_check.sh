@@ -11,6 +11,8 @@
 #   --leak-grace 1ms: TestCleanup's 3 are leaks too; with --allow
 #     'leaky.lateWorker<=50ms' they are cleanup again;
 #   clean: exit 0;
+#   a C test binary (tests/targets/ctests.c) with --txn run_case: the
+#     leaking case's line, the late exit as cleanup, JUnit;
 #   a command that fails, with no leak: its exit status, passed through;
 #   a command weft cannot run: 2.
 . "$(dirname "$0")/lib.sh"
@@ -92,6 +94,20 @@ PY
 	assert_contains "$TMP/c-$v.err" "weft check: ok:" "go $v clean: the summary"
 	assert_eq "$(probes_left "$LEAKY")" 0 "go $v: no probe left"
 done <<<"$VERSIONS"
+
+# a C test binary, its cases named by --txn (tests/targets/ctests.c)
+target CT ctests
+CSRC=$ROOT/tests/targets/ctests.c
+check_run "$TMP/ct.out" "$TMP/ct.err" --txn run_case --junit "$TMP/ct.xml" -- "$CT"
+assert_eq "$RC" 1 "ctests: exit status"
+assert_eq "$(leak_lines "$TMP/ct.err")" \
+	"run_case: 1 thread created at leak_case (ctests.c:$(grep -n 'SITE:leak \*/' "$CSRC" | cut -d: -f1)) -> blocked_main" \
+	"ctests: the leaking case's line"
+CHECKS=$((CHECKS + 1))
+grep -qE "^weft check: +1 +[0-9.]+ms .*late_case \(ctests.c:$(grep -n 'SITE:late \*/' "$CSRC" | cut -d: -f1)\) -> late_main$" \
+	"$TMP/ct.err" || fail "ctests: the late exit in the cleanup table: $(grep -A4 cleanup "$TMP/ct.err")"
+assert_eq "$(python3 -c "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); print([(c.get('name'), c.find('failure') is not None) for c in r.iter('testcase')])" "$TMP/ct.xml")" \
+	"[('run_case', True)]" "ctests: JUnit"
 
 # the command's own failure, no leak: passed through; weft cannot run it: 2
 check_run "$TMP/f.out" "$TMP/f.err" -- sh -c 'exit 3'
