@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 {
 	struct go_info gi;
 	char err[256] = "";
-	int method, url, path, bad = 0;
+	int method, url, path, tname, bad = 0;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s GO-BINARY\n", argv[0]);
@@ -36,6 +36,7 @@ int main(int argc, char **argv)
 	method = goelf__member(argv[1], "net/http.Request", "Method");
 	url = goelf__member(argv[1], "net/http.Request", "URL");
 	path = goelf__member(argv[1], "net/url.URL", "Path");
+	tname = goelf__member(argv[1], "testing.common", "name");
 
 	{
 		const struct {
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
 			{ "net/http.Request.Method", method },
 			{ "net/http.Request.URL", url },
 			{ "net/url.URL.Path", path },
+			{ "testing.common.name", tname },
 			/* absent before 1.21 (goroutine parents came with it) */
 			{ "runtime.g.parentGoid", gi.major == 1 && gi.minor < 21 ? 0 : gi.g_parent_goid },
 		};
@@ -68,9 +70,9 @@ int main(int argc, char **argv)
 	}
 	if (bad)
 		return 1;
-	printf("\t{ %d, %d, \"%s\", %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d },\n",
+	printf("\t{ %d, %d, \"%s\", %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d },\n",
 	       gi.major, gi.minor, gi.version, gi.g_goid, gi.g_parent_goid, gi.g_gopc,
 	       gi.g_startpc, gi.g_atomicstatus, gi.g_waitsince, gi.g_waitreason, gi.g_m,
-	       gi.g_sched_sp, gi.m_curg, gi.m_procid, method, url, path);
+	       gi.g_sched_sp, gi.m_curg, gi.m_procid, method, url, path, tname);
 	return 0;
 }

@@ -58,9 +58,16 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"testing"
 )
 
+// testing.T (its common.name: test names) lands in the DWARF with a use
+func name(t *testing.T) string { return t.Name() }
+
 func main() {
+	if len(os.Args) > 9 {
+		fmt.Println(name(nil))
+	}
 	u, err := url.Parse("http://localhost/offsets")
 	if err != nil {
 		os.Exit(1)
@@ -134,7 +141,7 @@ done
 	echo " *   runtime.g: goid, parentGoid (-1: none before 1.21), gopc, startpc,"
 	echo " *              atomicstatus, waitsince, waitreason, m, sched.sp,"
 	echo " *   runtime.m: curg, procid,"
-	echo " *   net/http.Request: Method, URL,  net/url.URL: Path"
+	echo " *   net/http.Request: Method, URL,  net/url.URL: Path,  testing.common: name"
 	echo " */"
 	for m in $minors; do
 		printf '%s\n' "${rows[$m]}"

@@ -186,7 +186,9 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		}
 	}
 	{
-		int name = goelf__member(t->exe_path, "testing.common", "name");
+		const struct go_offsets *tab = go_offsets__for(gi.major, gi.minor);
+		int name = gi.from_table ? (tab ? tab->test_name : -1)
+					 : goelf__member(t->exe_path, "testing.common", "name");
 
 		g->test_names = name >= 0;
 		g->skel->rodata->test_name_off = name >= 0 ? name : 0;

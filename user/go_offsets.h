@@ -17,6 +17,7 @@ struct go_offsets {
 	int m_curg, m_procid; /* runtime.m */
 	int req_method, req_url; /* net/http.Request.Method, .URL */
 	int url_path;            /* net/url.URL.Path */
+	int test_name;           /* testing.common.name (test binaries' test names) */
 };
 
 /* The row for exactly go<major>.<minor> (any patch release), or NULL when

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # weft-test-timeout: 300
 # weft check on Go test binaries (go test -c) of tests/gotest/, every
-# installed Go: each test (testing.tRunner, subtests nested) is a
+# installed Go, as built and stripped: each test (testing.tRunner, subtests nested) is a
 # transaction named by the test.
 #   leaky (its header has the shapes): exit 1, one line per leaking test and
 #     site: TestLeakTwo 2 [chan receive], TestLeakOne 1 [sleep],
@@ -24,14 +24,14 @@ VERSIONS=$(bash "$ROOT/tools/go-versions.sh")
 SRC=$ROOT/tests/gotest/leaky/leaky_test.go
 line_of() { grep -n "SITE:$1 \*/" "$SRC" | cut -d: -f1; }
 
-# test_bin VAR VERSION PKG: go test -c of tests/gotest/PKG
+# test_bin VAR VERSION PKG [LDFLAGS]: go test -c of tests/gotest/PKG
 test_bin() {
-	local __var=$1 v=$2 pkg=$3 go out=$TMP/bin/$3-$2.test
+	local __var=$1 v=$2 pkg=$3 go out=$TMP/bin/$3-$2${4:+-s}.test
 	go=$(awk -v v="$v" '$1 == v { print $2 }' <<<"$VERSIONS")
 	mkdir -p "$TMP/bin"
 	(cd "$ROOT/tests/gotest/$pkg" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache \
 		GOPATH=$TMP/gopath GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
-		"$go" test -c -o "$out" .) >"$TMP/build-$pkg-$v.log" 2>&1 ||
+		"$go" test -c ${4:+-ldflags="$4"} -o "$out" .) >"$TMP/build-$pkg-$v.log" 2>&1 ||
 		{ fail "go $v: go test -c $pkg: $(head -c 400 "$TMP/build-$pkg-$v.log")"; return 1; }
 	printf -v "$__var" '%s' "$out"
 }
@@ -88,6 +88,17 @@ PY
 	check_run "$TMP/a.out" "$TMP/a-$v.err" --leak-grace 1ms --allow "$LATE<=50ms" -- "$LEAKY"
 	assert_eq "$(leak_lines "$TMP/a-$v.err" | cut -d: -f1 | tr '\n' ' ')" \
 		"TestLeakTwo TestLeakOne TestSubtests/a " "go $v: --allow $LATE<=50ms: cleanup again"
+
+	# stripped (-s -w): test names from the offsets table, sites from pclntab
+	if test_bin SLEAKY "$v" leaky '-s -w'; then
+		check_run "$TMP/s.out" "$TMP/s-$v.err" -- "$SLEAKY"
+		assert_eq "$RC" 1 "go $v stripped leaky: exit status"
+		assert_eq "$(leak_lines "$TMP/s-$v.err" | sed -E 's/ created at [^ ]*\.(Test[A-Za-z.0-9]*) \(leaky_test\.go:([0-9]+)\) -> [^ ]*\.([a-zA-Z]+)/ \1:\2 \3/')" \
+			"TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive]
+TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep]
+TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive]" \
+			"go $v stripped leaky: the same lines"
+	fi
 
 	check_run "$TMP/c.out" "$TMP/c-$v.err" -- "$CLEAN"
 	assert_eq "$RC" 0 "go $v clean: exit status"

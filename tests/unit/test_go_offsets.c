@@ -36,7 +36,10 @@ static const char prog_go[] =
 	"\t\"net/http\"\n"
 	"\t\"net/url\"\n"
 	"\t\"sync\"\n"
+	"\t\"testing\"\n"
 	")\n"
+	"\n"
+	"func testName(t *testing.T) string { return t.Name() }\n"
 	"\n"
 	"type hits struct {\n"
 	"\tmu sync.Mutex\n"
@@ -52,6 +55,9 @@ static const char prog_go[] =
 	"func main() {\n"
 	"\th := &hits{n: map[string]int{}}\n"
 	"\tpaths := make(chan string)\n"
+	"\tif cap(paths) > 99 {\n"
+	"\t\tfmt.Println(testName(nil))\n"
+	"\t}\n"
 	"\tvar wg sync.WaitGroup\n"
 	"\tfor i := 0; i < 4; i++ {\n"
 	"\t\twg.Add(1)\n"
@@ -191,6 +197,8 @@ static void test_toolchain(void **state)
 			   goelf__member(bin, "net/http.Request", "URL"));
 	bad |= check_field(want, "net/url.URL.Path", o->url_path,
 			   goelf__member(bin, "net/url.URL", "Path"));
+	bad |= check_field(want, "testing.common.name", o->test_name,
+			   goelf__member(bin, "testing.common", "name"));
 	if (bad)
 		fail_msg("%s: the table (from %s) disagrees with DWARF: %s", want, o->built_with,
 			 REGEN);
