@@ -1,0 +1,106 @@
+/* The unit tests' Go toolchains (every /usr/lib/go-1.N installed) and how
+ * they build a test program: shared by test_goelf.c and test_go_offsets.c.
+ * Included once per test binary (static). */
+#ifndef WEFT_TEST_GO_TOOLCHAINS_H
+#define WEFT_TEST_GO_TOOLCHAINS_H
+
+#define MAX_TC 16
+#ifndef GO_GLOB
+#define GO_GLOB "/usr/lib/go-1.*/bin/go"
+#endif
+
+struct toolchain {
+	char go[256];  /* /usr/lib/go-1.N/bin/go */
+	char name[32]; /* "go1.N" (the test's name) */
+	int minor;     /* N */
+	char dir[512]; /* its build directory */
+	char bin[600]; /* the normal build, once built (test_goelf) */
+};
+
+static char tmpdir[256];
+static struct toolchain tcs[MAX_TC];
+static int nr_tc;
+
+static int run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static void write_file(const char *path, const void *buf, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, n, f), n);
+	fclose(f);
+}
+
+/* "go1.19.8" from `go version` ("go version go1.19.8 linux/amd64"). */
+static void go_version(const char *go, char *out, size_t len)
+{
+	char cmd[512], line[256] = "", v[64] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "%s version", go);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (!fgets(line, sizeof(line), p))
+		line[0] = 0;
+	pclose(p);
+	assert_int_equal(sscanf(line, "go version %63s", v), 1);
+	snprintf(out, len, "%s", v);
+}
+
+static int build(const struct toolchain *tc, const char *out, const char *flags)
+{
+	return run("cd %s && %s build -buildvcs=false %s -o %s prog.go >build.log 2>&1 || "
+		   "cat build.log >&2",
+		   tc->dir, tc->go, flags, out);
+}
+
+static int find_toolchains(void)
+{
+	glob_t g;
+
+	if (glob(GO_GLOB, 0, NULL, &g))
+		return 0;
+	for (size_t i = 0; i < g.gl_pathc && nr_tc < MAX_TC; i++) {
+		struct toolchain *tc = &tcs[nr_tc];
+
+		if (access(g.gl_pathv[i], X_OK) ||
+		    sscanf(g.gl_pathv[i], "/usr/lib/go-1.%d/", &tc->minor) != 1)
+			continue;
+		snprintf(tc->go, sizeof(tc->go), "%s", g.gl_pathv[i]);
+		snprintf(tc->name, sizeof(tc->name), "go1.%d", tc->minor);
+		nr_tc++;
+	}
+	globfree(&g);
+	return nr_tc;
+}
+
+static void go_env(void)
+{
+	char p[512];
+
+	/* WEFT_GOCACHE (make unit sets it under build/) keeps compiled
+	 * packages between runs: a cold cache costs most of this test's time. */
+	snprintf(p, sizeof(p), "%s/gocache", tmpdir);
+	setenv("GOCACHE", getenv("WEFT_GOCACHE") ? getenv("WEFT_GOCACHE") : p, 1);
+	snprintf(p, sizeof(p), "%s/gopath", tmpdir);
+	setenv("GOPATH", p, 1);
+	if (!getenv("HOME"))
+		setenv("HOME", tmpdir, 1);
+	setenv("GO111MODULE", "off", 1);
+	setenv("GOTOOLCHAIN", "local", 1); /* 1.21+: never fetch another toolchain */
+	setenv("GOFLAGS", "", 1);
+	setenv("CGO_ENABLED", "0", 1);
+	unsetenv("GOROOT");
+}
+
+#endif
