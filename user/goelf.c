@@ -311,19 +311,6 @@ static void build_id(Elf *e, struct go_info *gi)
 		memcpy(gi->build_id, gnu, sizeof(gnu));
 }
 
-/* A .symtab symbol of the given type by name: its value and size. */
-/* Does the symbol n match name? "pkg.f[...]" matches any instantiation of
- * the generic pkg.f (pkg.f[go.shape.int], pkg.f[go.shape.int_0]: the shape
- * names change between Go versions), as pprof spells it. */
-static bool name_matches(const char *n, const char *name)
-{
-	size_t l = strlen(name);
-
-	if (l > 5 && !strcmp(name + l - 5, "[...]"))
-		return !strncmp(n, name, l - 4) && n[strlen(n) - 1] == ']';
-	return !strcmp(n, name);
-}
-
 /* The nth (from 0) symbol matching name: a generic "f[...]" has one per
  * instantiation. */
 static int symtab_find_nth(Elf *e, const char *name, int type, int nth, uint64_t *value,
@@ -347,7 +334,7 @@ static int symtab_find_nth(Elf *e, const char *name, int type, int nth, uint64_t
 			if (GELF_ST_TYPE(s.st_info) != type || s.st_shndx == SHN_UNDEF || !s.st_value)
 				continue;
 			n = elf_strptr(e, sh.sh_link, s.st_name);
-			if (n && name_matches(n, name) && nth-- == 0) {
+			if (n && gopcln__name_matches(n, name) && nth-- == 0) {
 				*value = s.st_value;
 				if (size)
 					*size = s.st_size;

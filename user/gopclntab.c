@@ -211,8 +211,7 @@ int gopcln__func_at(const struct gopcln *g, uint64_t vaddr, struct gofunc *f)
 	return 0;
 }
 
-/* "pkg.f[...]": any instantiation of the generic pkg.f */
-static bool name_matches(const char *n, const char *name)
+bool gopcln__name_matches(const char *n, const char *name)
 {
 	size_t l = strlen(name);
 
@@ -224,7 +223,7 @@ static bool name_matches(const char *n, const char *name)
 int gopcln__func_by_name(const struct gopcln *g, const char *name, int nth, struct gofunc *f)
 {
 	for (size_t i = 0; i < g->nfunc; i++)
-		if (!gopcln__func_at_index(g, i, f) && name_matches(f->name, name) && nth-- == 0)
+		if (!gopcln__func_at_index(g, i, f) && gopcln__name_matches(f->name, name) && nth-- == 0)
 			return 0;
 	return -1;
 }

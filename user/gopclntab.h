@@ -27,6 +27,10 @@ struct gofunc {
 int gopcln__func_at_index(const struct gopcln *p, size_t i, struct gofunc *f);
 /* The function containing vaddr. 0, or -1. */
 int gopcln__func_at(const struct gopcln *p, uint64_t vaddr, struct gofunc *f);
+/* Does a function named n answer to name? Exact, or for "pkg.f[...]" any
+ * instantiation of the generic pkg.f (the shape names change between Go
+ * versions), as pprof spells it. */
+bool gopcln__name_matches(const char *n, const char *name);
 /* The nth (from 0) function named name; "pkg.f[...]" matches every
  * instantiation of a generic. 0, or -1. */
 int gopcln__func_by_name(const struct gopcln *p, const char *name, int nth, struct gofunc *f);

@@ -152,31 +152,6 @@ static Dwarf_Line *line_by_cu_ranges(Dwfl_Module *mod, uint64_t addr)
 	return NULL;
 }
 
-/* `go f(x)` starts a compiler wrapper (main.g.gowrap1) that calls f: name
- * the goroutine by f, the first non-runtime function the wrapper calls. */
-static const char *unwrap_go(Dwfl_Module *mod, const char *func, const GElf_Sym *sym,
-			     uint64_t addr, char *buf, size_t len)
-{
-	const char *file = NULL;
-	uint64_t targets[8];
-	GElf_Addr bias;
-	int n;
-
-	if (!strstr(func, ".gowrap") || !sym->st_size || !dwfl_module_getelf(mod, &bias))
-		return func;
-	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &file, NULL);
-	n = file ? goelf__calls(file, addr - bias, sym->st_size, targets, 8) : -1;
-	for (int i = 0; i < n; i++) {
-		const char *t = dwfl_module_addrname(mod, targets[i] + bias);
-
-		if (t && strncmp(t, "runtime.", 8)) {
-			snprintf(buf, len, "%s", t);
-			return buf;
-		}
-	}
-	return func;
-}
-
 static bool is_runtime_module(const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -226,7 +201,7 @@ static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, 
 	}
 	/* a start function (an entry, not a return address) that the compiler
 	 * generated for `go f(x)` (.gowrapN from 1.22, a wrapper .funcN
-	 * before): named by the function it calls */
+	 * before): named by the function it calls, stripped or not */
 	if (!ret && look - bias == f.entry &&
 	    (strstr(f.name, ".gowrap") || f.func_id == go_wrapper_id(path))) {
 		uint64_t targets[8];
@@ -322,9 +297,7 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 			out.flags |= SYM_F_RUNTIME;
 		name = dwfl_module_addrinfo(mod, look, &off, &esym, NULL, NULL, NULL);
 		if (name) {
-			out.func = ret || off ? name : unwrap_go(mod, name, &esym, addr, unwrapped,
-								  sizeof(unwrapped));
-			out.func = demangle(out.func, plain, sizeof(plain));
+			out.func = demangle(name, plain, sizeof(plain));
 			out.off = off + (ret ? 1 : 0);
 		}
 		/* Go: lines from the runtime's own table, named by it too when
