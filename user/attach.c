@@ -8,6 +8,7 @@
 #include "elfsym.h"
 #include "go_attach.h"
 #include "node_attach.h"
+#include "profile_attach.h"
 #include "pthread_layout.h"
 #include "record.h"
 #include "native.skel.h"
@@ -76,7 +77,9 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 	}
 	if (go_tracer__open(t, o, err, len) < 0)
 		return -1;
-	return !t->go && node_tracer__open(t, o, err, len) < 0 ? -1 : 0;
+	if (!t->go && node_tracer__open(t, o, err, len) < 0)
+		return -1;
+	return profile__open(t, o, err, len); /* last: it reads the adapters' maps */
 }
 
 int tracer__add_link(struct tracer *t, struct bpf_link *l, const char *what, char *err,
@@ -251,6 +254,8 @@ int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len
 			return -1;
 	if (!o->no_markers && attach_markers(t, err, len))
 		return -1;
+	if (profile__attach(t, o, err, len))
+		return -1;
 	/* A Go program's threads are the runtime's Ms, not the program's work;
 	 * with cgo, C code may make its own (the Ms are left out by name) */
 	if (t->go && !go_tracer__cgo(t))
@@ -267,6 +272,7 @@ void tracer__close(struct tracer *t)
 {
 	while (t->nr_links > 0)
 		bpf_link__destroy(t->links[--t->nr_links]);
+	profile__close(t);
 	go_tracer__close(t);
 	node_tracer__close(t);
 	native_bpf__destroy(t->skel);
@@ -289,4 +295,5 @@ void tracer__counters(const struct tracer *t, struct record_meta *m)
 		m->hits[i] = c->hits[i];
 	go_tracer__counters(t, m);
 	node_tracer__counters(t, m);
+	profile__counters(t, m);
 }

@@ -24,6 +24,7 @@ struct tracer {
 	int nr_uprobes;	   /* uprobes + uretprobes + usdt attached */
 	struct go_tracer *go; /* the Go adapter, when the target is Go */
 	struct node_tracer *node; /* the Node.js adapter, when the target is Node */
+	struct profiler *prof; /* -F / --off-cpu: samples and blocked time */
 	bool spec_owned[MAX_SPECS]; /* attached by an adapter, not natively */
 };
 

@@ -460,3 +460,15 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
 	}
 	free(gs);
 }
+
+int go_tracer__goroutines_fd(const struct tracer *t)
+{
+	return t->go ? bpf_map__fd(t->go->skel->maps.goroutines) : -1;
+}
+
+void go_tracer__layout(const struct tracer *t, uint32_t *g_goid, uint32_t *g_m, uint32_t *m_curg)
+{
+	*g_goid = t->go ? t->go->gi.g_goid : 0;
+	*g_m = t->go ? t->go->gi.g_m : 0;
+	*m_curg = t->go ? t->go->gi.m_curg : 0;
+}

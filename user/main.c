@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* weft: an eBPF, kernel-assisted tracer of async context. */
 #include <stdio.h>
+#include "follow.h"
 #include "goroutines_cmd.h"
 #include "opts.h"
 #include "record.h"
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
 		return session__report(&o);
 	case CMD_GOROUTINES:
 		return goroutines__run(&o);
+	case CMD_CHECK:
+		return o.argv ? follow__check(&o) : session__run(&o);
 	default:
 		return session__run(&o);
 	}

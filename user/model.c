@@ -4,6 +4,7 @@
 #include <string.h>
 #include "model.h"
 #include "idmap.h"
+#include "stacks.h"
 
 struct model {
 	struct model_opts opts;
@@ -25,6 +26,10 @@ struct model {
 	struct idmap early_idx;
 	uint64_t *early_ns;
 	size_t nr_early, cap_early;
+	struct sample *samples;
+	size_t nr_samples, cap_samples;
+	struct stacks stacks;
+	struct profile_outside outside;
 };
 
 struct model *model__new(const struct model_opts *opts)
@@ -50,6 +55,8 @@ void model__free(struct model *m)
 	free(m->orphans);
 	free(m->late);
 	free(m->conflations);
+	free(m->samples);
+	stacks__free(&m->stacks);
 	free(m);
 }
 
@@ -189,6 +196,30 @@ static void early_end(struct model *m, const struct weft_event *e)
 		m->early_ns[m->nr_early++] = e->ts_ns;
 }
 
+static void on_sample(struct model *m, const struct weft_event *e)
+{
+	struct sample *s, *n = grow(m->samples, &m->cap_samples, m->nr_samples + 1, sizeof(*s));
+	uint32_t nr = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
+	int64_t stack;
+
+	if (!n)
+		return;
+	m->samples = n;
+	stack = stacks__intern(&m->stacks, (const uint64_t *)e->frames, nr);
+	if (stack < 0)
+		return;
+	s = &m->samples[m->nr_samples++];
+	s->ts_ns = e->ts_ns;
+	s->seg = e->seg;
+	s->txn = e->txn;
+	s->tid = e->tid;
+	s->flags = e->flags;
+	s->stack = (uint32_t)stack;
+	s->off_cpu = e->type == WEFT_EV_OFFCPU;
+	s->obj = s->off_cpu ? 0 : e->obj;
+	s->weight_ns = s->off_cpu ? e->obj : m->opts.sample_period_ns;
+}
+
 void model__feed(struct model *m, const struct weft_event *e)
 {
 	struct segment *s;
@@ -233,6 +264,10 @@ void model__feed(struct model *m, const struct weft_event *e)
 		s = seg_find(m, e->seg);
 		if (s)
 			s->runs++;
+		break;
+	case WEFT_EV_SAMPLE:
+	case WEFT_EV_OFFCPU:
+		on_sample(m, e);
 		break;
 	default:
 		break;
@@ -382,6 +417,34 @@ static void late_groups(struct model *m)
 	free(done);
 }
 
+/* Samples go to their transaction here, not as they arrive: a thread's
+ * sample may come in before the TXN_BEGIN another CPU submitted. */
+static void profile_totals(struct model *m)
+{
+	memset(&m->outside, 0, sizeof(m->outside));
+	for (size_t i = 0; i < m->nr_txns; i++) {
+		struct txn *t = &m->txns[i];
+
+		t->cpu_samples = t->cpu_ns = t->offcpu_ns = t->offcpu_spans = 0;
+	}
+	for (size_t i = 0; i < m->nr_samples; i++) {
+		const struct sample *s = &m->samples[i];
+		struct txn *t = s->txn ? txn_find(m, s->txn) : NULL;
+		uint64_t *samples = t ? &t->cpu_samples : &m->outside.cpu_samples;
+		uint64_t *cpu = t ? &t->cpu_ns : &m->outside.cpu_ns;
+		uint64_t *off = t ? &t->offcpu_ns : &m->outside.offcpu_ns;
+		uint64_t *spans = t ? &t->offcpu_spans : &m->outside.offcpu_spans;
+
+		if (s->off_cpu) {
+			*off += s->weight_ns;
+			(*spans)++;
+		} else {
+			*cpu += s->weight_ns;
+			(*samples)++;
+		}
+	}
+}
+
 void model__finish(struct model *m, uint64_t now_ns)
 {
 	struct site_group *g;
@@ -406,6 +469,7 @@ void model__finish(struct model *m, uint64_t now_ns)
 			g->count++;
 	}
 	late_groups(m);
+	profile_totals(m);
 	qsort(m->leaks, m->nr_leaks, sizeof(*m->leaks), group_cmp);
 	qsort(m->orphans, m->nr_orphans, sizeof(*m->orphans), group_cmp);
 }
@@ -456,6 +520,13 @@ size_t model__conflation_chain(const struct model *m, const struct txn *t,
 	return n;
 }
 
+size_t model__nr_samples(const struct model *m) { return m->nr_samples; }
+const struct sample *model__sample_at(const struct model *m, size_t i) { return &m->samples[i]; }
+const struct profile_outside *model__outside(const struct model *m) { return &m->outside; }
+const uint64_t *model__stack(const struct model *m, uint32_t idx, uint32_t *nr)
+{
+	return stacks__get(&m->stacks, idx, nr);
+}
 size_t model__nr_segments(const struct model *m) { return m->nr_segs; }
 const struct segment *model__segment_at(const struct model *m, size_t i) { return &m->segs[i]; }
 const struct segment *model__segment(const struct model *m, uint64_t id) { return seg_find(m, id); }

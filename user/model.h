@@ -44,6 +44,24 @@ struct txn {
 	uint64_t nested_in;   /* a subtest: the txn it nests in (not a conflation), 0 none */
 	bool outer_ended;     /* that outer txn had already ended (stale context) */
 	char name[WEFT_MAX_FRAMES * 8]; /* from a marker; "" for spec probes */
+	/* profile (model__finish): on-CPU samples and their time, blocked time */
+	uint64_t cpu_samples, cpu_ns, offcpu_ns, offcpu_spans;
+};
+
+/* A profile sample: on-CPU (weight one sampling period) or an off-CPU span
+ * (weight the time blocked), with the context current on its thread. */
+struct sample {
+	uint64_t ts_ns, seg, txn;
+	uint64_t obj;	    /* goid (Go), else 0 */
+	uint64_t weight_ns;
+	uint32_t tid, flags; /* WEFT_F_NOSTACK, WEFT_F_TRUNCATED */
+	uint32_t stack;	    /* model__stack(): the user stack, innermost first */
+	bool off_cpu;
+};
+
+/* What the profile holds outside any transaction known to the model. */
+struct profile_outside {
+	uint64_t cpu_samples, cpu_ns, offcpu_ns, offcpu_spans;
 };
 
 struct model_opts {
@@ -60,6 +78,8 @@ struct model_opts {
 	 * SITE<=DUR); NULL, or UINT64_MAX returned: leak_grace_ns. */
 	uint64_t (*grace_for)(void *ctx, const struct segment *s);
 	void *grace_ctx;
+	/* 1e9 / -F: the on-CPU time one sample stands for (0: no sampling) */
+	uint64_t sample_period_ns;
 };
 
 struct model;
@@ -120,6 +140,13 @@ size_t model__conflation_chain(const struct model *m, const struct txn *t,
 			       const struct segment **out, size_t max);
 /* The txn's display name: its marker name or its probe's name. */
 const char *model__txn_name(const struct model *m, const struct txn *t);
+/* Profile samples in arrival order, and their stacks (addresses the
+ * symtab names: innermost first, as captured). */
+size_t model__nr_samples(const struct model *m);
+const struct sample *model__sample_at(const struct model *m, size_t i);
+const uint64_t *model__stack(const struct model *m, uint32_t idx, uint32_t *nr);
+/* Samples whose transaction is 0 or unknown (computed by model__finish). */
+const struct profile_outside *model__outside(const struct model *m);
 /* Duration quantile (0..1) over ended transactions named name (NULL: all). */
 uint64_t model__txn_quantile(const struct model *m, const char *name, double q);
 

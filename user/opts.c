@@ -20,7 +20,8 @@ void opts__usage(FILE *f)
 	fputs("usage: weft trace  [OPTIONS] (-p PID | -- CMD [ARGS...])\n"
 	      "       weft check  [OPTIONS] [--allow SITE<=DUR] [--junit FILE] -- CMD [ARGS...]\n"
 	      "       weft record [OPTIONS] -o FILE (-p PID | -- CMD [ARGS...])\n"
-	      "       weft report FILE [--format text|json] [--leak-grace DUR]\n"
+	      "       weft report FILE [--format text|json|folded] [--txn NAME] [--off-cpu]\n"
+	      "                   [--leak-grace DUR]\n"
 	      "       weft goroutines -p PID [--format text|json] [-v]\n"
 	      "\n"
 	      "Traces async context in a running process: which threads and queued tasks\n"
@@ -49,9 +50,16 @@ void opts__usage(FILE *f)
 	      "  --max-threads N          BPF thread map entries (default 16384)\n"
 	      "  --max-tasks N            BPF task map entries (default 65536)\n"
 	      "  --ringbuf-mb N           ring buffer size, power of two (default 8)\n"
+	      "  -F, --freq HZ            on-CPU samples, HZ per second of each CPU (1..10000),\n"
+	      "                           each tagged with its thread's transaction (off by default)\n"
+	      "  --off-cpu                time blocked while working for a transaction, with the\n"
+	      "                           blocking stack (spans of 100us and more)\n"
 	      "Output:\n"
 	      "  -o, --output FILE        record: the record file; trace/report: write here\n"
-	      "  --format text|json       report format (default text)\n"
+	      "  --format text|json|folded  report format (default text); folded: a line per\n"
+	      "                           stack, transaction name as the root frame (on-CPU\n"
+	      "                           samples; off-CPU microseconds with --off-cpu)\n"
+	      "  --txn NAME               report --format folded: that transaction name only\n"
 	      "  --leak-grace DUR         alive this long after its transaction: a leak (500ms)\n"
 	      "  --allow SITE<=DUR        check: late exits at SITE (creation or start function)\n"
 	      "                           are cleanup up to DUR\n"
@@ -65,6 +73,8 @@ void opts__usage(FILE *f)
 	      "  sudo weft trace --task-create submit:arg0 --task-run run_task:arg0 -- ./pool\n"
 	      "  sudo weft record -p 4242 -d 30 -o server.weft && weft report server.weft\n"
 	      "  weft report server.weft --format json | python3 -m json.tool\n"
+	      "  sudo weft record -p 4242 -d 30 -F 999 --off-cpu -o api.weft\n"
+	      "  weft report api.weft --format folded --txn 'GET /users' | flamegraph.pl >u.svg\n"
 	      "  sudo weft goroutines -p 4242\n",
 	      f);
 }
@@ -110,6 +120,7 @@ enum {
 	OPT_TXN = 256, OPT_TASK_CREATE, OPT_TASK_BEGIN, OPT_TASK_END, OPT_TASK_RUN,
 	OPT_TASK_DONE, OPT_PRESET, OPT_FORMAT, OPT_GRACE, OPT_MAX_THREADS, OPT_MAX_TASKS,
 	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT,
+	OPT_OFF_CPU = 400,
 };
 
 static const struct option longopts[] = {
@@ -135,6 +146,8 @@ static const struct option longopts[] = {
 	{ "go-lean", no_argument, NULL, OPT_GO_LEAN },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
+	{ "freq", required_argument, NULL, 'F' },
+	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -201,6 +214,19 @@ static int check(struct opts *o, char *err, size_t len)
 		snprintf(err, len, "--allow and --junit belong to weft check");
 		return -1;
 	}
+	if ((o->sample_hz || o->off_cpu) && o->cmd != CMD_TRACE && o->cmd != CMD_RECORD &&
+	    !(o->cmd == CMD_REPORT && o->off_cpu)) {
+		snprintf(err, len, "-F and --off-cpu belong to trace and record");
+		return -1;
+	}
+	if (o->format == FMT_FOLDED && o->cmd != CMD_TRACE && o->cmd != CMD_REPORT) {
+		snprintf(err, len, "--format folded belongs to trace and report");
+		return -1;
+	}
+	if (o->txn_filter && o->format != FMT_FOLDED) {
+		snprintf(err, len, "report --txn NAME filters --format folded");
+		return -1;
+	}
 	if (o->ringbuf_mb & (o->ringbuf_mb - 1)) {
 		snprintf(err, len, "--ringbuf-mb %u: must be a power of two", o->ringbuf_mb);
 		return -1;
@@ -236,7 +262,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 	argc--;
 	argv++;
 	/* report permutes (FILE may come first); capture stops at CMD */
-	while ((c = getopt_long(argc, argv, o->cmd == CMD_REPORT ? "p:d:o:vhV" : "+p:d:o:vhV",
+	while ((c = getopt_long(argc, argv, o->cmd == CMD_REPORT ? "p:d:o:F:vhV" : "+p:d:o:F:vhV",
 				longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -254,6 +280,14 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			break;
 		case 'o': o->output = optarg; break;
+		case 'F':
+			if (parse_u32(optarg, 1, 10000, &o->sample_hz)) {
+				snprintf(err, len, "-F '%s': expected a sampling frequency in 1..10000 Hz",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_OFF_CPU: o->off_cpu = true; break;
 		case 'v': o->verbose++; break;
 		case 'h': o->cmd = CMD_HELP; return 0;
 		case 'V': o->cmd = CMD_VERSION; return 0;
@@ -269,8 +303,11 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 				o->format = FMT_TEXT;
 			else if (!strcmp(optarg, "json"))
 				o->format = FMT_JSON;
+			else if (!strcmp(optarg, "folded"))
+				o->format = FMT_FOLDED;
 			else {
-				snprintf(err, len, "--format '%s': unknown (text or json)", optarg);
+				snprintf(err, len, "--format '%s': unknown (text, json or folded)",
+					 optarg);
 				return -1;
 			}
 			break;
@@ -323,6 +360,10 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 					 argv[optind - 1]);
 			return -1;
 		default:
+			if (c == OPT_TXN && o->cmd == CMD_REPORT) { /* a name to filter by */
+				o->txn_filter = optarg;
+				break;
+			}
 			for (i = 0; i < (int)(sizeof(roles) / sizeof(roles[0])); i++)
 				if (roles[i].opt == c && add_spec(o, optarg, roles[i].role, err, len))
 					return -1;

@@ -21,7 +21,7 @@ struct allow {
 	char site[256];
 	uint64_t ns;
 };
-enum format { FMT_TEXT, FMT_JSON };
+enum format { FMT_TEXT, FMT_JSON, FMT_FOLDED };
 
 struct opts {
 	enum command cmd;
@@ -45,6 +45,15 @@ struct opts {
 	struct allow allows[MAX_ALLOWS]; /* check */
 	int nr_allows;
 	const char *junit; /* check: a JUnit XML file */
+	uint32_t sample_hz; /* -F: on-CPU samples per second of each CPU, 0 off */
+	bool off_cpu;	    /* --off-cpu: blocked time (capture; folded: its stacks) */
+	const char *txn_filter; /* report --txn NAME: folded stacks of that name only */
+	/* check, a followed process (set by follow.c, not the command line):
+	 * stopped at its exec, continued once attached; its lines and JUnit
+	 * suite named by label; the JUnit file a <testsuite> to merge */
+	bool resume;
+	const char *label;
+	bool junit_suite_only;
 };
 
 /* Parses argv; 0 ok, -1 with a one-line reason in err. */

@@ -121,6 +121,12 @@ static const struct meta_field meta_fields[] = {
 	MF(go_lean_read_ns, KV_U64, true),
 	MF(node_providers, KV_STR, false),
 	MF(node_suspect, KV_U64, true),
+	MF(sample_hz, KV_U64, true),
+	MF(offcpu_min_ns, KV_U64, true),
+	MF(samples_taken, KV_U64, true),
+	MF(samples_lost, KV_U64, true),
+	MF(offcpu_short, KV_U64, true),
+	MF(offcpu_short_ns, KV_U64, true),
 };
 
 #define NR_META_FIELDS (sizeof(meta_fields) / sizeof(meta_fields[0]))

@@ -34,6 +34,10 @@ struct record_meta {
 	char go_wait_reasons[4096];
 	char node_providers[2048]; /* "N NAME" lines: Node's async resource types */
 	uint64_t node_suspect;	   /* resources that broke the layout's invariants */ /* "CODE TEXT" lines: Go wait reasons seen */
+	/* profile: -F (0 off), --off-cpu's shortest span sent (0 off) */
+	uint64_t sample_hz, offcpu_min_ns;
+	uint64_t samples_taken, samples_lost; /* of the target; lost: ring buffer full */
+	uint64_t offcpu_short, offcpu_short_ns; /* spans below offcpu_min_ns, not sent */
 };
 
 struct record_writer;

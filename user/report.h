@@ -18,10 +18,21 @@ struct report {
 
 void report__text(FILE *f, const struct report *r);
 void report__json(FILE *f, const struct report *r);
+/* Folded stacks (flamegraph.pl, speedscope): "txn;outermost;...;innermost N"
+ * per distinct stack, the transaction's name as the root frame ("(none)"
+ * outside any); only the transactions named txn (NULL: all). On-CPU: N
+ * samples; off_cpu: the blocked spans instead, N microseconds. */
+void report__folded(FILE *f, const struct report *r, const char *txn, bool off_cpu);
+/* The profile (-F, --off-cpu): per transaction name, the time on and off
+ * CPU per request and the top stacks. Nothing when the capture had none. */
+void report__profile_text(FILE *f, const struct report *r);
+void report__profile_json(FILE *f, const struct report *r);
 /* weft check: a line per leak (test, site, count, what it waits on), the
- * cleanup latency per site, a summary; a JUnit XML file when junit is set.
- * 1 when something leaked, else 0. */
-int report__check(FILE *f, const struct report *r, const char *junit);
+ * cleanup latency per site, a summary; a JUnit XML file when junit is set
+ * (only its <testsuite> with suite_only, for follow.c to merge). A followed
+ * process's lines say its label. 1 when something leaked, else 0. */
+int report__check(FILE *f, const struct report *r, const char *junit, const char *label,
+		  bool suite_only);
 /* s as a JSON string, quoted and escaped. */
 void json_str(FILE *f, const char *s);
 /* One transaction's tree: the first with a leak, else the slowest. */

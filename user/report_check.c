@@ -90,7 +90,7 @@ static void xml_str(FILE *f, const char *s)
 
 /* One testcase per transaction name (a test), failed when it leaked. */
 static int write_junit(const char *path, const struct report *r, const struct leak_line *l,
-		       size_t nl)
+		       size_t nl, const char *label, bool suite_only)
 {
 	FILE *f = fopen(path, "we");
 	const char **names = calloc(model__nr_txns(r->m) + 1, sizeof(*names));
@@ -117,9 +117,11 @@ static int write_junit(const char *path, const struct report *r, const struct le
 				failures++;
 				break;
 			}
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft check\" "
-		   "tests=\"%zu\" failures=\"%zu\">\n  <testsuite name=\"", nn, failures);
-	xml_str(f, r->meta->exe);
+	if (!suite_only)
+		fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft "
+			   "check\" tests=\"%zu\" failures=\"%zu\">\n", nn, failures);
+	fputs("  <testsuite name=\"", f);
+	xml_str(f, label ? label : r->meta->exe);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\">\n", nn, failures);
 	for (size_t k = 0; k < nn; k++) {
 		char line[1024];
@@ -143,27 +145,30 @@ static int write_junit(const char *path, const struct report *r, const struct le
 		}
 		fputs(first ? "</testcase>\n" : "</failure>\n    </testcase>\n", f);
 	}
-	fputs("  </testsuite>\n</testsuites>\n", f);
+	fputs(suite_only ? "  </testsuite>\n" : "  </testsuite>\n</testsuites>\n", f);
 	free(names);
 	return fclose(f);
 }
 
-int report__check(FILE *f, const struct report *r, const char *junit)
+int report__check(FILE *f, const struct report *r, const char *junit, const char *label,
+		  bool suite_only)
 {
 	struct leak_line *l;
 	size_t nl = leak_lines(r, &l), nlate = model__nr_late(r->m), tests = 0;
 	uint64_t total = 0;
-	char line[1024], a[32], b[32], c[32], site[512];
+	char line[1024], a[32], b[32], c[32], site[512], who[300] = "";
 
 	tests = model__nr_txns(r->m);
+	if (label) /* a process followed among others: its lines say which */
+		snprintf(who, sizeof(who), "[%s] ", label);
 	for (size_t j = 0; j < nl; j++) {
 		describe(r, &l[j], line, sizeof(line));
-		fprintf(f, "weft check: LEAK %s\n", line);
+		fprintf(f, "weft check: LEAK %s%s\n", who, line);
 		total += l[j].count;
 	}
 	if (nlate) {
-		fprintf(f, "weft check: cleanup after the transaction, per site (exits %s grace "
-			   "are cleanup, later are leaks):\n", "within the");
+		fprintf(f, "weft check: %scleanup after the transaction, per site (exits within "
+			   "the grace are cleanup, later are leaks):\n", who);
 		fprintf(f, "weft check:   %6s %9s %9s %9s  %s\n", "exits", "p50", "p99", "max",
 			"site -> start");
 	}
@@ -183,15 +188,16 @@ int report__check(FILE *f, const struct report *r, const char *junit)
 		for (size_t i = 0; i < model__nr_segments(r->m); i++)
 			pending += model__segment_at(r->m, i)->state == SEG_PENDING;
 		if (pending)
-			fprintf(f, "weft check: %" PRIu64 " continuation%s still alive at the end, within "
-				   "the grace of %s transaction: not judged (keep the command running "
-				   "a grace longer to judge them)\n", pending, pending == 1 ? "" : "s",
+			fprintf(f, "weft check: %s%" PRIu64 " continuation%s still alive at the end, "
+				   "within the grace of %s transaction: not judged (keep the command "
+				   "running a grace longer to judge them)\n", who, pending,
+				pending == 1 ? "" : "s",
 				pending == 1 ? "its" : "their");
 	}
-	fprintf(f, "weft check: %s: %zu transactions, %" PRIu64 " leaked continuation%s at %zu "
-		   "site%s\n", nl ? "FAIL" : "ok", tests, total, total == 1 ? "" : "s", nl,
+	fprintf(f, "weft check: %s%s: %zu transactions, %" PRIu64 " leaked continuation%s at %zu "
+		   "site%s\n", who, nl ? "FAIL" : "ok", tests, total, total == 1 ? "" : "s", nl,
 		nl == 1 ? "" : "s");
-	if (junit && write_junit(junit, r, l, nl))
+	if (junit && write_junit(junit, r, l, nl, label, suite_only))
 		fprintf(stderr, "weft: %s: cannot write the JUnit report\n", junit);
 	free(l);
 	return nl ? 1 : 0;

@@ -99,6 +99,8 @@ static void json_txns(FILE *f, const struct report *r)
 		fprintf(f, ", \"conflation_stale\": %s, \"nested_in\": ",
 			t->outer_ended ? "true" : "false");
 		json_u64_or_null(f, t->nested_in, t->nested_in != 0);
+		fprintf(f, ", \"cpu_samples\": %" PRIu64 ", \"cpu_ns\": %" PRIu64
+			   ", \"offcpu_ns\": %" PRIu64, t->cpu_samples, t->cpu_ns, t->offcpu_ns);
 		fputs("}", f);
 	}
 	fputs("],\n", f);
@@ -205,6 +207,7 @@ void report__json(FILE *f, const struct report *r)
 {
 	fputs("{", f);
 	json_capture(f, r);
+	report__profile_json(f, r);
 	json_txns(f, r);
 	json_segments(f, r);
 	json_groups(f, r, true);

@@ -255,6 +255,7 @@ void report__text(FILE *f, const struct report *r)
 	if (pooled)
 		fprintf(f, ", pooled (idle in a pool): %" PRIu64 "\n", pooled);
 	text_txns(f, r);
+	report__profile_text(f, r);
 	text_groups(f, r, true);
 	if (r->pt->txns_traced)
 		text_groups(f, r, false);
@@ -282,6 +283,9 @@ void report__text(FILE *f, const struct report *r)
 	if (mt->go_reads_failed)
 		fprintf(f, "\nwarning: %" PRIu64 " reads of the goroutine list failed (--go-lean): "
 			   "exits near them are known late\n", mt->go_reads_failed);
+	if (mt->samples_lost)
+		fprintf(f, "\nwarning: %" PRIu64 " of %" PRIu64 " samples lost (ring buffer full): "
+			   "raise --ringbuf-mb or lower -F\n", mt->samples_lost, mt->samples_taken);
 	if (mt->lost || mt->evicted)
 		fprintf(f, "\nwarning: %" PRIu64 " events lost, %" PRIu64 " map entries not stored: "
 			   "raise --ringbuf-mb / --max-threads / --max-tasks\n",

@@ -74,9 +74,7 @@ static void errline(const char *msg)
 	fprintf(stderr, "weft: %s\n", msg);
 }
 
-/* Starts CMD stopped right after its exec, so every probe can be attached
- * before it runs an instruction of its own. */
-static pid_t launch(char **argv, char *err, size_t len)
+pid_t session__launch(char **argv, char *err, size_t len)
 {
 	int pipefd[2], status, child_errno = 0;
 	pid_t pid;
@@ -236,6 +234,20 @@ static int lean_tick(struct session *s)
 	return wait > 100 ? 100 : (int)wait;
 }
 
+/* " (N samples, M off-CPU spans)" when profiling, else "" */
+static const char *profile_note(struct session *s)
+{
+	static char buf[96];
+	uint64_t on = 0, off = 0;
+
+	if (!s->meta.sample_hz && !s->meta.offcpu_min_ns)
+		return "";
+	for (size_t i = 0; i < model__nr_samples(s->model); i++)
+		model__sample_at(s->model, i)->off_cpu ? off++ : on++;
+	snprintf(buf, sizeof(buf), " (%" PRIu64 " samples, %" PRIu64 " off-CPU spans)", on, off);
+	return buf;
+}
+
 /* Leaks are judged up to the end of the capture; with --go-lean, up to the
  * last read of the goroutines (what happened after it is not known). */
 static uint64_t judged_until(const struct record_meta *m)
@@ -257,7 +269,7 @@ static bool go_runtime_thread(struct session *s, const struct weft_event *e)
 	sym = symtab__find(s->st, e->site);
 	if (sym && sym->func[0])
 		return !strcmp(sym->func, "threadentry");
-	if (!s->go_thread_entry && s->child)
+	if (!s->go_thread_entry && (s->child || s->o->resume))
 		s->go_thread_entry = e->site;
 	return e->site == s->go_thread_entry;
 }
@@ -297,8 +309,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_THREAD &&
 	    !(e->flags & WEFT_F_PREATTACH))
 		take_ustack(s, e);
-	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN)
-		symbolizer__event(s->sym, e);
+	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN ||
+	    e->type == WEFT_EV_SAMPLE || e->type == WEFT_EV_OFFCPU)
+		symbolizer__event(s->sym, e); /* now: the record file carries the names */
 	if (go_runtime_thread(s, e) || test_harness(s, e))
 		return 0;
 	if (s->o->verbose >= 4 && e->type == WEFT_EV_SEG_BEGIN)
@@ -373,6 +386,8 @@ static void report_out(struct session *s)
 	}
 	if (s->o->format == FMT_JSON)
 		report__json(f, &r);
+	else if (s->o->format == FMT_FOLDED)
+		report__folded(f, &r, NULL, s->o->off_cpu);
 	else
 		report__text(f, &r);
 	if (f != stdout)
@@ -405,7 +420,7 @@ static uint64_t allowed_grace(void *ctx, const struct segment *s)
 static int check_out(struct session *s)
 {
 	struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
-	int rc = report__check(stderr, &r, s->o->junit);
+	int rc = report__check(stderr, &r, s->o->junit, s->o->label, s->o->junit_suite_only);
 
 	if (s->o->output) {
 		FILE *f = fopen(s->o->output, "we");
@@ -434,6 +449,7 @@ static struct model *model_for(const struct probe_table *pt, const struct opts *
 		.pick_site = site__pick,
 		.pick_ctx = st,
 		.txns_traced = pt->txns_traced,
+		.sample_period_ns = o->sample_hz ? 1000000000ULL / o->sample_hz : 0,
 	};
 
 	if (o->nr_allows) {
@@ -479,7 +495,7 @@ static int setup(struct session *s, char *err, size_t len)
 	if (probes__expand_presets(o, err, len))
 		return -1;
 	if (o->argv) {
-		pid = launch(o->argv, err, len);
+		pid = session__launch(o->argv, err, len);
 		if (pid < 0)
 			return -1;
 		s->child = pid;
@@ -545,6 +561,8 @@ int session__run(struct opts *o)
 			ptrace(PTRACE_DETACH, s.child, NULL, NULL);
 			waitpid(s.child, NULL, 0);
 		}
+		if (o->resume)
+			kill(o->pid, SIGCONT);
 		session__cleanup(&s);
 		return o->cmd == CMD_CHECK ? 2 : 1; /* check: weft could not trace */
 	}
@@ -553,6 +571,8 @@ int session__run(struct opts *o)
 		o->duration_ns ? "stops at -d or Ctrl-C" : "Ctrl-C to stop");
 	if (s.child)
 		ptrace(PTRACE_DETACH, s.child, NULL, NULL);
+	if (o->resume)
+		kill(s.tracer.pid, SIGCONT);
 	loop(&s);
 	/* Go: what each goroutine still alive waits on, read before detaching */
 	if (!s.target_gone && go_tracer__lean(&s.tracer)) {
@@ -566,6 +586,7 @@ int session__run(struct opts *o)
 		go_tracer__final_states(&s.tracer, emit_event, &s, s.meta.go_wait_reasons,
 					sizeof(s.meta.go_wait_reasons));
 	s.meta.end_ns = mono_ns();
+	symbolizer__flush(s.sym);
 	tracer__counters(&s.tracer, &s.meta);
 	/* Probes off before any output: the target runs untraced from here. */
 	ring_buffer__free(s.rb);
@@ -580,9 +601,9 @@ int session__run(struct opts *o)
 		if (record_writer__close(s.writer, &s.meta, s.st))
 			fprintf(stderr, "weft: %s: write failed: %s\n", o->output, strerror(errno));
 		else {
-			fprintf(stderr, "[ weft record: %" PRIu64 " events, %" PRIu64
+			fprintf(stderr, "[ weft record: %" PRIu64 " events%s, %" PRIu64
 					" lost, written to %s ]\n",
-				model__nr_events(s.model), s.meta.lost, o->output);
+				model__nr_events(s.model), profile_note(&s), s.meta.lost, o->output);
 			rc = 0;
 		}
 	} else if (o->cmd == CMD_CHECK) {
@@ -619,6 +640,7 @@ static int replay_prepare(struct replay *r)
 	if (r->o->leak_grace_set)
 		r->meta->leak_grace_ns = r->o->leak_grace_ns;
 	mo.leak_grace_ns = r->meta->leak_grace_ns;
+	mo.sample_hz = r->meta->sample_hz;
 	r->m = model_for(&r->pt, &mo, r->st);
 	return r->m ? 0 : -1;
 }
@@ -664,6 +686,8 @@ int session__report(const struct opts *o)
 
 		if (o->format == FMT_JSON)
 			report__json(f, &rep);
+		else if (o->format == FMT_FOLDED)
+			report__folded(f, &rep, o->txn_filter, o->off_cpu);
 		else
 			report__text(f, &rep);
 	}

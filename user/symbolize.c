@@ -18,6 +18,13 @@ struct symbolizer {
 	pid_t pid;
 	struct symtab *st;
 	uint64_t last_report_ns;
+	/* addresses in no module yet, seen less than 100 ms after the maps
+	 * were read: looked up again once they are read again */
+	struct deferred {
+		uint64_t addr;
+		bool ret;
+	} deferred[256];
+	int nr_deferred;
 	struct perfmap *jit; /* /tmp/perf-PID.map, when the target writes one */
 };
 
@@ -286,7 +293,18 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 		return;
 	}
 	mod = dwfl_addrmodule(s->dwfl, look);
-	if (!mod && mono_ns() - s->last_report_ns > 100000000ULL) {
+	if (!mod) {
+		/* Mapped since the last read (a CMD's libc)? Not cached as
+		 * unknown until the maps were read after it was seen. */
+		if (mono_ns() - s->last_report_ns <= 100000000ULL) {
+			for (int i = 0; i < s->nr_deferred; i++)
+				if (s->deferred[i].addr == addr)
+					return;
+			if (s->nr_deferred < (int)(sizeof(s->deferred) / sizeof(s->deferred[0]))) {
+				s->deferred[s->nr_deferred++] = (struct deferred){ addr, ret };
+				return;
+			}
+		}
 		report_maps(s);
 		mod = dwfl_addrmodule(s->dwfl, look);
 	}
@@ -342,14 +360,37 @@ int symbolizer__unwind(struct symbolizer *s, const struct weft_stack_event *st, 
 	return symbolizer__unwind_dwfl(s->dwfl, s->pid, st, out, max);
 }
 
+void symbolizer__flush(struct symbolizer *s)
+{
+	int n = s->nr_deferred;
+	char path[64];
+	FILE *f;
+
+	if (!n)
+		return;
+	/* a target gone (or a zombie) has no maps to read: reading them would
+	 * drop the modules known; those are kept */
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+	f = fopen(path, "re");
+	if (f && fgetc(f) != EOF)
+		report_maps(s);
+	if (f)
+		fclose(f);
+	s->last_report_ns = 0; /* no deferring now */
+	s->nr_deferred = 0;
+	for (int i = 0; i < n; i++)
+		add(s, s->deferred[i].addr, s->deferred[i].ret);
+}
+
 void symbolizer__event(struct symbolizer *s, const struct weft_event *e)
 {
 	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
 
 	if (e->type == WEFT_EV_TXN_BEGIN && !e->nr_frames)
 		return; /* the union holds a name */
+	/* a sample's first frame is the pc itself, not a return address */
 	for (uint32_t i = 0; i < n; i++)
-		symbolizer__add(s, e->frames[i]);
+		add(s, e->frames[i], !(i == 0 && e->type == WEFT_EV_SAMPLE));
 	/* the start routine: a function entry, looked up as it is */
 	if (e->site)
 		add(s, e->site, false);

@@ -15,6 +15,9 @@ struct symbolizer *symbolizer__new(pid_t pid, struct symtab *st);
 void symbolizer__free(struct symbolizer *s);
 /* Adds addr to the symtab if it is not there yet. */
 void symbolizer__add(struct symbolizer *s, uint64_t addr);
+/* Addresses seen before their module was mapped (and known), looked up
+ * again: call before the symtab is written or read. */
+void symbolizer__flush(struct symbolizer *s);
 /* Every frame of a creation event (and its start routine). */
 void symbolizer__event(struct symbolizer *s, const struct weft_event *e);
 

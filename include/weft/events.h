@@ -25,6 +25,13 @@ enum weft_ev_type {
 				* parent waited ns (0 unknown) */
 	WEFT_EV_POOLED = 9,    /* seg idles in a pool (a keep-alive agent's socket): alive but
 				* not a leak, until taken again (a new identity) or ended */
+	WEFT_EV_SAMPLE = 10,   /* on-CPU sample (-F): thread tid was running with seg and txn
+				* current (Go: its goroutine's, obj = goid), kind = seg's kind;
+				* frames = its user stack, the sampled pc first */
+	WEFT_EV_OFFCPU = 11,   /* --off-cpu: thread tid blocked (asleep, not preempted) at ts_ns
+				* for obj ns while working for txn (seg current); frames = its
+				* user stack when it blocked. Spans shorter than the capture's
+				* offcpu_min_ns are counted, not sent */
 };
 
 /* What kind of continuation a segment is. */
@@ -45,6 +52,7 @@ enum weft_ev_flags {
 				    * it ended at or before ts */
 	WEFT_F_NESTS = 1 << 5,     /* TXN_BEGIN: nests in the transaction it began in (a
 				    * subtest), not a conflation */
+	WEFT_F_TRUNCATED = 1 << 6, /* SAMPLE/OFFCPU: the stack was cut at WEFT_MAX_FRAMES */
 	WEFT_F_HTTP = 1 << 4,      /* Node HTTP: TXN_BEGIN's name is the URL, site the llhttp
 				    * method; a TXN_END is a response write: the last one
 				    * is the transaction's end */

@@ -13,6 +13,9 @@
 #   clean: exit 0;
 #   a C test binary (tests/targets/ctests.c) with --txn run_case: the
 #     leaking case's line, the late exit as cleanup, JUnit;
+#   go test ./...: its test binaries, children of go test, followed: the
+#     same lines prefixed by the binary, one JUnit, one JSON per process;
+#     cached results (nothing ran): exit 2, said;
 #   a command that fails, with no leak: its exit status, passed through;
 #   a command weft cannot run: 2.
 . "$(dirname "$0")/lib.sh"
@@ -105,6 +108,53 @@ TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan
 	assert_contains "$TMP/c-$v.err" "weft check: ok:" "go $v clean: the summary"
 	assert_eq "$(probes_left "$LEAKY")" 0 "go $v: no probe left"
 done <<<"$VERSIONS"
+
+# go test ./... (the newest Go): the test binaries go test builds and runs
+# as children are followed, each stopped at its exec until attached; their
+# lines say which binary; one JUnit of both suites; one JSON per process
+read -r v go < <(tail -n1 <<<"$VERSIONS")
+gotest_all() {
+	(cd "$ROOT/tests/gotest" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath \
+		GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= PATH=$(dirname "$go"):$PATH \
+		timeout -k 5 120 "$WEFT" check "$@" </dev/null)
+}
+gotest_all --junit "$TMP/all.xml" -o "$TMP/all.json" -- go test -count=1 ./... >"$TMP/all.out" 2>"$TMP/all.err"
+assert_eq "$?" 1 "go test ./...: exit status"
+assert_eq "$(leak_lines "$TMP/all.err" | sed -E 's/ created at [^ ]*\.(Test[A-Za-z.0-9]*) \(leaky_test\.go:([0-9]+)\) -> [^ ]*\.([a-zA-Z]+)/ \1:\2 \3/')" \
+	"[leaky.test] TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive]
+[leaky.test] TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep]
+[leaky.test] TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive]" \
+	"go test ./...: the leaking package's lines, named"
+assert_contains "$TMP/all.err" "weft check: [clean.test] ok: 3 transactions, 0 leaked" "go test ./...: the clean package"
+assert_contains "$TMP/all.err" "weft check: FAIL: 2 test processes checked" "go test ./...: the summary"
+out=$(python3 - "$TMP/all.xml" "$TMP/all.json" <<'PY'
+import sys, json, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = sorted((s.get("name"), s.get("tests"), s.get("failures")) for s in root.iter("testsuite"))
+d = json.load(open(sys.argv[2]))
+leaked = sorted(t["name"] for p in d["processes"] for t in p["transactions"] if t["leaked"])
+print(root.get("tests"), root.get("failures"), suites, len(d["processes"]), leaked)
+PY
+)
+assert_eq "$out" "13 3 [('clean.test', '3', '0'), ('leaky.test', '10', '3')] 2 ['TestLeakOne', 'TestLeakTwo', 'TestSubtests/a']" \
+	"go test ./...: one JUnit of both suites, one JSON per process"
+grep -q "^ok .*gotest/clean" "$TMP/all.out" || fail "go test ./...: go test's own output: $(head -c 300 "$TMP/all.out")"
+CHECKS=$((CHECKS + 1))
+# results go test has cached run nothing: said, and not a pass
+# (in a module: go test caches only there)
+mkdir -p "$TMP/mod/clean"
+cp "$ROOT/tests/gotest/clean/clean_test.go" "$TMP/mod/clean/"
+printf 'module weftclean\n\ngo 1.19\n' >"$TMP/mod/go.mod"
+gomod() {
+	(cd "$TMP/mod" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=on \
+		CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= PATH=$(dirname "$go"):$PATH \
+		timeout -k 5 120 "$WEFT" check -- go test ./... </dev/null)
+}
+gomod >"$TMP/cache1.out" 2>"$TMP/cache1.err"
+assert_eq "$?" 0 "go test in a module: exit status"
+gomod >"$TMP/cached.out" 2>"$TMP/cached.err"
+assert_eq "$?" 2 "go test, cached: exit status"
+assert_contains "$TMP/cached.err" "nothing checked" "go test, cached: said"
 
 # a C test binary, its cases named by --txn (tests/targets/ctests.c)
 target CT ctests

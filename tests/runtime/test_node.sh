@@ -119,7 +119,7 @@ while read -r V NODE; do
 	# thread-pool crypto, a worker thread; leak sites named by JavaScript
 	rm -f "$TMP/port" "$TMP/go" "$TMP/p.log" # a stale "listening" would race the exec
 	WEFT_TEST_PORT_FILE=$TMP/port WEFT_TEST_WAIT=$TMP/go WEFT_TEST_LOG=$TMP/p.log \
-		bg SPID "$NODE" --perf-basic-prof --interpreted-frames-native-stack "$SRV" >/dev/null \
+		bg SPID env -C "$TMP" "$NODE" --perf-basic-prof --interpreted-frames-native-stack "$SRV" >/dev/null \
 		2>"$TMP/p-srv.err" # a file: stderr on a pipe is a PIPEWRAP node makes lazily
 	wait_for "$TMP/p.log" listening 15 "$SPID" || { fail "node $V: server did not start"; continue; }
 	bg WPID "$WEFT" trace --format json --preset libuv -p "$SPID" -o "$TMP/p-$V.json" 2>"$TMP/p.err"

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Profiling, tagged with context: on-CPU samples from a per-CPU cpu-clock
+ * perf event, and off-CPU spans from sched_switch. Zero uprobes. Each sample
+ * or span carries the segment and transaction current on the thread (for Go,
+ * on the goroutine the thread runs), read from the maps the adapters keep:
+ * `threads` and `goroutines` are the native and Go objects' own, reused by
+ * fd, as are the ring buffer and the id map. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "weft/events.h"
+#include "context.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Go: runtime.g / runtime.m offsets (is_go false: not a Go target) */
+const volatile bool is_go = false;
+const volatile __u32 g_goid = 0;
+const volatile __u32 g_m = 0;
+const volatile __u32 m_curg = 0;
+/* off-CPU spans shorter than this are counted, not sent */
+const volatile __u64 offcpu_min_ns = 100000;
+
+/* Plain globals, read back through the skeleton. */
+__u64 samples = 0;	   /* samples of the target taken (sent or lost) */
+__u64 offcpu_short = 0;	   /* spans below offcpu_min_ns: not sent */
+__u64 offcpu_short_ns = 0; /* ... and their total time */
+__u64 offcpu_evicted = 0;  /* a blocked thread not remembered: map full */
+
+/* goid -> context: the Go object's map, reused (1 entry when not Go). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u64);
+	__type(value, struct thread_state);
+} goroutines SEC(".maps");
+
+/* A thread that blocked while working for a transaction: when, in which
+ * context, and its user stack then. LRU: a thread that exits while blocked
+ * never comes back for its entry. */
+struct blocked {
+	__u64 ts, seg, txn;
+	__u32 kind, flags;
+	__u32 nr_frames, pad;
+	__u64 frames[WEFT_MAX_FRAMES];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384); /* resized from userspace */
+	__type(key, __u32);	    /* tid */
+	__type(value, struct blocked);
+} blocked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct blocked);
+} blocked_scratch SEC(".maps");
+
+static __always_inline __u64 read_u64(__u64 addr)
+{
+	__u64 v = 0;
+
+	if (addr)
+		bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/* The goroutine g's M runs (g.m.curg: g itself, or the user goroutine when
+ * g is g0 on the system stack), as its entry in `goroutines`. */
+static __always_inline struct thread_state *goroutine_on(__u64 g, __u64 *goid)
+{
+	__u64 curg = read_u64(read_u64(g ? g + g_m : 0) + m_curg);
+
+	*goid = curg ? read_u64(curg + g_goid) : 0;
+	return *goid ? bpf_map_lookup_elem(&goroutines, goid) : NULL;
+}
+
+/* The context current on the running thread tid. Go: the g in TLS (fs_base
+ * - 8, right in Go code, assembly, cgo and while in the kernel), else R14
+ * (the g register in Go code); a thread in the scheduler runs no goroutine
+ * and falls back to the thread's own context. */
+static __always_inline bool ctx_now(__u32 tid, struct wctx *out)
+{
+	struct thread_state *ts;
+
+	if (is_go) {
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+		__u64 goid, fsbase = BPF_CORE_READ(task, thread.fsbase);
+
+		ts = goroutine_on(fsbase ? read_u64(fsbase - 8) : 0, &goid);
+		if (!ts)
+			ts = goroutine_on(BPF_CORE_READ(regs, r14), &goid);
+		if (ts) {
+			*out = ts->cur;
+			out->obj = goid;
+			return true;
+		}
+	}
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (!ts)
+		return false;
+	*out = ts->cur;
+	out->obj = 0;
+	return true;
+}
+
+static __always_inline void stack_flags(struct weft_event *e, long n)
+{
+	e->nr_frames = n > 0 ? (__u64)n / 8 : 0;
+	if (n <= 0)
+		e->flags |= WEFT_F_NOSTACK;
+	else if (e->nr_frames >= WEFT_MAX_FRAMES)
+		e->flags |= WEFT_F_TRUNCATED;
+}
+
+SEC("perf_event")
+int on_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct weft_event *e;
+	struct wctx c = {};
+
+	if (id >> 32 != target_tgid || !(__u32)id)
+		return 0;
+	__sync_fetch_and_add(&samples, 1);
+	ctx_now((__u32)id, &c);
+	e = event_new(WEFT_EV_SAMPLE, c.kind, WEFT_PROBE_THREAD);
+	if (!e)
+		return 0;
+	e->seg = c.seg;
+	e->txn = c.txn;
+	e->obj = c.obj;
+	/* frame-pointer walk of the user stack (Go and V8 keep frame pointers);
+	 * from the kernel, it starts at the registers saved at entry */
+	stack_flags(e, bpf_get_stack(ctx, e->frames, sizeof(e->frames), BPF_F_USER_STACK));
+	event_submit(e);
+	return 0;
+}
+
+/* Runs on prev's CPU, in prev's context: prev's user stack is current. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct blocked *b;
+	struct weft_event *e;
+	struct wctx c = {};
+	__u32 tid, zero = 0;
+	__u64 now;
+
+	/* a thread going to sleep (not preempted: runnable time is not
+	 * blocked time), while it works for a transaction */
+	if (prev->tgid == target_tgid && !preempt && prev_state && ctx_now(prev->pid, &c) &&
+	    c.txn) {
+		b = bpf_map_lookup_elem(&blocked_scratch, &zero);
+		if (b) {
+			long n;
+
+			tid = prev->pid;
+			b->ts = bpf_ktime_get_ns();
+			b->seg = c.seg;
+			b->txn = c.txn;
+			b->kind = c.kind;
+			b->flags = 0;
+			n = bpf_get_stack(ctx, b->frames, sizeof(b->frames), BPF_F_USER_STACK);
+			b->nr_frames = n > 0 ? (__u64)n / 8 : 0;
+			if (n <= 0)
+				b->flags |= WEFT_F_NOSTACK;
+			else if (b->nr_frames >= WEFT_MAX_FRAMES)
+				b->flags |= WEFT_F_TRUNCATED;
+			if (bpf_map_update_elem(&blocked, &tid, b, BPF_ANY))
+				__sync_fetch_and_add(&offcpu_evicted, 1);
+		}
+	}
+	if (next->tgid != target_tgid)
+		return 0;
+	tid = next->pid;
+	b = bpf_map_lookup_elem(&blocked, &tid);
+	if (!b)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - b->ts < offcpu_min_ns) {
+		__sync_fetch_and_add(&offcpu_short, 1);
+		__sync_fetch_and_add(&offcpu_short_ns, now - b->ts);
+		bpf_map_delete_elem(&blocked, &tid);
+		return 0;
+	}
+	e = event_new(WEFT_EV_OFFCPU, b->kind, WEFT_PROBE_THREAD);
+	if (e) {
+		/* the event is about next, not the current (prev) thread */
+		e->ts_ns = b->ts;
+		e->pid = target_tgid;
+		e->tid = tid;
+		e->seg = b->seg;
+		e->txn = b->txn;
+		e->obj = now - b->ts;
+		e->flags = b->flags;
+		e->nr_frames = b->nr_frames < WEFT_MAX_FRAMES ? b->nr_frames : WEFT_MAX_FRAMES;
+		__builtin_memcpy(e->frames, b->frames, sizeof(e->frames));
+		event_submit(e);
+	}
+	bpf_map_delete_elem(&blocked, &tid);
+	return 0;
+}

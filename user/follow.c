@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "elfsym.h"
+#include "follow.h"
+#include "go_attach.h"
+#include "goelf.h"
+#include "nodeelf.h"
+#include "probes.h"
+#include "session.h"
+#include "weft/follow.h"
+#include "follow.skel.h"
+
+/* A process being checked: its target, the forked weft checking it. */
+struct checked {
+	pid_t target, weft;
+	int rc; /* the sub-session's exit status; -1 running */
+	char label[128];
+};
+
+struct follower {
+	struct opts *o;
+	struct follow_bpf *skel;
+	struct ring_buffer *rb;
+	pid_t root;
+	int root_status;
+	bool root_done;
+	struct checked *c;
+	size_t nr, cap;
+	size_t execs; /* descendant execs seen */
+	bool closing; /* execs from here on run untraced */
+	char dir[64]; /* the sub-sessions' JSON and JUnit parts */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void errline(const char *msg)
+{
+	fprintf(stderr, "weft: %s\n", msg);
+}
+
+/* /proc/PID/cmdline's arguments, NUL-separated; the count, or -1. */
+static int read_cmdline(pid_t pid, char *buf, size_t len, size_t *used)
+{
+	char path[64];
+	ssize_t n;
+	int fd, argc = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	for (ssize_t i = 0; i < n; i++)
+		argc += !buf[i];
+	*used = n;
+	return argc;
+}
+
+/* Node's test runner runs each test file in a child with this set. */
+static bool node_test_file(pid_t pid, char *label, size_t llen)
+{
+	char path[64], buf[8192], *last = NULL;
+	size_t n = 0;
+	bool child = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+		if (!strncmp(p, "NODE_TEST_CONTEXT=child", 23))
+			child = true;
+	if (!child || read_cmdline(pid, buf, sizeof(buf), &n) < 2)
+		return false;
+	for (char *p = buf; p < buf + n; p += strlen(p) + 1)
+		last = p; /* the test file comes last */
+	snprintf(label, llen, "%s", basename(last));
+	return true;
+}
+
+/* Whether pid (stopped at its exec) is a process weft check traces, and its
+ * label: a Go test binary; a file Node's test runner runs; a binary holding
+ * a --txn symbol or weft.h markers. */
+static bool checkable(const struct opts *o, pid_t pid, char *label, size_t llen)
+{
+	char exe[64], path[512], err[256];
+	struct node_info ni;
+	uint64_t v, sz, off;
+	bool user_txn = false;
+	ssize_t n;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	n = readlink(exe, path, sizeof(path) - 1);
+	if (n <= 0)
+		return false;
+	path[n] = 0;
+	snprintf(label, llen, "%s", basename(path));
+	for (int i = 0; i < o->nr_specs; i++) {
+		const struct probe_spec *s = &o->specs[i];
+
+		if (s->role != ROLE_TXN)
+			continue;
+		user_txn = true;
+		if (s->bin[0])
+			continue; /* in a library: resolved by the session, not here */
+		if (!elfsym__find(exe, s->sym, &off, err, sizeof(err)) ||
+		    !goelf__func(exe, s->sym, &v, &sz, &off))
+			return true;
+	}
+	if (!o->no_markers && elfsym__has_usdt(exe, "weft", marker_names[0]))
+		return true;
+	if (user_txn)
+		return false;
+	if (!goelf__func(exe, GO_TEST_TXN, &v, &sz, &off))
+		return true;
+	return nodeelf__open(exe, &ni, err, sizeof(err)) > 0 && node_test_file(pid, label, llen);
+}
+
+/* A session of its own (forked: every adapter's state stays per process),
+ * as with -p on a process stopped at its exec; it continues the process. */
+static void check_process(struct follower *f, pid_t pid, const char *label, bool root)
+{
+	struct opts sub = *f->o;
+	static char junit[80], output[80];
+	struct checked *c;
+	pid_t w;
+
+	if (f->nr == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 16;
+		struct checked *n = realloc(f->c, cap * sizeof(*n));
+
+		if (!n) {
+			kill(pid, SIGCONT);
+			return;
+		}
+		f->c = n;
+		f->cap = cap;
+	}
+	sub.argv = NULL;
+	sub.pid = pid;
+	sub.resume = true;
+	sub.label = root ? NULL : label;
+	if (f->o->junit) {
+		snprintf(junit, sizeof(junit), "%s/%zu.xml", f->dir, f->nr);
+		sub.junit = junit;
+		sub.junit_suite_only = true;
+	}
+	if (f->o->output) {
+		snprintf(output, sizeof(output), "%s/%zu.json", f->dir, f->nr);
+		sub.output = output;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	w = fork();
+	if (w == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		_exit(session__run(&sub));
+	}
+	if (w < 0) {
+		fprintf(stderr, "weft check: pid %d (%s): fork: %s; left untraced\n", pid, label,
+			strerror(errno));
+		kill(pid, SIGCONT);
+		return;
+	}
+	c = &f->c[f->nr++];
+	c->target = pid;
+	c->weft = w;
+	c->rc = -1;
+	snprintf(c->label, sizeof(c->label), "%s", label);
+}
+
+static int on_exec(void *ctx, void *data, size_t size)
+{
+	struct follower *f = ctx;
+	const struct follow_exec *e = data;
+	char label[128];
+
+	if (size < sizeof(*e))
+		return 0;
+	f->execs++;
+	if (!stop_signal && !f->closing && checkable(f->o, e->pid, label, sizeof(label)))
+		check_process(f, e->pid, label, false);
+	else
+		kill(e->pid, SIGCONT);
+	return 0;
+}
+
+static void exited(struct follower *f, pid_t p, int status)
+{
+	if (p == f->root) {
+		f->root_done = true;
+		f->root_status = status;
+		return;
+	}
+	for (size_t i = 0; i < f->nr; i++)
+		if (f->c[i].weft == p) {
+			f->c[i].rc = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+			kill(f->c[i].target, SIGCONT); /* a session that died early */
+		}
+}
+
+/* false when there is no child left to wait for */
+static bool reap(struct follower *f, bool block)
+{
+	int status;
+	pid_t p;
+
+	while ((p = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0) {
+		exited(f, p, status);
+		if (block)
+			return true;
+	}
+	return p == 0 || errno != ECHILD;
+}
+
+static bool sessions_done(const struct follower *f)
+{
+	for (size_t i = 0; i < f->nr; i++)
+		if (f->c[i].rc < 0)
+			return false;
+	return true;
+}
+
+static int open_follow(struct follower *f, char *err, size_t len)
+{
+	__u32 root = f->root;
+	__u8 one = 1;
+
+	f->skel = follow_bpf__open_and_load();
+	if (!f->skel) {
+		snprintf(err, len, "failed to load the BPF program that follows the command's "
+			 "processes: %s; run as root", strerror(errno));
+		return -1;
+	}
+	if (bpf_map__update_elem(f->skel->maps.followed, &root, sizeof(root), &one, sizeof(one),
+				 BPF_ANY) ||
+	    follow_bpf__attach(f->skel)) {
+		snprintf(err, len, "cannot follow the command's processes: %s", strerror(errno));
+		return -1;
+	}
+	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.execs), on_exec, f, NULL);
+	if (!f->rb) {
+		snprintf(err, len, "ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Stops following; an exec stopped meanwhile is continued, never left. */
+static void close_follow(struct follower *f)
+{
+	if (!f->skel)
+		return;
+	follow_bpf__detach(f->skel);
+	f->closing = true;
+	if (f->rb)
+		ring_buffer__consume(f->rb);
+	ring_buffer__free(f->rb);
+	f->rb = NULL;
+	follow_bpf__destroy(f->skel);
+	f->skel = NULL;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 > cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r > 0);
+	fclose(f);
+	if (buf)
+		buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+/* One <testsuites> of every process's <testsuite>. */
+static int merge_junit(const struct follower *f)
+{
+	FILE *out = fopen(f->o->junit, "we");
+	unsigned long tests = 0, failures = 0;
+	char path[96];
+
+	if (!out)
+		return -1;
+	for (size_t i = 0; i < f->nr; i++) {
+		size_t n;
+		char *s, *a;
+		unsigned long t = 0, fl = 0;
+
+		snprintf(path, sizeof(path), "%s/%zu.xml", f->dir, i);
+		s = slurp(path, &n);
+		if (s && (a = strstr(s, "\" tests=\"")) && sscanf(a, "\" tests=\"%lu\" failures=\"%lu\"",
+								   &t, &fl) == 2) {
+			tests += t;
+			failures += fl;
+		}
+		free(s);
+	}
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"weft check\" "
+		     "tests=\"%lu\" failures=\"%lu\">\n", tests, failures);
+	for (size_t i = 0; i < f->nr; i++) {
+		size_t n;
+		char *s;
+
+		snprintf(path, sizeof(path), "%s/%zu.xml", f->dir, i);
+		if ((s = slurp(path, &n)))
+			fwrite(s, 1, n, out);
+		free(s);
+	}
+	fputs("</testsuites>\n", out);
+	return fclose(out);
+}
+
+/* One process: its report as weft report gives it; more: {"processes": [...]}. */
+static int merge_json(const struct follower *f)
+{
+	FILE *out = fopen(f->o->output, "we");
+	char path[96];
+	size_t parts = 0;
+
+	if (!out)
+		return -1;
+	if (f->nr != 1)
+		fputs("{\"processes\": [", out);
+	for (size_t i = 0; i < f->nr; i++) {
+		size_t n;
+		char *s;
+
+		snprintf(path, sizeof(path), "%s/%zu.json", f->dir, i);
+		if (!(s = slurp(path, &n)))
+			continue;
+		if (parts++)
+			fputs(",\n", out);
+		fwrite(s, 1, n, out);
+		free(s);
+	}
+	if (f->nr != 1)
+		fputs("]}\n", out);
+	return fclose(out);
+}
+
+static void remove_parts(const struct follower *f)
+{
+	char path[96];
+
+	for (size_t i = 0; i < f->nr; i++) {
+		snprintf(path, sizeof(path), "%s/%zu.xml", f->dir, i);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%zu.json", f->dir, i);
+		unlink(path);
+	}
+	rmdir(f->dir);
+}
+
+/* 1 leaks; 2 a process weft could not trace (said by its session) or none
+ * to check; else the command's own failure; else 0. */
+static int verdict(const struct follower *f)
+{
+	bool leaks = false, failed = false;
+	int rs = f->root_status;
+
+	for (size_t i = 0; i < f->nr; i++) {
+		leaks |= f->c[i].rc == 1;
+		failed |= f->c[i].rc >= 2;
+	}
+	if (f->nr > 1 || (f->nr == 1 && f->c[0].target != f->root))
+		fprintf(stderr, "weft check: %s: %zu test process%s checked, of %zu exec%s the "
+			"command made\n", leaks ? "FAIL" : failed ? "incomplete" : "ok", f->nr,
+			f->nr == 1 ? "" : "es", f->execs, f->execs == 1 ? "" : "s");
+	if (leaks)
+		return 1;
+	if (failed)
+		return 2;
+	if (f->root_done && WIFEXITED(rs) && WEXITSTATUS(rs)) {
+		if (!f->nr)
+			fprintf(stderr, "weft check: no test process ran\n");
+		fprintf(stderr, "weft check: no leak; the command itself failed (exit %d)\n",
+			WEXITSTATUS(rs));
+		return WEXITSTATUS(rs);
+	}
+	if (f->root_done && WIFSIGNALED(rs)) {
+		fprintf(stderr, "weft check: no leak; the command was killed by signal %d\n",
+			WTERMSIG(rs));
+		return 128 + WTERMSIG(rs);
+	}
+	if (!f->nr && !stop_signal) {
+		fprintf(stderr, "weft check: nothing checked: no process the command ran was a Go "
+			"test binary, a Node test file, or held --txn's symbol or weft.h markers "
+			"(go test does not rerun cached results: add -count=1)\n");
+		return 2;
+	}
+	return 0;
+}
+
+int follow__check(struct opts *o)
+{
+	struct follower f = { .o = o };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[1024], label[128];
+	bool forwarded = false;
+	int rc;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(f.dir, sizeof(f.dir), "/tmp/weft-check.XXXXXX");
+	if ((o->junit || o->output) && !mkdtemp(f.dir)) {
+		fprintf(stderr, "weft: %s: %s\n", f.dir, strerror(errno));
+		return 2;
+	}
+	f.root = session__launch(o->argv, err, sizeof(err));
+	if (f.root < 0 || open_follow(&f, err, sizeof(err))) {
+		errline(err);
+		if (f.root > 0) {
+			kill(f.root, SIGKILL);
+			ptrace(PTRACE_DETACH, f.root, NULL, NULL);
+			waitpid(f.root, NULL, 0);
+		}
+		close_follow(&f);
+		rmdir(f.dir);
+		return 2;
+	}
+	/* the command itself may be the test process: stopped the same way */
+	if (checkable(o, f.root, label, sizeof(label))) {
+		ptrace(PTRACE_DETACH, f.root, NULL, (void *)(long)SIGSTOP);
+		check_process(&f, f.root, label, true);
+	} else {
+		ptrace(PTRACE_DETACH, f.root, NULL, NULL);
+	}
+	while (!(f.root_done && sessions_done(&f))) {
+		int n = f.rb ? ring_buffer__poll(f.rb, 100) : (usleep(100000), 0);
+
+		if (n < 0 && n != -EINTR) {
+			fprintf(stderr, "weft: ring buffer: %s\n", strerror(-n));
+			break;
+		}
+		reap(&f, false);
+		if (stop_signal && !forwarded) {
+			/* each session stops, detaches and says what it saw */
+			for (size_t i = 0; i < f.nr; i++)
+				if (f.c[i].rc < 0)
+					kill(f.c[i].weft, SIGTERM);
+			forwarded = true;
+			close_follow(&f);
+		}
+		if (stop_signal && sessions_done(&f))
+			break;
+	}
+	close_follow(&f);
+	while (!sessions_done(&f) && reap(&f, true))
+		;
+	if (o->junit && merge_junit(&f))
+		fprintf(stderr, "weft: %s: cannot write the JUnit report\n", o->junit);
+	if (o->output && merge_json(&f))
+		fprintf(stderr, "weft: %s: %s\n", o->output, strerror(errno));
+	remove_parts(&f);
+	rc = verdict(&f);
+	if (stop_signal)
+		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);
+	free(f.c);
+	return rc;
+}
