@@ -6,7 +6,7 @@ CC ?= gcc
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror=implicit-function-declaration \
 	  -Iinclude -Iuser -I$(OUT) -D_GNU_SOURCE
-LDLIBS := -lbpf -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++
+LDLIBS := -lbpf -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++ -lncursesw
 ARCH := x86
 
 ifeq ($(V),1)
@@ -101,9 +101,10 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/targets/server
 	$(Q)bash tools/demo.sh
 
+# `make bench ONLY=7`: section 7 (perf analysis) alone, into BENCHMARKS.md.
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(TARGET_BINS) $(BENCH_BINS)
-	$(Q)bash tools/bench.sh
+	$(Q)bash tools/bench.sh $(ONLY)
 
 # The record reader under libFuzzer + ASan, seeded with a real recording.
 fuzz: $(OUT)/weft $(OUT)/tests/targets/server

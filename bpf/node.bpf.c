@@ -410,3 +410,74 @@ int BPF_KPROBE(node_pooled)
 	event_submit(e);
 	return 0;
 }
+
+#define COOKIE_TTY 1
+
+/* uv_pipe_open(pipe, fd) and uv_tty_init(loop, tty, fd, readable), at
+ * entry: a handle on fd 0..2 is the process's stdio, made lazily by
+ * whichever code first wrote (a request, a test): the runtime's, not a
+ * leak; its callbacks belong to no request. */
+SEC("uprobe")
+int BPF_KPROBE(node_stdio)
+{
+	bool tty = bpf_get_attach_cookie(ctx) == COOKIE_TTY;
+	/* each register read on its own: the verifier refuses a computed ctx offset */
+	__u64 p1 = PT_REGS_PARM1(ctx), p2 = PT_REGS_PARM2(ctx), p3 = PT_REGS_PARM3(ctx);
+	__u64 handle = tty ? p2 : p1;
+	int fd = (int)(tty ? p3 : p2);
+	struct node_resource *r;
+	struct weft_event *e;
+	__u64 key;
+
+	if (!in_target() || fd < 0 || fd > 2)
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	key = key_of(async_id_at(read_u64(handle) + off_async_id));
+	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
+	if (!r)
+		return 0;
+	r->cur.txn = 0;
+	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
+	if (!e)
+		return 0;
+	e->seg = r->own.seg;
+	e->obj = r->own.obj;
+	e->flags = WEFT_F_STDIO;
+	event_submit(e);
+	return 0;
+}
+
+/* Environment::RunCleanup and Environment::Exit, on the main thread (a
+ * worker's Environment ends on its own): the process is being torn down.
+ * Userspace gives the end to the transaction that is the whole process. */
+SEC("uprobe")
+int BPF_KPROBE(node_teardown)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct weft_event *e;
+
+	if (!in_target() || (__u32)id != id >> 32)
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, WEFT_PROBE_GOROUTINE);
+	if (!e)
+		return 0;
+	e->flags = WEFT_F_TEARDOWN;
+	event_submit_wake(e, true);
+	return 0;
+}
+
+/* HandleWrap::Close (both: the binding inlines the other) at its call of
+ * uv_close(handle, OnClose): the app let the handle go; at most its close
+ * callback is left. It ends here: Node 22 and later destroy the wrap only
+ * when a GC collects it, and the close completes a loop turn later, which
+ * an exit may never reach. */
+SEC("uprobe")
+int BPF_KPROBE(node_handle_close)
+{
+	if (!in_target())
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	resource_end(async_id_at(read_u64(PT_REGS_PARM1(ctx)) + off_async_id));
+	return 0;
+}

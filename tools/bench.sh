@@ -34,9 +34,19 @@
 #      per request, traps per resource.
 #   6. weft check: the Go test package tests/gotest/leaky (go test -c) alone
 #      and under weft check, alternating: wall and CPU time.
+#   7. perf analysis (issue 9): the pool and gohttpbench untraced, under
+#      `weft record` without sampling, with -F 99, -F 999 and -F 999
+#      --off-cpu, alternating: the overhead of sampling against untraced and
+#      against weft without it; record file bytes per second of capture;
+#      then a one-minute record of gohttpbench at a steady rate (-F 999
+#      --off-cpu) and the time of `weft report` in each format on it.
+#
+#   tools/bench.sh      every section, BENCH_OUT rewritten
+#   tools/bench.sh 7    section 7 alone (make bench ONLY=7): its part of
+#                       BENCH_OUT replaced, the rest kept
 #
 # Needs root (weft attaches BPF programs). About 2.5 minutes on 2 vCPUs,
-# plus about 75 s for section 5.
+# plus about 75 s for section 5 and about 4 minutes for section 7.
 # Environment (defaults in brackets):
 #   REPS [5]          runs per probe-cost case (untraced and traced each)
 #   ITER [1000000]    loop iterations for the cheap probes (markers, push)
@@ -60,6 +70,10 @@
 #                     if another major than NODE_BIN's (0: skip)
 #   NO_NODE=1         skip section 5
 #   CHECK_RUNS [5]    section 6: a Go test binary alone and under weft check, each
+#   PERF_RUNS [3]     section 7: rounds of the five ways, on each program
+#   PERF_REC_S [60] PERF_REC_RATE [2000]  the paced record: seconds, req/s
+#   PERF_REPLAY_RUNS [3] timed `weft report` runs per format on that file
+#   NO_PERF=1         skip section 7 (its Go parts are skipped without Go)
 #
 # Every process it starts carries WEFT_BENCH_RUN=<this script's pid> in its
 # environment; on exit (normal or not) any such process still alive is
@@ -96,7 +110,19 @@ NODE_CONNS=${NODE_CONNS:-4}
 NODE_WORK_US=${NODE_WORK_US:-100}
 NODE_BIN=${NODE_BIN:-/usr/bin/node}
 NODE_NEWEST_RUNS=${NODE_NEWEST_RUNS:-3}
+PERF_RUNS=${PERF_RUNS:-3}
+PERF_REC_S=${PERF_REC_S:-60}
+PERF_REC_RATE=${PERF_REC_RATE:-2000}
+PERF_REPLAY_RUNS=${PERF_REPLAY_RUNS:-3}
 BENCH_OUT=${BENCH_OUT:-BENCHMARKS.md}
+case ${1:-} in
+"") ONLY="" ;;
+7) ONLY=7 ;;
+*)
+	echo "usage: tools/bench.sh [7]   (7: section 7 alone, written into $BENCH_OUT)" >&2
+	exit 2
+	;;
+esac
 WARMUP=64 # probe_cost's warm-up iterations (before its timed loop)
 
 WEFT=build/weft
@@ -227,6 +253,432 @@ problem() {
 	note "PROBLEM: $*"
 }
 
+TIMEFORMAT='%R %U %S'
+run_timed() { # run_timed OUTFILE ERRFILE CMD... -> prints "wall user sys"
+	local out=$1 err=$2
+	shift 2
+	{ time "$@" >"$out" 2>"$err"; } 2>&1
+}
+
+# go_build GO OUT SRC: a static GOPATH-mode build, caches under build/
+GO_ENV=(env -u GOROOT -u GOBIN HOME="${HOME:-$W}" GOCACHE="$ROOT/build/gocache" GOPATH="$W/gopath"
+	GOENV=off GOFLAGS= GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local)
+go_build() {
+	"${GO_ENV[@]}" "$1" build -buildvcs=false -o "$2" "$3" >"$W/gobuild.err" 2>&1 ||
+		die "go build $3 ($1) failed: $(head -5 "$W/gobuild.err")"
+}
+
+# ------------------------------------- 7. perf analysis (defined here, run last)
+#
+# On-CPU sampling (-F 99, -F 999) and off-CPU time (-F 999 --off-cpu) against
+# the same program untraced and under weft without sampling: the thread pool
+# (section 2's program and arguments) and gohttpbench (section 4b's, flat
+# out), one run of every way per round, in an order that rotates. Every
+# traced way is `weft record` to a file, read back (untimed) with `weft report
+# --format json` for its counts, its capture time and so the file's bytes per
+# second. Then a one-minute record of gohttpbench paced at PERF_REC_RATE
+# requests/s, at -F 999 --off-cpu, and the time of `weft report` in each
+# format on that file. perf_section runs it; perf_md writes its markdown.
+
+PERF_WAYS=(u w f99 f999 off)
+declare -A PERF_WAY=([u]=untraced [w]="weft, no sampling" [f99]="-F 99" [f999]="-F 999" [off]="-F 999 --off-cpu")
+declare -A PERF_FLAGS=([u]="" [w]="" [f99]="-F 99" [f999]="-F 999" [off]="-F 999 --off-cpu")
+declare -A PF_RATE PF_CPU PF_SAMPLES PF_SPANS PF_BPS PF_CMD
+PF_RUN_ROWS=() PF_DETAIL=() PF_SUM=() PF_BPS_ROWS=() PF_REPLAY=() PF_WLS=()
+PF_GO_NOTE="" PF_REC_ROW="" PF_REC_SHOW="" PF_REC_SIZE="" PF_RUN="" PF_LOAD0="" PF_LOAD1="" PF_T=0
+
+# perf_json FILE (report --format json of a record file) -> duration_ns
+# events lost evicted samples samples_lost offcpu_spans transactions
+perf_json() {
+	python3 - "$1" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["capture"]
+p = d.get("profile") or {}
+spans = sum(w.get("offcpu_spans", 0) for w in p.get("by_name", [])) + \
+    (p.get("outside") or {}).get("offcpu_spans", 0)
+print(c["duration_ns"], c["events"], c["lost_events"], c["evicted"], p.get("samples_taken", 0),
+      p.get("samples_lost", 0), spans, len(d["transactions"]))
+EOF
+}
+
+# perf_cmd WORKLOAD WAY -> PCMD, the command of one run
+perf_cmd() {
+	local -a flags app
+	read -r -a flags <<<"${PERF_FLAGS[$2]}"
+	case $1 in
+	pool) app=("$POOL" "${POOL_ARGS[@]}") ;;
+	go) app=("$GH" "${HTTP_ARGS[@]}") ;;
+	esac
+	if [ "$2" = u ]; then
+		PCMD=("${app[@]}")
+		return
+	fi
+	PCMD=("$WEFT" record -o "$W/pf.weft" "${flags[@]}")
+	[ "$1" = pool ] && PCMD+=("${POOL_EXTRA[@]}" "${POOL_SPECS[@]}")
+	PCMD+=(-- "${app[@]}")
+}
+
+# perf_way WORKLOAD WAY RUN: one run; its rate in PF_LAST ("-": failed)
+perf_way() {
+	local wl=$1 k=$2 r=$3 tm rate dur ev lost evicted smp slost spans ntx size bps ok want
+	perf_cmd "$wl" "$k"
+	PF_CMD["$wl $k"]=$(showcmd "${PCMD[@]}")
+	rm -f "$W/pf.weft" "$W/pf.json"
+	tm=$(run_timed /dev/null "$W/pf.err" "${PCMD[@]}")
+	rate=$(sed -n 's/^\(pool_bench\|gohttpbench\) .*\(tasks_per_s\|req_per_s\)=\([0-9.]*\).*/\3/p' "$W/pf.err" | tail -1)
+	PF_LAST=-
+	if [ -z "$rate" ] || { [ "$k" != u ] && [ ! -s "$W/pf.weft" ]; }; then
+		[ "$k" = u ] && die "$(showcmd "${PCMD[@]}") failed: $(head -3 "$W/pf.err")"
+		problem "perf $wl ${PERF_WAY[$k]} run $r: '$(showcmd "${PCMD[@]}")' failed: $(grep -v '^\(pool_bench\|gohttpbench\) ' "$W/pf.err" | head -3 | tr '\n' ' ')"
+		return
+	fi
+	if [ "$k" != u ] && ! "$WEFT" report "$W/pf.weft" --format json -o "$W/pf.json" 2>"$W/pfr.err"; then
+		problem "perf $wl ${PERF_WAY[$k]} run $r: weft report --format json of its file failed: $(head -2 "$W/pfr.err" | tr '\n' ' ')"
+		return
+	fi
+	PF_LAST=$rate
+	PF_RATE["$wl $k"]+=" $rate"
+	PF_CPU["$wl $k"]+=" $(awk '{ print $2 + $3 }' <<<"$tm")"
+	[ "$k" = u ] && return
+	read -r dur ev lost evicted smp slost spans ntx <<<"$(perf_json "$W/pf.json")"
+	size=$(stat -c %s "$W/pf.weft")
+	bps=$(awk -v s="$size" -v d="$dur" 'BEGIN { printf "%.0f", (d > 0 ? s / (d / 1e9) : 0) }')
+	PF_SAMPLES["$wl $k"]+=" $smp"
+	PF_SPANS["$wl $k"]+=" $spans"
+	PF_BPS["$wl $k"]+=" $bps"
+	want=$pool_batches
+	[ "$wl" = go ] && want=$((HTTP_REQS + HTTP_CLIENTS))
+	ok=yes
+	[ "$ntx" = "$want" ] || ok="no: $ntx transactions, expected $want"
+	case $k in f*) [ "$smp" -gt 0 ] || ok="no: no sample" ;; esac
+	[ "$k" = w ] && [ "$smp" != 0 ] && ok="no: $smp samples without -F"
+	[ "$lost" = 0 ] && [ "$evicted" = 0 ] && [ "$slost" = 0 ] ||
+		problem "perf $wl ${PERF_WAY[$k]} run $r: $lost lost events, $evicted evicted, $slost lost samples"
+	[ "$ok" = yes ] || problem "perf $wl ${PERF_WAY[$k]} run $r: counts: $ok"
+	PF_DETAIL+=("| $wl | ${PERF_WAY[$k]} | $r | $rate | $(awk -v d="$dur" 'BEGIN { printf "%.2f", d / 1e9 }') | $ev | $smp | $slost | $spans | $lost / $evicted | $ntx | $size | $(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1048576 }') | $ok |")
+}
+
+# perf_med "LIST" -> median of a space-separated list ("nan" if empty)
+perf_med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
+
+# perf_bench WORKLOAD UNIT: PERF_RUNS rounds of the five ways
+perf_bench() {
+	local wl=$1 unit=$2 r i k ways mu mw m
+	local -a order
+	local -A got
+	PF_WLS+=("$wl")
+	for ((r = 1; r <= PERF_RUNS; r++)); do
+		order=()
+		for ((i = 0; i < ${#PERF_WAYS[@]}; i++)); do
+			order+=("${PERF_WAYS[(i + r - 1) % ${#PERF_WAYS[@]}]}")
+		done
+		ways=$(for k in "${order[@]}"; do printf '%s, ' "${PERF_WAY[$k]}"; done)
+		ways=${ways%, }
+		note "perf $wl: run $r/$PERF_RUNS: $ways"
+		got=()
+		for k in "${order[@]}"; do
+			perf_way "$wl" "$k" "$r"
+			got[$k]=$PF_LAST
+		done
+		PF_RUN_ROWS+=("| $wl | $r | $ways | ${got[u]} | ${got[w]} | ${got[f99]} | ${got[f999]} | ${got[off]} |")
+	done
+	mu=$(perf_med "${PF_RATE["$wl u"]:-}")
+	mw=$(perf_med "${PF_RATE["$wl w"]:-}")
+	for k in "${PERF_WAYS[@]}"; do
+		m=$(perf_med "${PF_RATE["$wl $k"]:-}")
+		PF_SUM+=("$(awk -v wl="$wl" -v way="${PERF_WAY[$k]}" -v k="$k" -v u="$mu" -v w="$mw" -v m="$m" -v unit="$unit" \
+			-v c="$(perf_med "${PF_CPU["$wl $k"]:-}")" -v s="$(perf_med "${PF_SAMPLES["$wl $k"]:-}")" \
+			-v sp="$(perf_med "${PF_SPANS["$wl $k"]:-}")" -v b="$(perf_med "${PF_BPS["$wl $k"]:-}")" 'BEGIN {
+			if (m == "nan" || m <= 0) { printf "| %s | %s | - | - | - | - | - | - | - | - | - | - |", wl, way; exit }
+			printf "| %s | %s | %.0f %s/s | ", wl, way, m, unit
+			if (k == "u") printf "100%% | 1.00x | - | - | - | "
+			else printf "%.1f%% | %.2fx | %s | %.2f | %s | ", 100 * m / u, u / m,
+				(w == "nan" || k == "w") ? "-" : sprintf("%.1f%% (%.2fx)", 100 * m / w, w / m), 1e6 / m - 1e6 / u,
+				(w == "nan" || k == "w") ? "-" : sprintf("%.2f", 1e6 / m - 1e6 / w)
+			printf "%.2f | %s | %s | %s |", c, k == "u" ? "-" : s, k == "u" ? "-" : sp,
+				k == "u" ? "-" : sprintf("%.2f", b / 1048576)
+		}')")
+	done
+}
+
+# perf_go_setup: gohttpbench built and calibrated (section 4 did it in a full
+# run); 1 if there is no Go (PF_GO_NOTE says why)
+perf_go_setup() {
+	local vers cal=()
+	if [ -n "${GH:-}" ] && [ -x "$GH" ] && [ -n "${HTTP_ITERS:-}" ]; then
+		PF_GO_CAL="section 4b's"
+		return 0
+	fi
+	if [ "${NO_GO:-0}" = 1 ]; then
+		PF_GO_NOTE="skipped (NO_GO=1)"
+		return 1
+	fi
+	vers=$(bash tools/go-versions.sh 2>/dev/null)
+	if [ -z "$vers" ]; then
+		PF_GO_NOTE="skipped: no Go toolchain installed (tools/install-deps.sh installs them)"
+		return 1
+	fi
+	read -r GO_V GO_BIN <<<"$(tail -1 <<<"$vers")"
+	GH=$W/gohttpbench-$GO_V
+	note "perf: building tests/bench/gohttpbench.go with Go $GO_V"
+	go_build "$GO_BIN" "$GH" tests/bench/gohttpbench.go
+	for _ in 1 2 3; do
+		cal+=("$("$GH" calibrate "$HTTP_WORK_US" 2>&1 | sed -n 's/.*iters=\([0-9]*\).*/\1/p')")
+	done
+	HTTP_ITERS=$(printf '%s\n' "${cal[@]}" | median)
+	[ -n "$HTTP_ITERS" ] && [ "$HTTP_ITERS" != nan ] || die "$GH calibrate $HTTP_WORK_US failed"
+	PF_GO_CAL="\`$(showcmd "$GH" calibrate "$HTTP_WORK_US")\`, 3 runs: $(
+		IFS=/
+		echo "${cal[*]}"
+	), median"
+}
+
+# perf_record: the one-minute record of paced gohttpbench, then each format
+perf_record() {
+	local n=$((PERF_REC_S * PERF_REC_RATE)) F=$W/gohttp-1min.weft tm rate dur ev lost evicted smp slost spans ntx bps
+	local spec ext r walls cpus rss osz
+	local -a fa cmd
+	PF_REC_CMD=(env GOHTTPBENCH_RATE="$PERF_REC_RATE" "$WEFT" record -F 999 --off-cpu -o "$F"
+		-- "$GH" "$n" "$HTTP_CLIENTS" "$HTTP_FANOUT" "$HTTP_ITERS")
+	PF_REC_SHOW=$(showcmd "${PF_REC_CMD[@]}")
+	note "perf: one-minute record: $PF_REC_SHOW"
+	tm=$(run_timed /dev/null "$W/prec.err" "${PF_REC_CMD[@]}")
+	rate=$(sed -n 's/^gohttpbench .*req_per_s=\([0-9.]*\).*/\1/p' "$W/prec.err" | tail -1)
+	if [ -z "$rate" ] || [ ! -s "$F" ] || ! "$WEFT" report "$F" --format json -o "$W/prec.json" 2>"$W/prep.err"; then
+		problem "perf: '$PF_REC_SHOW' failed: $(grep -v '^gohttpbench ' "$W/prec.err" "$W/prep.err" 2>/dev/null | head -3 | tr '\n' ' ')"
+		return
+	fi
+	read -r dur ev lost evicted smp slost spans ntx <<<"$(perf_json "$W/prec.json")"
+	rm -f "$W/prec.json"
+	PF_REC_SIZE=$(stat -c %s "$F")
+	[ "$lost" = 0 ] && [ "$evicted" = 0 ] && [ "$slost" = 0 ] ||
+		problem "perf: one-minute record: $lost lost events, $evicted evicted, $slost lost samples"
+	[ "$ntx" = $((n + HTTP_CLIENTS)) ] || problem "perf: one-minute record: $ntx transactions, expected $((n + HTTP_CLIENTS))"
+	PF_REC_EV=$ev
+	PF_REC_ROW=$(awk -v n="$n" -v r="$rate" -v d="$dur" -v e="$ev" -v s="$smp" -v sp="$spans" -v l="$lost / $evicted / $slost" \
+		-v t="$ntx" -v z="$PF_REC_SIZE" -v tm="$tm" 'BEGIN { split(tm, c, " ")
+		printf "| %d | %.0f | %.2f | %d | %d | %d | %s | %d | %d (%.1f MiB) | %.1f | **%.2f MiB/s** (%.0f MiB per minute) | %.2f |", n, r, d / 1e9, e, s, sp, l, t,
+			z, z / 1048576, z / e, z / (d / 1e9) / 1048576, 60 * z / (d / 1e9) / 1048576, c[2] + c[3] }')
+	for spec in text json folded "folded --off-cpu" pprof perfetto; do
+		read -r -a fa <<<"$spec"
+		ext=${spec// /}
+		cmd=(taskset -c 0 "$WEFT" report "$F" --format "${fa[@]}" -o "$W/pfout.$ext")
+		walls=() cpus=() rss=()
+		for ((r = 0; r < PERF_REPLAY_RUNS; r++)); do
+			rm -f "$W/pfout.$ext"
+			if ! /usr/bin/time -f '%e %U %S %M' -o "$W/pft" "${cmd[@]}" >/dev/null 2>"$W/pfo.err"; then
+				problem "perf: '$(showcmd "${cmd[@]}")' failed: $(head -2 "$W/pfo.err" | tr '\n' ' ')"
+				continue
+			fi
+			walls+=("$(awk '{ print $1 }' "$W/pft")")
+			cpus+=("$(awk '{ print $2 + $3 }' "$W/pft")")
+			rss+=("$(awk '{ print $4 }' "$W/pft")")
+		done
+		osz=$(stat -c %s "$W/pfout.$ext" 2>/dev/null || echo 0)
+		rm -f "$W/pfout.$ext"
+		[ ${#walls[@]} -gt 0 ] || continue
+		PF_REPLAY+=("| $spec | $(
+			IFS=/
+			echo "${walls[*]}"
+		) | **$(printf '%s\n' "${walls[@]}" | median)** | $(printf '%s\n' "${cpus[@]}" | median) | $(awk -v k="$(printf '%s\n' "${rss[@]}" | median)" 'BEGIN { printf "%.0f", k / 1024 }') | $osz | \`$(showcmd "${cmd[@]}")\` |")
+	done
+	rm -f "$F"
+}
+
+perf_section() {
+	local t0
+	t0=$(date +%s)
+	PF_LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
+	PF_DATE=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+	POOL_ARGS=("$POOL_TASKS" "$POOL_BATCH" "$POOL_WORKERS" "$POOL_WORK")
+	pool_batches=$(((POOL_TASKS + POOL_BATCH - 1) / POOL_BATCH))
+	perf_bench pool tasks
+	if perf_go_setup; then
+		HTTP_ARGS=("$HTTP_REQS" "$HTTP_CLIENTS" "$HTTP_FANOUT" "$HTTP_ITERS")
+		perf_bench go req
+		perf_record
+	fi
+	rm -f "$W/pf.weft" "$W/pf.json"
+	PF_LOAD1=$(cut -d" " -f1-3 /proc/loadavg)
+	PF_T=$(($(date +%s) - t0))
+}
+
+# perf_md: section 7's markdown (stdout)
+perf_md() {
+	local wl k
+	echo "## 7. Perf analysis: sampling and off-CPU cost, record size, report and export time"
+	echo
+	if [ "${NO_PERF:-0}" = 1 ]; then
+		echo "skipped (NO_PERF=1)"
+		echo
+		return
+	fi
+	echo "| | |"
+	echo "|---|---|"
+	echo "| run | $PF_RUN |"
+	echo "| date | $PF_DATE |"
+	echo "| load average at the section's start / end | $PF_LOAD0 / $PF_LOAD1 |"
+	echo "| weft revision | $(git describe --always --dirty 2>/dev/null || echo unknown) |"
+	echo "| section run time | ${PF_T} s |"
+	echo
+	echo "### 7a. Overhead of sampling (\`-F\`) and of \`--off-cpu\`"
+	echo
+	echo "Two programs, each run five ways: untraced; \`weft record\` without"
+	echo "sampling; with \`-F 99\`; with \`-F 999\`; with \`-F 999 --off-cpu\`. $PERF_RUNS rounds,"
+	echo "one run of each way per round, the order rotating from round to round. The"
+	echo "programs time themselves (first request or task to the last), so weft's"
+	echo "start, attach and exit are not in the rates. Every traced run writes a"
+	echo "record file, read back afterwards (untimed) with \`weft report --format json\`"
+	echo "for the counts below."
+	echo
+	echo "- **pool**: section 2's thread pool, same arguments and probe specs."
+	if [ -n "$PF_GO_NOTE" ]; then
+		echo "- **go**: $PF_GO_NOTE"
+	else
+		echo "- **go**: section 4b's net/http server with its own load (Go $GO_V, $HTTP_REQS timed"
+		echo "  requests from $HTTP_CLIENTS clients, flat out, $HTTP_FANOUT goroutines per request sharing ITERS ="
+		echo "  $HTTP_ITERS iterations: $PF_GO_CAL); no \`--txn\`: every request a transaction."
+	fi
+	echo
+	echo "Commands (the other sampling ways differ only in \`-F\` / \`--off-cpu\`):"
+	echo
+	for wl in "${PF_WLS[@]}"; do
+		for k in u w off; do
+			[ -n "${PF_CMD["$wl $k"]:-}" ] && echo "- $wl, ${PERF_WAY[$k]}: \`${PF_CMD["$wl $k"]}\`"
+		done
+	done
+	echo
+	echo "Rates, each run (pool: tasks/s; go: req/s):"
+	echo
+	echo "| program | round | order | untraced | weft, no sampling | -F 99 | -F 999 | -F 999 --off-cpu |"
+	echo "|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${PF_RUN_ROWS[@]}"
+	echo
+	echo "Medians. *Added us* = 1e6 / rate - 1e6 / the other's rate: wall time"
+	echo "added per task or request. CPU s: \`time\` of the whole run (traced: the"
+	echo "target and weft). Samples, off-CPU spans, file MiB/s: from the record file"
+	echo "(\`profile.samples_taken\`, spans of 100 us and more while working for a"
+	echo "transaction or outside any, file size / \`capture.duration_ns\`)."
+	echo
+	echo "| program | way | rate | of untraced | slowdown vs untraced | of weft without sampling | added us vs untraced | added us vs weft without sampling | CPU s | samples | off-CPU spans | record file MiB/s |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${PF_SUM[@]}"
+	echo
+	echo "Every traced run (counts as expected: the transactions, pool $pool_batches, go"
+	echo "$((HTTP_REQS + HTTP_CLIENTS)); samples with \`-F\` and none without; the lost and"
+	echo "evicted columns must be 0, lost samples too):"
+	echo
+	echo "| program | way | round | rate | capture s | events | samples | lost samples | off-CPU spans | lost / evicted | transactions | file bytes | file MiB/s | counts as expected |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+	printf '%s\n' "${PF_DETAIL[@]}"
+	echo
+	echo "### 7b. Record file bytes per second of capture at 999 Hz"
+	echo
+	echo "Flat out (7a, medians; each second of capture is a second of a saturated"
+	echo "2-CPU machine):"
+	echo
+	echo "| program | way | record file MiB/s | MiB per minute |"
+	echo "|---|---|---|---|"
+	for wl in "${PF_WLS[@]}"; do
+		for k in w f99 f999 off; do
+			awk -v wl="$wl" -v way="${PERF_WAY[$k]}" -v b="$(perf_med "${PF_BPS["$wl $k"]:-}")" -v k="$k" 'BEGIN {
+				if (b == "nan") exit
+				if (k == "f999" || k == "off") printf "| %s | %s | **%.2f** | %.0f |\n", wl, way, b / 1048576, 60 * b / 1048576
+				else printf "| %s | %s | %.2f | %.0f |\n", wl, way, b / 1048576, 60 * b / 1048576 }'
+		done
+	done
+	echo
+	if [ -n "$PF_GO_NOTE" ]; then
+		echo "The one-minute record of 7c: $PF_GO_NOTE"
+	elif [ -n "$PF_REC_ROW" ]; then
+		echo "A server under a steady load (7c's one-minute record: $PERF_REC_RATE req/s, -F 999 --off-cpu):"
+		echo
+		echo "| timed requests | req/s | capture s | events | samples | off-CPU spans | lost / evicted / lost samples | transactions | file bytes | bytes per event | file bytes per second of capture | CPU s of the run (target + weft) |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "$PF_REC_ROW"
+	fi
+	echo
+	echo "### 7c. \`weft report\` and its exports on a one-minute record file"
+	echo
+	if [ -n "$PF_GO_NOTE" ]; then
+		echo "$PF_GO_NOTE"
+	elif [ -z "$PF_REC_ROW" ]; then
+		echo "(no record file: see the problems below)"
+	else
+		echo "gohttpbench paced at $PERF_REC_RATE requests/s (\`\$GOHTTPBENCH_RATE\`), $((PERF_REC_S * PERF_REC_RATE)) timed"
+		echo "requests: $PERF_REC_S s, recorded at 999 Hz with off-CPU time (its figures: 7b):"
+		echo
+		echo "\`$PF_REC_SHOW\`"
+		echo
+		echo "Then \`weft report\` of that file ($((PF_REC_SIZE / 1048576)) MiB, $PF_REC_EV events) in each format, pinned"
+		echo "to one CPU (weft report is single-threaded), $PERF_REPLAY_RUNS runs each, output to a"
+		echo "file in the temporary directory; \`/usr/bin/time\`: wall and CPU s, max RSS."
+		echo "\`folded --off-cpu\`: the off-CPU flame graph (microseconds blocked)."
+		echo
+		echo "| format | wall s, each run | wall s (median) | CPU s (median) | max RSS MiB (median) | output bytes | command |"
+		echo "|---|---|---|---|---|---|---|"
+		printf '%s\n' "${PF_REPLAY[@]}"
+	fi
+	echo
+	if [ -n "${PF_ALONE:-}" ]; then
+		echo "Problems seen in this run of section 7:"
+		echo
+		if [ ${#PROBLEMS[@]} = 0 ]; then
+			echo "None: every traced run counted the expected transactions, with 0 lost"
+			echo "events, 0 evictions and 0 lost samples; no process or uprobe was left behind."
+		else
+			for p in "${PROBLEMS[@]}"; do echo "- $p"; done
+		fi
+		echo
+	fi
+}
+
+# perf_splice FILE BLOCK: BLOCK replaces FILE's "## 7." section (up to the
+# next "## " heading), or goes before "## Problems seen in this run", or at
+# the end
+perf_splice() {
+	python3 - "$1" "$2" <<'EOF'
+import sys
+out, blk = sys.argv[1], open(sys.argv[2]).read().rstrip("\n").split("\n") + [""]
+try:
+    lines = open(out).read().rstrip("\n").split("\n")
+except FileNotFoundError:
+    lines = ["# Benchmarks", ""]
+start = next((i for i, l in enumerate(lines) if l.startswith("## 7.")), None)
+if start is not None:
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    lines[start:end] = blk
+else:
+    at = next((i for i, l in enumerate(lines) if l.startswith("## Problems seen in this run")), None)
+    if at is None:
+        lines += [""] + blk
+    else:
+        lines[at:at] = blk
+open(out, "w").write("\n".join(lines).rstrip("\n") + "\n")
+EOF
+}
+
+# section 7 alone: run it, replace its part of BENCH_OUT, keep the rest
+if [ "$ONLY" = 7 ]; then
+	NODE_PROBED=()
+	PF_ALONE=1
+	PF_RUN="alone: \`bash tools/bench.sh 7\` (\`make bench ONLY=7\`); sections 1-6 are from the run described at the top"
+	if [ "${NO_PERF:-0}" != 1 ]; then
+		perf_section
+		LEFT_PROCS=$(our_procs)
+		LEFT_UPROBES=$(leftover_uprobes)
+		[ -z "$LEFT_PROCS" ] || problem "processes left behind: $LEFT_PROCS"
+		[ -z "$LEFT_UPROBES" ] || problem "uprobes left behind: $LEFT_UPROBES"
+	fi
+	perf_md >"$W/perf.md"
+	perf_splice "$BENCH_OUT" "$W/perf.md" || die "cannot write $BENCH_OUT"
+	note "wrote section 7 into $BENCH_OUT (${PF_T} s)"
+	cat "$W/perf.md"
+	[ ${#PROBLEMS[@]} = 0 ]
+	exit
+fi
+
 # ------------------------------------------------------- 1. probe cost
 
 PC_ROWS=()
@@ -315,16 +767,10 @@ POOL_NOTES=()
 pool_batches=$(((POOL_TASKS + POOL_BATCH - 1) / POOL_BATCH))
 POOL_ROWS=()
 pu_all=() pt_all=() pu_cpu=() pt_cpu=()
-TIMEFORMAT='%R %U %S'
 
 # pool_rate FILE -> tasks_per_s from pool_bench's line
 pool_rate() { sed -n 's/^pool_bench .*tasks_per_s=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
 
-run_timed() { # run_timed OUTFILE ERRFILE CMD... -> prints "wall user sys"
-	local out=$1 err=$2
-	shift 2
-	{ time "$@" >"$out" 2>"$err"; } 2>&1
-}
 
 for ((r = 1; r <= POOL_RUNS; r++)); do
 	note "pool: run $r/$POOL_RUNS untraced, then traced"
@@ -436,14 +882,6 @@ good = sum(1 for x in t if (name == "-" or x["name"] == name) and x["segments"] 
 print(c["events"], c["lost_events"], c["evicted"], gh, created, ended, th, len(t), good,
       sum(x["segments"] for x in t))
 EOF
-}
-
-# go_build GO OUT SRC: a static GOPATH-mode build, caches under build/
-GO_ENV=(env -u GOROOT -u GOBIN HOME="${HOME:-$W}" GOCACHE="$ROOT/build/gocache" GOPATH="$W/gopath"
-	GOENV=off GOFLAGS= GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local)
-go_build() {
-	"${GO_ENV[@]}" "$1" build -buildvcs=false -o "$2" "$3" >"$W/gobuild.err" 2>&1 ||
-		die "go build $3 ($1) failed: $(head -5 "$W/gobuild.err")"
 }
 
 # Go probe sites: "probe|function|instruction|kernel path" rows for BIN
@@ -985,6 +1423,13 @@ else
 		"$(printf '%s\n' "${cuc[@]}" | median)" "$(printf '%s\n' "${cwc[@]}" | median)")
 fi
 
+# ----------------------------------------------------- 7. perf analysis
+
+if [ "${NO_PERF:-0}" != 1 ]; then
+	PF_RUN="part of the full run described at the top"
+	perf_section
+fi
+
 # ------------------------------------------------- leftovers, then write
 
 LEFT_PROCS=$(our_procs)
@@ -1003,7 +1448,9 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 	echo "# Benchmarks"
 	echo
 	echo "Written by \`make bench\` (\`tools/bench.sh\`): every figure below comes from"
-	echo "the one run described here; rerun \`make bench\` to replace them."
+	echo "the one run described here, except section 7 when it was rerun alone"
+	echo "(\`make bench ONLY=7\`: it then gives its own date, load and revision);"
+	echo "rerun \`make bench\` to replace them."
 	echo
 	echo "| | |"
 	echo "|---|---|"
@@ -1413,6 +1860,7 @@ fmt_rate() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
 			printf "detaching and the report); CPU %.2f s against %.2f s.\n", c, d }'
 	fi
 	echo
+	perf_md
 	echo "## Problems seen in this run"
 	echo
 	if [ ${#PROBLEMS[@]} = 0 ]; then

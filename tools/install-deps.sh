@@ -17,10 +17,13 @@ set -euo pipefail
 
 # Node 22 and 24 (npm, not apt): the Node adapter's tests run on each
 bash "$(dirname "$0")/fetch-node.sh" || true
+# speedscope (npm) and chromium: the real consumer of --format perfetto in tests
+bash "$(dirname "$0")/fetch-speedscope.sh" || true
 
 pkgs=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libdw-dev libcapstone-dev libcmocka-dev systemtap-sdt-dev libuv1-dev
-      libstdc++-12-dev python3 procps golang-1.19-go)
+      libstdc++-12-dev python3 procps golang-1.19-go libncurses-dev tmux
+      chromium)
 optional=(golang-1.21-go golang-1.22-go golang-1.23-go)
 
 backports_file=/etc/apt/sources.list.d/weft-backports.sources

@@ -216,6 +216,20 @@ static int attach_spec(struct tracer *t, const struct probe_spec *s, uint32_t id
 	return 0;
 }
 
+/* The markers are attached in the reverse of a life's order: the ends first
+ * (txn_end, task_end), then task_begin, task_create, and txn_begin last. A
+ * process keeps running while weft attaches: attached the other way round, a
+ * transaction that began between its begin's attach and its end's would stay
+ * open for ever (a phantom in `weft top -p`, an open one in `trace -p`). This
+ * way whatever weft sees begin, it sees end, and a transaction seen from its
+ * begin is seen whole: its tasks' creations, runs and ends. A task begun but
+ * not seen created is one from before the attach (task_get). Indices
+ * (marker_names[], PROBE_MARK_*) are unchanged: only the order differs. */
+static const int marker_attach_order[5] = {
+	1 /* txn_end */, 4 /* task_end */, 3 /* task_begin */, 2 /* task_create */,
+	0 /* txn_begin */,
+};
+
 static int attach_markers(struct tracer *t, char *err, size_t len)
 {
 	struct native_bpf *k = t->skel;
@@ -225,7 +239,9 @@ static int attach_markers(struct tracer *t, char *err, size_t len)
 	};
 	char what[600];
 
-	for (int i = 0; i < 5; i++) {
+	for (int n = 0; n < 5; n++) {
+		int i = marker_attach_order[n];
+
 		if (!elfsym__has_usdt(t->exe_path, "weft", marker_names[i]))
 			continue;
 		snprintf(what, sizeof(what), "usdt %s:weft:%s", t->exe, marker_names[i]);

@@ -38,6 +38,8 @@ struct follower {
 	struct checked *c;
 	size_t nr, cap;
 	size_t execs; /* descendant execs seen */
+	pid_t *node_pids; /* Node processes started with our NODE_OPTIONS */
+	size_t nr_node;
 	bool closing; /* execs from here on run untraced */
 	char dir[64]; /* the sub-sessions' JSON and JUnit parts */
 };
@@ -102,10 +104,12 @@ static bool node_test_file(pid_t pid, char *label, size_t llen)
 	return true;
 }
 
+enum checkable { NOT_CHECKED, CHECKED, CHECKED_NODE_FILE };
+
 /* Whether pid (stopped at its exec) is a process weft check traces, and its
  * label: a Go test binary; a file Node's test runner runs; a binary holding
  * a --txn symbol or weft.h markers. */
-static bool checkable(const struct opts *o, pid_t pid, char *label, size_t llen)
+static enum checkable checkable(const struct opts *o, pid_t pid, char *label, size_t llen)
 {
 	char exe[64], path[512], err[256];
 	struct node_info ni;
@@ -116,7 +120,7 @@ static bool checkable(const struct opts *o, pid_t pid, char *label, size_t llen)
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 	n = readlink(exe, path, sizeof(path) - 1);
 	if (n <= 0)
-		return false;
+		return NOT_CHECKED;
 	path[n] = 0;
 	snprintf(label, llen, "%s", basename(path));
 	for (int i = 0; i < o->nr_specs; i++) {
@@ -129,20 +133,22 @@ static bool checkable(const struct opts *o, pid_t pid, char *label, size_t llen)
 			continue; /* in a library: resolved by the session, not here */
 		if (!elfsym__find(exe, s->sym, &off, err, sizeof(err)) ||
 		    !goelf__func(exe, s->sym, &v, &sz, &off))
-			return true;
+			return CHECKED;
 	}
 	if (!o->no_markers && elfsym__has_usdt(exe, "weft", marker_names[0]))
-		return true;
+		return CHECKED;
 	if (user_txn)
-		return false;
+		return NOT_CHECKED;
 	if (!goelf__func(exe, GO_TEST_TXN, &v, &sz, &off))
-		return true;
-	return nodeelf__open(exe, &ni, err, sizeof(err)) > 0 && node_test_file(pid, label, llen);
+		return CHECKED;
+	return nodeelf__open(exe, &ni, err, sizeof(err)) > 0 && node_test_file(pid, label, llen) ?
+		       CHECKED_NODE_FILE : NOT_CHECKED;
 }
 
 /* A session of its own (forked: every adapter's state stays per process),
  * as with -p on a process stopped at its exec; it continues the process. */
-static void check_process(struct follower *f, pid_t pid, const char *label, bool root)
+static void check_process(struct follower *f, pid_t pid, const char *label, bool root,
+			  bool node_file)
 {
 	struct opts sub = *f->o;
 	static char junit[80], output[80];
@@ -163,6 +169,7 @@ static void check_process(struct follower *f, pid_t pid, const char *label, bool
 	sub.argv = NULL;
 	sub.pid = pid;
 	sub.resume = true;
+	sub.node_test_file = node_file;
 	sub.label = root ? NULL : label;
 	if (f->o->junit) {
 		snprintf(junit, sizeof(junit), "%s/%zu.xml", f->dir, f->nr);
@@ -194,17 +201,62 @@ static void check_process(struct follower *f, pid_t pid, const char *label, bool
 	snprintf(c->label, sizeof(c->label), "%s", label);
 }
 
+/* --perf-basic-prof in NODE_OPTIONS: node writes /tmp/perf-PID.map, which
+ * names JavaScript functions (leak sites); weft asked for it, weft removes
+ * them at the end. */
+static void ask_js_names(const struct opts *o)
+{
+	const char *prev = getenv("NODE_OPTIONS");
+	char v[4096];
+
+	if (o->no_js_names || (prev && strstr(prev, "--perf-basic-prof")))
+		return;
+	snprintf(v, sizeof(v), "%s%s--perf-basic-prof --interpreted-frames-native-stack",
+		 prev ? prev : "", prev && *prev ? " " : "");
+	setenv("NODE_OPTIONS", v, 1);
+}
+
+static void note_node(struct follower *f, pid_t pid)
+{
+	char exe[64], err[256];
+	struct node_info ni;
+	pid_t *n;
+
+	if (f->o->no_js_names)
+		return;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	if (nodeelf__open(exe, &ni, err, sizeof(err)) <= 0 ||
+	    !(n = realloc(f->node_pids, (f->nr_node + 1) * sizeof(*n))))
+		return;
+	f->node_pids = n;
+	n[f->nr_node++] = pid;
+}
+
+static void remove_perf_maps(struct follower *f)
+{
+	char path[64];
+
+	for (size_t i = 0; i < f->nr_node; i++) {
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", f->node_pids[i]);
+		unlink(path);
+	}
+	free(f->node_pids);
+}
+
 static int on_exec(void *ctx, void *data, size_t size)
 {
 	struct follower *f = ctx;
 	const struct follow_exec *e = data;
 	char label[128];
+	enum checkable c;
 
 	if (size < sizeof(*e))
 		return 0;
 	f->execs++;
-	if (!stop_signal && !f->closing && checkable(f->o, e->pid, label, sizeof(label)))
-		check_process(f, e->pid, label, false);
+	c = stop_signal || f->closing ? NOT_CHECKED : checkable(f->o, e->pid, label, sizeof(label));
+	note_node(f, e->pid);
+	if (c != NOT_CHECKED)
+		check_process(f, e->pid, label, false, c == CHECKED_NODE_FILE);
 	else
 		kill(e->pid, SIGCONT);
 	return 0;
@@ -437,6 +489,7 @@ int follow__check(struct opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[1024], label[128];
 	bool forwarded = false;
+	enum checkable c;
 	int rc;
 
 	sigemptyset(&sa.sa_mask);
@@ -449,6 +502,7 @@ int follow__check(struct opts *o)
 		fprintf(stderr, "weft: %s: %s\n", f.dir, strerror(errno));
 		return 2;
 	}
+	ask_js_names(o);
 	f.root = session__launch(o->argv, err, sizeof(err));
 	if (f.root < 0 || open_follow(&f, err, sizeof(err))) {
 		errline(err);
@@ -462,9 +516,10 @@ int follow__check(struct opts *o)
 		return 2;
 	}
 	/* the command itself may be the test process: stopped the same way */
-	if (checkable(o, f.root, label, sizeof(label))) {
+	note_node(&f, f.root);
+	if ((c = checkable(o, f.root, label, sizeof(label))) != NOT_CHECKED) {
 		ptrace(PTRACE_DETACH, f.root, NULL, (void *)(long)SIGSTOP);
-		check_process(&f, f.root, label, true);
+		check_process(&f, f.root, label, true, c == CHECKED_NODE_FILE);
 	} else {
 		ptrace(PTRACE_DETACH, f.root, NULL, NULL);
 	}
@@ -495,6 +550,7 @@ int follow__check(struct opts *o)
 	if (o->output && merge_json(&f))
 		fprintf(stderr, "weft: %s: %s\n", o->output, strerror(errno));
 	remove_parts(&f);
+	remove_perf_maps(&f);
 	rc = verdict(&f);
 	if (stop_signal)
 		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);

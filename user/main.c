@@ -6,6 +6,7 @@
 #include "opts.h"
 #include "record.h"
 #include "session.h"
+#include "top.h"
 
 #define WEFT_VERSION "0.1.0"
 
@@ -29,6 +30,8 @@ int main(int argc, char **argv)
 		return session__report(&o);
 	case CMD_GOROUTINES:
 		return goroutines__run(&o);
+	case CMD_TOP:
+		return top__run(&o);
 	case CMD_CHECK:
 		return o.argv ? follow__check(&o) : session__run(&o);
 	default:

@@ -180,6 +180,7 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 		return;
 	/* a response written in several parts ends at the last */
 	t->end_ns = e->ts_ns;
+	t->teardown = e->flags & WEFT_F_TEARDOWN;
 	root = seg_find(m, t->root_seg);
 	if (root && (!root->end_ns || (e->flags & WEFT_F_HTTP)))
 		root->end_ns = e->ts_ns;
@@ -257,8 +258,10 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_POOLED:
 		s = seg_find(m, e->seg);
-		if (s)
+		if (s) {
 			s->pooled = true;
+			s->stdio |= !!(e->flags & WEFT_F_STDIO);
+		}
 		break;
 	case WEFT_EV_RUN_BEGIN:
 		s = seg_find(m, e->seg);
@@ -331,8 +334,10 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	struct site_group *g;
 
 	s->state = s->end_ns ? SEG_ENDED : s->pooled ? SEG_POOLED : SEG_LIVE;
-	if (s->pooled)
-		return; /* idle in a pool: its request let it go */
+	/* idle in a pool: its request let it go; but a test file's teardown
+	 * closes what the file left open, pooled or not */
+	if (s->stdio || (s->pooled && !(t && t->teardown)))
+		return;
 	if (!t || !t->end_ns || s->id == t->root_seg || (s->flags & WEFT_F_PREATTACH))
 		return;
 	if (m->opts.grace_for) {
@@ -341,6 +346,8 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 		if (g != UINT64_MAX)
 			grace = g;
 	}
+	if (t->teardown)
+		grace = 0; /* the runtime ends what is left: nothing ends on its own */
 	due = t->end_ns + grace;
 	if (s->end_ns && s->end_ns <= due)
 		return;
@@ -369,6 +376,15 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 
 static int u64_cmp(const void *a, const void *b);
 
+/* An end after its transaction's, t: cleanup that can be timed (not the
+ * runtime's teardown closing what was left, not stdio). */
+static bool late_exit(const struct model *m, const struct segment *s, const struct txn **t)
+{
+	*t = s->txn ? txn_find(m, s->txn) : NULL;
+	return *t && (*t)->end_ns && !(*t)->teardown && s->end_ns && s->end_ns > (*t)->end_ns &&
+	       s->id != (*t)->root_seg && !s->stdio;
+}
+
 /* Per site: the ends after the transaction's end, sorted, for percentiles. */
 static void late_groups(struct model *m)
 {
@@ -380,12 +396,11 @@ static void late_groups(struct model *m)
 	m->nr_late = 0;
 	for (size_t i = 0; lat && done && i < m->nr_segs; i++) {
 		const struct segment *s = &m->segs[i];
-		const struct txn *t = s->txn ? txn_find(m, s->txn) : NULL;
+		const struct txn *t;
 		struct late_group *g, *ng;
 		size_t n = 0;
 
-		if (done[i] || !t || !t->end_ns || !s->end_ns || s->end_ns <= t->end_ns ||
-		    s->id == t->root_seg)
+		if (done[i] || !late_exit(m, s, &t))
 			continue;
 		ng = realloc(m->late, (m->nr_late + 1) * sizeof(*ng));
 		if (!ng)
@@ -398,10 +413,10 @@ static void late_groups(struct model *m)
 		g->kind = s->kind;
 		for (size_t j = i; j < m->nr_segs; j++) {
 			const struct segment *o = &m->segs[j];
-			const struct txn *ot = o->txn ? txn_find(m, o->txn) : NULL;
+			const struct txn *ot;
 
-			if (done[j] || o->site != s->site || o->kind != s->kind || !ot || !ot->end_ns ||
-			    !o->end_ns || o->end_ns <= ot->end_ns || o->id == ot->root_seg)
+			if (done[j] || o->site != s->site || o->kind != s->kind ||
+			    !late_exit(m, o, &ot))
 				continue;
 			done[j] = true;
 			lat[n++] = o->end_ns - ot->end_ns;

@@ -28,6 +28,7 @@ struct segment {
 	uint64_t leaked_at_ns;	   /* txn end + grace, when state == SEG_LEAKED */
 	uint64_t runs;		   /* times a task's segment became current */
 	bool pooled;		   /* idles in a pool (WEFT_EV_POOLED) */
+	bool stdio;		   /* the process's stdio (WEFT_F_STDIO): the runtime's */
 	/* Go: the state read from the process at the end of the capture */
 	bool has_gstate;
 	uint32_t go_status, go_wait_reason;
@@ -43,6 +44,7 @@ struct txn {
 	uint64_t outer_txn;   /* conflation: the txn whose context it began in, 0 none */
 	uint64_t nested_in;   /* a subtest: the txn it nests in (not a conflation), 0 none */
 	bool outer_ended;     /* that outer txn had already ended (stale context) */
+	bool teardown;	      /* ended by the runtime's teardown: no grace (WEFT_F_TEARDOWN) */
 	char name[WEFT_MAX_FRAMES * 8]; /* from a marker; "" for spec probes */
 	/* profile (model__finish): on-CPU samples and their time, blocked time */
 	uint64_t cpu_samples, cpu_ns, offcpu_ns, offcpu_spans;

@@ -101,6 +101,25 @@ static int attach_at(struct tracer *t, struct bpf_program *prog, enum node_fn fn
 				what, err, len);
 }
 
+#define COOKIE_TTY 1 /* as in bpf/node.bpf.c */
+
+/* Stdio handles (fd 0..2) are the runtime's: marked where they are opened. */
+static int attach_stdio(struct tracer *t, enum node_fn fn, uint64_t cookie, char *err, size_t len)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
+	char what[640];
+
+	if (!t->node->ni.vaddr[fn])
+		return 0;
+	snprintf(what, sizeof(what), "uprobe %s+%#llx", t->exe,
+		 (unsigned long long)t->node->ni.probe_off[fn]);
+	t->nr_uprobes++;
+	return tracer__add_link(t, bpf_program__attach_uprobe_opts(t->node->skel->progs.node_stdio,
+								    t->pid, t->exe_path,
+								    t->node->ni.probe_off[fn], &uo),
+				what, err, len);
+}
+
 int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct node_bpf *k = t->node->skel;
@@ -120,6 +139,9 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ NULL, NODE_UV_TRY_WRITE },
 		{ ni->vaddr[NODE_HANDLE_UNREF] && ni->vaddr[NODE_UV_UNREF] ? k->progs.node_pooled : NULL,
 		  NODE_HANDLE_UNREF },
+		{ ni->vaddr[NODE_HANDLE_CLOSE] ? k->progs.node_handle_close : NULL, NODE_HANDLE_CLOSE },
+		{ ni->vaddr[NODE_HANDLE_CLOSE_JS] ? k->progs.node_handle_close : NULL,
+		  NODE_HANDLE_CLOSE_JS },
 	};
 	int http = -1;
 	char what[640];
@@ -139,6 +161,15 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		    attach_at(t, probes[i].prog, probes[i].fn, probes[i].fn == NODE_SCOPE_CLOSE,
 			      err, len))
 			return -1;
+	if (attach_stdio(t, NODE_PIPE_OPEN, 0, err, len) ||
+	    attach_stdio(t, NODE_TTY_INIT, COOKIE_TTY, err, len))
+		return -1;
+	if (o->node_test_file &&
+	    ((ni->vaddr[NODE_ENV_CLEANUP] &&
+	      attach_at(t, k->progs.node_teardown, NODE_ENV_CLEANUP, false, err, len)) ||
+	     (ni->vaddr[NODE_ENV_EXIT] &&
+	      attach_at(t, k->progs.node_teardown, NODE_ENV_EXIT, false, err, len))))
+		return -1;
 	/* last: resources are created only once their ends can be seen */
 	snprintf(what, sizeof(what), "uprobe %s:AsyncReset (after the id stores)", t->exe);
 	t->nr_uprobes++;
@@ -180,6 +211,12 @@ void node_tracer__providers(const struct tracer *t, char *buf, size_t len)
 		return;
 	for (int i = 1; i < t->node->ni.nr_providers && n < len; i++)
 		n += snprintf(buf + n, len - n, "%d %s\n", i, t->node->ni.providers[i]);
+}
+
+const char *node_tracer__provider(const struct tracer *t, uint64_t type)
+{
+	return t->node && type < (uint64_t)t->node->ni.nr_providers && t->node->ni.providers[type] ?
+		       t->node->ni.providers[type] : "";
 }
 
 bool node_tracer__suspect(struct tracer *t, const struct weft_event *e)

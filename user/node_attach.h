@@ -28,6 +28,8 @@ void node_tracer__providers(const struct tracer *t, char *buf, size_t len);
 /* The table's layout, checked on the live stream: an async resource whose
  * type is out of range, or whose id does not grow on its thread, suggests
  * the offsets do not fit this build. true: suspect. */
+/* The provider type's name (TCPWRAP, ...); "" unknown. */
+const char *node_tracer__provider(const struct tracer *t, uint64_t type);
 bool node_tracer__suspect(struct tracer *t, const struct weft_event *e);
 /* Names a request's transaction "METHOD URL" (the BPF side sends the URL
  * and llhttp's method number). */

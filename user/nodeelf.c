@@ -89,6 +89,14 @@ static const struct {
 	[NODE_HANDLE_UNREF] = { "_ZN4node10HandleWrap5UnrefERKN2v820FunctionCallbackInfoINS1_5ValueEEE",
 				EXACT, false },
 	[NODE_UV_UNREF] = { "uv_unref", EXACT, false },
+	[NODE_PIPE_OPEN] = { "uv_pipe_open", EXACT, false },
+	[NODE_TTY_INIT] = { "uv_tty_init", EXACT, false },
+	[NODE_ENV_CLEANUP] = { "_ZN4node11Environment10RunCleanupEv", EXACT, false },
+	[NODE_ENV_EXIT] = { "_ZN4node11Environment4ExitENS_8ExitCodeE", EXACT, false },
+	[NODE_HANDLE_CLOSE] = { "_ZN4node10HandleWrap5CloseEN2v85LocalINS1_5ValueEEE", EXACT, false },
+	[NODE_HANDLE_CLOSE_JS] = { "_ZN4node10HandleWrap5CloseERKN2v820FunctionCallbackInfoINS1_5ValueEEE",
+				   EXACT, false },
+	[NODE_UV_CLOSE] = { "uv_close", EXACT, false },
 };
 
 static const char *const fn_labels[NODE_NR_FNS] = {
@@ -96,6 +104,9 @@ static const char *const fn_labels[NODE_NR_FNS] = {
 	"node::InternalCallbackScope(AsyncWrap*, int)", "node::InternalCallbackScope::Close",
 	"node::AsyncWrap::~AsyncWrap", "node::AsyncWrap::EmitDestroy(bool)",
 	"node's HTTP Parser on_url", "uv__try_write", "node::HandleWrap::Unref", "uv_unref",
+	"uv_pipe_open", "uv_tty_init", "node::Environment::RunCleanup",
+	"node::Environment::Exit", "node::HandleWrap::Close(Local<Value>)",
+	"node::HandleWrap::Close(const FunctionCallbackInfo&)", "uv_close",
 };
 
 static bool matches(const char *n, int i)
@@ -330,7 +341,7 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		struct code c;
 		uint64_t at = 0;
 
-		if (!ni->vaddr[i] || i == NODE_UV_UNREF)
+		if (!ni->vaddr[i] || i == NODE_UV_UNREF || i == NODE_UV_CLOSE)
 			continue;
 		if (code_read(fd, e, ni->vaddr[i], ni->size[i], &c)) {
 			snprintf(why, len, "%s: its code is not in the file", fn_labels[i]);
@@ -340,7 +351,12 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		if (i == NODE_ASYNC_RESET &&
 		    (reset_site(cs, &c, l, &at, why, len) || file_off(e, at, &ni->reset_site_off)))
 			rc = -1;
-		if (i == NODE_HANDLE_UNREF) {
+		if (i == NODE_HANDLE_CLOSE || i == NODE_HANDLE_CLOSE_JS) {
+			/* optional: without it, handles end when destroyed */
+			if (!ni->vaddr[NODE_UV_CLOSE] ||
+			    branch_to(cs, &c, ni->vaddr[NODE_UV_CLOSE], &at))
+				ni->vaddr[i] = 0;
+		} else if (i == NODE_HANDLE_UNREF) {
 			if (branch_to(cs, &c, ni->vaddr[NODE_UV_UNREF], &at)) {
 				snprintf(why, len, "%s: no jump to uv_unref", fn_labels[i]);
 				rc = -1;
@@ -352,7 +368,7 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		}
 		if (!rc && i == NODE_HTTP_URL)
 			rc = check_parser(cs, &c, l, why, len);
-		if (!rc)
+		if (!rc && ni->vaddr[i])
 			rc = file_off(e, at, &ni->probe_off[i]);
 		free(c.buf);
 	}

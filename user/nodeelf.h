@@ -21,6 +21,14 @@ enum node_fn {
 	NODE_HANDLE_UNREF, /* HandleWrap::Unref, where it jumps to uv_unref: an agent pools an
 			    * idle socket (a server, a timer handle: unref'd too) */
 	NODE_UV_UNREF,     /* not probed: the jump target that finds the site above */
+	NODE_PIPE_OPEN,    /* uv_pipe_open(pipe, fd) and */
+	NODE_TTY_INIT,     /* uv_tty_init(loop, tty, fd, readable): on fd 0..2, stdio */
+	NODE_ENV_CLEANUP,  /* Environment::RunCleanup(): teardown after the loop drained */
+	NODE_ENV_EXIT,     /* Environment::Exit(ExitCode): process.exit() */
+	NODE_HANDLE_CLOSE, /* HandleWrap::Close(Local<Value>) and */
+	NODE_HANDLE_CLOSE_JS, /* HandleWrap::Close(const FunctionCallbackInfo&) (the first
+			    * inlined), at their call of uv_close: a handle let go */
+	NODE_UV_CLOSE,     /* not probed: that call's target */
 	NODE_NR_FNS,
 };
 

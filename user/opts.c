@@ -20,14 +20,18 @@ void opts__usage(FILE *f)
 	fputs("usage: weft trace  [OPTIONS] (-p PID | -- CMD [ARGS...])\n"
 	      "       weft check  [OPTIONS] [--allow SITE<=DUR] [--junit FILE] -- CMD [ARGS...]\n"
 	      "       weft record [OPTIONS] -o FILE (-p PID | -- CMD [ARGS...])\n"
-	      "       weft report FILE [--format text|json|folded] [--txn NAME] [--off-cpu]\n"
+	      "       weft report FILE [--format text|json|folded|pprof|perfetto] [--txn NAME] [--off-cpu]\n"
 	      "                   [--leak-grace DUR]\n"
 	      "       weft goroutines -p PID [--format text|json] [-v]\n"
+	      "       weft top -p PID [CAPTURE OPTIONS]\n"
 	      "\n"
 	      "Traces async context in a running process: which threads and queued tasks\n"
 	      "belong to which transaction, and which outlive it (leaks).\n"
 	      "check: a test suite's leaks, exit 1 when a test leaked (a line per site),\n"
 	      "0 when clean; a Go test binary's tests are its transactions.\n"
+	      "top: a live view, refreshed every second: transactions per name (rate,\n"
+	      "p50/p99, live, leaked), live continuations per creation site and their growth\n"
+	      "per minute (GROWING: a leak in progress); keys q s t c h.\n"
 	      "goroutines: a Go process's goroutines by creation site, read from outside\n"
 	      "(no probe, no signal, no pause); -v adds the tree by parent (Go 1.21+).\n"
 	      "\n"
@@ -59,11 +63,16 @@ void opts__usage(FILE *f)
 	      "  --format text|json|folded  report format (default text); folded: a line per\n"
 	      "                           stack, transaction name as the root frame (on-CPU\n"
 	      "                           samples; off-CPU microseconds with --off-cpu)\n"
+	      "  --format perfetto        Chrome trace-event JSON: Perfetto UI, chrome://tracing\n"
+	      "  --format pprof -o FILE   the samples as gzipped profile.proto (go tool pprof):\n"
+	      "                           samples, cpu and offcpu values; labels txn, txn_id\n"
 	      "  --txn NAME               report --format folded: that transaction name only\n"
 	      "  --leak-grace DUR         alive this long after its transaction: a leak (500ms)\n"
 	      "  --allow SITE<=DUR        check: late exits at SITE (creation or start function)\n"
 	      "                           are cleanup up to DUR\n"
 	      "  --junit FILE             check: a JUnit XML report\n"
+	      "  --no-js-names            check: leave NODE_OPTIONS alone (by default weft adds\n"
+	      "                           --perf-basic-prof: leak sites named in JavaScript)\n"
 	      "  -v, --verbose            more detail on stderr (libbpf messages with -vv)\n"
 	      "  -h, --help, -V, --version\n"
 	      "\n"
@@ -75,7 +84,10 @@ void opts__usage(FILE *f)
 	      "  weft report server.weft --format json | python3 -m json.tool\n"
 	      "  sudo weft record -p 4242 -d 30 -F 999 --off-cpu -o api.weft\n"
 	      "  weft report api.weft --format folded --txn 'GET /users' | flamegraph.pl >u.svg\n"
-	      "  sudo weft goroutines -p 4242\n",
+	      "  weft report api.weft --format pprof -o api.pb.gz && go tool pprof -top \\\n"
+	      "      -tagfocus=txn=GET_/users api.pb.gz\n"
+	      "  sudo weft goroutines -p 4242\n"
+	      "  sudo weft top -p 4242\n",
 	      f);
 }
 
@@ -119,7 +131,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 enum {
 	OPT_TXN = 256, OPT_TASK_CREATE, OPT_TASK_BEGIN, OPT_TASK_END, OPT_TASK_RUN,
 	OPT_TASK_DONE, OPT_PRESET, OPT_FORMAT, OPT_GRACE, OPT_MAX_THREADS, OPT_MAX_TASKS,
-	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT,
+	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT, OPT_NO_JS_NAMES,
 	OPT_OFF_CPU = 400,
 };
 
@@ -143,6 +155,7 @@ static const struct option longopts[] = {
 	{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "no-markers", no_argument, NULL, OPT_NO_MARKERS },
+	{ "no-js-names", no_argument, NULL, OPT_NO_JS_NAMES },
 	{ "go-lean", no_argument, NULL, OPT_GO_LEAN },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "junit", required_argument, NULL, OPT_JUNIT },
@@ -170,6 +183,7 @@ static enum command parse_command(const char *s)
 	if (!strcmp(s, "report")) return CMD_REPORT;
 	if (!strcmp(s, "goroutines")) return CMD_GOROUTINES;
 	if (!strcmp(s, "check")) return CMD_CHECK;
+	if (!strcmp(s, "top")) return CMD_TOP;
 	if (!strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h")) return CMD_HELP;
 	if (!strcmp(s, "--version") || !strcmp(s, "-V") || !strcmp(s, "version")) return CMD_VERSION;
 	return CMD_NONE;
@@ -177,7 +191,14 @@ static enum command parse_command(const char *s)
 
 static int check(struct opts *o, char *err, size_t len)
 {
-	bool capture = o->cmd == CMD_TRACE || o->cmd == CMD_RECORD || o->cmd == CMD_CHECK;
+	bool capture = o->cmd == CMD_TRACE || o->cmd == CMD_RECORD || o->cmd == CMD_CHECK ||
+		       o->cmd == CMD_TOP;
+
+	if (o->cmd == CMD_TOP && (o->argv || o->output || o->format != FMT_TEXT)) {
+		snprintf(err, len, "top watches a running process on the terminal: -p PID, no %s",
+			 o->argv ? "-- CMD (its output would cross the screen)" : "-o or --format");
+		return -1;
+	}
 
 	if (capture && !o->pid && !o->argv) {
 		snprintf(err, len, "no target: give -p PID or -- CMD ARGS");
@@ -210,8 +231,8 @@ static int check(struct opts *o, char *err, size_t len)
 				 : "it attaches no probe and captures nothing");
 		return -1;
 	}
-	if (o->cmd != CMD_CHECK && (o->nr_allows || o->junit)) {
-		snprintf(err, len, "--allow and --junit belong to weft check");
+	if (o->cmd != CMD_CHECK && (o->nr_allows || o->junit || o->no_js_names)) {
+		snprintf(err, len, "--allow, --junit and --no-js-names belong to weft check");
 		return -1;
 	}
 	if ((o->sample_hz || o->off_cpu) && o->cmd != CMD_TRACE && o->cmd != CMD_RECORD &&
@@ -219,8 +240,20 @@ static int check(struct opts *o, char *err, size_t len)
 		snprintf(err, len, "-F and --off-cpu belong to trace and record");
 		return -1;
 	}
+	if (o->format == FMT_PERFETTO && o->cmd != CMD_TRACE && o->cmd != CMD_REPORT) {
+		snprintf(err, len, "--format perfetto belongs to trace and report");
+		return -1;
+	}
 	if (o->format == FMT_FOLDED && o->cmd != CMD_TRACE && o->cmd != CMD_REPORT) {
 		snprintf(err, len, "--format folded belongs to trace and report");
+		return -1;
+	}
+	if (o->format == FMT_PPROF && (o->cmd != CMD_TRACE && o->cmd != CMD_REPORT)) {
+		snprintf(err, len, "--format pprof belongs to trace and report");
+		return -1;
+	}
+	if (o->format == FMT_PPROF && !o->output) {
+		snprintf(err, len, "--format pprof writes a binary file: give it -o FILE");
 		return -1;
 	}
 	if (o->txn_filter && o->format != FMT_FOLDED) {
@@ -303,10 +336,14 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 				o->format = FMT_TEXT;
 			else if (!strcmp(optarg, "json"))
 				o->format = FMT_JSON;
+			else if (!strcmp(optarg, "perfetto"))
+				o->format = FMT_PERFETTO;
 			else if (!strcmp(optarg, "folded"))
 				o->format = FMT_FOLDED;
+			else if (!strcmp(optarg, "pprof"))
+				o->format = FMT_PPROF;
 			else {
-				snprintf(err, len, "--format '%s': unknown (text, json or folded)",
+				snprintf(err, len, "--format '%s': unknown (text, json, folded, pprof or perfetto)",
 					 optarg);
 				return -1;
 			}
@@ -335,6 +372,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			break;
 		case OPT_NO_MARKERS: o->no_markers = true; break;
+		case OPT_NO_JS_NAMES: o->no_js_names = true; break;
 		case OPT_GO_LEAN: o->go_lean = true; break;
 		case OPT_JUNIT: o->junit = optarg; break;
 		case OPT_ALLOW: {

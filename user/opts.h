@@ -11,7 +11,7 @@
 #define MAX_SPECS 48
 
 enum command { CMD_NONE, CMD_TRACE, CMD_RECORD, CMD_REPORT, CMD_HELP, CMD_VERSION, CMD_GOROUTINES,
-	       CMD_CHECK };
+	       CMD_CHECK, CMD_TOP };
 
 #define MAX_ALLOWS 32
 
@@ -21,7 +21,7 @@ struct allow {
 	char site[256];
 	uint64_t ns;
 };
-enum format { FMT_TEXT, FMT_JSON, FMT_FOLDED };
+enum format { FMT_TEXT, FMT_JSON, FMT_FOLDED, FMT_PPROF, FMT_PERFETTO };
 
 struct opts {
 	enum command cmd;
@@ -52,6 +52,8 @@ struct opts {
 	 * stopped at its exec, continued once attached; its lines and JUnit
 	 * suite named by label; the JUnit file a <testsuite> to merge */
 	bool resume;
+	bool node_test_file; /* a file Node's test runner runs: the process is the txn */
+	bool no_js_names; /* check: NODE_OPTIONS left alone (no perf map asked for) */
 	const char *label;
 	bool junit_suite_only;
 };

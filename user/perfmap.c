@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "perfmap.h"
 
 struct pm_entry {
@@ -11,7 +13,10 @@ struct pm_entry {
 };
 
 struct perfmap {
-	char path[96];
+	/* the target's root, held open: a short-lived process (a test file)
+	 * is often gone, /proc/PID with it, before its events are read */
+	int rootfd;
+	char path[96]; /* under rootfd */
 	off_t read_size; /* the file's size when last read */
 	struct pm_entry *e;
 	size_t n;
@@ -40,7 +45,9 @@ struct perfmap *perfmap__new(pid_t pid)
 			}
 		fclose(f);
 	}
-	snprintf(pm->path, sizeof(pm->path), "/proc/%d/root/tmp/perf-%d.map", (int)pid, nspid);
+	snprintf(status, sizeof(status), "/proc/%d/root", (int)pid);
+	pm->rootfd = open(status, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	snprintf(pm->path, sizeof(pm->path), "tmp/perf-%d.map", nspid);
 	return pm;
 }
 
@@ -58,6 +65,8 @@ void perfmap__free(struct perfmap *pm)
 	if (!pm)
 		return;
 	clear(pm);
+	if (pm->rootfd >= 0)
+		close(pm->rootfd);
 	free(pm);
 }
 
@@ -71,12 +80,16 @@ static int by_start(const void *a, const void *b)
 /* Later lines win for the same start (code moved or tiered up). */
 static void load(struct perfmap *pm, off_t size)
 {
-	FILE *f = fopen(pm->path, "re");
+	int fd = pm->rootfd < 0 ? -1 : openat(pm->rootfd, pm->path, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
 	char line[1024];
 	size_t cap = 0;
 
-	if (!f)
+	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		return;
+	}
 	clear(pm);
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long start, len;
@@ -130,7 +143,8 @@ const char *perfmap__find(struct perfmap *pm, uint64_t addr)
 	const struct pm_entry *e = pm ? lookup(pm, addr) : NULL;
 	struct stat st;
 
-	if (!e && pm && !stat(pm->path, &st) && st.st_size != pm->read_size) {
+	if (!e && pm && pm->rootfd >= 0 && !fstatat(pm->rootfd, pm->path, &st, 0) &&
+	    st.st_size != pm->read_size) {
 		load(pm, st.st_size);
 		e = lookup(pm, addr);
 	}

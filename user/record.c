@@ -110,6 +110,7 @@ static const struct meta_field meta_fields[] = {
 	MF(probes, KV_STR, false),
 	MF(cmdline, KV_STR, false),
 	MF(start_ns, KV_U64, false),
+	MF(start_realtime_ns, KV_U64, false), /* absent from older files: 0 */
 	MF(leak_grace_ns, KV_U64, false),
 	MF(end_ns, KV_U64, true),
 	MF(lost, KV_U64, true),

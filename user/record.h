@@ -1,6 +1,7 @@
 /* The record file: a self-describing, versioned container for one capture.
  *   header  magic "WEFTREC\0", u32 version, u32 header length
- *   meta    key/value strings: host, kernel, pid, exe, build_id, probes, opts
+ *   meta    key/value strings: host, kernel, pid, exe, build_id, probes, opts,
+ *           the start in both clocks
  *   events  struct weft_event, nr_frames trimmed
  *   symbols every address that names a site, with its struct sym
  *   trailer event count and a checksum, so truncation is detected
@@ -24,6 +25,8 @@ struct record_meta {
 	char probes[2048]; /* probe specs, one per line, index order */
 	char cmdline[512]; /* weft's own command line */
 	uint64_t start_ns, end_ns;   /* capture window (monotonic) */
+	uint64_t start_realtime_ns;  /* CLOCK_REALTIME at start_ns, ns since the epoch
+				      * (0: unknown, a file written before it was kept) */
 	uint64_t lost, evicted;	     /* from the BPF counters at end */
 	uint64_t hits[WEFT_MAX_PROBES];
 	uint64_t leak_grace_ns;

@@ -23,6 +23,10 @@ void report__json(FILE *f, const struct report *r);
  * outside any); only the transactions named txn (NULL: all). On-CPU: N
  * samples; off_cpu: the blocked spans instead, N microseconds. */
 void report__folded(FILE *f, const struct report *r, const char *txn, bool off_cpu);
+/* Chrome trace-event JSON (Perfetto UI, chrome://tracing, speedscope): a
+ * track per thread and goroutine, slices per transaction, continuation and
+ * off-CPU span, flows from creator to created, on-CPU samples as instants. */
+void report__perfetto(FILE *f, const struct report *r);
 /* The profile (-F, --off-cpu): per transaction name, the time on and off
  * CPU per request and the top stacks. Nothing when the capture had none. */
 void report__profile_text(FILE *f, const struct report *r);

@@ -266,12 +266,12 @@ void report__profile_text(FILE *f, const struct report *r)
 	n = name_rows(r->m, rows, MAX_NAMES);
 	fprintf(f, "\nProfile per request (");
 	if (mt->sample_hz)
-		fprintf(f, "on-CPU: -F %" PRIu64 ", %" PRIu64 " samples, %" PRIu64 " lost", mt->sample_hz,
+		fprintf(f, "-F %" PRIu64 ": %" PRIu64 " samples, %" PRIu64 " lost", mt->sample_hz,
 			mt->samples_taken, mt->samples_lost);
 	else
-		fprintf(f, "on-CPU: not sampled");
+		fprintf(f, "on-CPU not sampled");
 	if (mt->offcpu_min_ns)
-		fprintf(f, "; off-CPU: spans >= %s, %" PRIu64 " shorter not counted",
+		fprintf(f, "; off-CPU spans >= %s, %" PRIu64 " shorter",
 			fmt_duration(mt->offcpu_min_ns, a, sizeof(a)), mt->offcpu_short);
 	fprintf(f, ")\n  %-30s %7s %9s %9s %10s %10s %8s\n", "transaction", "count", "p50", "p99",
 		"on-CPU", "off-CPU", "cont.");
@@ -289,8 +289,7 @@ void report__profile_text(FILE *f, const struct report *r)
 		fprintf(f, "  %-30s %7s %9s %9s %10s %10s\n", "(outside any, in all)", "", "", "",
 			fmt_duration(out->cpu_ns, cpu, sizeof(cpu)),
 			fmt_duration(out->offcpu_ns, d, sizeof(d)));
-	fprintf(f, "\nTop stacks per transaction (innermost first; on-CPU: %% of its samples, "
-		   "count; off-CPU: %% of its time)\n");
+	fprintf(f, "\nTop stacks (innermost first; on-CPU: share, samples; off-CPU: share, time)\n");
 	for (size_t i = 0; i < n; i++) {
 		text_top(f, r, rows[i].name, false, rows[i].cpu_samples);
 		text_top(f, r, rows[i].name, true, rows[i].offcpu_ns);

@@ -20,6 +20,7 @@
 #include "idmap.h"
 #include "node_attach.h"
 #include "model.h"
+#include "pprof.h"
 #include "record.h"
 #include "report.h"
 #include "session.h"
@@ -52,6 +53,11 @@ struct session {
 	uint64_t last_sweep_ns, last_try_ns; /* last good read, last attempt */
 	uint64_t go_thread_entry; /* cgo, stripped: the runtime's thread start routine */
 	struct idmap harness_txns; /* go test's own tRunner (no test name): not a test */
+	/* a file Node's test runner runs: the process is one transaction */
+	uint64_t file_txn;
+	bool file_ended;
+	struct idmap file_segs; /* its resources: made by its code, or by one of them */
+	const struct session_live *live; /* weft top: a view on every turn of the loop */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -66,6 +72,14 @@ static uint64_t mono_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
@@ -133,7 +147,10 @@ static void meta_init(struct session *s)
 	     i++)
 		n += snprintf(m->cmdline + n, sizeof(m->cmdline) - n, "%s%s", i ? " " : "",
 			      s->o->full_argv[i]);
+	/* the capture's start in both clocks, read back to back: events carry
+	 * CLOCK_MONOTONIC, a report on another day needs the wall clock */
 	m->start_ns = mono_ns();
+	m->start_realtime_ns = realtime_ns();
 }
 
 /* Keeps the unwound stack of a creation until its SEG_BEGIN arrives. */
@@ -288,6 +305,51 @@ static bool test_harness(struct session *s, const struct weft_event *e)
 	       idmap__get(&s->harness_txns, e->txn, &v);
 }
 
+/* A file Node's test runner runs (in a process of its own) is a
+ * transaction: the async resources its code made are in it, with those
+ * they made; the runtime's teardown (or the process's death) ends it, once.
+ * What only node's own modules made (the runner's signal handler, the
+ * default resolver's channel) is the runtime's: with a perf map naming the
+ * JavaScript, a creation whose stack holds none of the file's is left out;
+ * with no JavaScript named, everything is in. */
+static bool file_txn_tag(struct session *s, struct weft_event *e)
+{
+	uint32_t v;
+
+	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_ASYNC && !e->txn &&
+	    !(e->flags & WEFT_F_PREATTACH) && strcmp(node_tracer__provider(&s->tracer, e->site),
+						     "DNSCHANNEL") &&
+	    (idmap__get(&s->file_segs, e->parent, &v) || site__js_owner(s->st, e))) {
+		e->txn = s->file_txn;
+		idmap__put(&s->file_segs, e->seg, 1);
+	}
+	if (e->type == WEFT_EV_TXN_END && (e->flags & WEFT_F_TEARDOWN)) {
+		if (s->file_ended)
+			return false;
+		s->file_ended = true;
+		e->txn = e->seg = s->file_txn;
+	}
+	return true;
+}
+
+static int on_event(void *ctx, void *data, size_t size);
+
+static void file_txn_event(struct session *s, uint32_t type)
+{
+	struct weft_event e = { .ts_ns = mono_ns(), .type = type, .kind = WEFT_KIND_TXN,
+				.pid = s->tracer.pid, .tid = s->tracer.pid,
+				.probe = WEFT_PROBE_GOROUTINE };
+
+	if (type == WEFT_EV_TXN_BEGIN) {
+		s->file_txn = 1ULL << 62 | (uint64_t)s->tracer.pid; /* past what BPF hands out */
+		snprintf(e.name, sizeof(e.name), "%s", s->o->label ? s->o->label : "test file");
+	} else {
+		e.flags = WEFT_F_TEARDOWN;
+	}
+	e.seg = e.txn = s->file_txn;
+	on_event(s, &e, sizeof(e));
+}
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct session *s = ctx;
@@ -312,6 +374,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN ||
 	    e->type == WEFT_EV_SAMPLE || e->type == WEFT_EV_OFFCPU)
 		symbolizer__event(s->sym, e); /* now: the record file carries the names */
+	if (s->file_txn && !file_txn_tag(s, e))
+		return 0;
 	if (go_runtime_thread(s, e) || test_harness(s, e))
 		return 0;
 	if (s->o->verbose >= 4 && e->type == WEFT_EV_SEG_BEGIN)
@@ -348,6 +412,16 @@ static bool target_exited(struct session *s)
 	return kill(s->tracer.pid, 0) && errno == ESRCH;
 }
 
+/* weft top: the capture so far, its counters read now; nonzero: stop */
+static int live_tick(struct session *s)
+{
+	struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
+
+	tracer__counters(&s->tracer, &s->meta);
+	s->meta.end_ns = mono_ns();
+	return s->live->tick(s->live->ctx, s->model, &r);
+}
+
 static void loop(struct session *s)
 {
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
@@ -371,6 +445,8 @@ static void loop(struct session *s)
 		if (deadline && mono_ns() >= deadline)
 			break;
 		timeout = lean_tick(s);
+		if (s->live && live_tick(s))
+			break;
 	}
 	ring_buffer__consume(s->rb);
 }
@@ -386,8 +462,12 @@ static void report_out(struct session *s)
 	}
 	if (s->o->format == FMT_JSON)
 		report__json(f, &r);
+	else if (s->o->format == FMT_PERFETTO)
+		report__perfetto(f, &r);
 	else if (s->o->format == FMT_FOLDED)
 		report__folded(f, &r, NULL, s->o->off_cpu);
+	else if (s->o->format == FMT_PPROF)
+		pprof__write(f, s->o->output, &r, s->meta.start_realtime_ns);
 	else
 		report__text(f, &r);
 	if (f != stdout)
@@ -483,6 +563,7 @@ static void session__cleanup(struct session *s)
 	symtab__free(s->st);
 	free(s->dues);
 	idmap__free(&s->harness_txns);
+	idmap__free(&s->file_segs);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 }
@@ -536,6 +617,8 @@ static int setup(struct session *s, char *err, size_t len)
 		snprintf(err, len, "ring buffer: %s", strerror(errno));
 		return -1;
 	}
+	if (o->node_test_file && s->tracer.node)
+		file_txn_event(s, WEFT_EV_TXN_BEGIN);
 	/* what existed before the probes, first: the model sees it as such */
 	{
 		const struct weft_event *seeds;
@@ -549,7 +632,12 @@ static int setup(struct session *s, char *err, size_t len)
 
 int session__run(struct opts *o)
 {
-	struct session s = { .o = o, .pidfd = -1 };
+	return session__run_live(o, NULL);
+}
+
+int session__run_live(struct opts *o, const struct session_live *live)
+{
+	struct session s = { .o = o, .pidfd = -1, .live = live };
 	char err[1024];
 	int rc = 1;
 
@@ -585,6 +673,8 @@ int session__run(struct opts *o)
 	if (!s.target_gone)
 		go_tracer__final_states(&s.tracer, emit_event, &s, s.meta.go_wait_reasons,
 					sizeof(s.meta.go_wait_reasons));
+	if (s.file_txn && !s.file_ended) /* killed, or detached before its end */
+		file_txn_event(&s, WEFT_EV_TXN_END);
 	s.meta.end_ns = mono_ns();
 	symbolizer__flush(s.sym);
 	tracer__counters(&s.tracer, &s.meta);
@@ -609,7 +699,8 @@ int session__run(struct opts *o)
 	} else if (o->cmd == CMD_CHECK) {
 		rc = check_out(&s);
 	} else {
-		report_out(&s);
+		if (!live)
+			report_out(&s);
 		rc = 0;
 	}
 	if (stop_signal)
@@ -686,9 +777,17 @@ int session__report(const struct opts *o)
 
 		if (o->format == FMT_JSON)
 			report__json(f, &rep);
+		else if (o->format == FMT_PERFETTO)
+			report__perfetto(f, &rep);
 		else if (o->format == FMT_FOLDED)
 			report__folded(f, &rep, o->txn_filter, o->off_cpu);
-		else
+		else if (o->format == FMT_PPROF) {
+			/* 0 (a file older than start_realtime_ns): no time */
+			if (pprof__write(f, o->output, &rep, meta.start_realtime_ns)) {
+				fclose(f);
+				goto out;
+			}
+		} else
 			report__text(f, &rep);
 	}
 	if (f != stdout)

@@ -7,6 +7,18 @@
 
 /* trace and record. Returns the process exit status. */
 int session__run(struct opts *o);
+/* weft top: a live view on the capture. tick runs on every turn of the
+ * event loop (at most ~100 ms apart) with the capture so far: r->meta's
+ * counters read now, r->meta->end_ns = now; m is not finished (the view
+ * calls model__finish when it redraws). Nonzero stops the capture as a
+ * signal does: probes off, then no report. */
+struct model;
+struct report;
+struct session_live {
+	int (*tick)(void *ctx, struct model *m, const struct report *r);
+	void *ctx;
+};
+int session__run_live(struct opts *o, const struct session_live *live);
 /* report FILE. */
 int session__report(const struct opts *o);
 /* Starts CMD stopped (ptrace) right after its exec, so every probe can be

@@ -12,6 +12,30 @@ static bool is_v8(const struct sym *s)
 	       !strncmp(s->func, "Builtins_", 9);
 }
 
+/* A perf map's JavaScript frame from the application (not node's own
+ * "node:" modules). */
+static bool app_js(const struct sym *js)
+{
+	return js && !strcmp(js->module, SYM_MODULE_JIT) && js->file[0] &&
+	       strncmp(js->file, "node:", 5) && strchr(js->file, '.');
+}
+
+int site__js_owner(const struct symtab *st, const struct weft_event *e)
+{
+	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
+	int seen = -1;
+
+	for (uint32_t i = 0; i < n; i++) {
+		const struct sym *s = symtab__find(st, e->frames[i]);
+
+		if (app_js(s))
+			return 1;
+		if (s && !strcmp(s->module, SYM_MODULE_JIT))
+			seen = 0;
+	}
+	return seen;
+}
+
 uint64_t site__pick(void *ctx, const struct weft_event *e)
 {
 	const struct symtab *st = ctx;
@@ -25,10 +49,7 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 				/* the application's JavaScript above it, when a perf
 				 * map names it (not node's own "node:" modules) */
 				for (uint32_t j = i; j < n; j++) {
-					const struct sym *js = symtab__find(st, e->frames[j]);
-
-					if (js && !strcmp(js->module, SYM_MODULE_JIT) && js->file[0] &&
-					    strncmp(js->file, "node:", 5) && strchr(js->file, '.'))
+					if (app_js(symtab__find(st, e->frames[j])))
 						return e->frames[j];
 				}
 				return e->frames[i - 1];

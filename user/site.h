@@ -8,5 +8,9 @@
 
 /* ctx: a struct symtab *. Usable as model_opts.pick_site. */
 uint64_t site__pick(void *ctx, const struct weft_event *e);
+/* Whose JavaScript made it (frames named by a perf map): 1 the
+ * application's, 0 only node's own modules, -1 no JavaScript frame known. */
+struct symtab;
+int site__js_owner(const struct symtab *st, const struct weft_event *e);
 
 #endif

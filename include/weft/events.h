@@ -53,6 +53,11 @@ enum weft_ev_flags {
 	WEFT_F_NESTS = 1 << 5,     /* TXN_BEGIN: nests in the transaction it began in (a
 				    * subtest), not a conflation */
 	WEFT_F_TRUNCATED = 1 << 6, /* SAMPLE/OFFCPU: the stack was cut at WEFT_MAX_FRAMES */
+	WEFT_F_TEARDOWN = 1 << 7,  /* TXN_END: the runtime began tearing the process down (a
+				    * Node test file's end): nothing the transaction made
+				    * can end on its own from here: no grace */
+	WEFT_F_STDIO = 1 << 8,     /* POOLED: a handle on fd 0..2, the process's stdio: the
+				    * runtime's, made by whoever first wrote: not a leak */
 	WEFT_F_HTTP = 1 << 4,      /* Node HTTP: TXN_BEGIN's name is the URL, site the llhttp
 				    * method; a TXN_END is a response write: the last one
 				    * is the transaction's end */

@@ -33,6 +33,11 @@
 // counter hands them out), reading each body to the end. So the server
 // handles REQS + CLIENTS requests (transactions) in all.
 //
+// $GOHTTPBENCH_RATE=R: the timed requests are paced, R per second in all
+// (timed request k, counted from 0, is sent no earlier than k/R s after the
+// first): a server under a steady load instead of flat out, for a capture of
+// a known length (tools/bench.sh, section 7: REQS = 60 * R is one minute).
+//
 // $GOHTTPBENCH_TRACE=FILE: runtime/trace.Start(FILE) before the server
 // starts, trace.Stop() after the last request (Go's own execution tracer,
 // for comparison).
@@ -184,7 +189,14 @@ func main() {
 			die("GET: status %d", resp.StatusCode)
 		}
 	}
+	rate := 0
+	if v := os.Getenv("GOHTTPBENCH_RATE"); v != "" {
+		if rate, err = strconv.Atoi(v); err != nil || rate <= 0 {
+			die("bad GOHTTPBENCH_RATE '%s'", v)
+		}
+	}
 	var left int64 = int64(reqs)
+	var start time.Time // set before startc is closed
 	var ready, done sync.WaitGroup
 	startc := make(chan struct{})
 	cls := make([]*http.Client, clients)
@@ -197,14 +209,21 @@ func main() {
 			get(c) // warm-up: the connection
 			ready.Done()
 			<-startc
-			for atomic.AddInt64(&left, -1) >= 0 {
+			for {
+				k := int64(reqs) - 1 - atomic.AddInt64(&left, -1)
+				if k >= int64(reqs) {
+					break
+				}
+				if rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(k) * time.Second / time.Duration(rate))))
+				}
 				get(c)
 			}
 			done.Done()
 		}(cls[i])
 	}
 	ready.Wait()
-	start := time.Now()
+	start = time.Now()
 	close(startc)
 	done.Wait()
 	el := time.Since(start)

@@ -122,6 +122,55 @@ static void test_opts_bad(void **state)
 	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--task-run", "f", NULL), -1);
 }
 
+/* -F, --off-cpu, --format folded and report --txn; bad values get one
+ * line naming the option and what it takes. */
+static void test_profile_opts(void **state)
+{
+	static struct opts o;
+	char err[256];
+
+	assert_int_equal(parse(&o, err, "weft", "record", "-p", "7", "-F", "999", "--off-cpu", "-o",
+			       "a.weft", NULL), 0);
+	assert_int_equal(o.sample_hz, 999);
+	assert_true(o.off_cpu);
+	assert_int_equal(parse(&o, err, "weft", "trace", "--freq", "99", "--format", "folded",
+			       "--", "./srv", NULL), 0);
+	assert_int_equal(o.sample_hz, 99);
+	assert_false(o.off_cpu);
+	assert_int_equal(o.format, FMT_FOLDED);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", NULL), 0);
+	assert_int_equal(o.sample_hz, 0); /* off by default */
+	assert_false(o.off_cpu);
+	/* report: --txn is a name to filter by, not a probe spec */
+	assert_int_equal(parse(&o, err, "weft", "report", "a.weft", "--format", "folded", "--txn",
+			       "GET /users", "--off-cpu", NULL), 0);
+	assert_string_equal(o.txn_filter, "GET /users");
+	assert_int_equal(o.nr_specs, 0);
+	assert_true(o.off_cpu);
+
+	const char *bad_hz[] = { "0", "10001", "-5", "fast", "", "99.5" };
+
+	for (size_t i = 0; i < sizeof(bad_hz) / sizeof(bad_hz[0]); i++) {
+		err[0] = 0;
+		assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "-o", "x", "-F",
+				       bad_hz[i], NULL), -1);
+		assert_non_null(strstr(err, "-F"));
+		assert_non_null(strstr(err, "1..10000"));
+		assert_null(strchr(err, '\n'));
+	}
+	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "-o", "x", "-F", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "report", "a.weft", "-F", "99", NULL), -1);
+	assert_non_null(strstr(err, "trace and record"));
+	assert_int_equal(parse(&o, err, "weft", "goroutines", "-p", "1", "--off-cpu", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "-o", "x", "--format",
+			       "folded", NULL), -1);
+	assert_non_null(strstr(err, "folded"));
+	assert_int_equal(parse(&o, err, "weft", "report", "a.weft", "--txn", "spin", NULL), -1);
+	assert_non_null(strstr(err, "--format folded"));
+	assert_int_equal(parse(&o, err, "weft", "report", "a.weft", "--format", "flame", NULL), -1);
+	assert_non_null(strstr(err, "folded"));
+}
+
 static void test_duration(void **state)
 {
 	uint64_t ns;
@@ -168,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_opts),
 		cmocka_unit_test(test_opts_bad),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_profile_opts),
 		cmocka_unit_test(test_probe_table_roundtrip),
 	};
 

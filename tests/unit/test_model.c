@@ -272,6 +272,80 @@ static void test_polled_end_before_begin(void **state)
 	model__free(m);
 }
 
+static void sample(struct model *m, uint32_t type, uint64_t ts, uint32_t tid, uint64_t txn,
+		   uint64_t weight, const uint64_t *frames, uint32_t nr)
+{
+	struct weft_event e = { .ts_ns = ts, .type = type, .kind = WEFT_KIND_THREAD, .tid = tid,
+				.seg = 100 + tid, .txn = txn, .nr_frames = nr };
+
+	if (type == WEFT_EV_OFFCPU)
+		e.obj = weight;
+	memcpy(e.frames, frames, nr * sizeof(frames[0]));
+	model__feed(m, &e);
+}
+
+/* On-CPU samples weigh one period each (1 ms at -F 1000), off-CPU spans
+ * their blocked time; both go to their transaction at finish, even when
+ * they arrive before its TXN_BEGIN; samples of txn 0 or of a transaction
+ * never seen are counted apart. Equal stacks are stored once. */
+static void test_profile(void **state)
+{
+	struct model_opts o = { .leak_grace_ns = MS, .txns_traced = true, .sample_period_ns = MS };
+	struct model *m;
+	const uint64_t spin[3] = { 0x4010, 0x4100, 0x4200 }, spin2[3] = { 0x4020, 0x4100, 0x4200 };
+	const uint64_t nap[2] = { 0x7000, 0x4200 };
+	const uint64_t *fr;
+	uint32_t nr;
+
+	o.probe_names[P_TXN] = "handle_request";
+	m = model__new(&o);
+	sample(m, WEFT_EV_SAMPLE, 1 * MS, 1, 1, 0, spin, 3); /* before its begin */
+	txn_begin(m, 2 * MS, 2, 0, 1, 0);
+	for (int i = 0; i < 5; i++)
+		sample(m, WEFT_EV_SAMPLE, (3 + i) * MS, 1, 1, 0, i % 2 ? spin2 : spin, 3);
+	sample(m, WEFT_EV_OFFCPU, 8 * MS, 1, 1, 4 * MS + 7, nap, 2);
+	txn_end(m, 20 * MS, 2, 1);
+	txn_begin(m, 30 * MS, 3, 0, 2, 0);
+	sample(m, WEFT_EV_OFFCPU, 31 * MS, 1, 2, 250000, nap, 2);
+	txn_end(m, 40 * MS, 3, 2);
+	sample(m, WEFT_EV_SAMPLE, 41 * MS, 2, 0, 0, spin, 3);  /* outside */
+	sample(m, WEFT_EV_SAMPLE, 42 * MS, 2, 77, 0, spin, 3); /* txn never seen */
+	sample(m, WEFT_EV_OFFCPU, 43 * MS, 2, 0, 3 * MS, nap, 0);
+	model__finish(m, 100 * MS);
+
+	assert_int_equal(model__txn(m, 1)->cpu_samples, 6);
+	assert_int_equal(model__txn(m, 1)->cpu_ns, 6 * MS);
+	assert_int_equal(model__txn(m, 1)->offcpu_ns, 4 * MS + 7);
+	assert_int_equal(model__txn(m, 1)->offcpu_spans, 1);
+	assert_int_equal(model__txn(m, 2)->cpu_ns, 0);
+	assert_int_equal(model__txn(m, 2)->offcpu_ns, 250000);
+	assert_int_equal(model__outside(m)->cpu_samples, 2);
+	assert_int_equal(model__outside(m)->cpu_ns, 2 * MS);
+	assert_int_equal(model__outside(m)->offcpu_ns, 3 * MS);
+	assert_int_equal(model__outside(m)->offcpu_spans, 1);
+	assert_int_equal(model__nr_samples(m), 11);
+	assert_true(model__sample_at(m, 6)->off_cpu);
+	assert_int_equal(model__sample_at(m, 6)->weight_ns, 4 * MS + 7);
+	assert_int_equal(model__sample_at(m, 6)->tid, 1);
+	/* 4 distinct stacks: spin, spin2, nap, the empty one */
+	assert_int_equal(model__sample_at(m, 0)->stack, model__sample_at(m, 1)->stack);
+	assert_int_not_equal(model__sample_at(m, 1)->stack, model__sample_at(m, 2)->stack);
+	assert_int_equal(model__sample_at(m, 2)->stack, model__sample_at(m, 4)->stack);
+	assert_int_equal(model__sample_at(m, 6)->stack, model__sample_at(m, 7)->stack);
+	fr = model__stack(m, model__sample_at(m, 2)->stack, &nr);
+	assert_int_equal(nr, 3);
+	assert_int_equal(fr[0], 0x4020);
+	assert_int_equal(fr[2], 0x4200);
+	model__stack(m, model__sample_at(m, 10)->stack, &nr);
+	assert_int_equal(nr, 0);
+	assert_int_equal(model__sample_at(m, 10)->stack, 3);
+	/* finish again (a live view): the same totals, not doubled */
+	model__finish(m, 200 * MS);
+	assert_int_equal(model__txn(m, 1)->cpu_samples, 6);
+	assert_int_equal(model__outside(m)->cpu_samples, 2);
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_quantiles_and_marker_names),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_polled_end_before_begin),
+		cmocka_unit_test(test_profile),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);

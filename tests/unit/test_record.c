@@ -63,6 +63,7 @@ static void sample_meta(struct record_meta *m)
 	snprintf(m->probes, sizeof(m->probes), "thread fork/exit\ntxn_begin weft marker\n");
 	snprintf(m->cmdline, sizeof(m->cmdline), "weft record -p 4242 -o x.weft");
 	m->start_ns = 1000000000ULL;
+	m->start_realtime_ns = 1763950000123456789ULL; /* 2025-11-24 */
 	m->leak_grace_ns = 250000000ULL;
 }
 
@@ -74,6 +75,12 @@ static void sample_final(struct record_meta *m)
 	m->evicted = 0xffffffffffffffffULL;
 	for (int i = 0; i < WEFT_MAX_PROBES; i++)
 		m->hits[i] = (uint64_t)i * 1000003 + 1;
+	m->sample_hz = 999;
+	m->offcpu_min_ns = 100000;
+	m->samples_taken = 12345;
+	m->samples_lost = 6;
+	m->offcpu_short = 77;
+	m->offcpu_short_ns = 123456;
 }
 
 /* A mix: stacks of every depth, a named transaction, one with a frame. */
@@ -123,6 +130,28 @@ static size_t sample_events(struct weft_event *ev)
 	ev[n].kind = WEFT_KIND_TASK;
 	ev[n].seg = 502;
 	ev[n].pad = 0x5a5a5a5a;
+	n++;
+	/* profile: a sample whose stack was cut, an off-CPU span */
+	memset(&ev[n], 0, sizeof(ev[n]));
+	ev[n].type = WEFT_EV_SAMPLE;
+	ev[n].kind = WEFT_KIND_GOROUTINE;
+	ev[n].seg = 503;
+	ev[n].txn = 8;
+	ev[n].obj = 42; /* goid */
+	ev[n].flags = WEFT_F_TRUNCATED;
+	ev[n].nr_frames = WEFT_MAX_FRAMES;
+	for (uint32_t i = 0; i < WEFT_MAX_FRAMES; i++)
+		ev[n].frames[i] = 0x402000 + i;
+	n++;
+	memset(&ev[n], 0, sizeof(ev[n]));
+	ev[n].type = WEFT_EV_OFFCPU;
+	ev[n].kind = WEFT_KIND_THREAD;
+	ev[n].seg = 504;
+	ev[n].txn = 8;
+	ev[n].obj = 20000000; /* blocked ns */
+	ev[n].nr_frames = 2;
+	ev[n].frames[0] = 0x7f0000001000ULL;
+	ev[n].frames[1] = 0x401234;
 	n++;
 	return n;
 }
@@ -290,6 +319,7 @@ static void test_round_trip(void **state)
 	/* only the counters come from the final meta */
 	snprintf(final.host, sizeof(final.host), "other-host");
 	final.start_ns = 1;
+	final.start_realtime_ns = 2;
 	tmp_path(path, sizeof(path));
 	write_file(path, &meta, &final, ev, n, st);
 	assert_int_equal(record__read(path, &m, g.st, collect, &g, err, sizeof(err)), 0);
@@ -303,16 +333,25 @@ static void test_round_trip(void **state)
 	assert_string_equal(m.probes, meta.probes);
 	assert_string_equal(m.cmdline, meta.cmdline);
 	assert_int_equal(m.start_ns, meta.start_ns);
+	assert_true(m.start_realtime_ns == meta.start_realtime_ns);
 	assert_int_equal(m.leak_grace_ns, meta.leak_grace_ns);
 	assert_int_equal(m.end_ns, final.end_ns);
 	assert_int_equal(m.lost, final.lost);
 	assert_true(m.evicted == final.evicted);
 	assert_memory_equal(m.hits, final.hits, sizeof(m.hits));
+	assert_int_equal(m.sample_hz, 999);
+	assert_int_equal(m.offcpu_min_ns, 100000);
+	assert_int_equal(m.samples_taken, 12345);
+	assert_int_equal(m.samples_lost, 6);
+	assert_int_equal(m.offcpu_short, 77);
+	assert_int_equal(m.offcpu_short_ns, 123456);
 
 	assert_int_equal(g.nr, n);
 	for (size_t i = 0; i < n; i++)
 		assert_memory_equal(&g.ev[i], &ev[i], sizeof(ev[i]));
-	assert_string_equal(g.ev[n - 3].name, "GET /api/orders");
+	assert_string_equal(g.ev[n - 5].name, "GET /api/orders");
+	assert_int_equal(g.ev[n - 2].nr_frames, WEFT_MAX_FRAMES);
+	assert_int_equal(g.ev[n - 1].obj, 20000000);
 
 	assert_true(g.saw_syms_first);
 	assert_int_equal(symtab__count(g.st), symtab__count(st));
@@ -534,11 +573,51 @@ static void test_unknown_section(void **state)
 	memcpy(n + len - 48 + sizeof(extra), b + len - 48, 48);
 	fix_crc(n, nlen);
 	assert_int_equal(read_bytes(n, nlen, &g, err, sizeof(err)), 0);
-	assert_int_equal(g.nr, WEFT_MAX_FRAMES + 4); /* sample_events */
+	assert_int_equal(g.nr, WEFT_MAX_FRAMES + 6); /* sample_events */
 	n[len - 48 + 4] = 1; /* REQUIRED */
 	fix_crc(n, nlen);
 	assert_failed(read_bytes(n, nlen, &g, err, sizeof(err)), err, "unsupported");
 	free(n);
+	free(b);
+	got_fini(&g);
+}
+
+/* start_realtime_ns, the capture's start in wall-clock time, is read back; a
+ * file written before the key existed (here: the key renamed to one no
+ * reader knows, which the reader skips) still reads, with 0 there and every
+ * other field intact. */
+static void test_start_realtime(void **state)
+{
+	static const char key[] = "start_realtime_ns";
+	struct record_meta m;
+	struct got g;
+	size_t len, found = 0;
+	uint8_t *b = sample_bytes(&len);
+	char err[256];
+
+	got_init(&g);
+	assert_int_equal(pwrite(scratch_fd, b, len, 0), (ssize_t)len);
+	assert_int_equal(ftruncate(scratch_fd, (off_t)len), 0);
+	assert_int_equal(record__read(scratch_path, &m, g.st, collect, &g, err, sizeof(err)), 0);
+	assert_true(m.start_realtime_ns == 1763950000123456789ULL);
+
+	for (size_t i = 0; i + sizeof(key) - 1 <= len; i++) {
+		if (!memcmp(b + i, key, sizeof(key) - 1)) {
+			b[i] = 'x';
+			found++;
+		}
+	}
+	assert_int_equal(found, 1); /* in META only, not in FINAL_META */
+	fix_crc(b, len);
+	g.nr = 0;
+	assert_int_equal(pwrite(scratch_fd, b, len, 0), (ssize_t)len);
+	assert_int_equal(ftruncate(scratch_fd, (off_t)len), 0);
+	assert_int_equal(record__read(scratch_path, &m, g.st, collect, &g, err, sizeof(err)), 0);
+	assert_true(m.start_realtime_ns == 0);
+	assert_int_equal(m.start_ns, 1000000000ULL);
+	assert_int_equal(m.leak_grace_ns, 250000000ULL);
+	assert_int_equal(m.samples_taken, 12345);
+	assert_int_equal(g.nr, WEFT_MAX_FRAMES + 6); /* sample_events */
 	free(b);
 	got_fini(&g);
 }
@@ -640,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_bad_frames_with_good_crc),
 		cmocka_unit_test(test_event_count_mismatch),
 		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_start_realtime),
 		cmocka_unit_test(test_bad_magic),
 		cmocka_unit_test(test_future_version),
 		cmocka_unit_test(test_zero_length),
