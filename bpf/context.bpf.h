@@ -46,6 +46,37 @@ static __always_inline void count_hit(__u32 probe)
 		__sync_fetch_and_add(&counters.hits[probe], 1);
 }
 
+/* Traps (uprobe hits) per transaction: what tracing each request cost it,
+ * counted for the transaction current where the probe fired. Shared by
+ * every adapter's object (reused by fd) and drained by userspace, so only
+ * recent transactions hold entries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* drained every 100 ms */
+	__type(key, __u64);   /* txn */
+	__type(value, __u64); /* traps since the last drain */
+} txn_traps SEC(".maps");
+
+static __always_inline void count_txn_trap(__u64 txn)
+{
+	__u64 one = 1, *n;
+
+	if (!txn)
+		return;
+	n = bpf_map_lookup_elem(&txn_traps, &txn);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	if (!bpf_map_update_elem(&txn_traps, &txn, &one, BPF_NOEXIST))
+		return;
+	n = bpf_map_lookup_elem(&txn_traps, &txn); /* another CPU added it */
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		__sync_fetch_and_add(&counters.evicted, 1);
+}
+
 static __always_inline void event_submit_wake(void *e, bool wake)
 {
 	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);

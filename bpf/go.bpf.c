@@ -104,6 +104,8 @@ int BPF_KPROBE(go_newproc1_ret)
 	if (!goid)
 		return 0;
 	ps = goroutine_get(pgoid);
+	if (ps)
+		count_txn_trap(ps->cur.txn);
 	cs = bpf_map_lookup_elem(&thread_scratch, &zero);
 	if (!cs)
 		return 0;
@@ -146,6 +148,7 @@ int BPF_KPROBE(go_exit)
 	gs = bpf_map_lookup_elem(&goroutines, &goid);
 	if (!gs)
 		return 0;
+	count_txn_trap(gs->cur.txn);
 	emit_seg_end(gs->depth ? gs->saved[0].seg : gs->cur.seg, 0, WEFT_KIND_GOROUTINE, goid,
 		     WEFT_PROBE_GOROUTINE);
 	bpf_map_delete_elem(&goroutines, &goid);
@@ -209,6 +212,7 @@ int BPF_KPROBE(go_txn_begin)
 	t.kind = WEFT_KIND_TXN;
 	if (!ctx_push(gs, &t))
 		return 0;
+	count_txn_trap(t.txn);
 	e = event_new(WEFT_EV_TXN_BEGIN, WEFT_KIND_TXN, probe);
 	if (!e)
 		return 0;
@@ -246,6 +250,7 @@ int BPF_KPROBE(go_txn_end)
 		return 0;
 	cur = gs->cur;
 	ctx_pop(gs);
+	count_txn_trap(cur.txn);
 	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, probe);
 	if (!e)
 		return 0;

@@ -190,6 +190,7 @@ static __always_inline void task_create(void *ctx, struct pt_regs *regs, __u32 p
 	ts = thread_get(bpf_get_current_pid_tgid(), probe);
 	if (!ts)
 		return;
+	count_txn_trap(ts->cur.txn);
 	/* The same identity created again: the old task is over (pooled object). */
 	old = bpf_map_lookup_elem(&tasks, &obj);
 	if (old)
@@ -250,6 +251,7 @@ static __always_inline void task_begin(__u32 probe, __u64 obj)
 	t = task_get(obj, probe);
 	if (!ts || !t || !ctx_push(ts, t))
 		return;
+	count_txn_trap(t->txn);
 	e = event_new(WEFT_EV_RUN_BEGIN, WEFT_KIND_TASK, probe);
 	if (!e)
 		return;
@@ -272,6 +274,7 @@ static __always_inline void task_stop(__u32 probe, __u64 obj, bool by_obj, bool 
 	if (!ts)
 		return;
 	cur = ts->cur;
+	count_txn_trap(cur.txn);
 	if (cur.kind != WEFT_KIND_TASK || (by_obj && cur.obj != obj)) {
 		if (done && by_obj) {
 			struct wctx *t = bpf_map_lookup_elem(&tasks, &obj);
@@ -316,6 +319,7 @@ static __always_inline void txn_begin(void *ctx, struct pt_regs *regs, __u32 pro
 	 * as begun (it could never end). */
 	if (!ctx_push(ts, &t))
 		return;
+	count_txn_trap(t.txn);
 	e = event_new(WEFT_EV_TXN_BEGIN, WEFT_KIND_TXN, probe);
 	if (!e)
 		return;
@@ -348,6 +352,7 @@ static __always_inline void txn_end(__u32 probe)
 		return;
 	cur = ts->cur;
 	ctx_pop(ts);
+	count_txn_trap(cur.txn);
 	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, probe);
 	if (!e)
 		return;

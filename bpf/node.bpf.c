@@ -110,6 +110,7 @@ static __always_inline void resource_end(__u64 id)
 
 	if (!id || !(r = bpf_map_lookup_elem(&resources, &key)))
 		return;
+	count_txn_trap(r->own.txn);
 	emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, id, WEFT_PROBE_GOROUTINE);
 	bpf_map_delete_elem(&resources, &key);
 }
@@ -172,6 +173,7 @@ int BPF_KPROBE(node_async_init)
 		parent = tr->own;
 	else if (ts)
 		parent = ts->cur;
+	count_txn_trap(parent.txn);
 	r.own.seg = seg_alloc();
 	r.own.txn = parent.txn;
 	r.own.obj = id;
@@ -233,6 +235,7 @@ static __always_inline void scope_enter(__u64 id, __u32 provider)
 	if (r)
 		c = r->cur;
 	c.flags = WCTX_F_RUNTIME;
+	count_txn_trap(c.txn);
 	ctx_push(ts, &c);
 }
 
@@ -282,8 +285,10 @@ int BPF_KPROBE(node_scope_close)
 		return 0;
 	count_hit(WEFT_PROBE_GOROUTINE);
 	ts = bpf_map_lookup_elem(&threads, &tid);
-	if (ts)
+	if (ts) {
+		count_txn_trap(ts->cur.txn);
 		ctx_pop(ts);
+	}
 	return 0;
 }
 
@@ -321,6 +326,7 @@ int BPF_KPROBE(node_http_url)
 	nrq.txn = txn_alloc();
 	nrq.seg = seg_alloc();
 	nrq.state = REQ_URL;
+	count_txn_trap(nrq.txn);
 	bpf_probe_read_user(&method, 1, (void *)(llhttp + LLHTTP_METHOD));
 	e = event_new(WEFT_EV_TXN_BEGIN, WEFT_KIND_TXN, http_probe);
 	if (e) {
@@ -365,6 +371,7 @@ static __always_inline int on_write(__u64 stream)
 	rq = parser_key ? bpf_map_lookup_elem(&requests, parser_key) : NULL;
 	if (!rq)
 		return 0;
+	count_txn_trap(rq->txn);
 	rq->state = REQ_RESPONDING;
 	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, http_probe);
 	if (!e)
@@ -401,6 +408,7 @@ int BPF_KPROBE(node_pooled)
 	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
 	if (!r)
 		return 0;
+	count_txn_trap(r->cur.txn);
 	r->cur.txn = 0;
 	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
 	if (!e)
@@ -436,6 +444,7 @@ int BPF_KPROBE(node_stdio)
 	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
 	if (!r)
 		return 0;
+	count_txn_trap(r->cur.txn);
 	r->cur.txn = 0;
 	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
 	if (!e)

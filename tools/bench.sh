@@ -74,6 +74,7 @@
 #   PERF_REC_S [60] PERF_REC_RATE [2000]  the paced record: seconds, req/s
 #   PERF_REPLAY_RUNS [3] timed `weft report` runs per format on that file
 #   NO_PERF=1         skip section 7 (its Go parts are skipped without Go)
+#   PERF_NOTE         a paragraph for section 7 (e.g. which attempt this is)
 #
 # Every process it starts carries WEFT_BENCH_RUN=<this script's pid> in its
 # environment; on exit (normal or not) any such process still alive is
@@ -364,7 +365,7 @@ perf_med() { tr ' ' '\n' <<<"$1" | grep -v '^$' | median; }
 
 # perf_bench WORKLOAD UNIT: PERF_RUNS rounds of the five ways
 perf_bench() {
-	local wl=$1 unit=$2 r i k ways mu mw m
+	local wl=$1 unit=$2 r i k ways mu mw m c0 c1 t0
 	local -a order
 	local -A got
 	PF_WLS+=("$wl")
@@ -377,11 +378,13 @@ perf_bench() {
 		ways=${ways%, }
 		note "perf $wl: run $r/$PERF_RUNS: $ways"
 		got=()
+		c0=$(cpu_ticks) t0=$(date +%s.%N)
 		for k in "${order[@]}"; do
 			perf_way "$wl" "$k" "$r"
 			got[$k]=$PF_LAST
 		done
-		PF_RUN_ROWS+=("| $wl | $r | $ways | ${got[u]} | ${got[w]} | ${got[f99]} | ${got[f999]} | ${got[off]} |")
+		c1=$(cpu_ticks)
+		PF_RUN_ROWS+=("| $wl | $r | $ways | ${got[u]} | ${got[w]} | ${got[f99]} | ${got[f999]} | ${got[off]} | $(cpu_other "$c0" "$c1") of $(awk -v a="$t0" -v b="$(date +%s.%N)" -v n="$(nproc)" 'BEGIN { printf "%.0f", (b - a) * n }') |")
 	done
 	mu=$(perf_med "${PF_RATE["$wl u"]:-}")
 	mw=$(perf_med "${PF_RATE["$wl w"]:-}")
@@ -486,9 +489,26 @@ perf_record() {
 	rm -f "$F"
 }
 
+# cpu_ticks -> "machine_busy ours": clock ticks the machine spent busy (all
+# CPUs, /proc/stat) and those of this script and its waited-for children
+cpu_ticks() {
+	local self
+	self=$(sed 's/.*) //' /proc/$$/stat | awk '{ print $12 + $13 + $14 + $15 }')
+	awk -v o="$self" '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9, o; exit }' /proc/stat
+}
+
+# cpu_other BEFORE AFTER (two cpu_ticks) -> CPU s the machine was busy
+# outside this script's processes in between (other work, and kernel
+# threads: some of them ours)
+cpu_other() {
+	awk -v a="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { split(a, x, " "); split(b, y, " ")
+		printf "%.1f", ((y[1] - x[1]) - (y[2] - x[2])) / hz }'
+}
+
 perf_section() {
-	local t0
+	local t0 c0 c1
 	t0=$(date +%s)
+	c0=$(cpu_ticks)
 	PF_LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
 	PF_DATE=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 	POOL_ARGS=("$POOL_TASKS" "$POOL_BATCH" "$POOL_WORKERS" "$POOL_WORK")
@@ -502,6 +522,8 @@ perf_section() {
 	rm -f "$W/pf.weft" "$W/pf.json"
 	PF_LOAD1=$(cut -d" " -f1-3 /proc/loadavg)
 	PF_T=$(($(date +%s) - t0))
+	c1=$(cpu_ticks)
+	PF_OTHER=$(cpu_other "$c0" "$c1")
 }
 
 # perf_md: section 7's markdown (stdout)
@@ -519,9 +541,11 @@ perf_md() {
 	echo "| run | $PF_RUN |"
 	echo "| date | $PF_DATE |"
 	echo "| load average at the section's start / end | $PF_LOAD0 / $PF_LOAD1 |"
+	echo "| CPU busy outside the bench's processes (other work, kernel threads) | ${PF_OTHER:-?} s of $((PF_T * $(nproc))) CPU-s |"
 	echo "| weft revision | $(git describe --always --dirty 2>/dev/null || echo unknown) |"
 	echo "| section run time | ${PF_T} s |"
 	echo
+	[ -z "${PERF_NOTE:-}" ] || { echo "$PERF_NOTE"; echo; }
 	echo "### 7a. Overhead of sampling (\`-F\`) and of \`--off-cpu\`"
 	echo
 	echo "Two programs, each run five ways: untraced; \`weft record\` without"
@@ -551,9 +575,13 @@ perf_md() {
 	echo
 	echo "Rates, each run (pool: tasks/s; go: req/s):"
 	echo
-	echo "| program | round | order | untraced | weft, no sampling | -F 99 | -F 999 | -F 999 --off-cpu |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| program | round | order | untraced | weft, no sampling | -F 99 | -F 999 | -F 999 --off-cpu | CPU s busy outside the bench's processes, of the round's CPU-s |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	printf '%s\n' "${PF_RUN_ROWS[@]}"
+	echo
+	echo "The last column tells a clean round: other work on the machine, or kernel"
+	echo "threads (softirqs, some of them for our own runs), took that much CPU"
+	echo "during the round."
 	echo
 	echo "Medians. *Added us* = 1e6 / rate - 1e6 / the other's rate: wall time"
 	echo "added per task or request. CPU s: \`time\` of the whole run (traced: the"

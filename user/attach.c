@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "elfsym.h"
@@ -209,9 +210,11 @@ static int attach_spec(struct tracer *t, const struct probe_spec *s, uint32_t id
 		break;
 	case ROLE_MARKER: return 0;
 	}
-	if (attach_uprobe(t, entry, false, path, off, cookie, what, err, len))
-		return -1;
+	/* the return first: a begin seen before its end could be attached
+	 * would stay open for ever */
 	if (ret && attach_uprobe(t, ret, true, path, off, cookie, what, err, len))
+		return -1;
+	if (attach_uprobe(t, entry, false, path, off, cookie, what, err, len))
 		return -1;
 	return 0;
 }
@@ -298,6 +301,28 @@ void tracer__close(struct tracer *t)
 int tracer__ringbuf_fd(const struct tracer *t)
 {
 	return bpf_map__fd(t->skel->maps.events);
+}
+
+void tracer__drain_traps(const struct tracer *t, trap_fn fn, void *ctx)
+{
+	int fd = t->skel ? bpf_map__fd(t->skel->maps.txn_traps) : -1;
+	enum { BATCH = 1024, MAX_BATCHES = 64 };
+	__u64 keys[BATCH], val;
+	size_t n;
+
+	if (fd < 0)
+		return;
+	/* a batch of keys first (deleting while walking would restart the
+	 * walk), then out with them; again until the map is empty */
+	for (int b = 0; b < MAX_BATCHES; b++) {
+		for (n = 0; n < BATCH && !bpf_map_get_next_key(fd, n ? &keys[n - 1] : NULL, &keys[n]);)
+			n++;
+		for (size_t i = 0; i < n; i++)
+			if (!bpf_map_lookup_and_delete_elem(fd, &keys[i], &val) && val)
+				fn(ctx, keys[i], val);
+		if (n < BATCH)
+			break;
+	}
 }
 
 void tracer__counters(const struct tracer *t, struct record_meta *m)

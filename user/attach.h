@@ -40,5 +40,9 @@ int tracer__ringbuf_fd(const struct tracer *t);
 struct record_meta;
 /* BPF counters into the meta: lost, evicted, nest_overflow, per-probe hits. */
 void tracer__counters(const struct tracer *t, struct record_meta *m);
+/* Traps per transaction since the last drain: fn(ctx, txn, traps) for each;
+ * the entries leave the map (a hit after that makes a new one). */
+typedef void (*trap_fn)(void *ctx, uint64_t txn, uint64_t traps);
+void tracer__drain_traps(const struct tracer *t, trap_fn fn, void *ctx);
 
 #endif

@@ -196,7 +196,8 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
 	/* one ring buffer and one id space for every adapter */
 	if (bpf_map__reuse_fd(g->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
-	    bpf_map__reuse_fd(g->skel->maps.ids, bpf_map__fd(t->skel->maps.ids))) {
+	    bpf_map__reuse_fd(g->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
+	    bpf_map__reuse_fd(g->skel->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps))) {
 		snprintf(err, len, "failed to share the ring buffer: %s", strerror(errno));
 		return -1;
 	}
@@ -267,9 +268,11 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 	for (nth = 0; !goelf__func_nth(t->exe_path, s->sym, nth, &vaddr, &size, &entry); nth++) {
 		if (goelf__entry_after_prologue(t->exe_path, vaddr, size, &at))
 			at = entry;
-		if (attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len) ||
-		    attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end, idx & 0xff,
-				   err, len))
+		/* ends first: a call already under way when the begin comes
+		 * would otherwise stay open for ever */
+		if (attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end, idx & 0xff,
+				   err, len) ||
+		    attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len))
 			return -1;
 	}
 	return nth ? 0 : 1; /* none: not a Go function, the native side looks further */

@@ -30,6 +30,7 @@ struct model {
 	size_t nr_samples, cap_samples;
 	struct stacks stacks;
 	struct profile_outside outside;
+	struct idmap early_traps; /* traps drained before their txn's begin was read */
 };
 
 struct model *model__new(const struct model_opts *opts)
@@ -50,6 +51,7 @@ void model__free(struct model *m)
 	idmap__free(&m->seg_idx);
 	idmap__free(&m->txn_idx);
 	idmap__free(&m->early_idx);
+	idmap__free(&m->early_traps);
 	free(m->early_ns);
 	free(m->leaks);
 	free(m->orphans);
@@ -152,6 +154,12 @@ static void on_txn_begin(struct model *m, const struct weft_event *e)
 		return;
 	t = &m->txns[m->nr_txns++];
 	t->id = e->txn;
+	{
+		uint32_t early;
+
+		if (idmap__get(&m->early_traps, e->txn, &early))
+			t->traps = early;
+	}
 	t->root_seg = e->seg;
 	t->parent_seg = e->parent;
 	t->probe = e->probe;
@@ -195,6 +203,19 @@ static void early_end(struct model *m, const struct weft_event *e)
 	m->early_ns = n;
 	if (!idmap__put(&m->early_idx, e->seg, m->nr_early))
 		m->early_ns[m->nr_early++] = e->ts_ns;
+}
+
+static void on_traps(struct model *m, const struct weft_event *e)
+{
+	struct txn *t = txn_find(m, e->txn);
+	uint32_t early = 0;
+
+	if (t) {
+		t->traps += e->obj;
+		return;
+	}
+	idmap__get(&m->early_traps, e->txn, &early);
+	idmap__put(&m->early_traps, e->txn, early + (uint32_t)e->obj);
 }
 
 static void on_sample(struct model *m, const struct weft_event *e)
@@ -271,6 +292,9 @@ void model__feed(struct model *m, const struct weft_event *e)
 	case WEFT_EV_SAMPLE:
 	case WEFT_EV_OFFCPU:
 		on_sample(m, e);
+		break;
+	case WEFT_EV_TRAPS:
+		on_traps(m, e);
 		break;
 	default:
 		break;

@@ -45,6 +45,7 @@ struct txn {
 	uint64_t nested_in;   /* a subtest: the txn it nests in (not a conflation), 0 none */
 	bool outer_ended;     /* that outer txn had already ended (stale context) */
 	bool teardown;	      /* ended by the runtime's teardown: no grace (WEFT_F_TEARDOWN) */
+	uint64_t traps;	      /* uprobe hits counted for it (WEFT_EV_TRAPS) */
 	char name[WEFT_MAX_FRAMES * 8]; /* from a marker; "" for spec probes */
 	/* profile (model__finish): on-CPU samples and their time, blocked time */
 	uint64_t cpu_samples, cpu_ns, offcpu_ns, offcpu_spans;

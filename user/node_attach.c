@@ -68,6 +68,7 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
 	if (bpf_map__reuse_fd(n->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
 	    bpf_map__reuse_fd(n->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
+	    bpf_map__reuse_fd(n->skel->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps)) ||
 	    bpf_map__reuse_fd(n->skel->maps.threads, bpf_map__fd(t->skel->maps.threads))) {
 		snprintf(err, len, "failed to share the BPF maps: %s", strerror(errno));
 		return -1;

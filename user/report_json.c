@@ -100,7 +100,8 @@ static void json_txns(FILE *f, const struct report *r)
 			t->outer_ended ? "true" : "false");
 		json_u64_or_null(f, t->nested_in, t->nested_in != 0);
 		fprintf(f, ", \"cpu_samples\": %" PRIu64 ", \"cpu_ns\": %" PRIu64
-			   ", \"offcpu_ns\": %" PRIu64, t->cpu_samples, t->cpu_ns, t->offcpu_ns);
+			   ", \"offcpu_ns\": %" PRIu64 ", \"traps\": %" PRIu64, t->cpu_samples, t->cpu_ns,
+			t->offcpu_ns, t->traps);
 		fputs("}", f);
 	}
 	fputs("],\n", f);

@@ -14,7 +14,7 @@
 /* One transaction name's totals. */
 struct name_row {
 	const char *name;
-	uint64_t count, segments, cpu_samples, cpu_ns, offcpu_ns, offcpu_spans;
+	uint64_t count, segments, cpu_samples, cpu_ns, offcpu_ns, offcpu_spans, traps;
 };
 
 /* A stack as text, and its weight. */
@@ -57,6 +57,7 @@ static size_t name_rows(const struct model *m, struct name_row *rows, size_t max
 		rows[k].cpu_ns += t->cpu_ns;
 		rows[k].offcpu_ns += t->offcpu_ns;
 		rows[k].offcpu_spans += t->offcpu_spans;
+		rows[k].traps += t->traps;
 	}
 	return n;
 }
@@ -273,17 +274,17 @@ void report__profile_text(FILE *f, const struct report *r)
 	if (mt->offcpu_min_ns)
 		fprintf(f, "; off-CPU spans >= %s, %" PRIu64 " shorter",
 			fmt_duration(mt->offcpu_min_ns, a, sizeof(a)), mt->offcpu_short);
-	fprintf(f, ")\n  %-30s %7s %9s %9s %10s %10s %8s\n", "transaction", "count", "p50", "p99",
-		"on-CPU", "off-CPU", "cont.");
+	fprintf(f, ")\n  %-30s %7s %9s %9s %10s %10s %8s %8s\n", "transaction", "count", "p50",
+		"p99", "on-CPU", "off-CPU", "cont.", "traps");
 	for (size_t i = 0; i < n; i++) {
 		const struct name_row *w = &rows[i];
 
-		fprintf(f, "  %-30.30s %7" PRIu64 " %9s %9s %10s %10s %8.1f\n", w->name, w->count,
+		fprintf(f, "  %-30.30s %7" PRIu64 " %9s %9s %10s %10s %8.1f %8.1f\n", w->name, w->count,
 			fmt_duration(model__txn_quantile(r->m, w->name, 0.5), a, sizeof(a)),
 			fmt_duration(model__txn_quantile(r->m, w->name, 0.99), b, sizeof(b)),
 			fmt_duration(w->cpu_ns / w->count, c, sizeof(c)),
 			fmt_duration(w->offcpu_ns / w->count, d, sizeof(d)),
-			(double)w->segments / w->count);
+			(double)w->segments / w->count, (double)w->traps / w->count);
 	}
 	if (out->cpu_samples || out->offcpu_spans)
 		fprintf(f, "  %-30s %7s %9s %9s %10s %10s\n", "(outside any, in all)", "", "", "",
@@ -361,11 +362,12 @@ void report__profile_json(FILE *f, const struct report *r)
 			   ", \"cpu_samples\": %" PRIu64 ", \"cpu_ns\": %" PRIu64
 			   ", \"offcpu_ns\": %" PRIu64 ", \"offcpu_spans\": %" PRIu64
 			   ", \"cpu_ns_per_txn\": %" PRIu64 ", \"offcpu_ns_per_txn\": %" PRIu64
-			   ", \"continuations_per_txn\": %.3f, ",
+			   ", \"continuations_per_txn\": %.3f, \"traps\": %" PRIu64
+			   ", \"traps_per_txn\": %.3f, ",
 			w->count, model__txn_quantile(r->m, w->name, 0.5),
 			model__txn_quantile(r->m, w->name, 0.99), w->cpu_samples, w->cpu_ns,
 			w->offcpu_ns, w->offcpu_spans, w->cpu_ns / w->count, w->offcpu_ns / w->count,
-			(double)w->segments / w->count);
+			(double)w->segments / w->count, w->traps, (double)w->traps / w->count);
 		json_top(f, r, w->name, false);
 		fputs(", ", f);
 		json_top(f, r, w->name, true);

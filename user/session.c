@@ -53,6 +53,7 @@ struct session {
 	uint64_t last_sweep_ns, last_try_ns; /* last good read, last attempt */
 	uint64_t go_thread_entry; /* cgo, stripped: the runtime's thread start routine */
 	struct idmap harness_txns; /* go test's own tRunner (no test name): not a test */
+	uint64_t last_drain_ns; /* traps per transaction, read from BPF */
 	/* a file Node's test runner runs: the process is one transaction */
 	uint64_t file_txn;
 	bool file_ended;
@@ -422,6 +423,27 @@ static int live_tick(struct session *s)
 	return s->live->tick(s->live->ctx, s->model, &r);
 }
 
+static void on_traps(void *ctx, uint64_t txn, uint64_t traps)
+{
+	struct session *s = ctx;
+	struct weft_event e = { .ts_ns = mono_ns(), .type = WEFT_EV_TRAPS, .pid = s->tracer.pid,
+				.txn = txn, .obj = traps };
+
+	on_event(s, &e, sizeof(e));
+}
+
+/* Traps per transaction, out of their BPF map (which holds only what
+ * arrived since the last drain) into the model and the record file. */
+static void drain_traps(struct session *s)
+{
+	if (s->rb)
+		ring_buffer__consume(s->rb); /* the transactions' begins first */
+	tracer__drain_traps(&s->tracer, on_traps, s);
+	s->last_drain_ns = mono_ns();
+}
+
+#define DRAIN_EVERY_NS 100000000ULL
+
 static void loop(struct session *s)
 {
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
@@ -445,6 +467,8 @@ static void loop(struct session *s)
 		if (deadline && mono_ns() >= deadline)
 			break;
 		timeout = lean_tick(s);
+		if (mono_ns() - s->last_drain_ns >= DRAIN_EVERY_NS)
+			drain_traps(s);
 		if (s->live && live_tick(s))
 			break;
 	}
@@ -675,6 +699,7 @@ int session__run_live(struct opts *o, const struct session_live *live)
 					sizeof(s.meta.go_wait_reasons));
 	if (s.file_txn && !s.file_ended) /* killed, or detached before its end */
 		file_txn_event(&s, WEFT_EV_TXN_END);
+	drain_traps(&s);
 	s.meta.end_ns = mono_ns();
 	symbolizer__flush(s.sym);
 	tracer__counters(&s.tracer, &s.meta);

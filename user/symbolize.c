@@ -26,6 +26,7 @@ struct symbolizer {
 	} deferred[256];
 	int nr_deferred;
 	struct perfmap *jit; /* /tmp/perf-PID.map, when the target writes one */
+	uint64_t xol_lo, xol_hi; /* [uprobes]: the kernel's page for probed instructions */
 };
 
 static char *debuginfo_path;
@@ -261,6 +262,30 @@ static const char *demangle(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/* The [uprobes] page, where the kernel steps probed instructions and
+ * returns through uretprobes: a sample there is weft's own trap. Made at
+ * the first hit, so looked for when an address is in no module. */
+static bool in_xol(struct symbolizer *s, uint64_t addr)
+{
+	char path[64], line[256];
+	unsigned long long lo, hi;
+	FILE *f;
+
+	if (!s->xol_lo) {
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+		if ((f = fopen(path, "re"))) {
+			while (fgets(line, sizeof(line), f))
+				if (strstr(line, "[uprobes]") &&
+				    sscanf(line, "%llx-%llx", &lo, &hi) == 2) {
+					s->xol_lo = lo;
+					s->xol_hi = hi;
+				}
+			fclose(f);
+		}
+	}
+	return addr >= s->xol_lo && addr < s->xol_hi;
+}
+
 /* ret: a return address, whose call is the instruction before it. */
 static void add(struct symbolizer *s, uint64_t addr, bool ret)
 {
@@ -289,6 +314,14 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 		out.line = ln;
 		out.module = SYM_MODULE_JIT;
 		out.off = 0;
+		symtab__add(s->st, &out);
+		return;
+	}
+	/* (libdwfl may count that page as the dynamic loader's) */
+	if (look >= 0x7ff000000000ULL && in_xol(s, look)) {
+		out.func = "[uprobes]";
+		out.module = "[uprobes]";
+		out.flags |= SYM_F_RUNTIME;
 		symtab__add(s->st, &out);
 		return;
 	}

@@ -32,6 +32,8 @@ enum weft_ev_type {
 				* for obj ns while working for txn (seg current); frames = its
 				* user stack when it blocked. Spans shorter than the capture's
 				* offcpu_min_ns are counted, not sent */
+	WEFT_EV_TRAPS = 12,    /* from userspace: obj more traps (uprobe hits) counted for txn
+				* since its last TRAPS: what tracing it cost */
 };
 
 /* What kind of continuation a segment is. */

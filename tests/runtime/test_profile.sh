@@ -39,6 +39,8 @@ check(near(wa["cpu_ns_per_txn"], 10 * ms), "wait on-CPU/req %.2fms (the child's 
 # the child's sleep (10 ms) and main's join (~20 ms)
 check(near(wa["offcpu_ns_per_txn"], 30 * ms), "wait off-CPU/req %.2fms, want 30ms +-35%%" % (wa["offcpu_ns_per_txn"] / ms))
 check(wa["continuations_per_txn"] == 1 and sp["continuations_per_txn"] == 0, "continuations per request: wait 1, spin 0")
+# the weft.h markers: begin and end, 2 traps a request (the child thread: a tracepoint, none)
+check(all(rows[n]["traps_per_txn"] == 2 for n in rows), "2 traps per request: %s" % [(n, rows[n]["traps_per_txn"]) for n in rows])
 check(sp["top_cpu_stacks"] and sp["top_cpu_stacks"][0]["frames"][:2] == ["spin_cpu", "run_spin"], "spin's top stack spin_cpu <- run_spin: %s" % sp["top_cpu_stacks"][:1])
 check(wa["top_cpu_stacks"] and wa["top_cpu_stacks"][0]["frames"][:2] == ["child_spin", "wait_child"], "wait's top stack child_spin <- wait_child: %s" % wa["top_cpu_stacks"][:1])
 check(sl["top_offcpu_stacks"] and "clock_nanosleep" in sl["top_offcpu_stacks"][0]["frames"][0], "sleep blocks in clock_nanosleep: %s" % sl["top_offcpu_stacks"][:1])
@@ -56,6 +58,22 @@ json_valid "$J" "live report" || finish
 check_shapes "$J" live
 CHECKS=$((CHECKS + 1))
 [ "$(probes_left "$C")" = 0 ] || fail "uprobes left on $C after trace"
+
+# record -p PID -d 2: a process already running; it runs on, untouched
+bg CPID "$C" 300 20
+sleep 0.3
+weft_run "$TMP/p.out" "$TMP/p.err" record -p "$CPID" -d 2 -F 999 -o "$TMP/p.weft"
+assert_exit_ok "record -p PID -d 2 -F 999"
+weft_run "$TMP/p.json" "$TMP/p-rep.err" report "$TMP/p.weft" --format json
+assert_exit_ok "report of the -p record"
+py_checks "$TMP/p.json" "-p" <<'EOF'
+rows = {r["name"]: r for r in d["profile"]["by_name"]}
+check(set(rows) == {"spin", "sleep", "wait"} and min(r["count"] for r in rows.values()) >= 15, "about 2 s of requests: %s" % [(n, r["count"]) for n, r in rows.items()])
+check(abs(rows["spin"]["cpu_ns_per_txn"] - 20e6) <= 20e6 * 0.35, "spin on-CPU/req %.2fms, want 20ms +-35%%" % (rows["spin"]["cpu_ns_per_txn"] / 1e6))
+EOF
+assert_eq "$(probes_left "$C")" 0 "-p: no probe left"
+assert_eq "$(proc_state "$CPID" | tr -d RS)" "" "-p: the target runs on"
+kill "$CPID" 2>/dev/null
 
 # record, then report with the binary gone (another machine)
 R=$TMP/rec.weft
@@ -137,6 +155,8 @@ rows = {r["name"]: r for r in d["profile"]["by_name"]}
 check(sorted((n, r["count"]) for n, r in rows.items()) == [("GET /leak", 2), ("GET /ok", 20)], "20 GET /ok, 2 GET /leak: %s" % [(n, r["count"]) for n, r in rows.items()])
 check(groups(d["leaks"]) == [["main.handleLeak", "goroutine", 2]], "2 leaks at main.handleLeak: %s" % groups(d["leaks"]))
 check(d["profile"]["samples_lost"] == 0 and d["capture"]["lost_events"] == 0, "nothing lost")
+# ServeHTTP's entry and RET, the goroutine's creation, and its exit (the leak's: none)
+check(sorted(set((t["name"], t["traps"]) for t in d["transactions"])) == [("GET /leak", 3), ("GET /ok", 4)], "traps per request: GET /ok 4, GET /leak 3: %s" % sorted(set((t["name"], t["traps"]) for t in d["transactions"])))
 EOF
 else
 	note "no Go build (make go-targets): Go sampling not checked"

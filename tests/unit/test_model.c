@@ -122,6 +122,70 @@ static void test_leak_grace(void **state)
 	model__free(m);
 }
 
+static void pooled(struct model *m, uint64_t ts, uint64_t seg, uint32_t flags)
+{
+	struct weft_event e = { .ts_ns = ts, .type = WEFT_EV_POOLED, .kind = WEFT_KIND_ASYNC,
+				.seg = seg, .flags = flags };
+
+	model__feed(m, &e);
+}
+
+/* A Node test file's transaction, ended by the runtime's teardown: no
+ * grace. What its code left open is a leak (pooled or not), even when the
+ * teardown closes it a moment later; stdio is the runtime's; what was
+ * closed before is not a leak; nothing of it is timed as cleanup. */
+static void test_teardown_no_grace(void **state)
+{
+	struct model *m = new_model(500 * MS);
+	struct weft_event end = { .ts_ns = 100 * MS, .type = WEFT_EV_TXN_END,
+				  .kind = WEFT_KIND_TXN, .seg = 2, .txn = 1,
+				  .flags = WEFT_F_TEARDOWN };
+
+	txn_begin(m, 0, 2, 0, 1, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, 1 * MS, 3, 2, 1, 0xa); /* closed in time */
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, 2 * MS, 4, 2, 1, 0xb); /* left open */
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, 3 * MS, 5, 2, 1, 0xc); /* unref'd (pooled) */
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, 4 * MS, 6, 2, 1, 0xd); /* stdout */
+	pooled(m, 5 * MS, 5, 0);
+	pooled(m, 6 * MS, 6, WEFT_F_STDIO);
+	ev(m, WEFT_EV_SEG_END, WEFT_KIND_ASYNC, 50 * MS, 3, 0, 0, 0);
+	model__feed(m, &end);
+	ev(m, WEFT_EV_SEG_END, WEFT_KIND_ASYNC, 101 * MS, 4, 0, 0, 0); /* the teardown closes */
+	ev(m, WEFT_EV_SEG_END, WEFT_KIND_ASYNC, 101 * MS, 6, 0, 0, 0);
+	model__finish(m, 102 * MS); /* the process exits: within any grace */
+
+	assert_true(model__txn_at(m, 0)->teardown);
+	assert_int_equal(model__segment(m, 3)->state, SEG_ENDED);
+	assert_int_equal(model__segment(m, 4)->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 5)->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 6)->state, SEG_ENDED);
+	assert_int_equal(model__txn_at(m, 0)->nr_leaked, 2);
+	assert_int_equal(model__nr_late(m), 0);
+	model__free(m);
+}
+
+/* Traps per transaction add up, also when drained before the begin was read. */
+static void test_traps(void **state)
+{
+	struct model *m = new_model(500 * MS);
+	struct weft_event tr = { .ts_ns = 1 * MS, .type = WEFT_EV_TRAPS, .txn = 2, .obj = 3 };
+
+	model__feed(m, &tr); /* txn 2's begin is still on its way */
+	txn_begin(m, 0, 10, 0, 1, 0);
+	txn_begin(m, 0, 11, 0, 2, 0);
+	tr.txn = 1;
+	tr.obj = 4;
+	model__feed(m, &tr);
+	tr.obj = 1;
+	model__feed(m, &tr);
+	tr.txn = 2;
+	model__feed(m, &tr);
+	model__finish(m, 2 * MS);
+	assert_int_equal(model__txn(m, 1)->traps, 5);
+	assert_int_equal(model__txn(m, 2)->traps, 4);
+	model__free(m);
+}
+
 /* Capture ends 200ms after the txn: alive segments are pending, not leaks;
  * finishing later turns them into leaks. */
 static void test_pending(void **state)
@@ -359,6 +423,8 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_polled_end_before_begin),
 		cmocka_unit_test(test_profile),
+		cmocka_unit_test(test_teardown_no_grace),
+		cmocka_unit_test(test_traps),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
