@@ -5,9 +5,10 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "clock.h"
 #include "go_attach.h"
-#include "goelf.h"
 #include "go_offsets.h"
+#include "goelf.h"
 #include "gomem.h"
 #include "idmap.h"
 #include "weft/context.h"
@@ -57,14 +58,6 @@ struct go_tracer {
 	struct weft_event *seeds; /* pre-attach goroutines, for the model */
 	size_t nr_seeds;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* Goroutines that exist before the probes: read from runtime.allgs, given
  * segments in the BPF map (so what they create is their child), and kept as

@@ -15,11 +15,12 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "clock.h"
 #include "elfsym.h"
 #include "go_attach.h"
 #include "idmap.h"
-#include "node_attach.h"
 #include "model.h"
+#include "node_attach.h"
 #include "pprof.h"
 #include "record.h"
 #include "report.h"
@@ -66,14 +67,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static uint64_t realtime_ns(void)
