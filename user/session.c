@@ -21,6 +21,7 @@
 #include "idmap.h"
 #include "model.h"
 #include "node_attach.h"
+#include "node_testfile.h"
 #include "pprof.h"
 #include "record.h"
 #include "report.h"
@@ -55,10 +56,7 @@ struct session {
 	uint64_t go_thread_entry; /* cgo, stripped: the runtime's thread start routine */
 	struct idmap harness_txns; /* go test's own tRunner (no test name): not a test */
 	uint64_t last_drain_ns; /* traps per transaction, read from BPF */
-	/* a file Node's test runner runs: the process is one transaction */
-	uint64_t file_txn;
-	bool file_ended;
-	struct idmap file_segs; /* its resources: made by its code, or by one of them */
+	struct node_file file; /* a file Node's test runner runs: the process is one txn */
 	const struct session_live *live; /* weft top: a view on every turn of the loop */
 };
 
@@ -299,48 +297,13 @@ static bool test_harness(struct session *s, const struct weft_event *e)
 	       idmap__get(&s->harness_txns, e->txn, &v);
 }
 
-/* A file Node's test runner runs (in a process of its own) is a
- * transaction: the async resources its code made are in it, with those
- * they made; the runtime's teardown (or the process's death) ends it, once.
- * What only node's own modules made (the runner's signal handler, the
- * default resolver's channel) is the runtime's: with a perf map naming the
- * JavaScript, a creation whose stack holds none of the file's is left out;
- * with no JavaScript named, everything is in. */
-static bool file_txn_tag(struct session *s, struct weft_event *e)
-{
-	uint32_t v;
-
-	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_ASYNC && !e->txn &&
-	    !(e->flags & WEFT_F_PREATTACH) && strcmp(node_tracer__provider(&s->tracer, e->site),
-						     "DNSCHANNEL") &&
-	    (idmap__get(&s->file_segs, e->parent, &v) || site__js_owner(s->st, e))) {
-		e->txn = s->file_txn;
-		idmap__put(&s->file_segs, e->seg, 1);
-	}
-	if (e->type == WEFT_EV_TXN_END && (e->flags & WEFT_F_TEARDOWN)) {
-		if (s->file_ended)
-			return false;
-		s->file_ended = true;
-		e->txn = e->seg = s->file_txn;
-	}
-	return true;
-}
-
 static int on_event(void *ctx, void *data, size_t size);
 
 static void file_txn_event(struct session *s, uint32_t type)
 {
-	struct weft_event e = { .ts_ns = mono_ns(), .type = type, .kind = WEFT_KIND_TXN,
-				.pid = s->tracer.pid, .tid = s->tracer.pid,
-				.probe = WEFT_PROBE_GOROUTINE };
+	struct weft_event e;
 
-	if (type == WEFT_EV_TXN_BEGIN) {
-		s->file_txn = 1ULL << 62 | (uint64_t)s->tracer.pid; /* past what BPF hands out */
-		snprintf(e.name, sizeof(e.name), "%s", s->o->label ? s->o->label : "test file");
-	} else {
-		e.flags = WEFT_F_TEARDOWN;
-	}
-	e.seg = e.txn = s->file_txn;
+	node_file__event(&s->file, type, s->tracer.pid, s->o->label, mono_ns(), &e);
 	on_event(s, &e, sizeof(e));
 }
 
@@ -368,7 +331,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN ||
 	    e->type == WEFT_EV_SAMPLE || e->type == WEFT_EV_OFFCPU)
 		symbolizer__event(s->sym, e); /* now: the record file carries the names */
-	if (s->file_txn && !file_txn_tag(s, e))
+	if (s->file.txn && !node_file__tag(&s->file, e, &s->tracer, s->st))
 		return 0;
 	if (go_runtime_thread(s, e) || test_harness(s, e))
 		return 0;
@@ -580,7 +543,7 @@ static void session__cleanup(struct session *s)
 	symtab__free(s->st);
 	free(s->dues);
 	idmap__free(&s->harness_txns);
-	idmap__free(&s->file_segs);
+	node_file__free(&s->file);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 }
@@ -690,7 +653,7 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	if (!s.target_gone)
 		go_tracer__final_states(&s.tracer, emit_event, &s, s.meta.go_wait_reasons,
 					sizeof(s.meta.go_wait_reasons));
-	if (s.file_txn && !s.file_ended) /* killed, or detached before its end */
+	if (s.file.txn && !s.file.ended) /* killed, or detached before its end */
 		file_txn_event(&s, WEFT_EV_TXN_END);
 	drain_traps(&s);
 	s.meta.end_ns = mono_ns();
