@@ -389,6 +389,27 @@ int BPF_KPROBE(node_try_write)
 	return on_write(PT_REGS_PARM1(ctx));
 }
 
+/* The handle (a uv_handle_t*, whose data is its wrap) belongs to no request
+ * from here on: alive, not a leak (WEFT_EV_POOLED, with flags). */
+static __always_inline void let_go(__u64 handle, __u32 flags)
+{
+	__u64 key = key_of(async_id_at(read_u64(handle) + off_async_id));
+	struct node_resource *r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
+	struct weft_event *e;
+
+	if (!r)
+		return;
+	count_txn_trap(r->cur.txn);
+	r->cur.txn = 0;
+	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
+	if (!e)
+		return;
+	e->seg = r->own.seg;
+	e->obj = r->own.obj;
+	e->flags = flags;
+	event_submit(e);
+}
+
 /* HandleWrap::Unref, at its jump to uv_unref(handle): JavaScript unrefs a
  * handle. http.Agent does so as it puts a socket into its pool of idle
  * sockets; taken again, the socket is re-armed (AsyncReset): its pooled
@@ -397,25 +418,10 @@ int BPF_KPROBE(node_try_write)
 SEC("uprobe")
 int BPF_KPROBE(node_pooled)
 {
-	__u64 key;
-	struct node_resource *r;
-	struct weft_event *e;
-
 	if (!in_target())
 		return 0;
 	count_hit(WEFT_PROBE_GOROUTINE);
-	key = key_of(async_id_at(read_u64(PT_REGS_PARM1(ctx)) + off_async_id));
-	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
-	if (!r)
-		return 0;
-	count_txn_trap(r->cur.txn);
-	r->cur.txn = 0;
-	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
-	if (!e)
-		return 0;
-	e->seg = r->own.seg;
-	e->obj = r->own.obj;
-	event_submit(e);
+	let_go(PT_REGS_PARM1(ctx), 0);
 	return 0;
 }
 
@@ -433,26 +439,11 @@ int BPF_KPROBE(node_stdio)
 	__u64 p1 = PT_REGS_PARM1(ctx), p2 = PT_REGS_PARM2(ctx), p3 = PT_REGS_PARM3(ctx);
 	__u64 handle = tty ? p2 : p1;
 	int fd = (int)(tty ? p3 : p2);
-	struct node_resource *r;
-	struct weft_event *e;
-	__u64 key;
 
 	if (!in_target() || fd < 0 || fd > 2)
 		return 0;
 	count_hit(WEFT_PROBE_GOROUTINE);
-	key = key_of(async_id_at(read_u64(handle) + off_async_id));
-	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
-	if (!r)
-		return 0;
-	count_txn_trap(r->cur.txn);
-	r->cur.txn = 0;
-	e = event_new(WEFT_EV_POOLED, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
-	if (!e)
-		return 0;
-	e->seg = r->own.seg;
-	e->obj = r->own.obj;
-	e->flags = WEFT_F_STDIO;
-	event_submit(e);
+	let_go(handle, WEFT_F_STDIO);
 	return 0;
 }
 

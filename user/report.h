@@ -51,6 +51,8 @@ const char *report__site_func(const struct report *r, uint64_t addr);
 /* The start routine's name, "" unless addr is exactly a function entry. */
 const char *report__start(const struct report *r, uint32_t kind, uint64_t addr);
 const char *kind_name(uint32_t kind);
+/* enum seg_state as the JSON report says it: live, ended, pending, ... */
+const char *seg_state_name(uint32_t state);
 /* A Go wait reason's name from the capture ("chan receive"), "" unknown. */
 const char *report__wait_reason(const struct report *r, uint32_t code, char *buf, size_t len);
 

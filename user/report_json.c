@@ -36,7 +36,7 @@ static void json_site(FILE *f, const struct report *r, uint64_t addr)
 	json_str(f, report__site_func(r, addr));
 }
 
-static const char *state_name(uint32_t s)
+const char *seg_state_name(uint32_t s)
 {
 	switch (s) {
 	case SEG_LIVE: return "live";
@@ -127,7 +127,7 @@ static void json_segments(FILE *f, const struct report *r)
 		json_u64_or_null(f, s->end_ns, s->end_ns != 0);
 		fprintf(f, ", \"state\": \"%s\", \"preattach\": %s, \"pooled\": %s, \"runs\": %" PRIu64
 			   "}",
-			state_name(s->state), (s->flags & WEFT_F_PREATTACH) ? "true" : "false",
+			seg_state_name(s->state), (s->flags & WEFT_F_PREATTACH) ? "true" : "false",
 			s->pooled ? "true" : "false", s->runs);
 	}
 	fputs("],\n", f);

@@ -355,18 +355,6 @@ static void put_us(FILE *f, const char *key, uint64_t ns)
 	fprintf(f, ", \"%s\": %" PRIu64 ".%03u", key, ns / 1000, (unsigned)(ns % 1000));
 }
 
-static const char *seg_state_name(uint32_t st)
-{
-	switch (st) {
-	case SEG_LIVE: return "live";
-	case SEG_ENDED: return "ended";
-	case SEG_PENDING: return "pending";
-	case SEG_LEAKED: return "leaked";
-	case SEG_POOLED: return "pooled";
-	}
-	return "?";
-}
-
 /* A frame's function, else its address. */
 static const char *frame_name(const struct report *r, uint64_t pc, char *buf, size_t len)
 {
