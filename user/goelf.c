@@ -15,6 +15,7 @@
 #include "goelf.h"
 #include "go_offsets.h"
 #include "gopclntab.h"
+#include "goversion.h"
 
 /* The longest function goelf__rets and the prologue scan will read. */
 #define MAX_FUNC_SIZE (16u << 20)
@@ -581,6 +582,28 @@ static void allgs_by_code(const char *path, Elf *e, struct go_info *gi)
 	}
 }
 
+static int go_without_buildinfo(const char *path, Elf *e, int fd, struct go_info *gi, char *err,
+				size_t len)
+{
+	GElf_Shdr sh;
+
+	if (!goelf__pclntab(path)) {
+		snprintf(err, len, "not a Go binary (no .go.buildinfo)%s",
+			 scn_by_name(e, ".gopclntab", &sh) ? ": Go before 1.18 is not supported"
+							   : "");
+		return -1;
+	}
+	if (goversion__from_runtime(e, fd, gi->version, sizeof(gi->version))) {
+		snprintf(gi->version, sizeof(gi->version), "go (version unknown)");
+		snprintf(err, len, "a Go binary (its function table is there) with no .go.buildinfo "
+			 "and no runtime version string: cannot tell its Go version");
+		return -1;
+	}
+	set_version(gi, gi->version, strlen(gi->version));
+	gi->no_buildinfo = true;
+	return 0;
+}
+
 int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 {
 	char dummy[1];
@@ -608,11 +631,13 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	if (!scn && !buildinfo_by_scan(e, fd, gi))
 		goto found; /* no section headers (dropped by a packer): by its magic */
 	if (!scn) {
-		snprintf(err, len, "not a Go binary (no .go.buildinfo)%s",
-			 scn_by_name(e, ".gopclntab", &sh) ? ": Go before 1.13 is not supported"
-							   : "");
-		close_elf(e, fd);
-		return -1;
+		/* build info dropped: Go if the runtime's function table is
+		 * there, its version from the runtime's own string */
+		if (go_without_buildinfo(path, e, fd, gi, err, len)) {
+			close_elf(e, fd);
+			return -1;
+		}
+		goto found;
 	}
 	if (buildinfo_version(e, scn, &sh, gi, err, len)) {
 		close_elf(e, fd);

@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 struct go_info {
-	char version[32]; /* "go1.23.4", from .go.buildinfo; "" when not Go */
+	char version[48]; /* "go1.23.4", from .go.buildinfo; "" when not Go */
+	bool no_buildinfo; /* version from the runtime's string (goversion.h) */
 	int major, minor; /* 1, 23 (0, 0 for a "devel" toolchain without a go1.N) */
 	char build_id[128]; /* Go build id (note "Go" type 4), else the GNU one as hex, or "" */
 	bool has_dwarf;

@@ -610,6 +610,18 @@ static int setup(struct session *s, char *err, size_t len)
 	return 0;
 }
 
+/* Without transactions there are no leaks to judge: say what was found and
+ * what would give them, rather than an empty report. */
+static void no_txn_hint(const struct tracer *t)
+{
+	const char *what = t->go     ? "goroutines (a Go program without net/http)"
+			   : t->node ? "async resources (a Node.js program without an HTTP server)"
+				     : "threads (a native program without weft markers)";
+
+	fprintf(stderr, "weft: no transactions to trace in %s: only %s; name the function "
+		"that handles one request or job with --txn FUNC\n", t->exe, what);
+}
+
 int session__run(struct opts *o)
 {
 	return session__run_live(o, NULL);
@@ -637,6 +649,8 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	fprintf(stderr, "weft: attached to pid %d (%s): %d probes (%d uprobes); %s\n",
 		s.tracer.pid, s.tracer.exe, s.tracer.probes.nr, s.tracer.nr_uprobes,
 		o->duration_ns ? "stops at -d or Ctrl-C" : "Ctrl-C to stop");
+	if (!s.tracer.probes.txns_traced && o->cmd != CMD_CHECK)
+		no_txn_hint(&s.tracer);
 	if (s.child)
 		ptrace(PTRACE_DETACH, s.child, NULL, NULL);
 	if (o->resume)

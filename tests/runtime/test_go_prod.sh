@@ -10,7 +10,10 @@
 #     put at its path; weft must read the file the process maps, not the
 #     new one;
 #   - no section headers (as packers and sstrip leave binaries): the build
-#     info and pclntab found by their headers in the loaded segments.
+#     info and pclntab found by their headers in the loaded segments;
+#   - no .go.buildinfo at all (objcopy --remove-section), on every Go
+#     version: Go known by its function table, its version by the runtime's
+#     own string; traced as Go, never as a native program.
 # Each: weft trace -p (transactions, leaks named by function and line, what
 # they wait on) and weft goroutines -p (the same sites), no probe left.
 . "$(dirname "$0")/lib.sh"
@@ -94,5 +97,30 @@ json_valid "$TMP/packed.json" "no section headers" &&
 		'[[2,2],[2,0],[2,0],[2,2],[2,0],[2,0]]' "no section headers: transactions and leaks" &&
 	assert_jq "$TMP/packed.json" 'sorted(l["start"] for l in d["leaks"])' \
 		'["main.(*PubSub).forward","main.(*manager).startStateWorker"]' "no section headers: leaks named"
+
+# no .go.buildinfo, every version: traced as Go with its own version
+while read -r v _; do
+	src=$ROOT/build/tests/go/$v/gotrace.stripped
+	[ -x "$src" ] || { fail "go $v: no $src (make go-targets)"; continue; }
+	nobi=$TMP/bin/nobi-$v
+	objcopy --remove-section .go.buildinfo "$src" "$nobi" || { fail "go $v: objcopy failed"; continue; }
+	! grep -q 'Go buildinf:' "$nobi" || { fail "go $v: build info still there (test setup)"; continue; }
+	WEFT_TEST_LOG=$TMP/nobi-$v.log weft_run "$TMP/nobi-$v.json" "$TMP/nobi-$v.err" \
+		trace --format json --txn main.handleTrace -- "$nobi" 6
+	assert_exit_ok "go $v, no .go.buildinfo: weft trace -- CMD"
+	json_valid "$TMP/nobi-$v.json" "go $v, no .go.buildinfo" || continue
+	assert_jq "$TMP/nobi-$v.json" '[(t["segments"], t["leaked"]) for t in d["transactions"]]' \
+		'[[2,2],[2,0],[2,0],[2,2],[2,0],[2,0]]' "go $v, no .go.buildinfo: transactions and leaks"
+	assert_jq "$TMP/nobi-$v.json" 'sorted(l["start"] for l in d["leaks"])' \
+		'["main.(*PubSub).forward","main.(*manager).startStateWorker"]' \
+		"go $v, no .go.buildinfo: leaks named"
+	WEFT_TEST_LOG=$TMP/nobi-$v-g.log WEFT_TEST_WAIT=$TMP/nobi-$v-go bg NPID "$nobi" 6 keep
+	wait_for "$TMP/nobi-$v-g.log" 'gotrace main' 10 "$NPID" || { fail "go $v: gotrace did not start"; continue; }
+	"$WEFT" goroutines -p "$NPID" --format json >"$TMP/nobi-$v-g.json" 2>"$TMP/nobi-$v-g.err"
+	assert_jq "$TMP/nobi-$v-g.json" 'd["target"]["go_version"].split(".")[:2]' \
+		"$(python3 -c "import json; print(json.dumps(['go1', '${v#1.}'], separators=(',', ':')))")" \
+		"go $v, no .go.buildinfo: the version from the runtime's string"
+	kill "$NPID" 2>/dev/null
+done <<<"$VERSIONS"
 
 finish
