@@ -32,7 +32,7 @@ BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt $(
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit runtime bench clean fuzz
+.PHONY: all deps demo test unit runtime bench clean fuzz matrix
 
 all: $(OUT)/weft
 
@@ -96,6 +96,10 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory runtime
+
+# The README's version matrix from what the last `make test` ran.
+matrix:
+	$(Q)python3 tools/version-matrix.py --readme
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/targets/server

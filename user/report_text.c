@@ -154,7 +154,8 @@ static void text_txns(FILE *f, const struct report *r)
 static void text_groups(FILE *f, const struct report *r, bool leaks)
 {
 	size_t n = leaks ? model__nr_leaks(r->m) : model__nr_orphans(r->m);
-	char site[256], age[32], grace[32];
+	char site[640], age[32], grace[32];
+	const char *start;
 
 	if (leaks)
 		fprintf(f, "\nLeaked contexts (alive %s after their transaction ended)\n",
@@ -174,9 +175,14 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 		const struct site_group *g = leaks ? model__leak_at(r->m, i) : model__orphan_at(r->m, i);
 
 		report__site_short(r, g->site, site, sizeof(site));
-		if (*report__start(r, g->kind, g->start) && strlen(site) + 4 < sizeof(site))
-			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
-				 report__start(r, g->kind, g->start));
+		start = report__start(r, g->kind, g->start);
+		/* names are never cut: a start that does not fit goes below */
+		if (*start && strlen(site) + 4 < sizeof(site))
+			snprintf(site + strlen(site), sizeof(site) - strlen(site), "%s-> %s",
+				 strlen(site) + 4 + strlen(start) > (leaks ? 88 : 80)
+					 ? (leaks ? "\n             " : "\n                    ")
+					 : " ",
+				 start);
 		if (leaks) {
 			char names[256] = "";
 
@@ -192,11 +198,11 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 					 g->max_waited_ns ? fmt_duration(g->max_waited_ns, waited,
 									 sizeof(waited)) : "");
 			/* two lines: sites and Go start functions are long */
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.40s%s\n  %8s %.88s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.40s%s\n  %8s %s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
 				names, wait, "", site);
 		} else
-			fprintf(f, "  %6" PRIu64 "  %-9s %.80s\n", g->count, kind_name(g->kind), site);
+			fprintf(f, "  %6" PRIu64 "  %-9s %s\n", g->count, kind_name(g->kind), site);
 	}
 }
 

@@ -50,7 +50,7 @@ static const char *fate(const struct tree *tr, const struct segment *s, char *bu
 
 static void tree_print(FILE *f, struct tree *tr, uint64_t parent, int depth)
 {
-	char site[256], how[64], line[512];
+	char site[512], how[64], line[1200];
 	int width;
 
 	for (size_t i = 0; i < tr->n; i++) {
@@ -67,11 +67,19 @@ static void tree_print(FILE *f, struct tree *tr, uint64_t parent, int depth)
 		start = report__start(tr->r, s->kind, s->start);
 		report__site_short(tr->r, s->site, site, sizeof(site));
 		fate(tr, s, how, sizeof(how));
-		/* 100 columns: the site gives way, the fate does not */
+		/* 100 columns when it fits; else the site on a line of its own
+		 * (names are never cut) */
 		snprintf(line, sizeof(line), "  %*s%-6s %s%s%s", depth * 2, "", kind_name(s->kind),
 			 *start ? start : "", *start ? " from " : "", site);
 		width = 100 - 4 - (int)strlen(how);
-		fprintf(f, "%.*s  [%s]\n", width > 20 ? width : 20, line, how);
+		if ((int)strlen(line) <= width || !*start)
+			fprintf(f, "%s  [%s]\n", line, how);
+		else
+			fprintf(f, "  %*s%-6s %s  [%s]\n%*sfrom %s\n", depth * 2, "",
+				kind_name(s->kind), start, how,
+				3 + depth * 2 + (int)(strlen(kind_name(s->kind)) > 6
+							  ? strlen(kind_name(s->kind)) : 6),
+				"", site);
 		tree_print(f, tr, s->id, depth + 1);
 	}
 }

@@ -84,7 +84,31 @@ note() {
 	echo "  note: $*"
 }
 
+# ------------------------------------------------------- version matrix ---
+# matrix_cell RUNTIME VERSION VARIANT: the checks from here to the next
+# matrix_cell (or finish) decide one cell of the README's version matrix
+# (tools/version-matrix.py reads build/matrix/*.tsv: one line per cell, with
+# the checks run and failed).
+MATRIX_FILE=$ROOT/build/matrix/$TEST_NAME.tsv
+MX_KEY=
+mkdir -p "$ROOT/build/matrix" && : >"$MATRIX_FILE"
+
+matrix_close() {
+	[ -n "$MX_KEY" ] || return 0
+	printf '%s\t%s\t%d\t%d\n' "$MX_KEY" "$TEST_NAME" $((CHECKS - MX_CHECKS)) \
+		$((FAILS - MX_FAILS)) >>"$MATRIX_FILE"
+	MX_KEY=
+}
+
+matrix_cell() {
+	matrix_close
+	MX_KEY="$1	$2	$3"
+	MX_CHECKS=$CHECKS
+	MX_FAILS=$FAILS
+}
+
 finish() {
+	matrix_close
 	if [ "$FAILS" -gt 0 ]; then
 		echo "  $FAILS failure(s); $CHECKS checks run"
 		exit 1

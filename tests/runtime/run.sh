@@ -72,6 +72,10 @@ for t in "${tests[@]}"; do
 	esac
 done
 
+# what ran, per runtime version and build (make matrix puts it in the README)
+python3 ../../tools/version-matrix.py >../../build/version-matrix.md 2>/dev/null &&
+	echo "version matrix: build/version-matrix.md"
+
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"

@@ -135,6 +135,8 @@ RUNS=$(while read -r gv _; do
 done <<<"$VERSIONS")
 
 while read -r v; do
+	if [ "$v" != "${v%-stripped}" ]; then matrix_cell go "${v%-stripped}" "cgo stripped"
+	else matrix_cell go "$v" cgo; fi
 	go_target CGO "$v" gocgo || continue
 	export EXE=$CGO LOG=$TMP/cgo-$v.log LABEL="go $v" VARIANT=
 	[ "$v" != "${v%-stripped}" ] && VARIANT=stripped

@@ -184,18 +184,23 @@ run_one() {
 
 newest=
 while read -r v _; do
+	matrix_cell go "$v" built
 	go_target TRACE "$v" gotrace || continue
 	run_one "$v" "$TRACE" "go$v"
 	# stripped (-s -w): names and lines from pclntab, offsets from the table,
 	# allgs and the wait reasons' names from the runtime's code: the same
+	matrix_cell go "$v" stripped
 	go_target STRIPPED "$v" gotrace stripped && run_one "$v" "$STRIPPED" "go$v-stripped"
 	newest=$v
 done <<<"$VERSIONS"
+matrix_close
 
 # PIE: the runtime addresses are the DWARF's plus the load bias
 if [ -n "$newest" ] && go_target PIE "$newest" gotrace pie; then
 	if file "$PIE" 2>/dev/null | grep -q 'pie executable' || ! command -v file >/dev/null; then
+		matrix_cell go "$newest" PIE
 		run_one "$newest" "$PIE" "go$newest-pie"
+		matrix_close
 	else
 		note "go $newest: -buildmode=pie did not make a PIE: $(file "$PIE")"
 	fi

@@ -100,6 +100,7 @@ json_valid "$TMP/packed.json" "no section headers" &&
 
 # no .go.buildinfo, every version: traced as Go with its own version
 while read -r v _; do
+	matrix_cell go "$v" "no build info"
 	src=$ROOT/build/tests/go/$v/gotrace.stripped
 	[ -x "$src" ] || { fail "go $v: no $src (make go-targets)"; continue; }
 	nobi=$TMP/bin/nobi-$v

@@ -1,4 +1,5 @@
-/* The unit tests' Go toolchains (every /usr/lib/go-1.N installed) and how
+/* The unit tests' Go toolchains (tools/go-versions.sh's: the installed
+ * /usr/lib/go-1.N and those tools/fetch-go.sh unpacked under build/go) and how
  * they build a test program: shared by test_goelf.c and test_go_offsets.c.
  * Included once per test binary (static). */
 #ifndef WEFT_TEST_GO_TOOLCHAINS_H
@@ -10,7 +11,7 @@
 #endif
 
 struct toolchain {
-	char go[256];  /* /usr/lib/go-1.N/bin/go */
+	char go[256];  /* /usr/lib/go-1.N/bin/go, build/go/1.N/usr/lib/go-1.N/bin/go */
 	char name[32]; /* "go1.N" (the test's name) */
 	int minor;     /* N */
 	char dir[512]; /* its build directory */
@@ -64,12 +65,27 @@ static int build(const struct toolchain *tc, const char *out, const char *flags)
 		   tc->dir, tc->go, flags, out);
 }
 
+/* tools/go-versions.sh's list ("1.N PATH" lines), run from the repository
+ * (make unit's directory); else every GO_GLOB match. */
 static int find_toolchains(void)
 {
+	char line[512], path[300];
+	FILE *p = popen("bash tools/go-versions.sh 2>/dev/null", "r");
 	glob_t g;
 
-	if (glob(GO_GLOB, 0, NULL, &g))
-		return 0;
+	while (p && fgets(line, sizeof(line), p) && nr_tc < MAX_TC) {
+		struct toolchain *tc = &tcs[nr_tc];
+
+		if (sscanf(line, "1.%d %299s", &tc->minor, path) != 2 || access(path, X_OK))
+			continue;
+		snprintf(tc->go, sizeof(tc->go), "%s", path);
+		snprintf(tc->name, sizeof(tc->name), "go1.%d", tc->minor);
+		nr_tc++;
+	}
+	if (p)
+		pclose(p);
+	if (nr_tc || glob(GO_GLOB, 0, NULL, &g))
+		return nr_tc;
 	for (size_t i = 0; i < g.gl_pathc && nr_tc < MAX_TC; i++) {
 		struct toolchain *tc = &tcs[nr_tc];
 
