@@ -21,6 +21,8 @@ set -euo pipefail
 bash "$(dirname "$0")/fetch-node.sh" || true
 # Go 1.24-1.27 (trixie, sid: unpacked under build/go, never installed)
 bash "$(dirname "$0")/fetch-go.sh" || true
+# Go binaries shipped in npm packages (esbuild, buf): real programs to trace
+bash "$(dirname "$0")/fetch-npm-go.sh" || true
 # speedscope (npm) and chromium: the real consumer of --format perfetto in tests
 bash "$(dirname "$0")/fetch-speedscope.sh" || true
 

@@ -413,6 +413,12 @@ static void out_text(FILE *f, const struct snap *s)
 		put_cut(f, line, COLS);
 		snprintf(line, sizeof(line), "%20s%s%s%s", "", g->site,
 			 g->start[0] ? " -> " : "", g->start);
+		if ((int)strlen(line) > COLS && g->start[0]) {
+			/* a long site and start: a line each, rather than a name cut */
+			snprintf(line, sizeof(line), "%20s%s", "", g->site);
+			put_cut(f, line, COLS);
+			snprintf(line, sizeof(line), "%22s-> %s", "", g->start);
+		}
 		put_cut(f, line, COLS);
 	}
 	if (blocked_any)
