@@ -32,7 +32,7 @@ BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt $(
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit runtime bench clean fuzz matrix
+.PHONY: all deps demo test unit runtime bench clean fuzz matrix quick
 
 all: $(OUT)/weft
 
@@ -91,6 +91,12 @@ unit: $(UNIT_BINS)
 
 runtime: $(OUT)/weft $(TARGET_BINS)
 	$(Q)bash tests/runtime/run.sh
+
+# For iterating: the oldest and newest Go and Node only (the whole matrix is
+# make test's).
+quick: all $(TARGET_BINS)
+	$(Q)WEFT_GO_VERSIONS="oldest newest" WEFT_NODE_VERSIONS="oldest newest" $(MAKE) --no-print-directory unit
+	$(Q)WEFT_GO_VERSIONS="oldest newest" WEFT_NODE_VERSIONS="oldest newest" bash tests/runtime/run.sh
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all

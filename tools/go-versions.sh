@@ -6,6 +6,8 @@
 #   1.19 /usr/lib/go-1.19/bin/go
 #   1.27 /work/main/build/go/1.27/usr/lib/go-1.27/bin/go
 # Prints nothing (and succeeds) when there is none.
+# WEFT_GO_VERSIONS="1.19 1.27" (or "oldest newest") keeps only those: make
+# quick's subset.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 for go in /usr/lib/go-1.*/bin/go "$ROOT"/build/go/1.*/usr/lib/go-1.*/bin/go; do
@@ -14,4 +16,14 @@ for go in /usr/lib/go-1.*/bin/go "$ROOT"/build/go/1.*/usr/lib/go-1.*/bin/go; do
 	v=${v##*/go-}
 	[[ $v =~ ^1\.[0-9]+$ ]] || continue
 	echo "$v $go"
-done | sort -s -u -t' ' -k1,1 | sort -t. -k1,1n -k2,2n
+done | sort -s -u -t' ' -k1,1 | sort -t. -k1,1n -k2,2n | {
+	all=$(cat)
+	[ -n "${WEFT_GO_VERSIONS:-}" ] || { [ -z "$all" ] || echo "$all"; exit 0; }
+	for want in $WEFT_GO_VERSIONS; do
+		case $want in
+		oldest) head -n1 <<<"$all" ;;
+		newest) tail -n1 <<<"$all" ;;
+		*) awk -v v="$want" '$1 == v' <<<"$all" ;;
+		esac
+	done | sort -u | sort -t. -k1,1n -k2,2n
+}

