@@ -89,14 +89,18 @@ unit: $(UNIT_BINS)
 	$(Q)fail=0; for t in $(UNIT_BINS); do WEFT_GOCACHE=$(abspath $(OUT))/gocache $$t || fail=1; \
 		done; exit $$fail
 
+# Go test programs first, built once for every version (the tests copy them)
 runtime: $(OUT)/weft $(TARGET_BINS)
+	$(Q)$(MAKE) --no-print-directory go-targets
 	$(Q)bash tests/runtime/run.sh
 
 # For iterating: the oldest and newest Go and Node only (the whole matrix is
 # make test's).
+quick: export WEFT_GO_VERSIONS = oldest newest
+quick: export WEFT_NODE_VERSIONS = oldest newest
 quick: all $(TARGET_BINS)
-	$(Q)WEFT_GO_VERSIONS="oldest newest" WEFT_NODE_VERSIONS="oldest newest" $(MAKE) --no-print-directory unit
-	$(Q)WEFT_GO_VERSIONS="oldest newest" WEFT_NODE_VERSIONS="oldest newest" bash tests/runtime/run.sh
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory runtime
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
