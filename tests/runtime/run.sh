@@ -46,12 +46,14 @@ for t in "${tests[@]}"; do
 	# a "# weft-test-timeout: SECONDS" line
 	t_timeout=$(sed -n 's/^# weft-test-timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -n1)
 	[ -n "${WEFT_TEST_TIMEOUT:-}" ] || [ -z "$t_timeout" ] || timeout_s=$t_timeout
+	t0=$SECONDS
 	out=$(timeout -k 10 "$timeout_s" bash "./$t" 2>&1 </dev/null)
 	rc=$?
+	took=" ($((SECONDS - t0)) s)"
 	timeout_s=${WEFT_TEST_TIMEOUT:-60}
 	case $rc in
 	0)
-		echo "PASS $name"
+		echo "PASS $name$took"
 		passed=$((passed + 1))
 		[ "$verbose" = 1 ] && printf '%s\n' "$out" | sed 's/^/    /'
 		;;
@@ -65,7 +67,7 @@ for t in "${tests[@]}"; do
 	*)
 		why=""
 		[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && why=" (timed out)"
-		echo "FAIL $name$why"
+		echo "FAIL $name$why$took"
 		printf '%s\n' "$out" | sed 's/^/    /'
 		failed=$((failed + 1))
 		;;
