@@ -63,6 +63,9 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	n->skel->rodata->off_async_id = ni.off_async_id;
 	n->skel->rodata->off_trigger_id = ni.off_trigger_id;
 	n->skel->rodata->parser_llhttp = ni.parser_llhttp;
+	n->skel->rodata->reset_this_rdi = ni.reset_this_rdi;
+	n->skel->rodata->scope_closed = ni.scope_closed;
+	n->skel->rodata->url_skip = ni.url_skip;
 	n->skel->rodata->http_probe = http;
 	n->skel->rodata->seed_unknown = !o->argv;
 	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
@@ -143,6 +146,8 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ ni->vaddr[NODE_HANDLE_CLOSE] ? k->progs.node_handle_close : NULL, NODE_HANDLE_CLOSE },
 		{ ni->vaddr[NODE_HANDLE_CLOSE_JS] ? k->progs.node_handle_close : NULL,
 		  NODE_HANDLE_CLOSE_JS },
+		/* 26: Close's entry tells a no-op Close from a real one */
+		{ ni->scope_closed ? k->progs.node_scope_close_entry : NULL, NODE_SCOPE_CLOSE },
 	};
 	int http = -1;
 	char what[640];
@@ -159,8 +164,8 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 	}
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].prog &&
-		    attach_at(t, probes[i].prog, probes[i].fn, probes[i].fn == NODE_SCOPE_CLOSE,
-			      err, len))
+		    attach_at(t, probes[i].prog, probes[i].fn,
+			      probes[i].prog == k->progs.node_scope_close, err, len))
 			return -1;
 	if (attach_stdio(t, NODE_PIPE_OPEN, 0, err, len) ||
 	    attach_stdio(t, NODE_TTY_INIT, COOKIE_TTY, err, len))
