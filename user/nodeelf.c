@@ -385,8 +385,8 @@ static int check_close(csh cs, const struct code *c, const struct layout *l, uin
 	if (!guard)
 		snprintf(why, len, "InternalCallbackScope::Close: its closed_ guard was not found");
 	else if (!l->scope_closed && guard > at)
-		snprintf(why, len, "InternalCallbackScope::Close tests closed_ after its first push, "
-			 "the table says before");
+		snprintf(why, len, "InternalCallbackScope::Close tests closed_ after its first "
+			 "push, the table says before");
 	else if (l->scope_closed && (guard < at || disp != l->scope_closed))
 		snprintf(why, len, "InternalCallbackScope::Close tests +%#x %s its first push, the "
 			 "table says +%#x after", disp, guard < at ? "before" : "after",
@@ -414,8 +414,9 @@ static int check_parser(csh cs, const struct code *c, const struct layout *l, ui
 
 		if (insn->address > at && cmp0_rdi(insn, &disp))
 			skip = disp;
-		if (insn->id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
-		    x->operands[1].type == X86_OP_REG && x->operands[1].reg == X86_REG_RDI)
+		if (insn->id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_REG &&
+		    x->operands[1].reg == X86_REG_RDI)
 			copy = x->operands[0].reg;
 		if (insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
 		    x->operands[1].mem.base == X86_REG_RDI && x->operands[1].mem.disp < 0)
@@ -433,8 +434,8 @@ static int check_parser(csh cs, const struct code *c, const struct layout *l, ui
 	if (rc)
 		snprintf(why, len, "the HTTP parser's layout was not found in on_url");
 	else if (off != l->parser_llhttp)
-		snprintf(why, len, "the HTTP parser's llhttp_t is at +%#x, the table says +%#x", off,
-			 l->parser_llhttp);
+		snprintf(why, len, "the HTTP parser's llhttp_t is at +%#x, the table says +%#x",
+			 off, l->parser_llhttp);
 	else if (skip != l->url_skip)
 		snprintf(why, len, "on_url's proxy tests +%#x past its first push, the table says "
 			 "+%#x", skip, l->url_skip);
