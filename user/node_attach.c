@@ -135,6 +135,9 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ k->progs.node_async_rearm, NODE_ASYNC_RESET },
 		{ k->progs.node_async_destroy, NODE_WRAP_DTOR },
 		{ k->progs.node_async_destroy, NODE_EMIT_DESTROY },
+		/* 26: Close's entry tells a no-op Close from a real one; before
+		 * the return probe, so that no return is seen without its entry */
+		{ ni->scope_closed ? k->progs.node_scope_close_entry : NULL, NODE_SCOPE_CLOSE },
 		{ k->progs.node_scope_close, NODE_SCOPE_CLOSE },
 		{ ni->scope_ctx_in_r8 ? k->progs.node_scope_env_r8 : k->progs.node_scope_env_rcx,
 		  NODE_SCOPE_ENV },
@@ -146,8 +149,6 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ ni->vaddr[NODE_HANDLE_CLOSE] ? k->progs.node_handle_close : NULL, NODE_HANDLE_CLOSE },
 		{ ni->vaddr[NODE_HANDLE_CLOSE_JS] ? k->progs.node_handle_close : NULL,
 		  NODE_HANDLE_CLOSE_JS },
-		/* 26: Close's entry tells a no-op Close from a real one */
-		{ ni->scope_closed ? k->progs.node_scope_close_entry : NULL, NODE_SCOPE_CLOSE },
 	};
 	int http = -1;
 	char what[640];
@@ -157,11 +158,12 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 			t->spec_owned[i] = true;
 			http = i;
 		}
-	if (http >= 0 && ni->vaddr[NODE_HTTP_URL]) {
-		probes[6].prog = k->progs.node_http_url;
-		if (ni->vaddr[NODE_UV_TRY_WRITE])
-			probes[7].prog = k->progs.node_try_write;
-	}
+	for (size_t i = 0; http >= 0 && i < sizeof(probes) / sizeof(probes[0]); i++)
+		if (probes[i].fn == NODE_HTTP_URL && ni->vaddr[NODE_HTTP_URL])
+			probes[i].prog = k->progs.node_http_url;
+		else if (probes[i].fn == NODE_UV_TRY_WRITE && ni->vaddr[NODE_HTTP_URL] &&
+			 ni->vaddr[NODE_UV_TRY_WRITE])
+			probes[i].prog = k->progs.node_try_write;
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].prog &&
 		    attach_at(t, probes[i].prog, probes[i].fn,
