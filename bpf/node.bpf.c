@@ -6,8 +6,9 @@
  *     created (or re-armed) in the context current on the thread;
  *   - AsyncReset's entry: a re-armed resource ends its old identity;
  *   - InternalCallbackScope's constructors, and the return of its Close
- *     (entered past its guard): a resource's callback runs, with the
- *     ticks and microtasks it queued; its context is current;
+ *     (entered past its guard, or on 26 at its entry, which tests the
+ *     guard): a resource's callback runs, with the ticks and microtasks it
+ *     queued; its context is current;
  *   - ~AsyncWrap and EmitDestroy(bool): the resource ends;
  *   - the HTTP parser's on_url: an inbound request begins (a transaction);
  *   - libuv's uv__try_write on its connection: its response is written;
@@ -28,6 +29,11 @@ const volatile __u32 off_async_id = 0;
 const volatile __u32 off_trigger_id = 0;
 const volatile __u32 parser_llhttp = 0;
 const volatile __u32 http_probe = 0;	     /* probe index of inbound HTTP requests */
+/* 26 (clang): AsyncReset's site is a call taking `this` in RDI, not RBX;
+ * Close and on_url's proxy are probed before their guard, on these flags */
+const volatile bool reset_this_rdi = false;
+const volatile __u32 scope_closed = 0;	     /* InternalCallbackScope::closed_ */
+const volatile __u32 url_skip = 0;	     /* in llhttp_t: the parser was removed */
 /* attached to a running process: resources first seen in use existed
  * before (with -- CMD every creation is seen: an unknown id is one that
  * only JavaScript made, an AsyncResource, and stays unknown) */
@@ -64,6 +70,16 @@ struct {
 	__type(key, __u64); /* the parser's async id */
 	__type(value, struct http_request);
 } requests SEC(".maps");
+
+/* Per thread: the Close being entered found closed_ set (26), so its return
+ * pops nothing. A no-op Close runs no code that could enter another, so one
+ * flag per thread is enough: set at its entry, taken at its return. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tid */
+	__type(value, __u8);
+} close_noop SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -145,13 +161,17 @@ static __always_inline struct node_resource *preattach_get(__u64 id, __u32 provi
 	return bpf_map_lookup_elem(&resources, &key);
 }
 
-/* In AsyncReset, after the new id and trigger are stored: RBX is `this`.
- * The parent is the resource whose callback runs; outside any callback
- * (a connection accepted by a server, say), the trigger resource. */
+/* In AsyncReset, after the new id and trigger are stored: RBX is `this`
+ * (20-24), or RDI, the argument of the call probed (26). The parent is the
+ * resource whose callback runs; outside any callback (a connection
+ * accepted by a server, say), the trigger resource. */
 SEC("uprobe")
 int BPF_KPROBE(node_async_init)
 {
-	__u64 self = ctx->bx, id, trigger, key, tid = (__u32)bpf_get_current_pid_tgid();
+	/* each register read on its own: the verifier refuses a computed ctx offset */
+	__u64 rbx = ctx->bx, rdi = PT_REGS_PARM1(ctx);
+	__u64 self = reset_this_rdi ? rdi : rbx, id, trigger, key;
+	__u64 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_state *ts;
 	struct node_resource r = {}, *tr;
 	struct wctx parent = {};
@@ -273,22 +293,44 @@ int BPF_KPROBE(node_scope_wrap)
 }
 
 /* InternalCallbackScope::Close returns (a return probe set past its
- * `if (closed_) return`: once per scope), after the ticks and microtasks
- * the callback queued. */
+ * `if (closed_) return`: once per scope; on 26 at its entry, see below),
+ * after the ticks and microtasks the callback queued. */
 SEC("uprobe")
 int BPF_KPROBE(node_scope_close)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_state *ts;
+	__u8 *noop;
 
 	if (!in_target())
 		return 0;
 	count_hit(WEFT_PROBE_GOROUTINE);
 	ts = bpf_map_lookup_elem(&threads, &tid);
-	if (ts) {
+	if (ts)
 		count_txn_trap(ts->cur.txn);
-		ctx_pop(ts);
+	if (scope_closed && (noop = bpf_map_lookup_elem(&close_noop, &tid)) && *noop) {
+		*noop = 0;
+		return 0;
 	}
+	if (ts)
+		ctx_pop(ts);
+	return 0;
+}
+
+/* 26: Close's entry, on the trap its return probe sets there (not counted
+ * again): a scope closed already (its destructor calling Close again)
+ * returns at once, and that return pops nothing. */
+SEC("uprobe")
+int BPF_KPROBE(node_scope_close_entry)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u8 closed = 0;
+
+	if (!in_target())
+		return 0;
+	bpf_probe_read_user(&closed, 1, (void *)(PT_REGS_PARM1(ctx) + scope_closed));
+	closed = closed != 0;
+	bpf_map_update_elem(&close_noop, &tid, &closed, BPF_ANY);
 	return 0;
 }
 
@@ -310,6 +352,13 @@ int BPF_KPROBE(node_http_url)
 	if (!in_target())
 		return 0;
 	count_hit(http_probe);
+	if (url_skip) {
+		__u8 removed = 0;
+
+		bpf_probe_read_user(&removed, 1, (void *)(llhttp + url_skip));
+		if (removed)
+			return 0; /* the proxy returns without calling on_url */
+	}
 	bpf_probe_read_user(&type, 1, (void *)(llhttp + LLHTTP_TYPE));
 	if (type != 1)
 		return 0;

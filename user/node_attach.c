@@ -63,6 +63,9 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	n->skel->rodata->off_async_id = ni.off_async_id;
 	n->skel->rodata->off_trigger_id = ni.off_trigger_id;
 	n->skel->rodata->parser_llhttp = ni.parser_llhttp;
+	n->skel->rodata->reset_this_rdi = ni.reset_this_rdi;
+	n->skel->rodata->scope_closed = ni.scope_closed;
+	n->skel->rodata->url_skip = ni.url_skip;
 	n->skel->rodata->http_probe = http;
 	n->skel->rodata->seed_unknown = !o->argv;
 	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
@@ -132,6 +135,9 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ k->progs.node_async_rearm, NODE_ASYNC_RESET },
 		{ k->progs.node_async_destroy, NODE_WRAP_DTOR },
 		{ k->progs.node_async_destroy, NODE_EMIT_DESTROY },
+		/* 26: Close's entry tells a no-op Close from a real one; before
+		 * the return probe, so that no return is seen without its entry */
+		{ ni->scope_closed ? k->progs.node_scope_close_entry : NULL, NODE_SCOPE_CLOSE },
 		{ k->progs.node_scope_close, NODE_SCOPE_CLOSE },
 		{ ni->scope_ctx_in_r8 ? k->progs.node_scope_env_r8 : k->progs.node_scope_env_rcx,
 		  NODE_SCOPE_ENV },
@@ -152,15 +158,16 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 			t->spec_owned[i] = true;
 			http = i;
 		}
-	if (http >= 0 && ni->vaddr[NODE_HTTP_URL]) {
-		probes[6].prog = k->progs.node_http_url;
-		if (ni->vaddr[NODE_UV_TRY_WRITE])
-			probes[7].prog = k->progs.node_try_write;
-	}
+	for (size_t i = 0; http >= 0 && i < sizeof(probes) / sizeof(probes[0]); i++)
+		if (probes[i].fn == NODE_HTTP_URL && ni->vaddr[NODE_HTTP_URL])
+			probes[i].prog = k->progs.node_http_url;
+		else if (probes[i].fn == NODE_UV_TRY_WRITE && ni->vaddr[NODE_HTTP_URL] &&
+			 ni->vaddr[NODE_UV_TRY_WRITE])
+			probes[i].prog = k->progs.node_try_write;
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].prog &&
-		    attach_at(t, probes[i].prog, probes[i].fn, probes[i].fn == NODE_SCOPE_CLOSE,
-			      err, len))
+		    attach_at(t, probes[i].prog, probes[i].fn,
+			      probes[i].prog == k->progs.node_scope_close, err, len))
 			return -1;
 	if (attach_stdio(t, NODE_PIPE_OPEN, 0, err, len) ||
 	    attach_stdio(t, NODE_TTY_INIT, COOKIE_TTY, err, len))

@@ -56,18 +56,44 @@ static const char *const providers24[] = {
 	"SCRYPTREQUEST", "SIGNREQUEST", "TLSWRAP", "VERIFYREQUEST",
 };
 
+/* 26: JSUDPWRAP gone, DTLS_ENDPOINT and DTLS_SESSION after LOCKS */
+static const char *const providers26[] = {
+	COMMON_PROVIDERS, "LOCKS", "DTLS_ENDPOINT", "DTLS_SESSION", "JSSTREAM", "MESSAGEPORT",
+	"PIPECONNECTWRAP", "PIPESERVERWRAP", "PIPEWRAP", "PROCESSWRAP", "PROMISE", "QUERYWRAP",
+	"QUIC_ENDPOINT", "QUIC_LOGSTREAM", "QUIC_SESSION", "QUIC_STREAM", "QUIC_UDP",
+	"SHUTDOWNWRAP", "SIGNALWRAP", "STATWATCHER", "STREAMPIPE", "TCPCONNECTWRAP",
+	"TCPSERVERWRAP", "TCPWRAP", "TTYWRAP", "UDPSENDWRAP", "UDPWRAP", "SIGINTWATCHDOG",
+	"WORKER", "WORKERCPUPROFILE", "WORKERCPUUSAGE", "WORKERHEAPPROFILE",
+	"WORKERHEAPSNAPSHOT", "WORKERHEAPSTATISTICS", "WRITEWRAP", "ZLIB", "CHECKPRIMEREQUEST",
+	"PBKDF2REQUEST", "KEYPAIRGENREQUEST", "KEYGENREQUEST", "KEYEXPORTREQUEST",
+	"ARGON2REQUEST", "CIPHERREQUEST", "DERIVEBITSREQUEST", "HASHREQUEST",
+	"RANDOMBYTESREQUEST", "RANDOMPRIMEREQUEST", "SCRYPTREQUEST", "SIGNREQUEST", "TLSWRAP",
+	"VERIFYREQUEST",
+};
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* 20-24 are GCC builds, 26 a clang one: AsyncReset keeps `this` in R14
+ * and inlines the HandleScope whose constructor was the site, Close and
+ * the parser's proxies test their guard after the first push. */
 static const struct layout {
 	int major;
 	int provider, async_id, trigger_id, parser_llhttp;
 	bool ctx_in_r8, scope_wrap;
+	x86_reg reset_this; /* where AsyncReset keeps `this` as it stores the ids */
+	bool reset_at_trace; /* its site: the call of EmitTraceAsyncStart, not the next */
+	int scope_closed, url_skip; /* see node_info */
 	const char *const *providers;
 	int nr_providers;
 } layouts[] = {
-	{ 20, 0x20, 0x28, 0x30, 0x50, false, true, providers20, N(providers20) },
-	{ 22, 0x30, 0x38, 0x40, 0x68, true, true, providers22, N(providers22) },
-	{ 24, 0x30, 0x38, 0x40, 0x60, true, false, providers24, N(providers24) },
+	{ 20, 0x20, 0x28, 0x30, 0x50, false, true, X86_REG_RBX, false, 0, 0, providers20,
+	  N(providers20) },
+	{ 22, 0x30, 0x38, 0x40, 0x68, true, true, X86_REG_RBX, false, 0, 0, providers22,
+	  N(providers22) },
+	{ 24, 0x30, 0x38, 0x40, 0x60, true, false, X86_REG_RBX, false, 0, 0, providers24,
+	  N(providers24) },
+	{ 26, 0x30, 0x38, 0x40, 0x60, true, false, X86_REG_R14, true, 0x24, 0x26aa, providers26,
+	  N(providers26) },
 };
 
 /* How each function is found: its mangled name, whole or as a prefix, or
@@ -97,6 +123,7 @@ static const struct {
 	[NODE_HANDLE_CLOSE_JS] = { "_ZN4node10HandleWrap5CloseERKN2v820FunctionCallbackInfoINS1_5ValueEEE",
 				   EXACT, false },
 	[NODE_UV_CLOSE] = { "uv_close", EXACT, false },
+	[NODE_TRACE_START] = { "_ZNK4node9AsyncWrap19EmitTraceAsyncStartEv", EXACT, false },
 };
 
 static const char *const fn_labels[NODE_NR_FNS] = {
@@ -107,6 +134,7 @@ static const char *const fn_labels[NODE_NR_FNS] = {
 	"uv_pipe_open", "uv_tty_init", "node::Environment::RunCleanup",
 	"node::Environment::Exit", "node::HandleWrap::Close(Local<Value>)",
 	"node::HandleWrap::Close(const FunctionCallbackInfo&)", "uv_close",
+	"node::AsyncWrap::EmitTraceAsyncStart",
 };
 
 static bool matches(const char *n, int i)
@@ -265,67 +293,155 @@ static int branch_to(csh cs, const struct code *c, uint64_t target, uint64_t *si
 	return rc;
 }
 
-/* In AsyncReset: the two `movsd %xmmN, D(%rbx)` that store the new id and
- * trigger (their D must be the table's), then the next `call`: the probe
- * site, where RBX is `this` and the fields are final. */
-static int reset_site(csh cs, const struct code *c, const struct layout *l, uint64_t *site,
-		      char *why, size_t len)
+/* `cmpb $0, D(%rdi)`: a guard on a flag of the object, D in *disp. */
+static bool cmp0_rdi(const cs_insn *insn, int *disp)
+{
+	const cs_x86 *x = &insn->detail->x86;
+
+	if (insn->id != X86_INS_CMP || x->op_count != 2 || x->operands[0].type != X86_OP_MEM ||
+	    x->operands[0].size != 1 || x->operands[0].mem.base != X86_REG_RDI ||
+	    x->operands[0].mem.index != X86_REG_INVALID || x->operands[1].type != X86_OP_IMM ||
+	    x->operands[1].imm)
+		return false;
+	*disp = (int)x->operands[0].mem.disp;
+	return true;
+}
+
+/* `mov %from, %to` */
+static bool mov_reg(const cs_insn *insn, x86_reg to, x86_reg from)
+{
+	const cs_x86 *x = &insn->detail->x86;
+
+	return insn->id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	       x->operands[0].reg == to && x->operands[1].type == X86_OP_REG &&
+	       x->operands[1].reg == from;
+}
+
+/* In AsyncReset: the two `movsd %xmmN, D(this)` that store the new id and
+ * trigger (their D must be the table's), then the site where the fields
+ * are final: the next `call` (20-24: `this` in RBX), or the call of
+ * EmitTraceAsyncStart at trace, right after `mov this, %rdi` (26: the next
+ * call, Object::Set, is skipped when the resource is the wrap itself). */
+static int reset_site(csh cs, const struct code *c, const struct layout *l, uint64_t trace,
+		      uint64_t *site, char *why, size_t len)
 {
 	const uint8_t *p = c->buf;
 	size_t left = c->size;
 	uint64_t a = c->vaddr;
 	cs_insn *insn = cs_malloc(cs);
 	int stores[2], nr = 0, rc = -1;
+	bool this_in_rdi = false;
 
+	if (l->reset_at_trace && !trace) {
+		snprintf(why, len, "AsyncWrap::EmitTraceAsyncStart not found in its symbols");
+		cs_free(insn, 1);
+		return -1;
+	}
 	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
 		cs_x86 *x = &insn->detail->x86;
 
 		if (nr < 2 && insn->id == X86_INS_MOVSD && x->op_count == 2 &&
-		    x->operands[0].type == X86_OP_MEM && x->operands[0].mem.base == X86_REG_RBX) {
+		    x->operands[0].type == X86_OP_MEM && x->operands[0].mem.base == l->reset_this) {
 			stores[nr++] = (int)x->operands[0].mem.disp;
-		} else if (nr == 2 && insn->id == X86_INS_CALL) {
+		} else if (nr == 2 && insn->id == X86_INS_CALL &&
+			   (!l->reset_at_trace || (x->operands[0].type == X86_OP_IMM &&
+						   (uint64_t)x->operands[0].imm == trace))) {
 			*site = insn->address;
-			rc = 0;
+			rc = l->reset_at_trace && !this_in_rdi ? -2 : 0;
 			break;
 		}
+		this_in_rdi = mov_reg(insn, X86_REG_RDI, l->reset_this);
 	}
 	cs_free(insn, 1);
-	if (rc)
+	if (rc == -2)
+		snprintf(why, len, "AsyncReset's call of EmitTraceAsyncStart does not take `this`");
+	else if (rc)
 		snprintf(why, len, "the id stores were not found in AsyncReset");
 	else if (stores[0] != l->async_id || stores[1] != l->trigger_id) {
 		snprintf(why, len, "AsyncReset stores the ids at +%#x/+%#x, the table says +%#x/+%#x",
 			 stores[0], stores[1], l->async_id, l->trigger_id);
 		rc = -1;
 	}
-	return rc;
+	return rc ? -1 : 0;
 }
 
-/* on_url's proxy finds node's Parser from the llhttp_t: `lea -OFF(%rdi)`. */
-static int check_parser(csh cs, const struct code *c, const struct layout *l, char *why,
-			size_t len)
+/* Close's `if (closed_) return`: before the first push (at), which then
+ * sees each scope once, or (26) after it, at the table's closed_. */
+static int check_close(csh cs, const struct code *c, const struct layout *l, uint64_t at,
+		       char *why, size_t len)
+{
+	const uint8_t *p = c->buf;
+	size_t left = c->size < 32 ? c->size : 32;
+	uint64_t a = c->vaddr, guard = 0;
+	cs_insn *insn = cs_malloc(cs);
+	int disp = 0;
+
+	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn))
+		if (cmp0_rdi(insn, &disp)) {
+			guard = insn->address;
+			break;
+		}
+	cs_free(insn, 1);
+	if (!guard)
+		snprintf(why, len, "InternalCallbackScope::Close: its closed_ guard was not found");
+	else if (!l->scope_closed && guard > at)
+		snprintf(why, len, "InternalCallbackScope::Close tests closed_ after its first "
+			 "push, the table says before");
+	else if (l->scope_closed && (guard < at || disp != l->scope_closed))
+		snprintf(why, len, "InternalCallbackScope::Close tests +%#x %s its first push, the "
+			 "table says +%#x after", disp, guard < at ? "before" : "after",
+			 l->scope_closed);
+	else
+		return 0;
+	return -1;
+}
+
+/* on_url's proxy finds node's Parser from the llhttp_t: `lea -OFF(%rdi)`,
+ * or `mov %rdi, R; add $-OFF, R`. Past its first push (at), a guard on a
+ * flag of the llhttp_t must be the table's url_skip. */
+static int check_parser(csh cs, const struct code *c, const struct layout *l, uint64_t at,
+			char *why, size_t len)
 {
 	const uint8_t *p = c->buf;
 	size_t left = c->size < 96 ? c->size : 96;
 	uint64_t a = c->vaddr;
 	cs_insn *insn = cs_malloc(cs);
-	int rc = -1;
+	x86_reg copy = X86_REG_INVALID;
+	int rc = -1, off = 0, skip = 0, disp;
 
 	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
 		cs_x86 *x = &insn->detail->x86;
 
+		if (insn->address > at && cmp0_rdi(insn, &disp))
+			skip = disp;
+		if (insn->id == X86_INS_MOV && x->op_count == 2 &&
+		    x->operands[0].type == X86_OP_REG && x->operands[1].type == X86_OP_REG &&
+		    x->operands[1].reg == X86_REG_RDI)
+			copy = x->operands[0].reg;
 		if (insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
-		    x->operands[1].mem.base == X86_REG_RDI && x->operands[1].mem.disp < 0) {
-			rc = -x->operands[1].mem.disp == l->parser_llhttp ? 0 : 1;
-			if (rc)
-				snprintf(why, len, "the HTTP parser's llhttp_t is at +%#x, the table "
-					 "says +%#x", (int)-x->operands[1].mem.disp, l->parser_llhttp);
+		    x->operands[1].mem.base == X86_REG_RDI && x->operands[1].mem.disp < 0)
+			off = (int)-x->operands[1].mem.disp;
+		else if (insn->id == X86_INS_ADD && x->op_count == 2 && copy != X86_REG_INVALID &&
+			 x->operands[0].type == X86_OP_REG && x->operands[0].reg == copy &&
+			 x->operands[1].type == X86_OP_IMM && x->operands[1].imm < 0)
+			off = (int)-x->operands[1].imm;
+		if (off) {
+			rc = 0;
 			break;
 		}
 	}
 	cs_free(insn, 1);
-	if (rc < 0)
+	if (rc)
 		snprintf(why, len, "the HTTP parser's layout was not found in on_url");
-	return rc ? -1 : 0;
+	else if (off != l->parser_llhttp)
+		snprintf(why, len, "the HTTP parser's llhttp_t is at +%#x, the table says +%#x",
+			 off, l->parser_llhttp);
+	else if (skip != l->url_skip)
+		snprintf(why, len, "on_url's proxy tests +%#x past its first push, the table says "
+			 "+%#x", skip, l->url_skip);
+	else
+		return 0;
+	return -1;
 }
 
 static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, char *why,
@@ -341,7 +457,8 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		struct code c;
 		uint64_t at = 0;
 
-		if (!ni->vaddr[i] || i == NODE_UV_UNREF || i == NODE_UV_CLOSE)
+		if (!ni->vaddr[i] || i == NODE_UV_UNREF || i == NODE_UV_CLOSE ||
+		    i == NODE_TRACE_START)
 			continue;
 		if (code_read(fd, e, ni->vaddr[i], ni->size[i], &c)) {
 			snprintf(why, len, "%s: its code is not in the file", fn_labels[i]);
@@ -349,7 +466,8 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 			break;
 		}
 		if (i == NODE_ASYNC_RESET &&
-		    (reset_site(cs, &c, l, &at, why, len) || file_off(e, at, &ni->reset_site_off)))
+		    (reset_site(cs, &c, l, ni->vaddr[NODE_TRACE_START], &at, why, len) ||
+		     file_off(e, at, &ni->reset_site_off)))
 			rc = -1;
 		if (i == NODE_HANDLE_CLOSE || i == NODE_HANDLE_CLOSE_JS) {
 			/* optional: without it, handles end when destroyed */
@@ -367,7 +485,9 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 			rc = -1;
 		}
 		if (!rc && i == NODE_HTTP_URL)
-			rc = check_parser(cs, &c, l, why, len);
+			rc = check_parser(cs, &c, l, at, why, len);
+		if (!rc && i == NODE_SCOPE_CLOSE)
+			rc = check_close(cs, &c, l, at, why, len);
 		if (!rc && ni->vaddr[i])
 			rc = file_off(e, at, &ni->probe_off[i]);
 		free(c.buf);
@@ -404,7 +524,7 @@ int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len)
 			l = &layouts[i];
 	if (!l) {
 		snprintf(err, len, "Node %s: no layout table for this version (weft knows Node 20, "
-			 "22 and 24)", ni->version[0] ? ni->version : "of unknown version");
+			 "22, 24 and 26)", ni->version[0] ? ni->version : "of unknown version");
 		goto out;
 	}
 	for (int i = 0; i < NODE_NR_FNS; i++)
@@ -424,6 +544,9 @@ int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len)
 	ni->parser_llhttp = l->parser_llhttp;
 	ni->scope_ctx_in_r8 = l->ctx_in_r8;
 	ni->probe_scope_wrap = l->scope_wrap;
+	ni->reset_this_rdi = l->reset_at_trace;
+	ni->scope_closed = l->scope_closed;
+	ni->url_skip = l->url_skip;
 	ni->providers = l->providers;
 	ni->nr_providers = l->nr_providers;
 	rc = 1;

@@ -29,6 +29,9 @@ enum node_fn {
 	NODE_HANDLE_CLOSE_JS, /* HandleWrap::Close(const FunctionCallbackInfo&) (the first
 			    * inlined), at their call of uv_close: a handle let go */
 	NODE_UV_CLOSE,     /* not probed: that call's target */
+	NODE_TRACE_START,  /* not probed: AsyncWrap::EmitTraceAsyncStart, the call that is
+			    * AsyncReset's site where the first call after the stores is
+			    * conditional (26) */
 	NODE_NR_FNS,
 };
 
@@ -38,13 +41,22 @@ struct node_info {
 	/* per function: where it is, and where weft probes it (file offsets) */
 	uint64_t vaddr[NODE_NR_FNS], size[NODE_NR_FNS], probe_off[NODE_NR_FNS];
 	/* AsyncReset has two: its first push (probe_off: the old id, on a
-	 * re-arm) and the call after it stored the new id (reset_site_off) */
+	 * re-arm) and the call after it stored the new id (reset_site_off),
+	 * where `this` is in RBX (20-24) or, a call taking it, RDI (26) */
 	uint64_t reset_site_off;
+	bool reset_this_rdi;
 	/* node::AsyncWrap: provider_type_, async_id_, trigger_async_id_ */
 	int off_provider, off_async_id, off_trigger_id;
 	int parser_llhttp;    /* llhttp_t's offset inside node's Parser */
 	bool scope_ctx_in_r8; /* async_context* in r8 (22+), else rcx */
 	bool probe_scope_wrap; /* the AsyncWrap* constructor does not call the Env one */
+	/* 26: Close's `if (closed_) return` comes after its first push, so the
+	 * probe there sees every call; closed_'s offset, read at entry (0: the
+	 * guard is before the push, the probe sees only real closes) */
+	int scope_closed;
+	/* 26: on_url's proxy tests a flag of the parser (set when it was
+	 * removed) after its first push: its offset in llhttp_t (0: before) */
+	int url_skip;
 	const char *const *providers; /* ProviderType names, by value */
 	int nr_providers;
 };

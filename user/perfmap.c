@@ -162,7 +162,10 @@ const char *perfmap__js_name(const char *name, char *buf, size_t len, char *file
 	/* "JS:", "Eval:", "LazyCompile:": a kind, before the first space */
 	if (colon && (!sp || colon < sp))
 		name = colon + 1;
-	/* a tier mark: ~ interpreted, ^ baseline, + maglev, * optimized */
+	/* a tier mark: ~ interpreted, ^ baseline, + maglev, * optimized; an
+	 * "o" before it (Node 26's V8): code entered by on-stack replacement */
+	if (name[0] == 'o' && name[1] && strchr("+*", name[1]))
+		name++;
 	if (*name == '~' || *name == '^' || *name == '+' || *name == '*')
 		name++;
 	sp = strchr(name, ' ');

@@ -4,7 +4,7 @@
 // leaked UDP socket, a late-closed UDP socket, a nested server + request, a
 // request to itself, thread-pool crypto work, and a worker thread.
 //
-//	node nodehttp.js       (CommonJS, no dependencies; Node 20, 22, 24)
+//	node nodehttp.js       (CommonJS, no dependencies; Node 20, 22, 24, 26)
 //
 // Startup (outside any request): listens on 127.0.0.1:0 (an ephemeral port),
 // logs "nodehttp listening port=P pid=PID", waits for $WEFT_TEST_WAIT (if
@@ -38,13 +38,15 @@
 //	other    404
 //
 // Native resources created during each request (async_hooks self-check,
-// identical on Node 20.20.2, 22.23.3, 24.21.0; +SHUTDOWNWRAP:1 on a request
+// identical on Node 20.20.2, 22.23.3, 24.21.0, and on 26.12.1 but for
+// readFile (see /fs and /worker); +SHUTDOWNWRAP:1 on a request
 // whose connection is not keep-alive (nodeclient --new-conn): the server
 // ends the socket in the 'finish' turn, just after writing the response):
 //
 //	/ok      none (no WRITEWRAP: small writes complete in libuv's try-write)
 //	/fs      FSREQCALLBACK:4 (open, fstat, 1 read, close); the close request
-//	         is destroyed when its callback (the one that responds) returns
+//	         is destroyed when its callback (the one that responds) returns.
+//	         Node 26: FSREQCALLBACK:1 (readFile is one native job)
 //	/leak    UDPWRAP:1, alive (createSocket; bind resolves the IP literal via
 //	         process.nextTick: no GETADDRINFOREQWRAP)
 //	/late    UDPWRAP:1, destroyed ~20 ms after the response
@@ -78,7 +80,7 @@
 //	         The worker thread is another environment: the main thread's
 //	         hooks never see its resources. Its own hook (enabled first thing
 //	         in its code; a --require preload sees the same) sees
-//	         FSREQCALLBACK:4 (its readFile), not its ends of the ports, made
+//	         FSREQCALLBACK:4 (its readFile; 1 on 26), not its ends of the ports, made
 //	         during its bootstrap, before any hook can exist.
 //	/exit    none
 //

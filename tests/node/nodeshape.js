@@ -3,7 +3,7 @@
 // shapes, for the profiler (-F, --off-cpu). Drive it with nodeclient.js.
 //
 //	node --perf-basic-prof --interpreted-frames-native-stack nodeshape.js [MS]
-//	(CommonJS, no dependencies; Node 20, 22, 24; MS per request, default 20)
+//	(CommonJS, no dependencies; Node 20, 22, 24, 26; MS per request, default 20)
 //
 // The two flags make V8 write /tmp/perf-PID.map and give interpreted frames
 // a native frame of their own, so a frame-pointer stack names JavaScript
@@ -18,7 +18,8 @@
 //	        time (process.cpuUsage) in the function's own loop, then
 //	        responds. On-CPU MS, off-CPU ~0.
 //	/fs     fs.readFile(__filename) (open, fstat, read, close: 4 requests on
-//	        libuv's thread pool, FSREQCALLBACK), responds in its callback.
+//	        libuv's thread pool, FSREQCALLBACK; on Node 26 one request, a
+//	        native job that does all four), responds in its callback.
 //	        From the page cache: no thread blocks. The pool's threads hold no
 //	        request's context (they serve every request), and the main thread
 //	        waits in epoll between callbacks, outside any callback scope:

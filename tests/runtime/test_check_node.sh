@@ -18,7 +18,7 @@ require_root
 require_weft
 
 NODES=$(bash "$ROOT/tools/node-versions.sh")
-[ -n "$NODES" ] || skip "no Node 20, 22 or 24 (tools/install-deps.sh fetches 22 and 24)"
+[ -n "$NODES" ] || skip "no Node 20, 22, 24 or 26 (tools/install-deps.sh fetches 22, 24 and 26)"
 DIR=$ROOT/tests/node/check
 line_of() { grep -n "SITE:$2 \*/" "$DIR/$1" | cut -d: -f1; }
 
