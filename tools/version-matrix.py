@@ -23,7 +23,7 @@ END = "<!-- /version-matrix -->"
 COLUMNS = {
     "go": ["built", "stripped", "PIE", "cgo", "cgo stripped", "no build info",
            "derived offsets"],
-    "node": ["official build"],
+    "node": ["trace, -p", "weft check", "profile"],
 }
 TITLES = {"go": "Go", "node": "Node.js"}
 

@@ -33,6 +33,7 @@ leak_lines() { grep '^weft check: LEAK ' "$1" | sed 's/^weft check: LEAK //' | s
 perf_maps() { ls /tmp/perf-*.map 2>/dev/null | sort; }
 
 while read -r V NODE; do
+	matrix_cell node "$V" "weft check"
 	before=$(perf_maps)
 	check_run "$TMP/o-$V" "$TMP/e-$V" --junit "$TMP/j-$V.xml" -o "$TMP/r-$V.json" -- \
 		"$NODE" --test --test-force-exit --test-reporter=tap leaky.test.js clean.test.js hang.test.js
@@ -67,6 +68,7 @@ PY
 	check_run "$TMP/c-$V" "$TMP/ce-$V" -- "$NODE" --test clean.test.js
 	assert_eq "$RC" 0 "node $V: the clean file alone: exit status"
 done <<<"$NODES"
+matrix_close
 
 # no perf map asked for: sites named by the binding JavaScript called
 read -r V NODE < <(head -n1 <<<"$NODES")

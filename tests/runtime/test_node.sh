@@ -97,6 +97,7 @@ PY
 }
 
 while read -r V NODE; do
+	matrix_cell node "$V" "trace, -p"
 	J=$TMP/node-$V.json
 	record "$NODE" "$TMP/node-$V.weft" || continue
 	"$WEFT" report --format json "$TMP/node-$V.weft" >"$J" 2>"$TMP/report.err"
@@ -185,6 +186,7 @@ chk(conns and all(any(p["id"] == c["parent"] for p in pre) for c in conns[:1]),
 PY
 	assert_eq "$(probes_left "$NODE")" 0 "node $V -p: no probe left"
 done <<<"$NODES"
+matrix_close
 
 # attach and detach 20 times against a busy server (the newest Node)
 read -r V NODE <<<"$(tail -n1 <<<"$NODES")"

@@ -209,8 +209,10 @@ node_shape() {
 
 if [ -n "$NODES" ]; then
 	while read -r V NODE; do
+		matrix_cell node "$V" profile
 		node_shape "$V" "$NODE"
 	done <<<"$NODES"
+	matrix_close
 else
 	note "no Node 20, 22, 24 or 26: Node not checked"
 fi
