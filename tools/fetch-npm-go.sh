@@ -10,13 +10,10 @@ command -v npm >/dev/null || { echo "fetch-npm-go: warning: no npm; Go binaries 
 while read -r name pkg bin; do
 	dir=$ROOT/build/npm-go/$name
 	[ -x "$dir/package/$bin" ] && continue
-	mkdir -p "$dir"
-	if ! tgz=$(cd "$dir" && npm pack --silent "$pkg" 2>/dev/null | tail -n1) ||
-	   [ ! -f "$dir/$tgz" ] || ! tar -xzf "$dir/$tgz" -C "$dir"; then
+	if ! bash "$ROOT/tools/npm-unpack.sh" "$pkg" "$dir"; then
 		echo "fetch-npm-go: warning: could not fetch $pkg from npm" >&2
 		continue
 	fi
-	rm -f "$dir/$tgz"
 	echo "fetch-npm-go: $pkg in build/npm-go/$name" >&2
 done <<'LIST'
 esbuild @esbuild/linux-x64@0.28.2 bin/esbuild

@@ -16,14 +16,5 @@ for go in /usr/lib/go-1.*/bin/go "$ROOT"/build/go/1.*/usr/lib/go-1.*/bin/go; do
 	v=${v##*/go-}
 	[[ $v =~ ^1\.[0-9]+$ ]] || continue
 	echo "$v $go"
-done | sort -s -u -t' ' -k1,1 | sort -t. -k1,1n -k2,2n | {
-	all=$(cat)
-	[ -n "${WEFT_GO_VERSIONS:-}" ] || { [ -z "$all" ] || echo "$all"; exit 0; }
-	for want in $WEFT_GO_VERSIONS; do
-		case $want in
-		oldest) head -n1 <<<"$all" ;;
-		newest) tail -n1 <<<"$all" ;;
-		*) awk -v v="$want" '$1 == v' <<<"$all" ;;
-		esac
-	done | sort -u | sort -t. -k1,1n -k2,2n
-}
+done | sort -s -u -t' ' -k1,1 | sort -t. -k1,1n -k2,2n |
+	bash "$ROOT/tools/pick-versions.sh" "${WEFT_GO_VERSIONS:-}"

@@ -12,14 +12,4 @@ for n in /usr/bin/node "$ROOT"/build/node/*/package/bin/node; do
 	major=${v#v}
 	major=${major%%.*}
 	case $major in 20 | 22 | 24 | 26) echo "$major $n" ;; esac
-done | sort -n -u -k1,1 | {
-	all=$(cat)
-	[ -n "${WEFT_NODE_VERSIONS:-}" ] || { [ -z "$all" ] || echo "$all"; exit 0; }
-	for want in $WEFT_NODE_VERSIONS; do
-		case $want in
-		oldest) head -n1 <<<"$all" ;;
-		newest) tail -n1 <<<"$all" ;;
-		*) awk -v v="$want" '$1 == v' <<<"$all" ;;
-		esac
-	done | sort -n -u
-}
+done | sort -n -u -k1,1 | bash "$ROOT/tools/pick-versions.sh" "${WEFT_NODE_VERSIONS:-}"
