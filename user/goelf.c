@@ -787,16 +787,16 @@ static void code_close(struct code *c)
 	free(c->buf);
 }
 
-int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max)
+int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx)
 {
 	const uint8_t *p;
 	uint64_t addr;
 	struct code c;
 	cs_insn *insn;
 	size_t left;
-	int n = 0;
+	int rc = 0;
 
-	if (code_open(path, vaddr, size, false, &c))
+	if (code_open(path, vaddr, size, true, &c))
 		return -1;
 	insn = cs_malloc(c.cs);
 	if (!insn) {
@@ -806,7 +806,7 @@ int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_
 	p = c.buf;
 	left = size;
 	addr = vaddr;
-	while (left) {
+	while (left && !rc) {
 		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
 			/* undecodable: step a byte (Go has no data in text) */
 			p++;
@@ -814,21 +814,41 @@ int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_
 			addr++;
 			continue;
 		}
-		if (insn->id != X86_INS_RET)
-			continue;
-		if (file_offs) {
-			if (n >= max) {
-				n = -1;
-				errno = E2BIG;
-				break;
-			}
-			file_offs[n] = c.off + (insn->address - vaddr);
-		}
-		n++;
+		rc = fn(ctx, c.cs, insn, c.off + (insn->address - vaddr));
 	}
 	cs_free(insn, 1);
 	code_close(&c);
-	return n;
+	return rc < 0 ? -1 : 0;
+}
+
+struct rets_walk {
+	uint64_t *file_offs;
+	int max, n;
+};
+
+static int rets_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct rets_walk *w = ctx;
+
+	(void)cs;
+	if (insn->id != X86_INS_RET)
+		return 0;
+	if (w->file_offs) {
+		if (w->n >= w->max) {
+			errno = E2BIG;
+			return -1;
+		}
+		w->file_offs[w->n] = file_off;
+	}
+	w->n++;
+	return 0;
+}
+
+int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max)
+{
+	struct rets_walk w = { .file_offs = file_offs, .max = max };
+
+	return goelf__decode(path, vaddr, size, rets_insn, &w) ? -1 : w.n;
 }
 
 static bool is_jcc(csh cs, const cs_insn *i)
@@ -1046,36 +1066,28 @@ int goelf__member(const char *path, const char *type, const char *member)
 	return rc;
 }
 
+struct calls_walk {
+	uint64_t *targets;
+	int max, n;
+};
+
+static int calls_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct calls_walk *w = ctx;
+	uint64_t t;
+
+	(void)cs;
+	(void)file_off;
+	if (insn->id == X86_INS_CALL && imm_target(insn, &t))
+		w->targets[w->n++] = t;
+	return w->n >= w->max;
+}
+
 int goelf__calls(const char *path, uint64_t vaddr, uint64_t size, uint64_t *targets, int max)
 {
-	const uint8_t *p;
-	uint64_t addr, t;
-	struct code c;
-	cs_insn *insn;
-	size_t left;
-	int n = 0;
+	struct calls_walk w = { .targets = targets, .max = max };
 
-	if (code_open(path, vaddr, size, true, &c))
-		return -1;
-	insn = cs_malloc(c.cs);
-	if (!insn) {
-		code_close(&c);
-		return -1;
-	}
-	p = c.buf;
-	left = size;
-	addr = vaddr;
-	while (left && n < max) {
-		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
-			p++;
-			left--;
-			addr++;
-			continue;
-		}
-		if (insn->id == X86_INS_CALL && imm_target(insn, &t))
-			targets[n++] = t;
-	}
-	cs_free(insn, 1);
-	code_close(&c);
-	return n;
+	if (max <= 0)
+		return 0;
+	return goelf__decode(path, vaddr, size, calls_insn, &w) ? -1 : w.n;
 }

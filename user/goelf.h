@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <capstone/capstone.h>
 
 struct go_info {
 	char version[32]; /* "go1.23.4", from .go.buildinfo; "" when not Go */
@@ -60,6 +61,14 @@ struct gopcln *goelf__pclntab(const char *path);
  * With file_offs NULL it only counts. A function may also leave by a panic
  * or, in assembly and wrappers, a tail JMP: those are not RETs. */
 int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max);
+
+/* Decodes [vaddr, vaddr+size) by a linear sweep (x86-64, with details),
+ * stepping a byte over what does not decode, and calls fn for each
+ * instruction with its file offset; fn returns 0 to go on, 1 to stop, -1
+ * to fail. 0, or -1 (not x86-64, not in the file's text, fn failed). The
+ * one walk over code that goelf__rets, goelf__calls and go_derive share. */
+typedef int (*goelf_insn_fn)(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off);
+int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx);
 
 /* Where an entry probe fires once per call. A Go prologue compares SP with
  * the stack bound and, when the stack must grow, branches to a block at the
