@@ -13,6 +13,7 @@
 #include <elfutils/libdw.h>
 #include <capstone/capstone.h>
 #include "goelf.h"
+#include "go_derive.h"
 #include "go_offsets.h"
 #include "gopclntab.h"
 
@@ -495,21 +496,8 @@ static bool offsets_cached(struct go_info *gi)
 
 static int text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off);
 
-/* No DWARF (-ldflags=-w): the layout of this Go version, from the table
- * tools/gen-go-offsets.sh made from each toolchain's DWARF. */
-static int offsets_from_table(struct go_info *gi, char *err, size_t len)
+static void offsets_set(struct go_info *gi, const struct go_offsets *o, enum go_offsets_src src)
 {
-	const struct go_offsets *o = go_offsets__for(gi->major, gi->minor);
-	char have[128] = "";
-
-	if (!o) {
-		for (int i = 0, n = 0; i < go_offsets__count() && n < (int)sizeof(have); i++)
-			n += snprintf(have + n, sizeof(have) - n, "%s1.%d", i ? ", " : "",
-				      go_offsets__at(i)->minor);
-		snprintf(err, len, "no DWARF and no offsets table for Go %d.%d (weft has %s): rebuild "
-			 "without -ldflags=-w", gi->major, gi->minor, have);
-		return -1;
-	}
 	gi->g_goid = o->g_goid;
 	gi->g_parent_goid = o->g_parent_goid;
 	gi->g_gopc = o->g_gopc;
@@ -521,8 +509,40 @@ static int offsets_from_table(struct go_info *gi, char *err, size_t len)
 	gi->g_sched_sp = o->g_sched_sp;
 	gi->m_curg = o->m_curg;
 	gi->m_procid = o->m_procid;
-	gi->from_table = true;
+	gi->req_method = o->req_method;
+	gi->req_url = o->req_url;
+	gi->url_path = o->url_path;
+	gi->test_name = o->test_name;
+	gi->offsets_src = src;
+}
+
+/* No DWARF (-ldflags=-w): the layout of this Go version, from the table
+ * tools/gen-go-offsets.sh made from each toolchain's DWARF; for a version
+ * it has no row for, derived from the binary's own code (go_derive.c),
+ * which refuses rather than guess. */
+static int offsets_without_dwarf(const char *path, struct go_info *gi, char *err, size_t len)
+{
+	const struct go_offsets *o = go_offsets__for(gi->major, gi->minor);
+	struct go_derivation d;
+
+	if (o) {
+		offsets_set(gi, o, GO_OFFSETS_TABLE);
+		return 0;
+	}
+	if (go_derive__run(path, gi->major, gi->minor, &d, err, len))
+		return -1;
+	offsets_set(gi, &d.o, GO_OFFSETS_DERIVED);
 	return 0;
+}
+
+const char *goelf__offsets_src_name(enum go_offsets_src src)
+{
+	switch (src) {
+	case GO_OFFSETS_DWARF: return "DWARF";
+	case GO_OFFSETS_TABLE: return "table";
+	case GO_OFFSETS_DERIVED: return "derived";
+	default: return "";
+	}
 }
 
 /* runtime.allgs without symbols: runtime.allgadd appends to it, so its code
@@ -599,6 +619,7 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	gi->g_goid = gi->g_parent_goid = gi->g_gopc = gi->g_startpc = gi->g_atomicstatus = -1;
 	gi->g_waitsince = gi->g_waitreason = gi->g_m = gi->g_sched_sp = -1;
 	gi->m_curg = gi->m_procid = -1;
+	gi->req_method = gi->req_url = gi->url_path = gi->test_name = -1;
 	e = open_elf(path, &fd);
 	if (!e) {
 		snprintf(err, len, "%s", errno == ENOEXEC ? "not an ELF file" : strerror(errno));
@@ -633,11 +654,14 @@ found:
 		allgs_by_code(path, e, gi);
 	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	if (!dbg) {
-		rc = offsets_from_table(gi, err, len);
+		rc = offsets_without_dwarf(path, gi, err, len);
+		if (!rc && gi->build_id[0])
+			offsets_cache[offsets_next++ % 4] = *gi;
 		close_elf(e, fd);
 		return rc;
 	}
 	gi->has_dwarf = true;
+	gi->offsets_src = GO_OFFSETS_DWARF;
 	read_dwarf(dbg, gi);
 	rc = 0;
 	if (gi->g_goid < 0) {
