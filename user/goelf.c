@@ -524,13 +524,17 @@ static int offsets_without_dwarf(const char *path, struct go_info *gi, char *err
 {
 	const struct go_offsets *o = go_offsets__for(gi->major, gi->minor);
 	struct go_derivation d;
+	char why[192];
 
 	if (o) {
 		offsets_set(gi, o, GO_OFFSETS_TABLE);
 		return 0;
 	}
-	if (go_derive__run(path, gi->major, gi->minor, &d, err, len))
+	if (go_derive__run(path, gi->major, gi->minor, &d, why, sizeof(why))) {
+		snprintf(err, len, "%s (no DWARF, and the offsets table has no row for Go %d.%d): "
+			 "rebuild without -ldflags=-w", why, gi->major, gi->minor);
 		return -1;
+	}
 	offsets_set(gi, &d.o, GO_OFFSETS_DERIVED);
 	return 0;
 }
@@ -654,9 +658,9 @@ found:
 		allgs_by_code(path, e, gi);
 	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	if (!dbg) {
+		/* not kept: a stripped build may share its build id with the
+		 * one with DWARF; deriving takes some 15 ms */
 		rc = offsets_without_dwarf(path, gi, err, len);
-		if (!rc && gi->build_id[0])
-			offsets_cache[offsets_next++ % 4] = *gi;
 		close_elf(e, fd);
 		return rc;
 	}

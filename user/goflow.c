@@ -367,6 +367,20 @@ static void mov(struct goflow *f, const cs_insn *in)
 		set_reg(f, d->reg, mem_read(f, s));
 }
 
+/* The address v + d: folded into v when v is itself an address. */
+static int offset(struct goflow *f, int v, int64_t d)
+{
+	const struct gv *p = v >= 0 && (size_t)v < f->nr_vals ? &f->vals[v] : NULL;
+
+	if (p && p->kind == GV_LEA)
+		return mk(f, GV_LEA, p->parent, 0, p->disp + d, 0, 0);
+	if (p && p->kind == GV_SPADDR)
+		return mk(f, GV_SPADDR, -1, 0, p->disp + d, 0, 0);
+	if (p && p->kind == GV_IMM)
+		return mk(f, GV_IMM, -1, 0, p->disp + d, 0, 0);
+	return mk(f, GV_LEA, v, 0, d, 0, 0);
+}
+
 static void lea(struct goflow *f, const cs_insn *in)
 {
 	const cs_x86 *x = &in->detail->x86;
@@ -381,7 +395,22 @@ static void lea(struct goflow *f, const cs_insn *in)
 	}
 	b = reg_no(s->mem.base);
 	set_reg(f, d->reg, b == R_SP ? mk(f, GV_SPADDR, -1, 0, s->mem.disp, 0, 0)
-				     : mk(f, GV_LEA, f->regs[b], 0, s->mem.disp, 0, 0));
+				     : offset(f, f->regs[b], s->mem.disp));
+}
+
+/* add/sub $imm, reg: the same address as a lea (`add $0x38, %rax` for
+ * &newg.sched in some versions). */
+static bool add_imm(struct goflow *f, const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	uint64_t imm;
+	int r;
+
+	if (x->op_count != 2 || x->operands[0].type != X86_OP_REG || !imm_op(x, 1, &imm) ||
+	    x->operands[0].size != 8 || (r = reg_no(x->operands[0].reg)) < 0 || r == R_SP)
+		return false;
+	f->regs[r] = offset(f, f->regs[r], in->id == X86_INS_SUB ? -(int64_t)imm : (int64_t)imm);
+	return true;
 }
 
 static int step(void *ctx, csh cs, const cs_insn *in, uint64_t file_off)
@@ -407,6 +436,10 @@ static int step(void *ctx, csh cs, const cs_insn *in, uint64_t file_off)
 			set_reg(f, x->operands[0].reg, mk(f, GV_IMM, -1, 0, 0, 0, 0));
 			break;
 		}
+		goto other;
+	case X86_INS_ADD: case X86_INS_SUB:
+		if (add_imm(f, in))
+			break;
 		goto other;
 	case X86_INS_CMP: case X86_INS_TEST:
 		cmp(f, in);
