@@ -6,7 +6,7 @@
 #include "goflow.h"
 #include "gopclntab.h"
 
-#define MAX_SRC 4
+#define MAX_SRC 6
 /* runtime.g and runtime.m are a few hundred bytes to a few KB */
 #define MAX_RUNTIME_OFF 4096
 #define MAX_PKG_OFF 1024
@@ -31,16 +31,23 @@ static const char *const names[GOF_NR] = {
 	[GOF_TEST_NAME] = "testing.common.name",
 };
 
-/* Where each field is read first (the reason given when it is not found). */
-static const char *const primary[GOF_NR] = {
-	[GOF_GOID] = "runtime.newproc1",	 [GOF_PARENT_GOID] = "runtime.newproc1",
-	[GOF_GOPC] = "runtime.newproc1",	 [GOF_STARTPC] = "runtime.newproc1",
-	[GOF_ATOMICSTATUS] = "runtime.casgstatus", [GOF_WAITSINCE] = "runtime.execute",
-	[GOF_WAITREASON] = "runtime.gopark",	 [GOF_M] = "runtime.execute",
-	[GOF_SCHED_SP] = "runtime.mcall",	 [GOF_M_CURG] = "runtime.execute",
-	[GOF_M_PROCID] = "runtime.minit",	 [GOF_REQ_METHOD] = "net/http.(*ServeMux)",
-	[GOF_REQ_URL] = "net/http.(*ServeMux)",	 [GOF_URL_PATH] = "net/url.(*URL).setPath",
-	[GOF_TEST_NAME] = "testing.(*matcher).fullName",
+/* Where each field is looked for (the reason given when it is found nowhere). */
+static const char *const places[GOF_NR] = {
+	[GOF_GOID] = "runtime.newproc1, runtime.printcreatedby",
+	[GOF_PARENT_GOID] = "runtime.newproc1, runtime.printcreatedby",
+	[GOF_GOPC] = "runtime.newproc1, runtime.printcreatedby",
+	[GOF_STARTPC] = "runtime.newproc1, runtime.isSystemGoroutine",
+	[GOF_ATOMICSTATUS] = "runtime.casgstatus, runtime.castogscanstatus, runtime.gopark",
+	[GOF_WAITSINCE] = "runtime.execute, runtime.exitsyscall, runtime.goroutineheader",
+	[GOF_WAITREASON] = "runtime.gopark, runtime.goroutineheader",
+	[GOF_M] = "runtime.execute, runtime.gopark, runtime.minit",
+	[GOF_SCHED_SP] = "runtime.mcall, runtime.newproc1",
+	[GOF_M_CURG] = "runtime.execute, runtime.gopark",
+	[GOF_M_PROCID] = "runtime.minit",
+	[GOF_REQ_METHOD] = "net/http.(*ServeMux).findHandler or .Handler",
+	[GOF_REQ_URL] = "net/http.(*ServeMux).findHandler or .Handler",
+	[GOF_URL_PATH] = "net/url.(*URL).setPath, net/http.(*ServeMux).Handler",
+	[GOF_TEST_NAME] = "testing.(*matcher).fullName, testing.(*common).Name",
 };
 
 const char *go_derive__field_name(enum go_field f)
@@ -179,6 +186,82 @@ static void from_newproc1(struct ctx *c)
 			     val(f, e->args[0])->disp);
 			break;
 		}
+	goflow__free(f);
+}
+
+/* The first call of callee in f, or NULL. */
+static const struct gf_ev *first_call(struct ctx *c, const struct goflow *f, const char *callee)
+{
+	const struct gf_ev *e;
+
+	EACH_EV(f, e)
+		if (calls(c, e, callee))
+			return e;
+	return NULL;
+}
+
+/* printcreatedby(gp): findfunc(gp.gopc); gp.goid != 1; 1.21+:
+ * printcreatedby1(f, pc, gp.parentGoid). */
+static void from_printcreatedby(struct ctx *c)
+{
+	struct goflow *f = flow(c, "runtime.printcreatedby");
+	const struct gf_ev *e;
+	int gp;
+	int64_t d;
+
+	if (!f)
+		return;
+	gp = goflow__arg(f, 0);
+	if ((e = first_call(c, f, "runtime.findfunc")) && goflow__is_load_of(f, e->args[0], gp, &d))
+		vote(&c->vs, GOF_GOPC, "runtime.printcreatedby", d);
+	EACH_EV(f, e)
+		if (e->kind == GF_CMP && e->imm == 1 && e->size == 8 &&
+		    goflow__is_load_of(f, e->src, gp, &d)) {
+			vote(&c->vs, GOF_GOID, "runtime.printcreatedby", d);
+			break;
+		}
+	if ((e = first_call(c, f, "runtime.printcreatedby1")) &&
+	    goflow__is_load_of(f, e->args[3], gp, &d))
+		vote(&c->vs, GOF_PARENT_GOID, "runtime.printcreatedby", d);
+	goflow__free(f);
+}
+
+/* isSystemGoroutine(gp, fixed): findfunc(gp.startpc) first. */
+static void from_issystem(struct ctx *c)
+{
+	struct goflow *f = flow(c, "runtime.isSystemGoroutine");
+	const struct gf_ev *e;
+	int64_t d;
+
+	if (!f)
+		return;
+	if ((e = first_call(c, f, "runtime.findfunc")) &&
+	    goflow__is_load_of(f, e->args[0], goflow__arg(f, 0), &d))
+		vote(&c->vs, GOF_STARTPC, "runtime.isSystemGoroutine", d);
+	goflow__free(f);
+}
+
+/* goroutineheader(gp): gp.waitreason (the byte it tests), gp.waitsince != 0. */
+static void from_goroutineheader(struct ctx *c)
+{
+	struct goflow *f = flow(c, "runtime.goroutineheader");
+	const struct gf_ev *e;
+	bool reason = false, since = false;
+	int64_t d;
+
+	if (!f)
+		return;
+	EACH_EV(f, e) {
+		if (e->kind != GF_CMP || !goflow__is_load_of(f, e->src, goflow__arg(f, 0), &d))
+			continue;
+		if (!reason && e->size == 1) {
+			vote(&c->vs, GOF_WAITREASON, "runtime.goroutineheader", d);
+			reason = true;
+		} else if (!since && e->size == 8 && e->imm == 0) {
+			vote(&c->vs, GOF_WAITSINCE, "runtime.goroutineheader", d);
+			since = true;
+		}
+	}
 	goflow__free(f);
 }
 
@@ -476,7 +559,7 @@ static int settle(struct ctx *c, struct go_derivation *d, enum go_field f)
 	*slot = -1;
 	if (!vs->n[f]) {
 		snprintf(d->why[f], sizeof(d->why[f]), "%s", c->absent[f] ? "package not linked in"
-			 : primary[f]);
+			 : places[f]);
 		return -1;
 	}
 	for (int i = 1; i < vs->n[f]; i++)
@@ -546,6 +629,9 @@ int go_derive__run(const char *path, int major, int minor, struct go_derivation 
 	from_exitsyscall(&c);
 	from_minit(&c);
 	from_mcall(&c);
+	from_printcreatedby(&c);
+	from_issystem(&c);
+	from_goroutineheader(&c);
 	p = from_setpath(&c);
 	from_servemux(&c, p);
 	from_fullname(&c);

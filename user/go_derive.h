@@ -7,15 +7,20 @@
  * way, checked against a second place where there is one:
  *
  *   g.goid        newproc1: newg.goid = pp.goidcache (then goidcache++);
- *                 1.21+ also callergp.goid, read to set newg.parentGoid
- *   g.parentGoid  newproc1: newg.parentGoid = callergp.goid (1.21+)
- *   g.gopc        newproc1: newg.gopc = callerpc (its 3rd argument)
- *   g.startpc     newproc1: newg.startpc = fn.fn (its 1st argument's word 0)
+ *                 1.21+ also callergp.goid, read to set newg.parentGoid;
+ *                 printcreatedby: gp.goid != 1
+ *   g.parentGoid  newproc1: newg.parentGoid = callergp.goid (1.21+);
+ *                 printcreatedby: printcreatedby1(f, pc, gp.parentGoid)
+ *   g.gopc        newproc1: newg.gopc = callerpc (its 3rd argument);
+ *                 printcreatedby: findfunc(gp.gopc)
+ *   g.startpc     newproc1: newg.startpc = fn.fn (its 1st argument's word 0);
+ *                 isSystemGoroutine: findfunc(gp.startpc)
  *   g.atomicstatus casgstatus and castogscanstatus: the CMPXCHG on gp;
  *                 gopark: readgstatus(gp) compared with _Gscanrunning
  *   g.waitsince   execute: gp.waitsince = 0 after casgstatus; exitsyscall:
- *                 getg().waitsince = 0
- *   g.waitreason  gopark: mp.curg.waitreason = reason (a byte, 3rd arg)
+ *                 getg().waitsince = 0; goroutineheader: gp.waitsince != 0
+ *   g.waitreason  gopark: mp.curg.waitreason = reason (a byte, 3rd arg);
+ *                 goroutineheader: the byte it tests (waitReason.String)
  *   g.m, m.curg   execute: mp.curg = gp, gp.m = mp (mp = getg().m); gopark:
  *                 getg().m.curg; minit: getg().m
  *   g.sched.sp    mcall (assembly): g.sched.sp = the caller's SP;
@@ -26,8 +31,10 @@
  *                 .Handler): r.Method == "CONNECT" (length 7, then the
  *                 bytes), then r.URL, a pointer read through
  *   URL.Path      net/url.(*URL).setPath: u.Path = the result of unescape
- *                 (pointer and length)
- *   testing.common.name  testing.(*common).Name: returns c.name
+ *                 (pointer and length); (*ServeMux).Handler: r.URL.Path
+ *   testing.common.name  testing.(*matcher).fullName: m.unique(c.name, ...)
+ *                 (every test binary); testing.(*common).Name: returns
+ *                 c.name, where it was not inlined away
  *
  * A field found nowhere is -1 with the reason; two places that disagree
  * fail the derivation. No libbpf: unit tests run it on any binary. */

@@ -269,7 +269,7 @@ static void call(struct goflow *f, const cs_insn *in)
 		f->regs[11] = unk(f);
 		return;
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		e.args[i] = f->regs[arg_regs[i]];
 	emit(f, &e);
 	/* Go's calls keep no register but the g; ABI0 results are on the stack */
@@ -449,7 +449,7 @@ static int step(void *ctx, csh cs, const cs_insn *in, uint64_t file_off)
 		break;
 	case X86_INS_RET: {
 		struct gf_ev e = { .kind = GF_RET, .pc = in->address, .insn = in->id, .src = -1,
-				   .args = { f->regs[0], f->regs[3], -1 } };
+				   .args = { f->regs[0], f->regs[3], -1, -1 } };
 
 		emit(f, &e);
 		f->dead = true;

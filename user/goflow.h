@@ -43,7 +43,7 @@ enum gf_ev_kind {
 	GF_STORE, /* mov to [base + disp]: src, or imm when src < 0 */
 	GF_RMW,	  /* insn (cmpxchg, xchg, xadd, inc, add...) on [base + disp] */
 	GF_CMP,	  /* cmp/test of value src with imm */
-	GF_CALL,  /* a call of target (0: indirect), args: RAX, RBX, RCX */
+	GF_CALL,  /* a call of target (0: indirect), args: RAX, RBX, RCX, RDI */
 	GF_RET,	  /* a return: args: RAX, RBX */
 };
 
@@ -57,7 +57,7 @@ struct gf_ev {
 	int src;     /* GF_STORE, GF_CMP: the value, -1 for an immediate */
 	int64_t imm; /* GF_STORE (src < 0), GF_CMP */
 	uint64_t target;
-	int args[3];
+	int args[4];
 };
 
 struct goflow;

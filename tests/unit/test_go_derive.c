@@ -132,15 +132,17 @@ static void check_bin(const struct toolchain *tc, const char *what, const char *
 	}
 	if (bad)
 		fail_msg("%s %s: the derivation disagrees with the table", tc->name, what);
-	/* the second places every version has */
-	assert_true(d.nr_from[GOF_ATOMICSTATUS] >= 2);
-	assert_true(d.nr_from[GOF_WAITSINCE] >= 2);
-	assert_true(d.nr_from[GOF_M] >= 2);
-	assert_true(d.nr_from[GOF_SCHED_SP] >= 2);
-	assert_true(d.nr_from[GOF_M_CURG] >= 2);
-	if (tc->minor >= 21)
-		assert_true(d.nr_from[GOF_GOID] >= 2);
-	else
+	/* a second place, in every version, for all but m.procid */
+	for (size_t i = 0; i < NR_RUNTIME; i++) {
+		enum go_field f = runtime_fields[i];
+
+		if (f == GOF_M_PROCID || (f == GOF_PARENT_GOID && tc->minor < 21))
+			continue;
+		if (d.nr_from[f] < 2)
+			fail_msg("%s %s: %s from one place only (%s)", tc->name, what,
+				 go_derive__field_name(f), d.from[f]);
+	}
+	if (tc->minor < 21)
 		assert_string_equal(d.why[GOF_PARENT_GOID], "none before Go 1.21");
 	assert_string_equal(d.o.built_with, "derived");
 }
@@ -184,35 +186,55 @@ static void check_goelf(const struct toolchain *tc, const char *bin)
 	assert_int_equal(gi.url_path, row->url_path);
 }
 
-/* Wiped code (newproc1's bytes as int3) and cut files: -1 fields and the
- * one line, never a crash. */
-static void check_broken(const struct toolchain *tc, const char *bin)
+/* Code wiped with int3 at path's function name. */
+static void wipe(const char *path, const char *name)
 {
-	char wiped[600], cut[600], err[256], want[128];
-	struct go_derivation d;
 	uint64_t v, sz, off;
-	struct stat st;
 	FILE *f;
 
-	snprintf(wiped, sizeof(wiped), "%s/wiped", tc->dir);
-	snprintf(cut, sizeof(cut), "%s/cut", tc->dir);
-	assert_int_equal(run("cp %s %s", bin, wiped), 0);
-	assert_int_equal(goelf__func(wiped, "runtime.newproc1", &v, &sz, &off), 0);
-	f = fopen(wiped, "r+");
+	assert_int_equal(goelf__func(path, name, &v, &sz, &off), 0);
+	f = fopen(path, "r+");
 	assert_non_null(f);
 	assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
 	for (uint64_t i = 0; i < sz; i++)
 		fputc(0xcc, f);
 	fclose(f);
+}
+
+/* Wiped code and cut files: the fields found elsewhere, else -1 and the
+ * one line naming where they were looked for; never a crash. */
+static void check_broken(const struct toolchain *tc, const char *bin)
+{
+	const struct go_offsets *row = go_offsets__for(1, tc->minor);
+	char wiped[600], cut[600], err[256], want[160];
+	struct go_derivation d;
+	struct stat st;
+
+	snprintf(wiped, sizeof(wiped), "%s/wiped", tc->dir);
+	snprintf(cut, sizeof(cut), "%s/cut", tc->dir);
+	assert_int_equal(run("cp %s %s", bin, wiped), 0);
+	/* newproc1 gone: each of its fields from its second place */
+	wipe(wiped, "runtime.newproc1");
+	if (go_derive__run(wiped, 1, tc->minor, &d, err, sizeof(err)))
+		fail_msg("%s: without newproc1: %s", tc->name, err);
+	assert_int_equal(d.o.g_goid, row->g_goid);
+	assert_int_equal(d.o.g_gopc, row->g_gopc);
+	assert_int_equal(d.o.g_startpc, row->g_startpc);
+	assert_int_equal(d.o.g_parent_goid, row->g_parent_goid);
+	assert_string_equal(d.from[GOF_GOPC], "runtime.printcreatedby");
+	assert_string_equal(d.from[GOF_STARTPC], "runtime.isSystemGoroutine");
+	/* and printcreatedby: goid, parentGoid and gopc nowhere */
+	wipe(wiped, "runtime.printcreatedby");
 	assert_int_equal(go_derive__run(wiped, 1, tc->minor, &d, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "go1.%d: could not derive runtime.g.goid from runtime.newproc1",
-		 tc->minor);
+	snprintf(want, sizeof(want), "go1.%d: could not derive runtime.g.goid from "
+		 "runtime.newproc1, runtime.printcreatedby", tc->minor);
 	assert_string_equal(err, want);
 	assert_int_equal(d.o.g_goid, -1);
 	assert_int_equal(d.o.g_gopc, -1);
-	assert_int_equal(d.o.g_startpc, -1);
-	/* what is not newproc1's still derived */
-	assert_int_equal(d.o.m_curg, go_offsets__for(1, tc->minor)->m_curg);
+	assert_int_equal(d.o.g_parent_goid, -1);
+	/* what is not theirs still derived */
+	assert_int_equal(d.o.g_startpc, row->g_startpc);
+	assert_int_equal(d.o.m_curg, row->m_curg);
 
 	assert_int_equal(stat(bin, &st), 0);
 	for (int k = 1; k < 8; k++) {
@@ -227,7 +249,7 @@ static void check_broken(const struct toolchain *tc, const char *bin)
 		/* what the cut left whole must still be right, never a guess */
 		for (size_t i = 0; i < NR_RUNTIME; i++)
 			assert_int_equal(*go_derive__field(&d.o, runtime_fields[i]),
-					 row_field(go_offsets__for(1, tc->minor), runtime_fields[i]));
+					 row_field(row, runtime_fields[i]));
 	}
 }
 
