@@ -494,7 +494,6 @@ static bool offsets_cached(struct go_info *gi)
 	return false;
 }
 
-static int text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off);
 
 static void offsets_set(struct go_info *gi, const struct go_offsets *o, enum go_offsets_src src)
 {
@@ -549,59 +548,48 @@ const char *goelf__offsets_src_name(enum go_offsets_src src)
 	}
 }
 
+/* RIP-relative addresses an instruction's operands refer to. */
+struct rip_refs {
+	uint64_t refs[64];
+	int n;
+};
+
+static int rip_refs_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct rip_refs *r = ctx;
+
+	(void)cs;
+	(void)file_off;
+	for (int i = 0; i < insn->detail->x86.op_count && r->n < 64; i++) {
+		const cs_x86_op *o = &insn->detail->x86.operands[i];
+
+		if (o->type == X86_OP_MEM && o->mem.base == X86_REG_RIP)
+			r->refs[r->n++] = insn->address + insn->size + o->mem.disp;
+	}
+	return r->n >= 64;
+}
+
 /* runtime.allgs without symbols: runtime.allgadd appends to it, so its code
  * reads the slice's three words (ptr, len, cap: RIP-relative A, A+8, A+16).
  * What is found here is checked on the live process (gomem). */
-static void allgs_by_code(const char *path, Elf *e, struct go_info *gi)
+static void allgs_by_code(const char *path, struct go_info *gi)
 {
 	struct gopcln *tab = goelf__pclntab(path);
-	uint64_t refs[64], off;
+	struct rip_refs r = { .n = 0 };
 	struct gofunc f;
-	unsigned char *buf;
-	int fd, n = 0;
-	csh cs;
-	cs_insn *insn;
 
 	if (!tab || gopcln__func_by_name(tab, "runtime.allgadd", 0, &f) || f.end - f.entry > 4096 ||
-	    text_off(e, f.entry, f.end - f.entry, &off))
+	    goelf__decode(path, f.entry, f.end - f.entry, rip_refs_insn, &r))
 		return;
-	buf = malloc(f.end - f.entry);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (!buf || fd < 0 || pread(fd, buf, f.end - f.entry, off) != (ssize_t)(f.end - f.entry) ||
-	    cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	close(fd);
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(cs);
-	{
-		const uint8_t *p = buf;
-		size_t left = f.end - f.entry;
-		uint64_t a = f.entry;
-
-		while (insn && n < 64 && cs_disasm_iter(cs, &p, &left, &a, insn))
-			for (int i = 0; i < insn->detail->x86.op_count && n < 64; i++) {
-				cs_x86_op *o = &insn->detail->x86.operands[i];
-
-				if (o->type == X86_OP_MEM && o->mem.base == X86_REG_RIP)
-					refs[n++] = insn->address + insn->size + o->mem.disp;
-			}
-	}
-	cs_free(insn, 1);
-	cs_close(&cs);
-	free(buf);
-	for (int i = 0; i < n && !gi->allgs_vaddr; i++) {
+	for (int i = 0; i < r.n && !gi->allgs_vaddr; i++) {
 		bool len_ref = false, cap_ref = false;
 
-		for (int j = 0; j < n; j++) {
-			len_ref |= refs[j] == refs[i] + 8;
-			cap_ref |= refs[j] == refs[i] + 16;
+		for (int j = 0; j < r.n; j++) {
+			len_ref |= r.refs[j] == r.refs[i] + 8;
+			cap_ref |= r.refs[j] == r.refs[i] + 16;
 		}
 		if (len_ref && cap_ref)
-			gi->allgs_vaddr = refs[i];
+			gi->allgs_vaddr = r.refs[i];
 	}
 }
 
@@ -655,7 +643,7 @@ found:
 	if (!symtab_find(e, "runtime.allglen", STT_OBJECT, &v, NULL))
 		gi->allglen_vaddr = v;
 	if (!gi->allgs_vaddr)
-		allgs_by_code(path, e, gi);
+		allgs_by_code(path, gi);
 	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	if (!dbg) {
 		/* not kept: a stripped build may share its build id with the
@@ -987,55 +975,44 @@ static int dwarf_var(Dwarf *dbg, const char *name, uint64_t *vaddr, uint64_t *si
  * code against the array's length (`cmp $N, %al`), then indexes the array
  * (a RIP-relative `lea`, then a load through it with an index). [N]string:
  * 16 bytes each. */
-static int wait_reasons_by_code(const char *path, Elf *e, uint64_t *vaddr, uint64_t *size)
+struct wait_reasons {
+	uint64_t lea, n, vaddr, size;
+};
+
+static int wait_reasons_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct wait_reasons *w = ctx;
+	const cs_x86 *x = &insn->detail->x86;
+
+	(void)cs;
+	(void)file_off;
+	if (!w->n && insn->id == X86_INS_CMP && x->op_count == 2 && x->operands[1].type == X86_OP_IMM)
+		w->n = x->operands[1].imm;
+	else if (insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
+		 x->operands[1].mem.base == X86_REG_RIP)
+		w->lea = insn->address + insn->size + x->operands[1].mem.disp;
+	else if (w->lea && w->n && insn->id == X86_INS_MOV && x->op_count == 2 &&
+		 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.index != X86_REG_INVALID) {
+		w->vaddr = w->lea;
+		w->size = w->n * 16;
+		return 1;
+	}
+	return 0;
+}
+
+static int wait_reasons_by_code(const char *path, uint64_t *vaddr, uint64_t *size)
 {
 	struct gopcln *tab = goelf__pclntab(path);
+	struct wait_reasons w = { 0 };
 	struct gofunc f;
-	uint64_t off, lea = 0, n = 0;
-	unsigned char buf[256];
-	int fd, rc = -1;
-	csh cs;
-	cs_insn *insn;
 
 	if (!tab || gopcln__func_by_name(tab, "runtime.waitReason.String", 0, &f) ||
-	    f.end - f.entry > sizeof(buf) || text_off(e, f.entry, f.end - f.entry, &off))
+	    f.end - f.entry > 256 ||
+	    goelf__decode(path, f.entry, f.end - f.entry, wait_reasons_insn, &w) || !w.size)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || pread(fd, buf, f.end - f.entry, off) != (ssize_t)(f.end - f.entry) ||
-	    cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(cs);
-	{
-		const uint8_t *p = buf;
-		size_t left = f.end - f.entry;
-		uint64_t a = f.entry;
-
-		while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-			cs_x86 *x = &insn->detail->x86;
-
-			if (!n && insn->id == X86_INS_CMP && x->op_count == 2 &&
-			    x->operands[1].type == X86_OP_IMM)
-				n = x->operands[1].imm;
-			else if (insn->id == X86_INS_LEA && x->op_count == 2 &&
-				 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_RIP)
-				lea = insn->address + insn->size + x->operands[1].mem.disp;
-			else if (lea && n && insn->id == X86_INS_MOV && x->op_count == 2 &&
-				 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.index != X86_REG_INVALID) {
-				*vaddr = lea;
-				*size = n * 16;
-				rc = 0;
-				break;
-			}
-		}
-	}
-	cs_free(insn, 1);
-	cs_close(&cs);
-	return rc;
+	*vaddr = w.vaddr;
+	*size = w.size;
+	return 0;
 }
 
 int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
@@ -1053,7 +1030,7 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
 		rc = dwarf_var(dbg, name, &v, &sz);
 		dwarf_end(dbg);
 	} else if (!strcmp(name, "runtime.waitReasonStrings")) {
-		rc = wait_reasons_by_code(path, e, &v, &sz);
+		rc = wait_reasons_by_code(path, &v, &sz);
 	}
 	if (!rc) {
 		*vaddr = v;
