@@ -494,7 +494,6 @@ static bool offsets_cached(struct go_info *gi)
 	return false;
 }
 
-
 static void offsets_set(struct go_info *gi, const struct go_offsets *o, enum go_offsets_src src)
 {
 	gi->g_goid = o->g_goid;
