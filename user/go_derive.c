@@ -413,6 +413,15 @@ static void from_mcall(struct ctx *c)
 	goflow__free(f);
 }
 
+/* Is some value a load through id (id a pointer the code follows)? */
+static bool read_through(const struct goflow *f, int id)
+{
+	for (size_t u = 0; u < goflow__nr_vals(f); u++)
+		if (goflow__is_load_of(f, (int)u, id, NULL))
+			return true;
+	return false;
+}
+
 /* (*ServeMux).findHandler (1.22+) or .Handler: if r.Method == "CONNECT"
  * (length 7, "CONN" as one compare), then r.URL.Host/Path. */
 static void from_servemux(struct ctx *c, long path)
@@ -453,15 +462,11 @@ static void from_servemux(struct ctx *c, long path)
 	}
 	/* r.URL: the first other word of r read through; with setPath's
 	 * Path, a read of URL.Path through it is the second place */
-	for (int id = 0, u; method >= 0 && val(f, id) != val(f, -1); id++) {
+	for (int id = 0; method >= 0 && (size_t)id < goflow__nr_vals(f); id++) {
 		int64_t d;
 
-		if (!goflow__is_load_of(f, id, r, &d) || d == method || d == method + 8)
-			continue;
-		for (u = 0; val(f, u) != val(f, -1); u++)
-			if (val(f, u)->kind == GV_LOAD && val(f, u)->parent == id)
-				break;
-		if (val(f, u) == val(f, -1))
+		if (!goflow__is_load_of(f, id, r, &d) || d == method || d == method + 8 ||
+		    !read_through(f, id))
 			continue;
 		vote(&c->vs, GOF_REQ_URL, name, d);
 		if (path >= 0 && goflow__load(f, id, path) >= 0)

@@ -1,5 +1,6 @@
 /* What the Go adapter needs from a Go binary on disk: its version, the
- * runtime.g / runtime.m layout from its DWARF, functions by their Go names,
+ * runtime.g / runtime.m layout (from its DWARF, else the per-version table,
+ * else derived from its code: go_derive.h), functions by their Go names,
  * and where to put uprobes in them (never a uretprobe on Go code: goroutine
  * stacks move). Through libelf, libdw and capstone (x86-64). Nothing is
  * cached between calls: every call opens, reads and closes the file. */

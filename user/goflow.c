@@ -517,6 +517,11 @@ void goflow__free(struct goflow *f)
 	free(f);
 }
 
+size_t goflow__nr_vals(const struct goflow *f)
+{
+	return f->nr_vals;
+}
+
 const struct gv *goflow__val(const struct goflow *f, int id)
 {
 	return id >= 0 && (size_t)id < f->nr_vals ? &f->vals[id] : NULL;

@@ -70,6 +70,8 @@ struct goflow *goflow__run(const char *path, const struct gopcln *tab, uint64_t 
 			   uint64_t size);
 void goflow__free(struct goflow *f);
 
+/* Values are numbered from 0 in the order the code made them. */
+size_t goflow__nr_vals(const struct goflow *f);
 const struct gv *goflow__val(const struct goflow *f, int id);
 size_t goflow__nr_events(const struct goflow *f);
 const struct gf_ev *goflow__event(const struct goflow *f, size_t i);
