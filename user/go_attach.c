@@ -7,7 +7,6 @@
 #include "attach.h"
 #include "clock.h"
 #include "go_attach.h"
-#include "go_offsets.h"
 #include "goelf.h"
 #include "gomem.h"
 #include "idmap.h"
@@ -158,31 +157,23 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	g->skel->rodata->g_m = gi.g_m;
 	g->skel->rodata->m_curg = gi.m_curg;
 	g->skel->rodata->wake_on_txn_end = o->go_lean || o->cmd == CMD_CHECK;
-	/* request names ("GET /users"), when the binary has net/http */
+	/* request names ("GET /users"), when the binary has net/http; without
+	 * DWARF, from the table's row or derived with the runtime's layout */
 	{
-		int method = goelf__member(t->exe_path, "net/http.Request", "Method");
-		int url = goelf__member(t->exe_path, "net/http.Request", "URL");
-		int path = goelf__member(t->exe_path, "net/url.URL", "Path");
+		bool dwarf = gi.offsets_src == GO_OFFSETS_DWARF;
+		int method = dwarf ? goelf__member(t->exe_path, "net/http.Request", "Method")
+				   : gi.req_method;
+		int url = dwarf ? goelf__member(t->exe_path, "net/http.Request", "URL") : gi.req_url;
+		int path = dwarf ? goelf__member(t->exe_path, "net/url.URL", "Path") : gi.url_path;
+		int name = dwarf ? goelf__member(t->exe_path, "testing.common", "name")
+				 : gi.test_name;
 
-		const struct go_offsets *tab = go_offsets__for(gi.major, gi.minor);
-
-		if (gi.from_table && tab) { /* stripped: this Go version's layout */
-			method = tab->req_method;
-			url = tab->req_url;
-			path = tab->url_path;
-		}
 		g->http_names = method >= 0 && url >= 0 && path >= 0;
 		if (g->http_names) {
 			g->skel->rodata->req_method = method;
 			g->skel->rodata->req_url = url;
 			g->skel->rodata->url_path = path;
 		}
-	}
-	{
-		const struct go_offsets *tab = go_offsets__for(gi.major, gi.minor);
-		int name = gi.from_table ? (tab ? tab->test_name : -1)
-					 : goelf__member(t->exe_path, "testing.common", "name");
-
 		g->test_names = name >= 0;
 		g->skel->rodata->test_name_off = name >= 0 ? name : 0;
 	}
@@ -460,6 +451,15 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
 int go_tracer__goroutines_fd(const struct tracer *t)
 {
 	return t->go ? bpf_map__fd(t->go->skel->maps.goroutines) : -1;
+}
+
+void go_tracer__describe(const struct tracer *t, struct record_meta *m)
+{
+	if (!t->go)
+		return;
+	snprintf(m->go_version, sizeof(m->go_version), "%s", t->go->gi.version);
+	snprintf(m->go_offsets, sizeof(m->go_offsets), "%s",
+		 goelf__offsets_src_name(t->go->gi.offsets_src));
 }
 
 void go_tracer__layout(const struct tracer *t, uint32_t *g_goid, uint32_t *g_m, uint32_t *m_curg)

@@ -44,6 +44,9 @@ bool go_tracer__lean(const struct tracer *t);
  * start in cgo's threadentry, are not the program's work). */
 bool go_tracer__cgo(const struct tracer *t);
 void go_tracer__counters(const struct tracer *t, struct record_meta *m);
+/* The Go version and where its layout came from ("DWARF", "table",
+ * "derived") into the capture's meta; nothing when not Go. */
+void go_tracer__describe(const struct tracer *t, struct record_meta *m);
 /* For the profiler: the goroutines map (-1: not Go) and the offsets that
  * lead from a g to the goroutine its M runs. */
 int go_tracer__goroutines_fd(const struct tracer *t);

@@ -13,6 +13,7 @@
 #include <elfutils/libdw.h>
 #include <capstone/capstone.h>
 #include "goelf.h"
+#include "go_derive.h"
 #include "go_offsets.h"
 #include "gopclntab.h"
 #include "goversion.h"
@@ -494,23 +495,8 @@ static bool offsets_cached(struct go_info *gi)
 	return false;
 }
 
-static int text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off);
-
-/* No DWARF (-ldflags=-w): the layout of this Go version, from the table
- * tools/gen-go-offsets.sh made from each toolchain's DWARF. */
-static int offsets_from_table(struct go_info *gi, char *err, size_t len)
+static void offsets_set(struct go_info *gi, const struct go_offsets *o, enum go_offsets_src src)
 {
-	const struct go_offsets *o = go_offsets__for(gi->major, gi->minor);
-	char have[128] = "";
-
-	if (!o) {
-		for (int i = 0, n = 0; i < go_offsets__count() && n < (int)sizeof(have); i++)
-			n += snprintf(have + n, sizeof(have) - n, "%s1.%d", i ? ", " : "",
-				      go_offsets__at(i)->minor);
-		snprintf(err, len, "no DWARF and no offsets table for Go %d.%d (weft has %s): rebuild "
-			 "without -ldflags=-w", gi->major, gi->minor, have);
-		return -1;
-	}
 	gi->g_goid = o->g_goid;
 	gi->g_parent_goid = o->g_parent_goid;
 	gi->g_gopc = o->g_gopc;
@@ -522,63 +508,88 @@ static int offsets_from_table(struct go_info *gi, char *err, size_t len)
 	gi->g_sched_sp = o->g_sched_sp;
 	gi->m_curg = o->m_curg;
 	gi->m_procid = o->m_procid;
-	gi->from_table = true;
+	gi->req_method = o->req_method;
+	gi->req_url = o->req_url;
+	gi->url_path = o->url_path;
+	gi->test_name = o->test_name;
+	gi->offsets_src = src;
+}
+
+/* No DWARF (-ldflags=-w): the layout of this Go version, from the table
+ * tools/gen-go-offsets.sh made from each toolchain's DWARF; for a version
+ * it has no row for, derived from the binary's own code (go_derive.c),
+ * which refuses rather than guess. */
+static int offsets_without_dwarf(const char *path, struct go_info *gi, char *err, size_t len)
+{
+	const struct go_offsets *o = go_offsets__for(gi->major, gi->minor);
+	struct go_derivation d;
+	char why[192];
+
+	if (o) {
+		offsets_set(gi, o, GO_OFFSETS_TABLE);
+		return 0;
+	}
+	if (go_derive__run(path, gi->major, gi->minor, &d, why, sizeof(why))) {
+		snprintf(err, len, "%s (no DWARF, and the offsets table has no row for Go %d.%d): "
+			 "rebuild without -ldflags=-w", why, gi->major, gi->minor);
+		return -1;
+	}
+	offsets_set(gi, &d.o, GO_OFFSETS_DERIVED);
 	return 0;
+}
+
+const char *goelf__offsets_src_name(enum go_offsets_src src)
+{
+	switch (src) {
+	case GO_OFFSETS_DWARF: return "DWARF";
+	case GO_OFFSETS_TABLE: return "table";
+	case GO_OFFSETS_DERIVED: return "derived";
+	default: return "";
+	}
+}
+
+/* RIP-relative addresses an instruction's operands refer to. */
+struct rip_refs {
+	uint64_t refs[64];
+	int n;
+};
+
+static int rip_refs_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct rip_refs *r = ctx;
+
+	(void)cs;
+	(void)file_off;
+	for (int i = 0; i < insn->detail->x86.op_count && r->n < 64; i++) {
+		const cs_x86_op *o = &insn->detail->x86.operands[i];
+
+		if (o->type == X86_OP_MEM && o->mem.base == X86_REG_RIP)
+			r->refs[r->n++] = insn->address + insn->size + o->mem.disp;
+	}
+	return r->n >= 64;
 }
 
 /* runtime.allgs without symbols: runtime.allgadd appends to it, so its code
  * reads the slice's three words (ptr, len, cap: RIP-relative A, A+8, A+16).
  * What is found here is checked on the live process (gomem). */
-static void allgs_by_code(const char *path, Elf *e, struct go_info *gi)
+static void allgs_by_code(const char *path, struct go_info *gi)
 {
 	struct gopcln *tab = goelf__pclntab(path);
-	uint64_t refs[64], off;
+	struct rip_refs r = { .n = 0 };
 	struct gofunc f;
-	unsigned char *buf;
-	int fd, n = 0;
-	csh cs;
-	cs_insn *insn;
 
 	if (!tab || gopcln__func_by_name(tab, "runtime.allgadd", 0, &f) || f.end - f.entry > 4096 ||
-	    text_off(e, f.entry, f.end - f.entry, &off))
+	    goelf__decode(path, f.entry, f.end - f.entry, rip_refs_insn, &r))
 		return;
-	buf = malloc(f.end - f.entry);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (!buf || fd < 0 || pread(fd, buf, f.end - f.entry, off) != (ssize_t)(f.end - f.entry) ||
-	    cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	close(fd);
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(cs);
-	{
-		const uint8_t *p = buf;
-		size_t left = f.end - f.entry;
-		uint64_t a = f.entry;
-
-		while (insn && n < 64 && cs_disasm_iter(cs, &p, &left, &a, insn))
-			for (int i = 0; i < insn->detail->x86.op_count && n < 64; i++) {
-				cs_x86_op *o = &insn->detail->x86.operands[i];
-
-				if (o->type == X86_OP_MEM && o->mem.base == X86_REG_RIP)
-					refs[n++] = insn->address + insn->size + o->mem.disp;
-			}
-	}
-	cs_free(insn, 1);
-	cs_close(&cs);
-	free(buf);
-	for (int i = 0; i < n && !gi->allgs_vaddr; i++) {
+	for (int i = 0; i < r.n && !gi->allgs_vaddr; i++) {
 		bool len_ref = false, cap_ref = false;
 
-		for (int j = 0; j < n; j++) {
-			len_ref |= refs[j] == refs[i] + 8;
-			cap_ref |= refs[j] == refs[i] + 16;
+		for (int j = 0; j < r.n; j++) {
+			len_ref |= r.refs[j] == r.refs[i] + 8;
+			cap_ref |= r.refs[j] == r.refs[i] + 16;
 		}
 		if (len_ref && cap_ref)
-			gi->allgs_vaddr = refs[i];
+			gi->allgs_vaddr = r.refs[i];
 	}
 }
 
@@ -622,6 +633,7 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	gi->g_goid = gi->g_parent_goid = gi->g_gopc = gi->g_startpc = gi->g_atomicstatus = -1;
 	gi->g_waitsince = gi->g_waitreason = gi->g_m = gi->g_sched_sp = -1;
 	gi->m_curg = gi->m_procid = -1;
+	gi->req_method = gi->req_url = gi->url_path = gi->test_name = -1;
 	e = open_elf(path, &fd);
 	if (!e) {
 		snprintf(err, len, "%s", errno == ENOEXEC ? "not an ELF file" : strerror(errno));
@@ -655,14 +667,17 @@ found:
 	if (!symtab_find(e, "runtime.allglen", STT_OBJECT, &v, NULL))
 		gi->allglen_vaddr = v;
 	if (!gi->allgs_vaddr)
-		allgs_by_code(path, e, gi);
+		allgs_by_code(path, gi);
 	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	if (!dbg) {
-		rc = offsets_from_table(gi, err, len);
+		/* not kept: a stripped build may share its build id with the
+		 * one with DWARF; deriving takes some 15 ms */
+		rc = offsets_without_dwarf(path, gi, err, len);
 		close_elf(e, fd);
 		return rc;
 	}
 	gi->has_dwarf = true;
+	gi->offsets_src = GO_OFFSETS_DWARF;
 	read_dwarf(dbg, gi);
 	rc = 0;
 	if (gi->g_goid < 0) {
@@ -812,16 +827,16 @@ static void code_close(struct code *c)
 	free(c->buf);
 }
 
-int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max)
+int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx)
 {
 	const uint8_t *p;
 	uint64_t addr;
 	struct code c;
 	cs_insn *insn;
 	size_t left;
-	int n = 0;
+	int rc = 0;
 
-	if (code_open(path, vaddr, size, false, &c))
+	if (code_open(path, vaddr, size, true, &c))
 		return -1;
 	insn = cs_malloc(c.cs);
 	if (!insn) {
@@ -831,7 +846,7 @@ int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_
 	p = c.buf;
 	left = size;
 	addr = vaddr;
-	while (left) {
+	while (left && !rc) {
 		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
 			/* undecodable: step a byte (Go has no data in text) */
 			p++;
@@ -839,21 +854,41 @@ int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_
 			addr++;
 			continue;
 		}
-		if (insn->id != X86_INS_RET)
-			continue;
-		if (file_offs) {
-			if (n >= max) {
-				n = -1;
-				errno = E2BIG;
-				break;
-			}
-			file_offs[n] = c.off + (insn->address - vaddr);
-		}
-		n++;
+		rc = fn(ctx, c.cs, insn, c.off + (insn->address - vaddr));
 	}
 	cs_free(insn, 1);
 	code_close(&c);
-	return n;
+	return rc < 0 ? -1 : 0;
+}
+
+struct rets_walk {
+	uint64_t *file_offs;
+	int max, n;
+};
+
+static int rets_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct rets_walk *w = ctx;
+
+	(void)cs;
+	if (insn->id != X86_INS_RET)
+		return 0;
+	if (w->file_offs) {
+		if (w->n >= w->max) {
+			errno = E2BIG;
+			return -1;
+		}
+		w->file_offs[w->n] = file_off;
+	}
+	w->n++;
+	return 0;
+}
+
+int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max)
+{
+	struct rets_walk w = { .file_offs = file_offs, .max = max };
+
+	return goelf__decode(path, vaddr, size, rets_insn, &w) ? -1 : w.n;
 }
 
 static bool is_jcc(csh cs, const cs_insn *i)
@@ -964,55 +999,44 @@ static int dwarf_var(Dwarf *dbg, const char *name, uint64_t *vaddr, uint64_t *si
  * code against the array's length (`cmp $N, %al`), then indexes the array
  * (a RIP-relative `lea`, then a load through it with an index). [N]string:
  * 16 bytes each. */
-static int wait_reasons_by_code(const char *path, Elf *e, uint64_t *vaddr, uint64_t *size)
+struct wait_reasons {
+	uint64_t lea, n, vaddr, size;
+};
+
+static int wait_reasons_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct wait_reasons *w = ctx;
+	const cs_x86 *x = &insn->detail->x86;
+
+	(void)cs;
+	(void)file_off;
+	if (!w->n && insn->id == X86_INS_CMP && x->op_count == 2 && x->operands[1].type == X86_OP_IMM)
+		w->n = x->operands[1].imm;
+	else if (insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
+		 x->operands[1].mem.base == X86_REG_RIP)
+		w->lea = insn->address + insn->size + x->operands[1].mem.disp;
+	else if (w->lea && w->n && insn->id == X86_INS_MOV && x->op_count == 2 &&
+		 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.index != X86_REG_INVALID) {
+		w->vaddr = w->lea;
+		w->size = w->n * 16;
+		return 1;
+	}
+	return 0;
+}
+
+static int wait_reasons_by_code(const char *path, uint64_t *vaddr, uint64_t *size)
 {
 	struct gopcln *tab = goelf__pclntab(path);
+	struct wait_reasons w = { 0 };
 	struct gofunc f;
-	uint64_t off, lea = 0, n = 0;
-	unsigned char buf[256];
-	int fd, rc = -1;
-	csh cs;
-	cs_insn *insn;
 
 	if (!tab || gopcln__func_by_name(tab, "runtime.waitReason.String", 0, &f) ||
-	    f.end - f.entry > sizeof(buf) || text_off(e, f.entry, f.end - f.entry, &off))
+	    f.end - f.entry > 256 ||
+	    goelf__decode(path, f.entry, f.end - f.entry, wait_reasons_insn, &w) || !w.size)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || pread(fd, buf, f.end - f.entry, off) != (ssize_t)(f.end - f.entry) ||
-	    cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	insn = cs_malloc(cs);
-	{
-		const uint8_t *p = buf;
-		size_t left = f.end - f.entry;
-		uint64_t a = f.entry;
-
-		while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-			cs_x86 *x = &insn->detail->x86;
-
-			if (!n && insn->id == X86_INS_CMP && x->op_count == 2 &&
-			    x->operands[1].type == X86_OP_IMM)
-				n = x->operands[1].imm;
-			else if (insn->id == X86_INS_LEA && x->op_count == 2 &&
-				 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_RIP)
-				lea = insn->address + insn->size + x->operands[1].mem.disp;
-			else if (lea && n && insn->id == X86_INS_MOV && x->op_count == 2 &&
-				 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.index != X86_REG_INVALID) {
-				*vaddr = lea;
-				*size = n * 16;
-				rc = 0;
-				break;
-			}
-		}
-	}
-	cs_free(insn, 1);
-	cs_close(&cs);
-	return rc;
+	*vaddr = w.vaddr;
+	*size = w.size;
+	return 0;
 }
 
 int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
@@ -1030,7 +1054,7 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
 		rc = dwarf_var(dbg, name, &v, &sz);
 		dwarf_end(dbg);
 	} else if (!strcmp(name, "runtime.waitReasonStrings")) {
-		rc = wait_reasons_by_code(path, e, &v, &sz);
+		rc = wait_reasons_by_code(path, &v, &sz);
 	}
 	if (!rc) {
 		*vaddr = v;
@@ -1071,36 +1095,28 @@ int goelf__member(const char *path, const char *type, const char *member)
 	return rc;
 }
 
+struct calls_walk {
+	uint64_t *targets;
+	int max, n;
+};
+
+static int calls_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct calls_walk *w = ctx;
+	uint64_t t;
+
+	(void)cs;
+	(void)file_off;
+	if (insn->id == X86_INS_CALL && imm_target(insn, &t))
+		w->targets[w->n++] = t;
+	return w->n >= w->max;
+}
+
 int goelf__calls(const char *path, uint64_t vaddr, uint64_t size, uint64_t *targets, int max)
 {
-	const uint8_t *p;
-	uint64_t addr, t;
-	struct code c;
-	cs_insn *insn;
-	size_t left;
-	int n = 0;
+	struct calls_walk w = { .targets = targets, .max = max };
 
-	if (code_open(path, vaddr, size, true, &c))
-		return -1;
-	insn = cs_malloc(c.cs);
-	if (!insn) {
-		code_close(&c);
-		return -1;
-	}
-	p = c.buf;
-	left = size;
-	addr = vaddr;
-	while (left && n < max) {
-		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
-			p++;
-			left--;
-			addr++;
-			continue;
-		}
-		if (insn->id == X86_INS_CALL && imm_target(insn, &t))
-			targets[n++] = t;
-	}
-	cs_free(insn, 1);
-	code_close(&c);
-	return n;
+	if (max <= 0)
+		return 0;
+	return goelf__decode(path, vaddr, size, calls_insn, &w) ? -1 : w.n;
 }

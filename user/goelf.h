@@ -1,5 +1,6 @@
 /* What the Go adapter needs from a Go binary on disk: its version, the
- * runtime.g / runtime.m layout from its DWARF, functions by their Go names,
+ * runtime.g / runtime.m layout (from its DWARF, else the per-version table,
+ * else derived from its code: go_derive.h), functions by their Go names,
  * and where to put uprobes in them (never a uretprobe on Go code: goroutine
  * stacks move). Through libelf, libdw and capstone (x86-64). Nothing is
  * cached between calls: every call opens, reads and closes the file. */
@@ -9,6 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <capstone/capstone.h>
+
+/* Where runtime.g / runtime.m's layout came from. */
+enum go_offsets_src {
+	GO_OFFSETS_NONE,
+	GO_OFFSETS_DWARF,   /* the binary's own DWARF */
+	GO_OFFSETS_TABLE,   /* no DWARF: the per-version table (go_offsets.h) */
+	GO_OFFSETS_DERIVED, /* no DWARF, no row: from the binary's code (go_derive.h) */
+};
 
 struct go_info {
 	char version[48]; /* "go1.23.4", from .go.buildinfo; "" when not Go */
@@ -16,26 +26,34 @@ struct go_info {
 	int major, minor; /* 1, 23 (0, 0 for a "devel" toolchain without a go1.N) */
 	char build_id[128]; /* Go build id (note "Go" type 4), else the GNU one as hex, or "" */
 	bool has_dwarf;
-	bool from_table; /* no DWARF: offsets from the per-version table (go_offsets.h) */
+	enum go_offsets_src offsets_src;
 	bool cgo;        /* dynamically linked (PT_INTERP): cgo, C threads possible */
 	/* runtime.g / runtime.m member offsets from the DWARF; -1 when absent.
 	 * g_sched_sp is runtime.g.sched (a runtime.gobuf) + gobuf.sp. */
 	int g_goid, g_parent_goid, g_gopc, g_startpc, g_atomicstatus, g_waitsince, g_waitreason,
 		g_m, g_sched_sp;
 	int m_curg, m_procid;
+	/* net/http.Request.Method, .URL, net/url.URL.Path, testing.common.name:
+	 * from the table or derived (-1: not linked in, or DWARF: ask
+	 * goelf__member) */
+	int req_method, req_url, url_path, test_name;
 	/* runtime.allgs, runtime.allglen (DWARF variables, else .symtab objects); 0 when absent */
 	uint64_t allgs_vaddr, allglen_vaddr;
 };
 
 /* 0, or -1 with a one-line reason in err ("not an ELF file", "not a Go
- * binary (no .go.buildinfo)", "no DWARF and no offsets table for Go 1.N",
- * ...). Offsets come from the binary's DWARF, else (-ldflags=-w) from the
- * per-version table (from_table); runtime.allgs from .symtab, else (-s) from
+ * binary (no .go.buildinfo)", "go1.28: could not derive runtime.g.goid from
+ * runtime.newproc1", ...). Offsets come from the binary's DWARF, else
+ * (-ldflags=-w) from the per-version table, else (a version the table has
+ * no row for) derived from the binary's code, validated (offsets_src says
+ * which); runtime.allgs from .symtab, else (-s) from
  * the code of runtime.allgadd (allglen_vaddr stays 0). Go before 1.13 has
  * no .go.buildinfo: it is "not a Go binary" (version ""), with a note in
  * err. gi is filled as far as the file allows: on failure version, major,
  * minor and build_id still tell "Go but unusable" from "not Go". */
 int goelf__open(const char *path, struct go_info *gi, char *err, size_t len);
+/* "DWARF", "table", "derived" ("" for none). */
+const char *goelf__offsets_src_name(enum go_offsets_src src);
 /* Forgets the offsets read so far (they are kept per build id). */
 void goelf__forget(void);
 
@@ -61,6 +79,14 @@ struct gopcln *goelf__pclntab(const char *path);
  * With file_offs NULL it only counts. A function may also leave by a panic
  * or, in assembly and wrappers, a tail JMP: those are not RETs. */
 int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max);
+
+/* Decodes [vaddr, vaddr+size) by a linear sweep (x86-64, with details),
+ * stepping a byte over what does not decode, and calls fn for each
+ * instruction with its file offset; fn returns 0 to go on, 1 to stop, -1
+ * to fail. 0, or -1 (not x86-64, not in the file's text, fn failed). The
+ * one walk over code that goelf__rets, goelf__calls and go_derive share. */
+typedef int (*goelf_insn_fn)(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off);
+int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx);
 
 /* Where an entry probe fires once per call. A Go prologue compares SP with
  * the stack bound and, when the stack must grow, branches to a block at the

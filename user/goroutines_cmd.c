@@ -177,6 +177,8 @@ static void out_json(FILE *f, const struct snap *s)
 	json_str(f, s->exe);
 	fputs(", \"go_version\": ", f);
 	json_str(f, s->gi.version);
+	fputs(", \"go_offsets\": ", f);
+	json_str(f, goelf__offsets_src_name(s->gi.offsets_src));
 	fputs("},\n\"goroutines\": [", f);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct gr_row *r = &s->rows[i];

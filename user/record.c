@@ -118,6 +118,8 @@ static const struct meta_field meta_fields[] = {
 	MF(hits, KV_U64S, true),
 	MF(nest_overflow, KV_U64, true),
 	MF(go_wait_reasons, KV_STR, true),
+	MF(go_version, KV_STR, false), /* absent from older files: "" */
+	MF(go_offsets, KV_STR, false),
 	MF(go_reads_failed, KV_U64, true),
 	MF(go_lean_read_ns, KV_U64, true),
 	MF(node_providers, KV_STR, false),

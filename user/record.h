@@ -35,6 +35,8 @@ struct record_meta {
 	uint64_t go_lean_read_ns;   /* --go-lean: the last good read; what is alive is known
 				     * up to there only (0: not lean) */
 	char go_wait_reasons[4096];
+	char go_version[32]; /* "go1.23.4" ("": not Go, or a file from before) */
+	char go_offsets[16]; /* runtime.g/m layout from "DWARF", "table" or "derived" */
 	char node_providers[2048]; /* "N NAME" lines: Node's async resource types */
 	uint64_t node_suspect;	   /* resources that broke the layout's invariants */ /* "CODE TEXT" lines: Go wait reasons seen */
 	/* profile: -F (0 off), --off-cpu's shortest span sent (0 off) */

@@ -54,6 +54,12 @@ static void json_capture(FILE *f, const struct report *r)
 
 	fprintf(f, "\"target\": {\"pid\": %u, \"exe\": ", mt->pid);
 	json_str(f, mt->exe);
+	if (mt->go_version[0]) {
+		fputs(", \"go_version\": ", f);
+		json_str(f, mt->go_version);
+		fputs(", \"go_offsets\": ", f); /* "DWARF", "table" or "derived" */
+		json_str(f, mt->go_offsets);
+	}
 	fprintf(f, "},\n\"capture\": {\"duration_ns\": %" PRIu64 ", \"events\": %" PRIu64
 		   ", \"lost_events\": %" PRIu64 ", \"evicted\": %" PRIu64
 		   ", \"nest_overflow\": %" PRIu64 ", \"go_reads_failed\": %" PRIu64

@@ -255,6 +255,11 @@ void report__text(FILE *f, const struct report *r)
 		   " evicted\n",
 		mt->pid, mt->exe, fmt_duration(mt->end_ns - mt->start_ns, dur, sizeof(dur)),
 		model__nr_events(r->m), mt->lost, mt->evicted);
+	if (mt->go_version[0])
+		fprintf(f, "go: %s, runtime layout %s\n", mt->go_version,
+			!strcmp(mt->go_offsets, "derived") ? "derived from its code (no DWARF, no table row)"
+			: !strcmp(mt->go_offsets, "table") ? "from the offsets table (no DWARF)"
+			: "from its DWARF");
 	fprintf(f, "segments: %zu, live at end: %" PRIu64 ", pending (within grace): %" PRIu64
 		   "%s",
 		model__nr_segments(r->m), live, pending, pooled ? "" : "\n");

@@ -134,6 +134,7 @@ static void meta_init(struct session *s)
 	elfsym__build_id(s->tracer.exe_path, m->build_id, sizeof(m->build_id));
 	probes__format(pt, m->probes, sizeof(m->probes));
 	node_tracer__providers(&s->tracer, m->node_providers, sizeof(m->node_providers));
+	go_tracer__describe(&s->tracer, m);
 	m->leak_grace_ns = s->o->leak_grace_ns;
 	for (size_t i = 0, n = 0; s->o->full_argv && s->o->full_argv[i] && n < sizeof(m->cmdline);
 	     i++)
@@ -646,9 +647,16 @@ int session__run_live(struct opts *o, const struct session_live *live)
 		session__cleanup(&s);
 		return o->cmd == CMD_CHECK ? 2 : 1; /* check: weft could not trace */
 	}
-	fprintf(stderr, "weft: attached to pid %d (%s): %d probes (%d uprobes); %s\n",
-		s.tracer.pid, s.tracer.exe, s.tracer.probes.nr, s.tracer.nr_uprobes,
-		o->duration_ns ? "stops at -d or Ctrl-C" : "Ctrl-C to stop");
+	{
+		char go[64] = "";
+
+		if (s.meta.go_version[0])
+			snprintf(go, sizeof(go), "; %s, offsets: %s", s.meta.go_version,
+				 s.meta.go_offsets);
+		fprintf(stderr, "weft: attached to pid %d (%s): %d probes (%d uprobes)%s; %s\n",
+			s.tracer.pid, s.tracer.exe, s.tracer.probes.nr, s.tracer.nr_uprobes, go,
+			o->duration_ns ? "stops at -d or Ctrl-C" : "Ctrl-C to stop");
+	}
 	if (!s.tracer.probes.txns_traced && o->cmd != CMD_CHECK)
 		no_txn_hint(&s.tracer);
 	if (s.child)

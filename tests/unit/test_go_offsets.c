@@ -149,7 +149,7 @@ static void test_toolchain(void **state)
 	/* the case the table is for: no DWARF, yet goelf gives the version */
 	assert_int_equal(goelf__open(strip, &gs, err, sizeof(err)), 0);
 	assert_false(gs.has_dwarf);
-	assert_true(gs.from_table);
+	assert_true(gs.offsets_src == GO_OFFSETS_TABLE);
 	assert_int_equal(gs.g_goid, o->g_goid);
 	assert_int_equal(goelf__member(strip, "net/http.Request", "Method"), -1);
 	assert_ptr_equal(go_offsets__for(gs.major, gs.minor), o);

@@ -351,7 +351,7 @@ static void test_toolchain(void **state)
 	assert_int_equal(gs.major, 1);
 	assert_int_equal(gs.minor, tc->minor);
 	assert_false(gs.has_dwarf);
-	assert_true(gs.from_table);
+	assert_true(gs.offsets_src == GO_OFFSETS_TABLE);
 	assert_int_equal(gs.g_goid, gi.g_goid);
 	assert_int_equal(gs.g_parent_goid, gi.g_parent_goid);
 	assert_int_equal(gs.g_gopc, gi.g_gopc);
