@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # weft-test-timeout: 240
 # A Go version weft has no offsets table row for: the stripped (-s -w)
-# gotrace of the newest Go and of Go 1.23 (else the oldest), traced with the
+# gotrace of every Go version, traced with the
 # row taken out (WEFT_GO_OFFSETS_SKIP, the test hook in user/go_offsets.c),
 # so runtime.g/m's layout is derived from the binary's own code
 # (user/go_derive.c). With tests/go/gotrace.go's 6 traces (0 and 3 never
@@ -19,7 +19,6 @@ require_weft
 VERSIONS=$(bash "$ROOT/tools/go-versions.sh")
 [ -n "$VERSIONS" ] || skip "no Go toolchain installed (tools/install-deps.sh installs them)"
 NEWEST=$(tail -n1 <<<"$VERSIONS")
-OLDER=$(grep '^1\.23 ' <<<"$VERSIONS" || head -n1 <<<"$VERSIONS")
 mkdir -p "$TMP/bin"
 
 # stripped VAR V GO: a private copy of gotrace.stripped built by Go V
@@ -49,8 +48,9 @@ out = {
 print(json.dumps(out, sort_keys=True))
 '
 
-for VG in "$NEWEST" "$OLDER"; do
+while read -r VG; do
 	read -r V GO <<<"$VG"
+	matrix_cell go "$V" "derived offsets"
 	stripped BIN "$V" "$GO" || { fail "go $V: build of gotrace.stripped failed"; continue; }
 	[ "$VG" = "$NEWEST" ] && NEWEST_BIN=$BIN
 	for src in table derived; do
@@ -77,7 +77,8 @@ for VG in "$NEWEST" "$OLDER"; do
 	if ! cmp -s "$TMP/$V-table.norm" "$TMP/$V-derived.norm"; then
 		fail "go $V: the report with derived offsets differs from the table's: $(diff <(tr ']' '\n' <"$TMP/$V-table.norm") <(tr ']' '\n' <"$TMP/$V-derived.norm") | head -c 800)"
 	fi
-done
+done <<<"$VERSIONS"
+matrix_close
 
 # the text report's header, newest Go
 read -r V GO <<<"$NEWEST"
