@@ -105,6 +105,11 @@ PY
 
 while read -r v; do
 	GOV=${v%%-*}
+	case $v in
+	*-stripped) matrix_cell go "$GOV" stripped ;;
+	*-pie) matrix_cell go "$GOV" PIE ;;
+	*) matrix_cell go "$GOV" built ;;
+	esac
 	go_target FAN "$v" gofanout || continue
 	go_target TRACE "$v" gotrace || continue
 	export EXE=$FAN LOG=$TMP/fan-$v.log
@@ -264,5 +269,6 @@ while read -r v; do
 		fail "go $v: gotrace crashed: $(grep -m3 'panic\|fatal' "$LOG")"
 	assert_eq "$(probes_left "$TRACE")" 0 "go $v: no probe left on gotrace"
 done <<<"$RUNS"
+matrix_close
 
 finish
