@@ -151,6 +151,21 @@ static void text_txns(FILE *f, const struct report *r)
 	}
 }
 
+
+/* "site -> start" in width columns after indent spaces; when longer, the
+ * start routine goes on a line of its own: names are never cut (Go's are
+ * long: package paths, receivers, closures). */
+static void site_lines(FILE *f, int indent, const char *site, int width)
+{
+	const char *arrow = strstr(site, " -> ");
+
+	fprintf(f, "%*s", indent, "");
+	if ((int)strlen(site) <= width || !arrow)
+		fprintf(f, "%s\n", site);
+	else
+		fprintf(f, "%.*s\n%*s  -> %s\n", (int)(arrow - site), site, indent + 20, "",
+			arrow + 4);
+}
 static void text_groups(FILE *f, const struct report *r, bool leaks)
 {
 	size_t n = leaks ? model__nr_leaks(r->m) : model__nr_orphans(r->m);
@@ -192,11 +207,14 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 					 g->max_waited_ns ? fmt_duration(g->max_waited_ns, waited,
 									 sizeof(waited)) : "");
 			/* two lines: sites and Go start functions are long */
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.40s%s\n  %8s %.88s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.40s%s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
-				names, wait, "", site);
-		} else
-			fprintf(f, "  %6" PRIu64 "  %-9s %.80s\n", g->count, kind_name(g->kind), site);
+				names, wait);
+			site_lines(f, 11, site, 88);
+		} else {
+			fprintf(f, "  %6" PRIu64 "  %-9s ", g->count, kind_name(g->kind));
+			site_lines(f, 0, site, 80);
+		}
 	}
 }
 
