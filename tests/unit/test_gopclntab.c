@@ -5,9 +5,9 @@
  * gopcln__frames must give the same at the same pc (link-time address:
  * the PIE's load bias taken off; "?" and 0 past the last instruction).
  * Go before 1.23 expands only the innermost frame of a lone pc, so there
- * the first frame is compared. Also: the call
- * inlined into a `go` wrapper, generic names as printed, and every pc of
- * every function of a bit-flipped table read without a crash. */
+ * the first frame is compared. Also: the call inlined into a `go` wrapper,
+ * generic names as printed, and every pc of every function of a
+ * bit-flipped table read without a crash. */
 #include <glob.h>
 #include <setjmp.h>
 #include <stdarg.h>
