@@ -474,9 +474,9 @@ int gopcln__line(const struct gopcln *g, uint64_t vaddr, const char **file, int 
  * nfuncdata u32 funcdata offsets (from gofunc, ~0 for none). */
 static const uint8_t *func_tail(const struct gopcln *g, const uint8_t *fd, uint32_t i)
 {
-	const uint8_t *p = fd + g->func_id_off + 4 + 4 * (uint64_t)i;
+	uint64_t at = (uint64_t)(fd - g->tab) + g->func_id_off + 4 + 4 * (uint64_t)i;
 
-	return p + 4 <= g->tab + g->len ? p : NULL;
+	return at + 4 <= g->len ? g->tab + at : NULL;
 }
 
 static int inl_index(const struct gopcln *g, const uint8_t *fd, uint64_t entry, uint64_t vaddr,
@@ -508,7 +508,7 @@ static int inl_call(const struct gopcln *g, const uint8_t *fd, int32_t ix, struc
 	if (ix < 0 || fd[g->func_id_off + 3] <= FUNCDATA_INLTREE || !g->gofunc)
 		return -1;
 	p = func_tail(g, fd, u32(fd + 28) + FUNCDATA_INLTREE);
-	if (!p || (off = u32(p)) == 0xffffffffu || off + (ix + 1) * size > g->gofunc_len)
+	if (!p || (off = u32(p)) == 0xffffffffu || off + ((uint64_t)ix + 1) * size > g->gofunc_len)
 		return -1;
 	e = g->gofunc + off + ix * size;
 	c->func_id = v120 ? e[0] : e[2];
