@@ -17,7 +17,9 @@
 #     with the traceback's bottom frame, and its site is the "created by"
 #     function with the same file:line;
 #   - weft goroutines -p (a snapshot, no probes) on `goseed 4 keep`: the
-#     same, goroutine by goroutine.
+#     same, goroutine by goroutine;
+#   - the text report (newest Go) prints every start routine in full, on a
+#     line of its own when it does not fit (tests/go/gohttp: net/http's).
 . "$(dirname "$0")/lib.sh"
 require_root
 require_weft
@@ -157,6 +159,38 @@ while read -r v _; do
 	run_one "$v" ""
 	run_one "$v" stripped
 done <<<"$VERSIONS"
-run_one "$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)" pie
+NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
+run_one "$NEWEST" pie
+
+# the text report: every start routine in full (none cut at a column), on
+# the newest Go: the leaks' and the orphans' (the runtime's own included)
+if go_target BIN "$NEWEST" goseed; then
+	WEFT_TEST_LOG=$TMP/text.log weft_run "$TMP/text.txt" "$TMP/text.err" \
+		trace --txn main.handleTrace -- "$BIN" 4
+	assert_exit_ok "go $NEWEST: weft trace (text) -- goseed"
+	starts=$(jq_py "$TMP/trace-$NEWEST-.json" \
+		'"\n".join(sorted(set(g["start"] for g in d["leaks"] + d["orphans"] if g["start"])))')
+	[ "$(wc -l <<<"$starts")" -ge 10 ] || fail "go $NEWEST: too few start routines: $starts"
+	while read -r st; do
+		CHECKS=$((CHECKS + 1))
+		grep -qF -- "-> $st" "$TMP/text.txt" ||
+			fail "go $NEWEST: text report: '-> $st' not found in full"
+	done <<<"$starts"
+	assert_eq "$(awk '/^  / && length > 100' "$TMP/text.txt" | wc -l)" 0 \
+		"go $NEWEST: table lines over 100 columns"
+fi
+# net/http's names are long: a site and its start that do not fit on one
+# line are split before the arrow, never cut
+if go_target HTTP "$NEWEST" gohttp; then
+	WEFT_TEST_LOG=$TMP/http.log weft_run "$TMP/http.txt" "$TMP/http.err" trace -- "$HTTP"
+	assert_exit_ok "go $NEWEST: weft trace (text) -- gohttp"
+	assert_contains "$TMP/http.txt" \
+		"net/http.(*connReader).startBackgroundRead (server.go:" "gohttp: a long site"
+	CHECKS=$((CHECKS + 1))
+	grep -qE '^ {20}  -> net/http\.\(\*connReader\)\.backgroundRead$' "$TMP/http.txt" ||
+		fail "gohttp: the long start routine not on a line of its own, in full"
+	assert_eq "$(awk '/^  / && length > 100' "$TMP/http.txt" | wc -l)" 0 \
+		"gohttp: table lines over 100 columns"
+fi
 
 finish
