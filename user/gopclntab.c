@@ -19,6 +19,10 @@ struct gopcln {
 	uint64_t nfunc, text_start;
 	uint64_t funcname, cu, filetab, pctab, pcln; /* offsets from the header */
 	int func_id_off; /* offset of funcID in _func: 40 (1.20+) or 36 */
+	/* go:func.* (moduledata.gofunc), where funcdata offsets point: a copy
+	 * from there to the end of its segment; none without moduledata */
+	uint8_t *gofunc;
+	size_t gofunc_len;
 };
 
 static uint32_t u32(const uint8_t *p)
@@ -106,19 +110,64 @@ static int find_in_segments(Elf *e, int fd, struct gopcln *g)
 	return -1;
 }
 
-/* Go 1.26 no longer stores the text start in the header (it was 0 when
- * relocated anyway): take it from the runtime's moduledata, found by its
- * first two words (the header's address, then funcnametab's), with
- * moduledata.minpc = text + the first function's offset as the check. The
- * .text section's address is not it when C code comes first (cgo). */
+/* The runtime's moduledata, found by its first two words (the header's
+ * address, then funcnametab's), with moduledata.minpc = text + the first
+ * function's offset as the check. It gives the text start, which Go 1.26
+ * no longer stores in the header (it was 0 when relocated anyway; the
+ * .text section's address is not it when C code comes first: cgo), and
+ * gofunc, the base of funcdata offsets (the inline trees). */
 #define MD_MINPC 160
 #define MD_TEXT 176
-static int text_from_moduledata(Elf *e, int fd, struct gopcln *g)
+
+/* moduledata.gofunc: after rodata, whose place moved twice (covctrs in
+ * 1.20, typedesclen and itab bounds in 1.27). 0 when implausible. */
+static uint64_t md_gofunc(const struct gopcln *g, const uint8_t *md, size_t room)
+{
+	size_t at = 304; /* 1.18, 1.19 */
+
+	if (room < 352)
+		return 0;
+	if (u32(g->tab) == MAGIC_120) /* etypes (1.20-1.26) or typedesclen (1.27) */
+		at = u64(md + 304) >= u64(md + 296) ? 320 : 344;
+	if (at + 8 > room || u64(md + at) < u64(md + at - 8))
+		return 0;
+	return u64(md + at);
+}
+
+/* The copy of gofunc's segment from gofunc on. */
+static void gofunc_load(Elf *e, int fd, struct gopcln *g, uint64_t gofunc)
+{
+	GElf_Phdr ph;
+	size_t n;
+
+	if (!gofunc || elf_getphdrnum(e, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+
+		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || gofunc < ph.p_vaddr ||
+		    gofunc >= ph.p_vaddr + ph.p_filesz)
+			continue;
+		len = ph.p_vaddr + ph.p_filesz - gofunc;
+		if (len > (1ull << 31) || !(g->gofunc = malloc(len)))
+			return;
+		if (pread(fd, g->gofunc, len, ph.p_offset + (gofunc - ph.p_vaddr)) != (ssize_t)len) {
+			free(g->gofunc);
+			g->gofunc = NULL;
+			return;
+		}
+		g->gofunc_len = len;
+		return;
+	}
+}
+
+static int moduledata_read(Elf *e, int fd, struct gopcln *g)
 {
 	uint8_t needle[16];
 	GElf_Phdr ph;
 	size_t n;
 	int found = -1;
+	uint64_t gofunc = 0;
 
 	for (int i = 0; i < 8; i++) {
 		needle[i] = g->vaddr >> (8 * i);
@@ -143,13 +192,17 @@ static int text_from_moduledata(Elf *e, int fd, struct gopcln *g)
 					continue;
 				text = u64(at + MD_TEXT);
 				if (text && u64(at + MD_MINPC) == text + u32(g->tab + g->pcln)) {
-					g->text_start = text;
+					if (!g->text_start)
+						g->text_start = text;
+					gofunc = md_gofunc(g, at, buf + ph.p_filesz - at);
 					found = 0;
 					break;
 				}
 			}
 		free(buf);
 	}
+	if (!found)
+		gofunc_load(e, fd, g, gofunc);
 	return found;
 }
 
@@ -194,7 +247,7 @@ fail:
 	free(g);
 	return NULL;
 done:
-	if (!g->text_start && text_from_moduledata(e, fd, g))
+	if (moduledata_read(e, fd, g) && !g->text_start)
 		goto no_text;
 	elf_end(e);
 	close(fd);
@@ -206,6 +259,7 @@ void gopcln__close(struct gopcln *g)
 	if (!g)
 		return;
 	free(g->tab);
+	free(g->gofunc);
 	free(g);
 }
 
@@ -247,13 +301,14 @@ int gopcln__func_at_index(const struct gopcln *g, size_t i, struct gofunc *f)
 	return 0;
 }
 
-int gopcln__func_at(const struct gopcln *g, uint64_t vaddr, struct gofunc *f)
+/* The index of the last function whose entry is at or below vaddr, or -1. */
+static long func_index(const struct gopcln *g, uint64_t vaddr)
 {
 	size_t lo = 0, hi = g->nfunc;
 
 	if (vaddr < g->text_start)
 		return -1;
-	while (lo < hi) { /* the last entry at or below vaddr */
+	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
 		if (g->text_start + u32(g->tab + g->pcln + 8 * mid) <= vaddr)
@@ -261,7 +316,14 @@ int gopcln__func_at(const struct gopcln *g, uint64_t vaddr, struct gofunc *f)
 		else
 			hi = mid;
 	}
-	if (!lo || gopcln__func_at_index(g, lo - 1, f) || vaddr >= f->end)
+	return (long)lo - 1;
+}
+
+int gopcln__func_at(const struct gopcln *g, uint64_t vaddr, struct gofunc *f)
+{
+	long i = func_index(g, vaddr);
+
+	if (i < 0 || gopcln__func_at_index(g, i, f) || vaddr >= f->end)
 		return -1;
 	return 0;
 }
@@ -281,6 +343,27 @@ int gopcln__func_by_name(const struct gopcln *g, const char *name, int nth, stru
 		if (!gopcln__func_at_index(g, i, f) && gopcln__name_matches(f->name, name) && nth-- == 0)
 			return 0;
 	return -1;
+}
+
+const char *gopcln__print_name(const char *name, char *buf, size_t len)
+{
+	size_t o = 0;
+	int depth = 0;
+
+	if (!len)
+		return buf;
+	for (const char *c = name; *c && o + 1 < len; c++) {
+		if (*c == '[' && depth++ == 0) {
+			o += snprintf(buf + o, len - o, "[...]");
+			o = o < len ? o : len - 1;
+		} else if (*c == ']' && depth > 0) {
+			depth--;
+		} else if (!depth) {
+			buf[o++] = *c;
+		}
+	}
+	buf[o] = 0;
+	return buf;
 }
 
 static uint32_t uvarint(const struct gopcln *g, uint64_t *at, bool *bad)
@@ -303,57 +386,65 @@ static uint32_t uvarint(const struct gopcln *g, uint64_t *at, bool *bad)
 	return 0;
 }
 
-/* The pc-value table at off, from entry: the value in effect at vaddr
- * (value deltas zigzag-encoded, pc deltas in instruction units). */
+/* A pc-value table: (value delta zigzag-encoded, pc delta in instruction
+ * units, 1 byte on x86) pairs, a zero value delta after the first ending
+ * it. Each step gives the value in effect on [pc, next_pc). */
+struct pcv {
+	uint64_t at, pc, next_pc;
+	int32_t val;
+	bool first;
+};
+
+static void pcv__init(struct pcv *it, const struct gopcln *g, uint32_t off, uint64_t entry)
+{
+	*it = (struct pcv){ .at = g->pctab + off, .next_pc = entry, .val = -1, .first = true };
+}
+
+/* The next run: true, or false at the end (or on a bad table). */
+static bool pcv__next(struct pcv *it, const struct gopcln *g)
+{
+	bool bad = false;
+	uint32_t uv = uvarint(g, &it->at, &bad), pcd;
+
+	if (bad || (uv == 0 && !it->first))
+		return false;
+	it->first = false;
+	it->val += (uv & 1) ? -(int32_t)((uv >> 1) + 1) : (int32_t)(uv >> 1);
+	pcd = uvarint(g, &it->at, &bad);
+	if (bad)
+		return false;
+	it->pc = it->next_pc;
+	it->next_pc += pcd;
+	return true;
+}
+
+/* The pc-value table at off, from entry: the value in effect at vaddr. */
 static int pcvalue(const struct gopcln *g, uint32_t off, uint64_t entry, uint64_t vaddr,
 		   int32_t *out)
 {
-	uint64_t at = g->pctab + off, pc = entry;
-	int32_t val = -1;
-	bool first = true, bad = false;
+	struct pcv it;
 
 	if (!off)
 		return -1;
-	for (int steps = 0; steps < (1 << 20); steps++) {
-		uint32_t uv = uvarint(g, &at, &bad), pcd;
-
-		if (bad || (uv == 0 && !first))
-			return -1;
-		first = false;
-		val += (uv & 1) ? -(int32_t)((uv >> 1) + 1) : (int32_t)(uv >> 1);
-		pcd = uvarint(g, &at, &bad);
-		if (bad)
-			return -1;
-		pc += pcd;
-		if (vaddr < pc) {
-			*out = val;
+	pcv__init(&it, g, off, entry);
+	for (int steps = 0; steps < (1 << 20) && pcv__next(&it, g); steps++)
+		if (vaddr < it.next_pc) {
+			*out = it.val;
 			return 0;
 		}
-	}
 	return -1;
 }
 
-int gopcln__line(const struct gopcln *g, uint64_t vaddr, const char **file, int *line)
+/* File and line at vaddr in the function fd (entry): the innermost
+ * inlined call's, as the table stores them. */
+static int line_in(const struct gopcln *g, const uint8_t *fd, uint64_t entry, uint64_t vaddr,
+		   const char **file, int *line)
 {
-	struct gofunc f;
-	const uint8_t *fd;
 	int32_t fileno, ln;
 	uint64_t cu_at;
-	size_t lo = 0, hi = g->nfunc;
 
-	if (gopcln__func_at(g, vaddr, &f))
-		return -1;
-	while (lo < hi) { /* f's index, again */
-		size_t mid = (lo + hi) / 2;
-
-		if (g->text_start + u32(g->tab + g->pcln + 8 * mid) <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	fd = func_data(g, lo - 1);
-	if (!fd || pcvalue(g, u32(fd + 20), f.entry, vaddr, &fileno) ||
-	    pcvalue(g, u32(fd + 24), f.entry, vaddr, &ln) || fileno < 0)
+	if (pcvalue(g, u32(fd + 20), entry, vaddr, &fileno) ||
+	    pcvalue(g, u32(fd + 24), entry, vaddr, &ln) || fileno < 0)
 		return -1;
 	cu_at = g->cu + 4 * ((uint64_t)u32(fd + 32) + (uint32_t)fileno);
 	if (cu_at + 4 > g->len || u32(g->tab + cu_at) == 0xffffffffu)
@@ -361,4 +452,131 @@ int gopcln__line(const struct gopcln *g, uint64_t vaddr, const char **file, int 
 	*file = str_at(g, g->filetab + u32(g->tab + cu_at));
 	*line = ln;
 	return *file ? 0 : -1;
+}
+
+int gopcln__line(const struct gopcln *g, uint64_t vaddr, const char **file, int *line)
+{
+	struct gofunc f;
+	const uint8_t *fd;
+
+	if (gopcln__func_at(g, vaddr, &f) || !(fd = func_data(g, func_index(g, vaddr))))
+		return -1;
+	return line_in(g, fd, f.entry, vaddr, file, line);
+}
+
+/* ---------------------------------------------------------- inlining --- */
+
+#define PCDATA_INLTREE 2  /* pcdata: the inline tree index at a pc, -1 outside */
+#define FUNCDATA_INLTREE 3 /* funcdata: the tree, an array of inlinedCall */
+#define MAX_INL_DEPTH 64
+
+/* _func is followed by npcdata u32 pcdata table offsets (from pctab), then
+ * nfuncdata u32 funcdata offsets (from gofunc, ~0 for none). */
+static const uint8_t *func_tail(const struct gopcln *g, const uint8_t *fd, uint32_t i)
+{
+	uint64_t at = (uint64_t)(fd - g->tab) + g->func_id_off + 4 + 4 * (uint64_t)i;
+
+	return at + 4 <= g->len ? g->tab + at : NULL;
+}
+
+static int inl_index(const struct gopcln *g, const uint8_t *fd, uint64_t entry, uint64_t vaddr,
+		     int32_t *ix)
+{
+	const uint8_t *p;
+
+	if (u32(fd + 28) <= PCDATA_INLTREE || !(p = func_tail(g, fd, PCDATA_INLTREE)))
+		return -1;
+	return pcvalue(g, u32(p), entry, vaddr, ix);
+}
+
+/* One inlinedCall: Go 1.20 made it 16 bytes {funcID, _[3], nameOff,
+ * parentPc, startLine}, from 20 {parent i16, funcID, _, file, line,
+ * nameOff, parentPc}; parentPc (a pc of the call site, from entry) is in
+ * both, so the caller's frame is found the same way. */
+struct inl_call {
+	const char *name;
+	uint8_t func_id;
+	uint32_t parent_pc;
+};
+
+static int inl_call(const struct gopcln *g, const uint8_t *fd, int32_t ix, struct inl_call *c)
+{
+	bool v120 = u32(g->tab) == MAGIC_120;
+	uint64_t size = v120 ? 16 : 20, off;
+	const uint8_t *p, *e;
+
+	if (ix < 0 || fd[g->func_id_off + 3] <= FUNCDATA_INLTREE || !g->gofunc)
+		return -1;
+	p = func_tail(g, fd, u32(fd + 28) + FUNCDATA_INLTREE);
+	if (!p || (off = u32(p)) == 0xffffffffu || off + ((uint64_t)ix + 1) * size > g->gofunc_len)
+		return -1;
+	e = g->gofunc + off + ix * size;
+	c->func_id = v120 ? e[0] : e[2];
+	c->name = str_at(g, g->funcname + u32(e + (v120 ? 4 : 12)));
+	c->parent_pc = u32(e + (v120 ? 8 : 16));
+	return c->name ? 0 : -1;
+}
+
+int gopcln__frames(const struct gopcln *g, uint64_t vaddr, struct goframe *out, int max)
+{
+	struct gofunc f;
+	const uint8_t *fd;
+	uint64_t pc = vaddr;
+	int n = 0;
+
+	if (gopcln__func_at(g, vaddr, &f) || !(fd = func_data(g, func_index(g, vaddr))))
+		return -1;
+	while (n < max && n < MAX_INL_DEPTH) {
+		struct goframe *fr = &out[n++];
+		struct inl_call c;
+		int32_t ix;
+
+		if (line_in(g, fd, f.entry, pc, &fr->file, &fr->line)) {
+			fr->file = "";
+			fr->line = 0;
+		}
+		if (inl_index(g, fd, f.entry, pc, &ix) || inl_call(g, fd, ix, &c) ||
+		    f.entry + c.parent_pc >= f.end) {
+			fr->name = f.name; /* the function itself: the outermost frame */
+			fr->func_id = f.func_id;
+			break;
+		}
+		fr->name = c.name;
+		fr->func_id = c.func_id;
+		pc = f.entry + c.parent_pc;
+	}
+	return n;
+}
+
+int gopcln__inlined(const struct gopcln *g, const struct gofunc *f, const char **names, int max)
+{
+	long i = func_index(g, f->entry);
+	const uint8_t *fd = i >= 0 ? func_data(g, i) : NULL, *p;
+	struct pcv it;
+	int n = 0;
+
+	if (!fd || u32(fd + 28) <= PCDATA_INLTREE || !(p = func_tail(g, fd, PCDATA_INLTREE)) ||
+	    !u32(p))
+		return fd ? 0 : -1;
+	pcv__init(&it, g, u32(p), f->entry);
+	for (int steps = 0; steps < (1 << 20) && n < max && pcv__next(&it, g); steps++) {
+		struct inl_call c = { 0 };
+		int32_t ix = it.val;
+		int depth = 0, k;
+
+		if (it.pc >= f->end)
+			break;
+		/* up to the call made by f itself */
+		while (!inl_call(g, fd, ix, &c) && f->entry + c.parent_pc < f->end &&
+		       !inl_index(g, fd, f->entry, f->entry + c.parent_pc, &ix) && ix >= 0 &&
+		       ++depth < MAX_INL_DEPTH)
+			;
+		if (!c.name)
+			continue;
+		for (k = 0; k < n && strcmp(names[k], c.name); k++)
+			;
+		if (k == n)
+			names[n++] = c.name;
+	}
+	return n;
 }

@@ -151,6 +151,21 @@ static void text_txns(FILE *f, const struct report *r)
 	}
 }
 
+
+/* "site -> start" in width columns after indent spaces; when longer, the
+ * start routine goes on a line of its own: names are never cut (Go's are
+ * long: package paths, receivers, closures). */
+static void site_lines(FILE *f, int indent, const char *site, int width)
+{
+	const char *arrow = strstr(site, " -> ");
+
+	fprintf(f, "%*s", indent, "");
+	if ((int)strlen(site) <= width || !arrow)
+		fprintf(f, "%s\n", site);
+	else
+		fprintf(f, "%.*s\n%*s  -> %s\n", (int)(arrow - site), site, indent + 20, "",
+			arrow + 4);
+}
 static void text_groups(FILE *f, const struct report *r, bool leaks)
 {
 	size_t n = leaks ? model__nr_leaks(r->m) : model__nr_orphans(r->m);
@@ -176,13 +191,8 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 
 		report__site_short(r, g->site, site, sizeof(site));
 		start = report__start(r, g->kind, g->start);
-		/* names are never cut: a start that does not fit goes below */
 		if (*start && strlen(site) + 4 < sizeof(site))
-			snprintf(site + strlen(site), sizeof(site) - strlen(site), "%s-> %s",
-				 strlen(site) + 4 + strlen(start) > (leaks ? 88 : 80)
-					 ? (leaks ? "\n             " : "\n                    ")
-					 : " ",
-				 start);
+			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s", start);
 		if (leaks) {
 			char names[256] = "";
 
@@ -198,11 +208,14 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 					 g->max_waited_ns ? fmt_duration(g->max_waited_ns, waited,
 									 sizeof(waited)) : "");
 			/* two lines: sites and Go start functions are long */
-			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.40s%s\n  %8s %s\n", g->count,
+			fprintf(f, "  %6" PRIu64 "  %-9s %8s  %.40s%s\n", g->count,
 				kind_name(g->kind), fmt_duration(g->max_age_ns, age, sizeof(age)),
-				names, wait, "", site);
-		} else
-			fprintf(f, "  %6" PRIu64 "  %-9s %s\n", g->count, kind_name(g->kind), site);
+				names, wait);
+			site_lines(f, 11, site, 88);
+		} else {
+			fprintf(f, "  %6" PRIu64 "  %-9s ", g->count, kind_name(g->kind));
+			site_lines(f, 0, site, 80);
+		}
 	}
 }
 

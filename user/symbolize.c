@@ -33,6 +33,41 @@ struct symbolizer {
 static char *debuginfo_path;
 static pid_t target_pid; /* one target per weft process */
 
+/* The files the target maps, kept open: /proc/PID/map_files/... is gone
+ * with the target, and its last events are read after it exited (the ring
+ * buffer is read every 100 ms): its Go tables are still read through
+ * /proc/self/fd/N. */
+static struct kept_file {
+	char path[96];
+	int fd;
+} kept[8];
+static int nr_kept;
+
+static void file__keep(const char *path, int fd)
+{
+	if (nr_kept == (int)(sizeof(kept) / sizeof(kept[0])) || strlen(path) >= sizeof(kept[0].path))
+		return;
+	for (int i = 0; i < nr_kept; i++)
+		if (!strcmp(kept[i].path, path))
+			return;
+	if ((kept[nr_kept].fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	snprintf(kept[nr_kept++].path, sizeof(kept[0].path), "%s", path);
+}
+
+/* path, or the open file it named when it is gone. */
+static const char *file__path(const char *path, char *buf, size_t len)
+{
+	if (!access(path, R_OK))
+		return path;
+	for (int i = 0; i < nr_kept; i++)
+		if (!strcmp(kept[i].path, path)) {
+			snprintf(buf, len, "/proc/self/fd/%d", kept[i].fd);
+			return buf;
+		}
+	return path;
+}
+
 /* The file a module maps, exactly: /proc/PID/map_files/START-END for its
  * first mapping, which reaches the target's own file in a container (its
  * path means nothing in our mount namespace) and a file deleted or replaced
@@ -73,6 +108,7 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 		if (*elfp && elf_kind(*elfp) == ELF_K_ELF) {
+			file__keep(path, fd);
 			*file_name = strdup(path);
 			return fd;
 		}
@@ -124,6 +160,9 @@ void symbolizer__free(struct symbolizer *s)
 		return;
 	dwfl_end(s->dwfl);
 	perfmap__free(s->jit);
+	for (int i = 0; i < nr_kept; i++)
+		close(kept[i].fd);
+	nr_kept = 0;
 	free(s);
 }
 
@@ -171,51 +210,85 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
 }
 
 /* The runtime's funcID of compiler-generated wrappers: 21 up to Go 1.21,
- * 22 from 1.22 (corostart came before it) */
+ * 22 from 1.22 (corostart came before it), 23 from 1.25 (runfinq became
+ * runFinalizers and runCleanups) */
 static int go_wrapper_id(const char *path)
 {
 	struct go_info gi;
 
 	goelf__open(path, &gi, NULL, 0);
-	return !gi.major ? -1 : gi.minor >= 22 ? 22 : 21;
+	return !gi.major ? -1 : gi.minor >= 25 ? 23 : gi.minor >= 22 ? 22 : 21;
 }
 
-/* A Go module: the runtime's own table gives file:line, and names the code
- * (buf) when no symbols are left (-s -w). false: not Go code. */
-static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, char *buf,
-		    size_t len, char *wbuf, size_t wlen)
+/* Not what a wrapper wraps: the runtime's helpers (stack growth, write
+ * barriers) in the runtime's own wrappers, anything of the runtime in
+ * others. */
+static bool wrapper_helper(const char *wrapper, const char *callee)
 {
-	const char *file = NULL, *path;
+	static const char *const helpers[] = { "runtime.morestack", "runtime.gcWriteBarrier",
+					       "runtime.wbBufFlush", "runtime.panicwrap",
+					       "runtime.racefunc" };
+
+	if (strncmp(callee, "runtime.", 8))
+		return false;
+	if (strncmp(wrapper, "runtime.", 8))
+		return true;
+	for (size_t i = 0; i < sizeof(helpers) / sizeof(helpers[0]); i++)
+		if (!strncmp(callee, helpers[i], strlen(helpers[i])))
+			return true;
+	return false;
+}
+
+/* What the wrapper f that the compiler made for `go f(x)` (.gowrapN from
+ * 1.22, a wrapper .funcN before) or a method value (-fm) runs: the call
+ * inlined into it, else the function it calls. NULL when neither. */
+static const char *wrapped(const char *path, const struct gopcln *tab, const struct gofunc *f)
+{
+	const char *names[8];
+	uint64_t targets[8];
+	struct gofunc t;
+	int n = gopcln__inlined(tab, f, names, 8);
+
+	for (int i = 0; i < n; i++)
+		if (!wrapper_helper(f->name, names[i]))
+			return names[i];
+	n = goelf__calls(path, f->entry, f->end - f->entry, targets, 8);
+	for (int i = 0; i < n; i++)
+		if (!gopcln__func_at(tab, targets[i], &t) && !wrapper_helper(f->name, t.name))
+			return t.name;
+	return NULL;
+}
+
+/* A Go module: the runtime's own table names the code (into buf) as Go's
+ * traceback does, stripped (-s -w) or not, and gives file:line. A start
+ * function (an entry, not a return address) that is a compiler wrapper is
+ * named by what it wraps, whether the compiler inlined it there or not: the
+ * traceback hides wrappers. A creation site (a return address) is named by
+ * the function it is in with the innermost file:line, as the traceback's
+ * "created by" prints it (a function with a `go` statement is never
+ * inlined). false: not Go code. */
+static bool go_line(Dwfl_Module *mod, uint64_t look, bool ret, struct sym *out, char *buf,
+		    size_t len)
+{
+	const char *file = NULL, *path, *name;
+	char alive[64];
 	struct gopcln *tab;
 	struct gofunc f;
 	Dwarf_Addr bias = 0;
 	int line = 0;
 
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, &path, NULL);
+	if (path)
+		path = file__path(path, alive, sizeof(alive));
 	if (!path || !dwfl_module_getelf(mod, &bias) || !(tab = goelf__pclntab(path)) ||
 	    gopcln__func_at(tab, look - bias, &f))
 		return false;
-	if (buf) { /* no symbols left: the table names it */
-		snprintf(buf, len, "%s", f.name);
-		out->func = buf;
-		out->off = look - bias - f.entry + (ret ? 1 : 0);
-	}
-	/* a start function (an entry, not a return address) that the compiler
-	 * generated for `go f(x)` (.gowrapN from 1.22, a wrapper .funcN
-	 * before): named by the function it calls, stripped or not */
+	name = f.name;
 	if (!ret && look - bias == f.entry &&
-	    (strstr(f.name, ".gowrap") || f.func_id == go_wrapper_id(path))) {
-		uint64_t targets[8];
-		struct gofunc t;
-		int n = goelf__calls(path, f.entry, f.end - f.entry, targets, 8);
-
-		for (int i = 0; i < n; i++)
-			if (!gopcln__func_at(tab, targets[i], &t) && strncmp(t.name, "runtime.", 8)) {
-				snprintf(wbuf, wlen, "%s", t.name);
-				out->func = wbuf;
-				break;
-			}
-	}
+	    (strstr(f.name, ".gowrap") || f.func_id == go_wrapper_id(path)))
+		name = wrapped(path, tab, &f) ?: f.name;
+	out->func = gopcln__print_name(name, buf, len);
+	out->off = look - bias - f.entry + (ret ? 1 : 0);
 	if (!gopcln__line(tab, look - bias, &file, &line)) {
 		const char *b = strrchr(file, '/');
 
@@ -289,7 +362,7 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 	Dwfl_Line *line;
 	const char *name, *modname;
 	uint64_t look = addr && ret ? addr - 1 : addr;
-	char unwrapped[512], plain[512];
+	char plain[512];
 	int lineno = 0;
 
 	if (!addr || symtab__find(s->st, addr))
@@ -347,8 +420,7 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 		/* Go: lines from the runtime's own table, named by it too when
 		 * stripped (a cgo binary's .debug_aranges holds only its C units:
 		 * libdw would answer with a line of gcc_mmap.c) */
-		if (go_line(mod, look, ret, &out, name ? NULL : plain, sizeof(plain), unwrapped,
-			    sizeof(unwrapped)))
+		if (go_line(mod, look, ret, &out, plain, sizeof(plain)))
 			;
 		else if ((line = dwfl_module_getsrc(mod, look))) {
 			const char *f = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);

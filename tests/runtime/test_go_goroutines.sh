@@ -75,7 +75,7 @@ chk(all(g["wait_ns"] is None or g["wait_ns"] > 0 for g in nt), "wait_ns null or 
     [g["wait_ns"] for g in nt])
 # a goroutine started through the compiler's wrapper for `go f(x)` (.gowrapN
 # from 1.22, a wrapper closure .funcN before) is named by the function it
-# calls, on every version
+# calls or has inlined, as the traceback names it, on every version
 starts = sorted(g["start"] for g in nt)
 want_starts = ["main.(*PubSub).forward"] * 2 + ["main.(*manager).startStateWorker"] * 2
 chk(starts == sorted(want_starts), "start functions", starts)
