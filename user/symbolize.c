@@ -55,11 +55,10 @@ static void file__keep(const char *path, int fd)
 	snprintf(kept[nr_kept++].path, sizeof(kept[0].path), "%s", path);
 }
 
-/* path, or the open file it named when it is gone. */
+/* The open file path named, when weft kept one (the target may exit
+ * between a check and a read), else path. */
 static const char *file__path(const char *path, char *buf, size_t len)
 {
-	if (!access(path, R_OK))
-		return path;
 	for (int i = 0; i < nr_kept; i++)
 		if (!strcmp(kept[i].path, path)) {
 			snprintf(buf, len, "/proc/self/fd/%d", kept[i].fd);
@@ -214,10 +213,24 @@ void symbolizer__add(struct symbolizer *s, uint64_t addr)
  * runFinalizers and runCleanups) */
 static int go_wrapper_id(const char *path)
 {
+	static struct {
+		char path[64];
+		int id;
+	} known[8];
+	static unsigned next;
 	struct go_info gi;
+	int id;
 
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (known[i].path[0] && !strcmp(known[i].path, path))
+			return known[i].id;
 	goelf__open(path, &gi, NULL, 0);
-	return !gi.major ? -1 : gi.minor >= 25 ? 23 : gi.minor >= 22 ? 22 : 21;
+	id = !gi.major ? -1 : gi.minor >= 25 ? 23 : gi.minor >= 22 ? 22 : 21;
+	if (id > 0 && strlen(path) < sizeof(known[0].path)) {
+		snprintf(known[next % 8].path, sizeof(known[0].path), "%s", path);
+		known[next++ % 8].id = id;
+	}
+	return id;
 }
 
 /* Not what a wrapper wraps: the runtime's helpers (stack growth, write
