@@ -22,9 +22,10 @@
 //	  inside the transaction;
 //	if i%3 != 0: t.Release(): atomic flag -> cancel -> close(t.cmds) ->
 //	  ps.Stop() (close(ps.in)). Both goroutines see their channel closed,
-//	  "flush" for 5 ms, log and exit: ~5 ms AFTER handleTrace returned:
+//	  "flush" for 30 ms, log and exit: ~30 ms AFTER handleTrace returned:
 //	  asynchronous cleanup, not a leak with the default 500 ms grace, a leak
-//	  with a grace below ~5 ms (e.g. 1ms).
+//	  with a grace well below 30 ms (e.g. 1ms: --go-lean reads the
+//	  goroutines some ms after the grace on a busy machine).
 //	if i%3 == 0: the trace is never released: its 2 goroutines block forever
 //	  in `range` on open channels -> 2 LEAKED goroutines (one per site).
 //
@@ -145,7 +146,7 @@ func dumpStacks() {
 
 // ---- gotrace ----
 
-const cleanupDelay = 5 * time.Millisecond
+const cleanupDelay = 30 * time.Millisecond
 
 type event struct {
 	seq int
