@@ -132,6 +132,11 @@ PY
 
 run_one() {
 	local v=$1 mode=$2 bin label="go $1${2:+ $2}" log tpid
+	case $mode in
+	"") matrix_cell go "$v" built ;;
+	pie) matrix_cell go "$v" PIE ;;
+	*) matrix_cell go "$v" "$mode" ;;
+	esac
 	go_target bin "$v" goseed "$mode" || return
 	log=$TMP/seed-$v-$mode.log
 	WEFT_TEST_LOG=$log weft_run "$TMP/trace-$v-$mode.out" "$TMP/trace-$v-$mode.err" \
@@ -161,6 +166,7 @@ while read -r v _; do
 done <<<"$VERSIONS"
 NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
 run_one "$NEWEST" pie
+matrix_close
 
 # the text report: every start routine in full (none cut at a column), on
 # the newest Go: the leaks' and the orphans' (the runtime's own included)
