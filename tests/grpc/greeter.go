@@ -6,8 +6,8 @@
 //
 //	greeter                 server and client in one process: N unary calls
 //	                        then one stream of N messages, then exit
-//	greeter serve ADDR      server only, until killed
-//	greeter call ADDR       client only
+//	greeter [-n N] serve ADDR   server only, until killed (flags first)
+//	greeter [-n N] call ADDR    client only
 //
 // Known by construction, per run of the client with N calls (-n, default 3):
 // N RPCs /weft.Greeter/Say, 1 RPC /weft.Greeter/Chat with N messages each
