@@ -23,28 +23,9 @@ for v in "${VERSIONS[@]}"; do
 	[ -x "$GODIR/$v/usr/lib/go-$v/bin/go" ] || todo+=("$v")
 done
 [ ${#todo[@]} -eq 0 ] && exit 0
-command -v apt-get >/dev/null || { echo "fetch-go: warning: no apt-get; Go ${todo[*]} not fetched" >&2; exit 0; }
-
-mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$APT/debs"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-# the archive the machine already uses for bookworm, else Debian's own
-uri=$(sed -n 's/^URIs:[[:space:]]*\(http[^ ]*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
-uri=${uri:-http://deb.debian.org/debian}
-{
-	for suite in trixie trixie-backports sid; do
-		echo "deb [signed-by=$keyring] $uri $suite main"
-	done
-} >"$APT/sources.list"
-opts=(-o "Dir::Etc::sourcelist=$APT/sources.list" -o Dir::Etc::sourceparts=-
-      -o "Dir::State::Lists=$APT/lists" -o "Dir::Cache=$APT/cache"
-      -o Dir::State::status=/dev/null -o APT::Sandbox::User=root -q)
-
-if [ -z "$(find "$APT/lists" -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
-	if ! apt-get "${opts[@]}" update >"$APT/update.log" 2>&1; then
-		echo "fetch-go: warning: apt-get update with $APT/sources.list failed (see $APT/update.log); Go ${todo[*]} not fetched" >&2
-		exit 0
-	fi
-fi
+. "$ROOT/tools/apt-private.sh"
+apt_private_setup fetch-go || exit 0
+opts=("${APT_OPTS[@]}")
 
 for v in "${todo[@]}"; do
 	rm -f "$APT/debs"/golang-"$v"-*.deb
