@@ -60,30 +60,6 @@ static const char prog_test_go[] =
 	"\tt.Run(\"sub\", func(t *testing.T) { t.Log(t.Name()) })\n"
 	"}\n";
 
-/* Every toolchain tools/go-versions.sh lists (from the source tree make
- * runs us in), else the /usr/lib/go-1.N ones. */
-static void find_all_toolchains(void)
-{
-	char line[512], go[256];
-	int minor;
-	FILE *p = popen("bash tools/go-versions.sh 2>/dev/null", "r");
-
-	while (p && fgets(line, sizeof(line), p) && nr_tc < MAX_TC) {
-		struct toolchain *tc = &tcs[nr_tc];
-
-		if (sscanf(line, "1.%d %255s", &minor, go) != 2 || access(go, X_OK))
-			continue;
-		tc->minor = minor;
-		snprintf(tc->go, sizeof(tc->go), "%s", go);
-		snprintf(tc->name, sizeof(tc->name), "go1.%d", minor);
-		nr_tc++;
-	}
-	if (p)
-		pclose(p);
-	if (!nr_tc)
-		find_toolchains();
-}
-
 static const enum go_field runtime_fields[] = {
 	GOF_GOID,	   GOF_PARENT_GOID, GOF_GOPC, GOF_STARTPC, GOF_ATOMICSTATUS, GOF_WAITSINCE,
 	GOF_WAITREASON, GOF_M,		GOF_SCHED_SP, GOF_M_CURG, GOF_M_PROCID,
@@ -341,7 +317,7 @@ int main(void)
 		return 1;
 	}
 	go_env();
-	find_all_toolchains();
+	find_toolchains();
 	n = (nr_tc ? nr_tc : 1) + 2;
 	{
 		struct CMUnitTest tests[n];
