@@ -167,12 +167,25 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		int path = dwarf ? goelf__member(t->exe_path, "net/url.URL", "Path") : gi.url_path;
 		int name = dwarf ? goelf__member(t->exe_path, "testing.common", "name")
 				 : gi.test_name;
+		int pat = dwarf ? goelf__member(t->exe_path, "net/http.Request", "pat") : gi.req_pat;
+		int pstr = dwarf ? goelf__member(t->exe_path, "net/http.pattern", "str")
+				 : gi.pattern_str;
 
 		g->http_names = method >= 0 && url >= 0 && path >= 0;
 		if (g->http_names) {
 			g->skel->rodata->req_method = method;
 			g->skel->rodata->req_url = url;
 			g->skel->rodata->url_path = path;
+			g->skel->rodata->http_patterns = pat >= 0 && pstr >= 0;
+			g->skel->rodata->req_pat = pat >= 0 ? pat : 0;
+			g->skel->rodata->pattern_str = pstr >= 0 ? pstr : 0;
+			/* ServeMux has patterns from 1.22: unknown offsets are said */
+			if ((pat < 0 || pstr < 0) && (gi.major > 1 || gi.minor >= 22) &&
+			    !o->name_by_path)
+				fprintf(stderr, "weft: %s (%s): net/http.Request.pat's offset is "
+					"unknown (%s): requests are named by path, not by route "
+					"pattern\n", t->exe, gi.version, dwarf ? "not in its DWARF"
+					: "no DWARF, no table row");
 		}
 		g->test_names = name >= 0;
 		g->skel->rodata->test_name_off = name >= 0 ? name : 0;
@@ -254,8 +267,8 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 			at = entry;
 		/* ends first: a call already under way when the begin comes
 		 * would otherwise stay open for ever */
-		if (attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end, idx & 0xff,
-				   err, len) ||
+		if (attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end,
+				   idx & (0xff | COOKIE_HTTP), err, len) ||
 		    attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len))
 			return -1;
 	}

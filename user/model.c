@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "txn_name.h"
 #include "idmap.h"
 #include "stacks.h"
 
@@ -179,6 +180,20 @@ static void on_txn_begin(struct model *m, const struct weft_event *e)
 	}
 }
 
+/* A Go request: its route's pattern came with its end (WEFT_F_PATTERN). */
+static void rename_by_pattern(struct txn *t, const struct weft_event *e)
+{
+	char pat[sizeof(e->name)], name[sizeof(t->name)];
+	size_t n = (size_t)e->nr_frames * 8;
+
+	if (n >= sizeof(pat))
+		n = sizeof(pat) - 1;
+	memcpy(pat, e->name, n);
+	pat[n] = 0;
+	if (!txn_name__by_pattern(name, sizeof(name), t->name, pat))
+		memcpy(t->name, name, sizeof(t->name));
+}
+
 static void on_txn_end(struct model *m, const struct weft_event *e)
 {
 	struct txn *t = txn_find(m, e->txn);
@@ -188,6 +203,8 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 		return;
 	/* a response written in several parts ends at the last */
 	t->end_ns = e->ts_ns;
+	if ((e->flags & WEFT_F_PATTERN) && !m->opts.name_by_path)
+		rename_by_pattern(t, e);
 	t->teardown = e->flags & WEFT_F_TEARDOWN;
 	root = seg_find(m, t->root_seg);
 	if (root && (!root->end_ns || (e->flags & WEFT_F_HTTP)))

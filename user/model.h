@@ -83,6 +83,9 @@ struct model_opts {
 	void *grace_ctx;
 	/* 1e9 / -F: the on-CPU time one sample stands for (0: no sampling) */
 	uint64_t sample_period_ns;
+	/* Go requests keep their path name even when a route pattern came
+	 * (--name-by path) */
+	bool name_by_path;
 };
 
 struct model;
