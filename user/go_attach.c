@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "clock.h"
 #include "go_attach.h"
+#include "go_client.h"
 #include "goelf.h"
 #include "gomem.h"
 #include "idmap.h"
@@ -54,6 +55,7 @@ struct go_tracer {
 	bool http_names; /* net/http.Request's layout is known */
 	bool test_names; /* testing.common.name's offset is known */
 	bool lean;       /* no exit probe: liveness read by go_tracer__sweep */
+	bool client;     /* net/http client calls traced (go_client.h) */
 	struct weft_event *seeds; /* pre-attach goroutines, for the model */
 	size_t nr_seeds;
 };
@@ -170,6 +172,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		int pat = dwarf ? goelf__member(t->exe_path, "net/http.Request", "pat") : gi.req_pat;
 		int pstr = dwarf ? goelf__member(t->exe_path, "net/http.pattern", "str")
 				 : gi.pattern_str;
+		int host = dwarf ? goelf__member(t->exe_path, "net/url.URL", "Host") : gi.url_host;
 
 		g->http_names = method >= 0 && url >= 0 && path >= 0;
 		if (g->http_names) {
@@ -179,6 +182,10 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 			g->skel->rodata->http_patterns = pat >= 0 && pstr >= 0;
 			g->skel->rodata->req_pat = pat >= 0 ? pat : 0;
 			g->skel->rodata->pattern_str = pstr >= 0 ? pstr : 0;
+			/* the client's *transportRequest embeds *Request first */
+			if (!dwarf || goelf__member(t->exe_path, "net/http.transportRequest",
+						    "Request") == 0)
+				g->client = go_client__prepare(t, g->skel, host) == 1;
 			/* ServeMux has patterns from 1.22: unknown offsets are said */
 			if ((pat < 0 || pstr < 0) && (gi.major > 1 || gi.minor >= 22) &&
 			    !o->name_by_path)
@@ -304,6 +311,8 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 			return -1;
 		t->spec_owned[i] = rc == 0;
 	}
+	if (t->go->client && go_client__attach(t, k, err, len))
+		return -1;
 	seed(t);
 	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))
 		return -1;

@@ -673,6 +673,7 @@ int go_derive__run(const char *path, int major, int minor, struct go_derivation 
 	d->o.major = major;
 	d->o.minor = minor;
 	d->o.built_with = "derived";
+	d->o.url_host = -1; /* not derived: outbound calls go unnamed (go_client.c) */
 	if (!c.tab) {
 		for (int f = 0; f < GOF_NR; f++) {
 			*go_derive__field(&d->o, f) = -1;

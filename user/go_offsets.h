@@ -26,6 +26,7 @@ struct go_offsets {
 	/* net/http.Request.pat and net/http.pattern.str: the ServeMux pattern
 	 * that matched (Go 1.22+; -1 before) */
 	int req_pat, pattern_str;
+	int url_host; /* net/url.URL.Host: outbound calls' names */
 };
 
 /* The row for exactly go<major>.<minor> (any patch release), or NULL when

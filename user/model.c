@@ -32,6 +32,7 @@ struct model {
 	struct stacks stacks;
 	struct profile_outside outside;
 	struct idmap early_traps; /* traps drained before their txn's begin was read */
+	struct name_set seg_names; /* WEFT_EV_SEG_NAME: a call segment's start is an id */
 };
 
 struct model *model__new(const struct model_opts *opts)
@@ -60,6 +61,7 @@ void model__free(struct model *m)
 	free(m->conflations);
 	free(m->samples);
 	stacks__free(&m->stacks);
+	name_set__free(&m->seg_names);
 	free(m);
 }
 
@@ -259,6 +261,27 @@ static void on_sample(struct model *m, const struct weft_event *e)
 	s->weight_ns = s->off_cpu ? e->obj : m->opts.sample_period_ns;
 }
 
+/* An outbound call's name ("GET host:port"): its segment's start. */
+static void on_seg_name(struct model *m, const struct weft_event *e)
+{
+	struct segment *s = seg_find(m, e->seg);
+	char name[sizeof(e->name)];
+	size_t n = (size_t)e->nr_frames * 8;
+
+	if (!s)
+		return;
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, e->name, n);
+	name[n] = 0;
+	s->start = name_set__id(&m->seg_names, name);
+}
+
+const char *model__seg_name(const struct model *m, uint64_t id)
+{
+	return name_set__get(&m->seg_names, id);
+}
+
 void model__feed(struct model *m, const struct weft_event *e)
 {
 	struct segment *s;
@@ -312,6 +335,9 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_TRAPS:
 		on_traps(m, e);
+		break;
+	case WEFT_EV_SEG_NAME:
+		on_seg_name(m, e);
 		break;
 	default:
 		break;

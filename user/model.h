@@ -144,6 +144,8 @@ const struct txn *model__conflation_at(const struct model *m, size_t i);
  * Returns how many (at most max). */
 size_t model__conflation_chain(const struct model *m, const struct txn *t,
 			       const struct segment **out, size_t max);
+/* A call segment's name ("GET 127.0.0.1:8080"): its start is the id; "" none. */
+const char *model__seg_name(const struct model *m, uint64_t id);
 /* The txn's display name: its marker name or its probe's name. */
 const char *model__txn_name(const struct model *m, const struct txn *t);
 /* Profile samples in arrival order, and their stacks (addresses the

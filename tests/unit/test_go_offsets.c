@@ -146,6 +146,8 @@ static void test_toolchain(void **state)
 			   goelf__member(bin, "net/http.Request", "pat"));
 	bad |= check_field(want, "net/http.pattern.str", o->pattern_str,
 			   goelf__member(bin, "net/http.pattern", "str"));
+	bad |= check_field(want, "net/url.URL.Host", o->url_host,
+			   goelf__member(bin, "net/url.URL", "Host"));
 	if (bad)
 		fail_msg("%s: the table (from %s) disagrees with DWARF: %s", want, o->built_with,
 			 REGEN);

@@ -485,6 +485,52 @@ static void test_txn_name_by_pattern(void **state)
 	assert_string_equal(out, "GET /ab");
 }
 
+/* Outbound calls (Go's net/http client): segments of kind CALL named by a
+ * SEG_NAME event; one whose response body is never closed outlives its
+ * transaction: a leak; the connection's goroutines idle in the pool are
+ * pooled, not leaked. */
+static void call_name(struct model *m, uint64_t seg, const char *name)
+{
+	struct weft_event e = { .type = WEFT_EV_SEG_NAME, .kind = WEFT_KIND_CALL, .seg = seg };
+
+	strcpy(e.name, name);
+	e.nr_frames = strlen(name) / 8 + 1;
+	model__feed(m, &e);
+}
+
+static void test_call_segments(void **state)
+{
+	struct model *m = new_model(100 * MS);
+	const struct segment *a, *b;
+
+	txn_begin(m, 1 * MS, 2, 1, 1, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 10, 2, 1, 0x5000);
+	call_name(m, 10, "GET 10.0.0.1:80");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, 3 * MS, 11, 2, 1, 0x6000); /* readLoop */
+	seg_end(m, 4 * MS, 10);
+	ev(m, WEFT_EV_POOLED, WEFT_KIND_GOROUTINE, 4 * MS, 11, 0, 0, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 5 * MS, 12, 2, 1, 0x5100);
+	call_name(m, 12, "GET 10.0.0.1:80");
+	call_name(m, 99, "POST nowhere:1"); /* an unknown segment: ignored */
+	txn_end(m, 6 * MS, 2, 1);
+	model__finish(m, 1000 * MS);
+	a = model__segment(m, 10);
+	b = model__segment(m, 12);
+	assert_int_equal(a->kind, WEFT_KIND_CALL);
+	assert_int_equal(a->state, SEG_ENDED);
+	assert_int_equal(b->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 11)->state, SEG_POOLED);
+	assert_true(a->start && a->start == b->start); /* one name, kept once */
+	assert_string_equal(model__seg_name(m, b->start), "GET 10.0.0.1:80");
+	assert_string_equal(model__seg_name(m, 0), "");
+	assert_int_equal(model__nr_leaks(m), 1);
+	assert_int_equal(model__leak_at(m, 0)->kind, WEFT_KIND_CALL);
+	assert_int_equal(model__leak_at(m, 0)->count, 1);
+	assert_int_equal(model__txn(m, 1)->nr_segments, 3);
+	assert_int_equal(model__txn(m, 1)->nr_leaked, 1);
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_traps),
 		cmocka_unit_test(test_route_pattern_names),
 		cmocka_unit_test(test_txn_name_by_pattern),
+		cmocka_unit_test(test_call_segments),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# weft-test-timeout: 300
+# Go's net/http client: outbound calls inside a transaction are its
+# continuations (kind "call", named "GET 127.0.0.1:PORT"), on every
+# installed Go, as built and stripped, with tests/go/goclient.go (its
+# header gives the shapes):
+#   - 9 transactions in order; calls per transaction 1, 2, 1, 1 (GET /call,
+#     /twice, /nobody x2), none for the backend's or main's requests
+#     (outside any transaction);
+#   - the calls whose body was read end; the 2 whose body is never closed
+#     leak, at main.handleNobody; the second /nobody also leaks the
+#     connection it dialed (readLoop and writeLoop), the first reuses one
+#     that idles in the pool: pooled, not leaked;
+#   - traps: the transaction's 2, then 2 per call (its start, its end), 1
+#     for one never ended, 2 per goroutine a dial started: /twice exactly 6,
+#     the first /nobody 3.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_weft
+
+VERSIONS=$(bash "$ROOT/tools/go-versions.sh")
+[ -n "$VERSIONS" ] || skip "no Go toolchain installed (tools/install-deps.sh installs them)"
+
+while read -r v _; do
+	for variant in "" stripped; do
+		what="go $v${variant:+ $variant}"
+		matrix_cell go "$v" "client ${variant:-built}"
+		src=$ROOT/build/tests/go/$v/goclient${variant:+.$variant}
+		[ -x "$src" ] || { fail "$what: no $src (run make go-targets)"; continue; }
+		mkdir -p "$TMP/bin"
+		BIN=$TMP/bin/goclient-$v${variant:+-$variant}
+		cp "$src" "$BIN"
+		export EXE=$BIN
+		f=$TMP/$v${variant:+-$variant}
+		WEFT_TEST_LOG=$f.log weft_run "$f.json" "$f.err" \
+			trace --leak-grace 100ms --format json -- "$BIN"
+		assert_exit_ok "$what: weft trace"
+		assert_eq "$(grep -c 'status=200' "$f.log")" 4 "$what: the target's 4 requests"
+		port=$(sed -n 's/^goclient backend 127.0.0.1:\([0-9]*\)$/\1/p' "$f.log")
+		export CALL="GET 127.0.0.1:$port"
+		py_checks "$f.json" "$what" <<'PY'
+import os
+call = os.environ["CALL"]
+def chk(c, m, g): return check(c, "%s: got %r" % (m, g))
+txns = d["transactions"]
+names = [t["name"] for t in txns]
+chk(names == ["GET /call", "GET /b/ok", "GET /twice", "GET /b/ok", "GET /b/ok", "GET /nobody",
+              "GET /b/ok", "GET /nobody", "GET /b/ok"], "9 transactions in order", names)
+segs = d["segments"]
+calls = [s for s in segs if s["kind"] == "call"]
+per = [[(s["site_func"], s["start"], s["state"]) for s in calls if s["txn"] == t["id"]]
+       for t in txns]
+ok, left = ("main.callOK", call, "ended"), ("main.handleNobody", call, "leaked")
+chk(per == [[ok], [], [ok, ok], [], [], [left], [], [left], []],
+    "calls per transaction: site, name, state", per)
+chk(all(s["parent"] == t["root_segment"] for t in txns for s in calls if s["txn"] == t["id"]),
+    "a call's parent is its transaction's root", [(s["id"], s["parent"]) for s in calls])
+chk([t["leaked"] for t in txns] == [0, 0, 0, 0, 0, 1, 0, 3, 0], "leaked per transaction",
+    [t["leaked"] for t in txns])
+leaks = sorted((l["kind"], l["site_func"], l["count"], l["txns"]) for l in d["leaks"])
+chk(leaks == [("call", "main.handleNobody", 2, ["GET /nobody"]),
+              ("goroutine", "net/http.(*Transport).dialConn", 1, ["GET /nobody"]),
+              ("goroutine", "net/http.(*Transport).dialConn", 1, ["GET /nobody"])],
+    "leaks: the 2 open calls, the connection the second dialed", leaks)
+loops = [(s["txn"], s["start"], s["state"], s["pooled"]) for s in segs
+         if s["txn"] and s["start"] in ("net/http.(*persistConn).readLoop",
+                                        "net/http.(*persistConn).writeLoop")]
+t1, t8 = txns[0]["id"], txns[7]["id"]
+chk(sorted(loops) == sorted([(t1, "net/http.(*persistConn).readLoop", "pooled", True),
+                             (t1, "net/http.(*persistConn).writeLoop", "pooled", True),
+                             (t8, "net/http.(*persistConn).readLoop", "leaked", False),
+                             (t8, "net/http.(*persistConn).writeLoop", "leaked", False)]),
+    "connection goroutines: pooled after /call, leaked with the second /nobody", loops)
+# traps: the txn's 2, 2 per ended call, 1 per open one, per goroutine
+# created in it 2 (creation, and exit or its loop's start)
+gor = [sum(1 for s in segs if s["txn"] == t["id"] and s["kind"] == "goroutine") for t in txns]
+want = [2 + 2 * 1 + 2 * gor[0], 2, 2 + 2 * 2, 2, 2, 2 + 1, 2, 2 + 1 + 2 * gor[7], 2]
+chk([t["traps"] for t in txns] == want, "traps per transaction", [t["traps"] for t in txns])
+chk(gor[2] == 0 and gor[5] == 0 and gor[0] == gor[7] >= 3,
+    "goroutines: a dial's in /call and the second /nobody only", gor)
+chk(d["conflations"] == [], "no conflation", d["conflations"])
+PY
+	done
+done <<<"$VERSIONS"
+finish
