@@ -11,6 +11,8 @@
 #     leak, at main.handleNobody; the second /nobody also leaks the
 #     connection it dialed (readLoop and writeLoop), the first reuses one
 #     that idles in the pool: pooled, not leaked;
+#   - the newest Go, stripped, with its table row hidden: URL.Host is not
+#     derived: one line says calls are not traced, none is;
 #   - traps: the transaction's 2, then 2 per call (its start, its end), 1
 #     for one never ended, 2 per goroutine a dial started: /twice exactly 6,
 #     the first /nobody 3.
@@ -82,4 +84,21 @@ chk(d["conflations"] == [], "no conflation", d["conflations"])
 PY
 	done
 done <<<"$VERSIONS"
+
+# A version the table does not know: URL.Host is not derived, so calls
+# are not traced, and weft says so once; the rest works as before
+NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
+matrix_cell go "$NEWEST" "client derived"
+BIN=$TMP/bin/goclient-$NEWEST-stripped
+if [ -x "$BIN" ]; then
+	export EXE=$BIN
+	f=$TMP/derived
+	WEFT_GO_OFFSETS_SKIP=$NEWEST WEFT_TEST_LOG=$f.log weft_run "$f.json" "$f.err" \
+		trace --leak-grace 100ms --format json -- "$BIN"
+	assert_exit_ok "go $NEWEST derived: weft trace"
+	assert_eq "$(grep -c "net/url.URL.Host's offset is unknown" "$f.err")" 1 \
+		"go $NEWEST derived: said once that calls are not traced"
+	assert_jq "$f.json" '[d["target"]["go_offsets"], len([s for s in d["segments"] if s["kind"] == "call"]), len(d["transactions"])]' \
+		'["derived",0,9]' "go $NEWEST derived: no call, the 9 transactions"
+fi
 finish
