@@ -11,6 +11,7 @@
 #     leak, at main.handleNobody; the second /nobody also leaks the
 #     connection it dialed (readLoop and writeLoop), the first reuses one
 #     that idles in the pool: pooled, not leaked;
+#   - weft record, then report (JSON, text): the same calls, named;
 #   - the newest Go, stripped, with its table row hidden: URL.Host is not
 #     derived: one line says calls are not traced, none is;
 #   - traps: the transaction's 2, then 2 per call (its start, its end), 1
@@ -85,9 +86,28 @@ PY
 	done
 done <<<"$VERSIONS"
 
+NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
+
+# weft record keeps the calls' names: weft report gives the same calls
+matrix_cell go "$NEWEST" "client record"
+BIN=$TMP/bin/goclient-$NEWEST
+if [ -x "$BIN" ]; then
+	export EXE=$BIN
+	f=$TMP/rec
+	WEFT_TEST_LOG=$f.log weft_run "$f.out" "$f.err" record --leak-grace 100ms -o "$f.weft" -- "$BIN"
+	assert_exit_ok "go $NEWEST: weft record"
+	weft_run "$f.json" "$f.rerr" report "$f.weft" --format json
+	port=$(sed -n 's/^goclient backend 127.0.0.1:\([0-9]*\)$/\1/p' "$f.log")
+	assert_jq "$f.json" '[(s["start"], s["state"]) for s in d["segments"] if s["kind"] == "call"]' \
+		"[[\"GET 127.0.0.1:$port\",\"ended\"],[\"GET 127.0.0.1:$port\",\"ended\"],[\"GET 127.0.0.1:$port\",\"ended\"],[\"GET 127.0.0.1:$port\",\"leaked\"],[\"GET 127.0.0.1:$port\",\"leaked\"]]" \
+		"go $NEWEST: record/report: the calls, named"
+	weft_run "$f.txt" "$f.terr" report "$f.weft"
+	assert_contains "$f.txt" "main.handleNobody (goclient.go:$(grep -n 'SITE:nobody' "$ROOT/tests/go/goclient.go" | cut -d: -f1)) -> GET 127.0.0.1:$port" \
+		"go $NEWEST: text report: the leaked calls' site and name"
+fi
+
 # A version the table does not know: URL.Host is not derived, so calls
 # are not traced, and weft says so once; the rest works as before
-NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
 matrix_cell go "$NEWEST" "client derived"
 BIN=$TMP/bin/goclient-$NEWEST-stripped
 if [ -x "$BIN" ]; then
