@@ -31,12 +31,17 @@ struct {
 	__type(value, struct go_call);
 } go_calls SEC(".maps");
 
-/* *persistConn -> the segments of its readLoop and writeLoop goroutines */
+/* The segments of a connection's readLoop and writeLoop goroutines */
+struct go_conn {
+	__u64 loop_seg[2];
+};
+
+/* *persistConn -> its goroutines */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct go_call); /* seg: readLoop's, txn: writeLoop's */
+	__type(value, struct go_conn);
 } go_conns SEC(".maps");
 
 /* "GET 127.0.0.1:8080" from the *Request, in a SEG_NAME event */
@@ -107,7 +112,8 @@ int BPF_KPROBE(go_call_end)
 {
 	bool closing = bpf_get_attach_cookie(ctx) & COOKIE_CLOSE;
 	__u64 ax = ctx->ax, bx = ctx->bx, pc;
-	struct go_call *c, *loops;
+	struct go_call *c;
+	struct go_conn *conn;
 	struct weft_event *e;
 
 	if (!in_target())
@@ -120,11 +126,11 @@ int BPF_KPROBE(go_call_end)
 		emit_seg_end(c->seg, c->txn, WEFT_KIND_CALL, pc, client_probe);
 		bpf_map_delete_elem(&go_calls, &pc);
 	}
-	loops = bpf_map_lookup_elem(&go_conns, &pc);
-	if (!loops)
+	conn = bpf_map_lookup_elem(&go_conns, &pc);
+	if (!conn)
 		return 0;
 	for (int i = 0; i < 2 && !closing; i++) {
-		__u64 seg = i ? loops->txn : loops->seg;
+		__u64 seg = conn->loop_seg[i];
 
 		if (!seg || !(e = event_new(WEFT_EV_POOLED, WEFT_KIND_GOROUTINE, client_probe)))
 			continue;
@@ -142,8 +148,9 @@ SEC("uprobe")
 int BPF_KPROBE(go_conn_loop)
 {
 	struct thread_state *gs;
-	struct go_call zero = {}, *l;
+	struct go_conn zero = {}, *conn;
 	__u64 pc = ctx->ax, goid;
+	__u32 loop = bpf_get_attach_cookie(ctx) & COOKIE_WRITELOOP;
 
 	if (!in_target())
 		return 0;
@@ -154,15 +161,12 @@ int BPF_KPROBE(go_conn_loop)
 		return 0;
 	count_txn_trap(gs->cur.txn);
 	bpf_map_update_elem(&go_conns, &pc, &zero, BPF_NOEXIST);
-	l = bpf_map_lookup_elem(&go_conns, &pc);
-	if (!l) {
+	conn = bpf_map_lookup_elem(&go_conns, &pc);
+	if (!conn) {
 		__sync_fetch_and_add(&counters.evicted, 1);
 		return 0;
 	}
-	if (bpf_get_attach_cookie(ctx) & COOKIE_WRITELOOP)
-		l->txn = gs->depth ? gs->saved[0].seg : gs->cur.seg;
-	else
-		l->seg = gs->depth ? gs->saved[0].seg : gs->cur.seg;
+	conn->loop_seg[loop & 1] = gs->depth ? gs->saved[0].seg : gs->cur.seg;
 	return 0;
 }
 
