@@ -21,7 +21,7 @@ int go_client__prepare(struct tracer *t, struct go_bpf *skel, int host)
 		return 0; /* no net/http client linked in */
 	if (host < 0) {
 		fprintf(stderr, "weft: %s: net/url.URL.Host's offset is unknown (no DWARF, no "
-			"table row): outbound HTTP calls are not traced\n", t->exe);
+			"table row, not derived): outbound HTTP calls are not traced\n", t->exe);
 		return 0;
 	}
 	if (idx >= WEFT_MAX_PROBES)

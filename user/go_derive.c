@@ -31,6 +31,7 @@ static const char *const names[GOF_NR] = {
 	[GOF_TEST_NAME] = "testing.common.name",
 	[GOF_REQ_PAT] = "net/http.Request.pat",
 	[GOF_PATTERN_STR] = "net/http.pattern.str",
+	[GOF_URL_HOST] = "net/url.URL.Host",
 };
 
 /* Where each field is looked for (the reason given when it is found nowhere). */
@@ -52,6 +53,7 @@ static const char *const places[GOF_NR] = {
 	[GOF_TEST_NAME] = "testing.(*matcher).fullName, testing.(*common).Name",
 	[GOF_REQ_PAT] = "net/http.(*ServeMux).ServeHTTP",
 	[GOF_PATTERN_STR] = "net/http.(*pattern).String",
+	[GOF_URL_HOST] = "net/http.canonicalAddr, httpproxy.canonicalAddr",
 };
 
 const char *go_derive__field_name(enum go_field f)
@@ -79,6 +81,7 @@ int *go_derive__field(struct go_offsets *o, enum go_field f)
 	case GOF_TEST_NAME: return &o->test_name;
 	case GOF_REQ_PAT: return &o->req_pat;
 	case GOF_PATTERN_STR: return &o->pattern_str;
+	case GOF_URL_HOST: return &o->url_host;
 	default: return NULL;
 	}
 }
@@ -610,6 +613,28 @@ static void from_pattern_string(struct ctx *c)
 	goflow__free(f);
 }
 
+/* canonicalAddr(url *URL): url.Hostname() (inlined) calls
+ * splitHostPort(u.Host): its string argument, two words of arg 0. */
+static void from_canonicaladdr(struct ctx *c, const char *name)
+{
+	struct goflow *f = flow(c, name);
+	const struct gf_ev *e;
+
+	if (!f)
+		return;
+	EACH_EV(f, e) {
+		int64_t p, l;
+
+		if (calls(c, e, "net/url.splitHostPort") &&
+		    goflow__is_load_of(f, e->args[0], goflow__arg(f, 0), &p) &&
+		    goflow__is_load_of(f, e->args[1], goflow__arg(f, 0), &l) && l == p + 8) {
+			vote(&c->vs, GOF_URL_HOST, name, p);
+			break;
+		}
+	}
+	goflow__free(f);
+}
+
 /* The field's value when its places agree; -1 with why otherwise. */
 static int settle(struct ctx *c, struct go_derivation *d, enum go_field f)
 {
@@ -673,7 +698,6 @@ int go_derive__run(const char *path, int major, int minor, struct go_derivation 
 	d->o.major = major;
 	d->o.minor = minor;
 	d->o.built_with = "derived";
-	d->o.url_host = -1; /* not derived: outbound calls go unnamed (go_client.c) */
 	if (!c.tab) {
 		for (int f = 0; f < GOF_NR; f++) {
 			*go_derive__field(&d->o, f) = -1;
@@ -697,6 +721,9 @@ int go_derive__run(const char *path, int major, int minor, struct go_derivation 
 	from_servemux(&c, p);
 	from_fullname(&c);
 	from_test_name(&c);
+	from_canonicaladdr(&c, "net/http.canonicalAddr");
+	from_canonicaladdr(&c, "vendor/golang.org/x/net/http/httpproxy.canonicalAddr");
+	c.absent[GOF_URL_HOST] = !has_func(&c, "net/http.canonicalAddr");
 	if (major > 1 || minor >= 22) {
 		from_servehttp(&c);
 		from_pattern_string(&c);

@@ -35,6 +35,8 @@
  *   Request.pat   net/http.(*ServeMux).ServeHTTP (1.22+): findHandler's 5th
  *                 result (the *pattern) stored through r
  *   pattern.str   net/http.(*pattern).String: returns p.str
+ *   URL.Host      net/http.canonicalAddr and x/net's httpproxy.canonicalAddr:
+ *                 url.Hostname() inlined, splitHostPort(u.Host)
  *   testing.common.name  testing.(*matcher).fullName: m.unique(c.name, ...)
  *                 (every test binary); testing.(*common).Name: returns
  *                 c.name, where it was not inlined away
@@ -65,6 +67,7 @@ enum go_field {
 	GOF_TEST_NAME,
 	GOF_REQ_PAT,
 	GOF_PATTERN_STR,
+	GOF_URL_HOST,
 	GOF_NR
 };
 

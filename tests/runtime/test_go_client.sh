@@ -12,8 +12,8 @@
 #     connection it dialed (readLoop and writeLoop), the first reuses one
 #     that idles in the pool: pooled, not leaked;
 #   - weft record, then report (JSON, text): the same calls, named;
-#   - the newest Go, stripped, with its table row hidden: URL.Host is not
-#     derived: one line says calls are not traced, none is;
+#   - the newest Go, stripped, with its table row hidden: the offsets
+#     derived from its code, the same calls;
 #   - traps: the transaction's 2, then 2 per call (its start, its end), 1
 #     for one never ended, 2 per goroutine a dial started: /twice exactly 6,
 #     the first /nobody 3.
@@ -106,8 +106,8 @@ if [ -x "$BIN" ]; then
 		"go $NEWEST: text report: the leaked calls' site and name"
 fi
 
-# A version the table does not know: URL.Host is not derived, so calls
-# are not traced, and weft says so once; the rest works as before
+# A version the table does not know: the offsets derived from its code
+# (URL.Host from net/http's and x/net's canonicalAddr): the same calls
 matrix_cell go "$NEWEST" "client derived"
 BIN=$TMP/bin/goclient-$NEWEST-stripped
 if [ -x "$BIN" ]; then
@@ -116,9 +116,9 @@ if [ -x "$BIN" ]; then
 	WEFT_GO_OFFSETS_SKIP=$NEWEST WEFT_TEST_LOG=$f.log weft_run "$f.json" "$f.err" \
 		trace --leak-grace 100ms --format json -- "$BIN"
 	assert_exit_ok "go $NEWEST derived: weft trace"
-	assert_eq "$(grep -c "net/url.URL.Host's offset is unknown" "$f.err")" 1 \
-		"go $NEWEST derived: said once that calls are not traced"
-	assert_jq "$f.json" '[d["target"]["go_offsets"], len([s for s in d["segments"] if s["kind"] == "call"]), len(d["transactions"])]' \
-		'["derived",0,9]' "go $NEWEST derived: no call, the 9 transactions"
+	port=$(sed -n 's/^goclient backend 127.0.0.1:\([0-9]*\)$/\1/p' "$f.log")
+	assert_jq "$f.json" '[d["target"]["go_offsets"]] + [(s["start"], s["state"]) for s in d["segments"] if s["kind"] == "call"]' \
+		"[\"derived\",[\"GET 127.0.0.1:$port\",\"ended\"],[\"GET 127.0.0.1:$port\",\"ended\"],[\"GET 127.0.0.1:$port\",\"ended\"],[\"GET 127.0.0.1:$port\",\"leaked\"],[\"GET 127.0.0.1:$port\",\"leaked\"]]" \
+		"go $NEWEST derived: the calls, named"
 fi
 finish
