@@ -12,6 +12,8 @@
 #     connection it dialed (readLoop and writeLoop), the first reuses one
 #     that idles in the pool: pooled, not leaked;
 #   - weft record, then report (JSON, text): the same calls, named;
+#   - weft check on tests/goclienttest (oldest and newest Go): the test that
+#     leaves a body open leaks 1 call, the one that closed it nothing;
 #   - the newest Go, stripped, with its table row hidden: the offsets
 #     derived from its code, the same calls;
 #   - traps: the transaction's 2, then 2 per call (its start, its end), 1
@@ -87,6 +89,27 @@ PY
 done <<<"$VERSIONS"
 
 NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
+
+# weft check on go test -c of tests/goclienttest (oldest and newest Go): the
+# test that leaves a body open leaks its call; the one that closed it leaks
+# nothing, its connection's goroutines idle in the pool
+OPEN_LINE=$(grep -n 'SITE:open' "$ROOT/tests/goclienttest/calls_test.go" | cut -d: -f1)
+while read -r v go; do
+	matrix_cell go "$v" "client check"
+	out=$TMP/bin/calls-$v.test
+	(cd "$ROOT/tests/goclienttest" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache \
+		GOPATH=$TMP/gopath GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
+		"$go" test -c -o "$out" .) >"$TMP/build-calls-$v.log" 2>&1 ||
+		{ fail "go $v: go test -c goclienttest: $(head -c 400 "$TMP/build-calls-$v.log")"; continue; }
+	export EXE=$out
+	timeout -k 5 60 "$WEFT" check --leak-grace 100ms -- "$out" >"$TMP/check-$v.out" 2>"$TMP/check-$v.err" </dev/null
+	assert_eq "$?" 1 "go $v check: exit status (a leak)"
+	assert_eq "$(grep '^weft check: LEAK' "$TMP/check-$v.err" | sed -E 's/created at [^ ]*\.(Test[A-Za-z]*) /created at \1 /; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/')" \
+		"weft check: LEAK TestOpenBody: 1 call created at TestOpenBody (calls_test.go:$OPEN_LINE) -> GET 127.0.0.1:PORT" \
+		"go $v check: one leak, the open call"
+	assert_contains "$TMP/check-$v.err" "weft check: FAIL: 3 transactions, 1 leaked continuation at 1 site" \
+		"go $v check: summary"
+done < <(bash "$ROOT/tools/go-versions.sh" | bash "$ROOT/tools/pick-versions.sh" "oldest newest")
 
 # weft record keeps the calls' names: weft report gives the same calls
 matrix_cell go "$NEWEST" "client record"
