@@ -29,7 +29,7 @@ VERSIONS=$(bash "$ROOT/tools/go-versions.sh")
 while read -r v _; do
 	for variant in "" stripped; do
 		what="go $v${variant:+ $variant}"
-		matrix_cell go "$v" "client ${variant:-built}"
+		matrix_cell go "$v" "${variant:-built}"
 		src=$ROOT/build/tests/go/$v/goclient${variant:+.$variant}
 		[ -x "$src" ] || { fail "$what: no $src (run make go-targets)"; continue; }
 		mkdir -p "$TMP/bin"
@@ -95,7 +95,7 @@ NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
 # nothing, its connection's goroutines idle in the pool
 OPEN_LINE=$(grep -n 'SITE:open' "$ROOT/tests/goclienttest/calls_test.go" | cut -d: -f1)
 while read -r v go; do
-	matrix_cell go "$v" "client check"
+	matrix_cell go "$v" built
 	out=$TMP/bin/calls-$v.test
 	(cd "$ROOT/tests/goclienttest" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache \
 		GOPATH=$TMP/gopath GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
@@ -112,7 +112,7 @@ while read -r v go; do
 done < <(bash "$ROOT/tools/go-versions.sh" | bash "$ROOT/tools/pick-versions.sh" "oldest newest")
 
 # weft record keeps the calls' names: weft report gives the same calls
-matrix_cell go "$NEWEST" "client record"
+matrix_cell go "$NEWEST" built
 BIN=$TMP/bin/goclient-$NEWEST
 if [ -x "$BIN" ]; then
 	export EXE=$BIN
@@ -131,7 +131,7 @@ fi
 
 # A version the table does not know: the offsets derived from its code
 # (URL.Host from net/http's and x/net's canonicalAddr): the same calls
-matrix_cell go "$NEWEST" "client derived"
+matrix_cell go "$NEWEST" "derived offsets"
 BIN=$TMP/bin/goclient-$NEWEST-stripped
 if [ -x "$BIN" ]; then
 	export EXE=$BIN

@@ -57,7 +57,7 @@ while read -r v _; do
 	for variant in "" stripped; do
 		cell=${variant:-built}
 		what="go $v${variant:+ $variant}"
-		matrix_cell go "$v" "routes ${cell}"
+		matrix_cell go "$v" "$cell"
 		routes_target BIN "$v" "$variant" || continue
 		export EXE=$BIN
 		f=$TMP/$v-$cell
@@ -97,7 +97,7 @@ while read -r v _; do
 done <<<"$VERSIONS"
 
 # A version the table does not know: the offsets derived from the code
-matrix_cell go "$NEWEST" "routes derived"
+matrix_cell go "$NEWEST" "derived offsets"
 if routes_target BIN "$NEWEST" stripped; then
 	export EXE=$BIN
 	f=$TMP/derived
