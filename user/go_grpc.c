@@ -8,7 +8,8 @@
 
 /* An accessor `func (s *S) Method() string { return s.method }`, as the
  * compiler emits it: two loads from RAX, at D (the pointer) and D+8 (the
- * length, into RBX), then RET, nothing else that touches memory. */
+ * length, into RBX), then RET. A promoted method's wrapper (Go 1.21+)
+ * first checks the g's panic (loads from R14, a test, a branch). */
 struct accessor {
 	int n;	       /* instructions seen */
 	long ptr, len; /* displacements loaded into the result registers */
@@ -23,14 +24,19 @@ static int accessor_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_o
 
 	(void)cs;
 	(void)file_off;
-	if (++a->n > 6)
+	if (++a->n > 10)
 		return a->bad = 1, 1;
 	if (insn->id == X86_INS_RET)
 		return 1;
+	if (insn->id == X86_INS_TEST || insn->id == X86_INS_JNE)
+		return 0;
 	if (insn->id != X86_INS_MOV || x->op_count != 2)
 		return a->bad = 1, 1;
 	if (x->operands[1].type == X86_OP_MEM) {
 		const x86_op_mem *m = &x->operands[1].mem;
+
+		if (m->base == X86_REG_R14 && !a->loads)
+			return 0; /* the wrapper's g->panic check */
 
 		if (m->base != X86_REG_RAX || m->index != X86_REG_INVALID || x->operands[1].size != 8 ||
 		    x->operands[0].type != X86_OP_REG)

@@ -71,6 +71,8 @@ static const struct {
 	const char *func, *server;
 } conn_makers[] = {
 	{ "net/http.(*Server).Serve", "net/http server" },
+	/* etcd serves gRPC and HTTP on one port through cmux */
+	{ "github.com/soheilhy/cmux.(*cMux).Serve", "cmux (port multiplexer)" },
 	{ "google.golang.org/grpc.(*Server).Serve", "gRPC server" },
 	{ "google.golang.org/grpc.(*Server).handleRawConn", "gRPC server" },
 	{ "google.golang.org/grpc.(*Server).serveStreams", "gRPC server" },
