@@ -76,6 +76,9 @@ static const struct {
 	{ "google.golang.org/grpc.(*Server).Serve", "gRPC server" },
 	{ "google.golang.org/grpc.(*Server).handleRawConn", "gRPC server" },
 	{ "google.golang.org/grpc.(*Server).serveStreams", "gRPC server" },
+	/* grpc.NumStreamWorkers: a pool that serves every connection's streams */
+	{ "google.golang.org/grpc.(*Server).initServerWorkers", "gRPC server" },
+	{ "google.golang.org/grpc.(*Server).serverWorker", "gRPC server" },
 	{ "google.golang.org/grpc/internal/transport.newHTTP2Server", "gRPC server" },
 	{ "google.golang.org/grpc/internal/transport.NewServerTransport", "gRPC server" },
 };

@@ -6,7 +6,8 @@
 //
 //	greeter                 server and client in one process: N unary calls
 //	                        then one stream of N messages, then exit
-//	greeter [-n N] serve ADDR   server only, until killed (flags first)
+//	greeter [-n N] [-workers W] serve ADDR   server only, until killed
+//	                        (flags first; -workers: grpc.NumStreamWorkers)
 //	greeter [-n N] call ADDR    client only
 //
 // Known by construction, per run of the client with N calls (-n, default 3):
@@ -131,9 +132,16 @@ var serviceDesc = grpc.ServiceDesc{
 	Metadata: "greeter.go",
 }
 
+// -workers: grpc.NumStreamWorkers, streams served by a pool
+var workers = flag.Int("workers", 0, "stream workers (0: a goroutine per stream)")
+
 func serve(lis net.Listener) *grpc.Server {
 	selfAddr = lis.Addr().String()
-	s := grpc.NewServer()
+	var opts []grpc.ServerOption
+	if *workers > 0 {
+		opts = append(opts, grpc.NumStreamWorkers(uint32(*workers)))
+	}
+	s := grpc.NewServer(opts...)
 	s.RegisterService(&serviceDesc, server{})
 	go s.Serve(lis)
 	return s
