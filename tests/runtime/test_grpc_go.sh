@@ -40,12 +40,12 @@ run() {
 	wait_for "$TMP/$label.srv" 'listening on' 10 "$SPID" ||
 		{ fail "$label: server did not start: $(head -c 300 "$TMP/$label.srv")"; return; }
 	addr=$(awk '/listening on/ { print $3 }' "$TMP/$label.srv")
-	bg WPID "$WEFT" trace --format json -p "$SPID" >"$TMP/$label.json" 2>"$TMP/$label.err"
+	bg WPID "$WEFT" trace --format json --leak-grace 200ms -p "$SPID" >"$TMP/$label.json" 2>"$TMP/$label.err"
 	wait_for "$TMP/$label.err" attached 15 "$WPID" ||
 		{ fail "$label: weft did not attach: $(head -c 300 "$TMP/$label.err")"; return; }
 	"$TMP/bin/greeter" -n 3 call "$addr" >"$TMP/$label.cli" 2>&1 ||
 		fail "$label: client failed: $(head -c 300 "$TMP/$label.cli")"
-	sleep 0.8 # past the 500 ms grace after the last RPC
+	sleep 0.4 # past the 200 ms grace after the last RPC
 	kill -INT "$WPID"
 	wait_exit "$WPID" 20
 	assert_exit_ok "$label: weft trace -p"
