@@ -279,3 +279,5 @@ int BPF_KPROBE(go_txn_end)
 	event_submit_wake(e, wake_on_txn_end);
 	return 0;
 }
+
+#include "go_grpc.bpf.h"

@@ -70,6 +70,7 @@ struct go_tracer {
 	bool http_names; /* net/http.Request's layout is known */
 	bool test_names; /* testing.common.name's offset is known */
 	bool grpc_names; /* grpc's stream method offset is known */
+	bool grpc_client; /* grpc client calls traced (go_grpc.h) */
 	bool lean;       /* no exit probe: liveness read by go_tracer__sweep */
 	struct weft_event *seeds; /* pre-attach goroutines, for the model */
 	size_t nr_seeds;
@@ -207,6 +208,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 			fprintf(stderr, "weft: %s: gRPC calls named by function, not method: %s\n",
 				t->exe, why);
 	}
+	g->grpc_client = go_grpc__client_prepare(t, g->skel) == 1;
 	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
 	/* one ring buffer and one id space for every adapter */
 	if (bpf_map__reuse_fd(g->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
@@ -323,6 +325,8 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 			return -1;
 		t->spec_owned[i] = rc == 0;
 	}
+	if (t->go->grpc_client && go_grpc__client_attach(t, k, err, len))
+		return -1;
 	seed(t);
 	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))
 		return -1;

@@ -67,6 +67,13 @@ static int accessor_off(const char *exe, const char *name)
 	return (int)a.ptr;
 }
 
+int go_grpc__target_off(const char *exe)
+{
+	int off = accessor_off(exe, "google.golang.org/grpc.(*ClientConn).Target");
+
+	return off >= 0 ? off : -1;
+}
+
 int go_grpc__method_off(const char *exe, char *why, size_t len)
 {
 	/* 1.81 hands handleStream a *ServerStream, which embeds Stream first:
