@@ -15,8 +15,8 @@ struct model {
 	struct txn *txns;
 	size_t nr_txns, cap_txns;
 	struct idmap txn_idx;
-	struct site_group *leaks, *orphans;
-	size_t nr_leaks, nr_orphans;
+	struct site_group *leaks, *orphans, *conns;
+	size_t nr_leaks, nr_orphans, nr_conns;
 	struct late_group *late;
 	size_t nr_late;
 	uint32_t *conflations; /* txn indices */
@@ -57,6 +57,7 @@ void model__free(struct model *m)
 	free(m->early_ns);
 	free(m->leaks);
 	free(m->orphans);
+	free(m->conns);
 	free(m->late);
 	free(m->conflations);
 	free(m->samples);
@@ -142,6 +143,12 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 		s->end_ns = m->early_ns[i] > s->begin_ns ? m->early_ns[i] : s->begin_ns;
 	if (s->txn && (t = txn_find(m, s->txn)))
 		t->nr_segments++;
+	/* a connection's: by where it began, or because its parent was */
+	if (!s->txn && m->opts.serves_conn) {
+		const struct segment *p = s->parent ? seg_find(m, s->parent) : NULL;
+
+		s->conn = p && !p->txn && p->conn ? p->conn : m->opts.serves_conn(m->opts.conn_ctx, s);
+	}
 }
 
 static void on_txn_begin(struct model *m, const struct weft_event *e)
@@ -531,7 +538,7 @@ void model__finish(struct model *m, uint64_t now_ns)
 {
 	struct site_group *g;
 
-	m->nr_leaks = m->nr_orphans = m->nr_conflations = 0;
+	m->nr_leaks = m->nr_orphans = m->nr_conns = m->nr_conflations = 0;
 	for (size_t i = 0; i < m->nr_txns; i++)
 		m->txns[i].nr_leaked = 0;
 	free(m->conflations);
@@ -546,7 +553,12 @@ void model__finish(struct model *m, uint64_t now_ns)
 		if (!m->opts.txns_traced || s->txn || s->kind == WEFT_KIND_TXN ||
 		    (s->flags & WEFT_F_PREATTACH))
 			continue;
-		g = group_add(&m->orphans, &m->nr_orphans, s);
+		if (s->conn) {
+			g = group_add(&m->conns, &m->nr_conns, s);
+			if (g)
+				g->conn = s->conn;
+		} else
+			g = group_add(&m->orphans, &m->nr_orphans, s);
 		if (g)
 			g->count++;
 	}
@@ -554,6 +566,7 @@ void model__finish(struct model *m, uint64_t now_ns)
 	profile_totals(m);
 	qsort(m->leaks, m->nr_leaks, sizeof(*m->leaks), group_cmp);
 	qsort(m->orphans, m->nr_orphans, sizeof(*m->orphans), group_cmp);
+	qsort(m->conns, m->nr_conns, sizeof(*m->conns), group_cmp);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -623,6 +636,8 @@ const struct late_group *model__late_at(const struct model *m, size_t i) { retur
 size_t model__nr_leaks(const struct model *m) { return m->nr_leaks; }
 const struct site_group *model__leak_at(const struct model *m, size_t i) { return &m->leaks[i]; }
 size_t model__nr_orphans(const struct model *m) { return m->nr_orphans; }
+size_t model__nr_conns(const struct model *m) { return m->nr_conns; }
+const struct site_group *model__conn_at(const struct model *m, size_t i) { return &m->conns[i]; }
 const struct site_group *model__orphan_at(const struct model *m, size_t i) { return &m->orphans[i]; }
 size_t model__nr_conflations(const struct model *m) { return m->nr_conflations; }
 const struct txn *model__conflation_at(const struct model *m, size_t i)

@@ -139,6 +139,27 @@ static void json_segments(FILE *f, const struct report *r)
 	fputs("],\n", f);
 }
 
+static void json_conns(FILE *f, const struct report *r)
+{
+	fputs("\"connections\": [", f);
+	for (size_t i = 0; i < model__nr_conns(r->m); i++) {
+		const struct site_group *g = model__conn_at(r->m, i);
+		const char *start = report__start(r, g->kind, g->start);
+
+		fprintf(f, "%s\n  {", i ? "," : "");
+		json_site(f, r, g->site);
+		fputs(", \"start\": ", f);
+		if (*start)
+			json_str(f, start);
+		else
+			fputs("null", f);
+		fputs(", \"server\": ", f);
+		json_str(f, g->conn);
+		fprintf(f, ", \"kind\": \"%s\", \"count\": %" PRIu64 "}", kind_name(g->kind), g->count);
+	}
+	fputs("],\n", f);
+}
+
 static void json_groups(FILE *f, const struct report *r, bool leaks)
 {
 	size_t n = leaks ? model__nr_leaks(r->m) : model__nr_orphans(r->m);
@@ -219,6 +240,7 @@ void report__json(FILE *f, const struct report *r)
 	json_segments(f, r);
 	json_groups(f, r, true);
 	json_groups(f, r, false);
+	json_conns(f, r);
 	json_conflations(f, r);
 	fputs("}\n", f);
 }

@@ -222,6 +222,43 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 	}
 }
 
+/* Not orphans: what servers start per connection, outside any request,
+ * under the server they serve. */
+static void text_conns(FILE *f, const struct report *r)
+{
+	size_t n = model__nr_conns(r->m);
+	char site[640];
+	const char *start;
+
+	if (!n)
+		return;
+	fprintf(f, "\nConnections (started by a server for a connection, outside any request)\n");
+	fprintf(f, "  %6s  %-9s %s\n", "count", "kind", "site");
+	for (size_t i = 0; i < n; i++) {
+		const char *server = model__conn_at(r->m, i)->conn;
+		bool first = true;
+
+		for (size_t k = 0; k < i && first; k++)
+			first = strcmp(model__conn_at(r->m, k)->conn, server);
+		if (!first)
+			continue;
+		fprintf(f, "  %s\n", server);
+		for (size_t j = i; j < n; j++) {
+			const struct site_group *g = model__conn_at(r->m, j);
+
+			if (strcmp(g->conn, server))
+				continue;
+			report__site_short(r, g->site, site, sizeof(site));
+			start = report__start(r, g->kind, g->start);
+			if (*start && strlen(site) + 4 < sizeof(site))
+				snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
+					 start);
+			fprintf(f, "  %6" PRIu64 "  %-9s ", g->count, kind_name(g->kind));
+			site_lines(f, 0, site, 80);
+		}
+	}
+}
+
 static void text_conflations(FILE *f, const struct report *r)
 {
 	size_t n = model__nr_conflations(r->m);
@@ -284,8 +321,10 @@ void report__text(FILE *f, const struct report *r)
 	text_txns(f, r);
 	report__profile_text(f, r);
 	text_groups(f, r, true);
-	if (r->pt->txns_traced)
+	if (r->pt->txns_traced) {
 		text_groups(f, r, false);
+		text_conns(f, r);
+	}
 	text_conflations(f, r);
 	report__tree(f, r);
 	fprintf(f, "\nProbes %57s\n", "hits");
