@@ -59,8 +59,10 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct sym *s = st ? symtab__find(st, e->frames[i]) : NULL;
 
-		/* an outbound call: the code that made it, past net/http's client */
-		if (e->kind == WEFT_KIND_CALL && s && !strncmp(s->func, "net/", 4) && i + 1 < n)
+		/* an outbound call: the code that made it, past the client
+		 * library's frames (net/http's, grpc's) */
+		if (e->kind == WEFT_KIND_CALL && s && i + 1 < n &&
+		    (!strncmp(s->func, "net/", 4) || !strncmp(s->func, "google.golang.org/grpc", 22)))
 			continue;
 		if (e->frames[i] && (!s || !(s->flags & SYM_F_RUNTIME)))
 			return e->frames[i];
