@@ -31,6 +31,8 @@ struct model {
 	struct stacks stacks;
 	struct profile_outside outside;
 	struct idmap early_traps; /* traps drained before their txn's begin was read */
+	char **names; /* segment names (WEFT_EV_SEG_NAME): a call's start is index + 1 */
+	size_t nr_names;
 };
 
 struct model *model__new(const struct model_opts *opts)
@@ -58,6 +60,9 @@ void model__free(struct model *m)
 	free(m->conns);
 	free(m->late);
 	free(m->conflations);
+	for (size_t i = 0; i < m->nr_names; i++)
+		free(m->names[i]);
+	free(m->names);
 	free(m->samples);
 	stacks__free(&m->stacks);
 	free(m);
@@ -249,6 +254,35 @@ static void on_sample(struct model *m, const struct weft_event *e)
 	s->weight_ns = s->off_cpu ? e->obj : m->opts.sample_period_ns;
 }
 
+/* A call's name ("GET host:port"), interned: few distinct, many calls. */
+static void on_seg_name(struct model *m, const struct weft_event *e)
+{
+	struct segment *s = seg_find(m, e->seg);
+	size_t len = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames * 8 : sizeof(e->name);
+	char **n;
+
+	if (!s)
+		return;
+	len = strnlen(e->name, len < sizeof(e->name) ? len : sizeof(e->name) - 1);
+	for (size_t i = 0; i < m->nr_names; i++)
+		if (strlen(m->names[i]) == len && !memcmp(m->names[i], e->name, len)) {
+			s->start = i + 1;
+			return;
+		}
+	n = realloc(m->names, (m->nr_names + 1) * sizeof(*n));
+	if (!n)
+		return;
+	m->names = n;
+	if (!(n[m->nr_names] = strndup(e->name, len)))
+		return;
+	s->start = ++m->nr_names;
+}
+
+const char *model__seg_name(const struct model *m, uint64_t id)
+{
+	return id && id <= m->nr_names ? m->names[id - 1] : "";
+}
+
 void model__feed(struct model *m, const struct weft_event *e)
 {
 	struct segment *s;
@@ -302,6 +336,9 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_TRAPS:
 		on_traps(m, e);
+		break;
+	case WEFT_EV_SEG_NAME:
+		on_seg_name(m, e);
 		break;
 	default:
 		break;

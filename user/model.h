@@ -163,6 +163,8 @@ const struct sample *model__sample_at(const struct model *m, size_t i);
 const uint64_t *model__stack(const struct model *m, uint32_t idx, uint32_t *nr);
 /* Samples whose transaction is 0 or unknown (computed by model__finish). */
 const struct profile_outside *model__outside(const struct model *m);
+/* A segment's name (a call's start, from WEFT_EV_SEG_NAME); "" none. */
+const char *model__seg_name(const struct model *m, uint64_t id);
 /* Duration quantile (0..1) over ended transactions named name (NULL: all). */
 uint64_t model__txn_quantile(const struct model *m, const char *name, double q);
 
