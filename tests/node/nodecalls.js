@@ -5,7 +5,9 @@
 //	                              "data", keep-alive; writes "P\n" to
 //	                              $WEFT_TEST_PORT_FILE when listening
 //	node nodecalls.js BPORT       the front server, calling 127.0.0.1:BPORT;
-//	                              port file as nodehttp.js ($WEFT_TEST_PORT_FILE)
+//	                              port file as nodehttp.js ($WEFT_TEST_PORT_FILE),
+//	                              written once one call made at startup (outside
+//	                              any request: no call of any transaction) ended
 //
 // Front routes (drive them with nodeclient.js, one request at a time):
 //	/call   http.get(backend /data) through a keep-alive agent (maxSockets 1),
@@ -81,5 +83,10 @@ if (process.argv[2] === 'backend') {
     if (req.url !== '/exit') served++;
     route(req, res);
   });
-  server.listen(0, '127.0.0.1', () => ready(server));
+  server.listen(0, '127.0.0.1', () => {
+    http.get(opts(false, 'GET'), (r) => {
+      r.resume();
+      r.on('end', () => ready(server));
+    }).on('error', (e) => die(e.message));
+  });
 }
