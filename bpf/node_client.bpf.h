@@ -43,13 +43,13 @@ static __always_inline bool request_line(const char *h)
 	return sp >= 3 && sp <= 7 && (next == '/' || next == '*' || next == 'h');
 }
 
+/* On a trap its caller counts for the socket's transaction, the call's. */
 static __always_inline void client_call_end(__u64 key)
 {
 	struct client_call *c = key ? bpf_map_lookup_elem(&client_calls, &key) : NULL;
 
 	if (!c)
 		return;
-	count_txn_trap(c->txn);
 	emit_seg_end(c->seg, c->txn, WEFT_KIND_CALL, 0, http_probe);
 	bpf_map_delete_elem(&client_calls, &key);
 }
