@@ -13,7 +13,8 @@
  *   - the HTTP parser's on_url: an inbound request begins (a transaction);
  *   - libuv's uv__try_write on its connection: its response is written;
  *   - HandleWrap::Unref: an agent pools an idle socket (not a leak);
- *   - (node_client.bpf.h) a request line written in a transaction: a call.
+ *   - (node_client.bpf.h) a request line written in a transaction, or
+ *     given to SSL_write: an outbound call.
  * Async ids are doubles: read from memory, never from XMM registers. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>

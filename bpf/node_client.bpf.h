@@ -3,10 +3,11 @@
  * (WEFT_KIND_CALL), from the write of its request line on a socket to the
  * end of that socket's identity: pooled by its agent (the response was
  * consumed), re-armed for the next request, or closed. A response never
- * consumed keeps the socket, and the call, open. No trap of its own: it
- * rides on uv__try_write, HandleWrap::Unref and the resource ends. The
- * request's first bytes go to userspace, which names the call "GET host"
- * (node__name_call). Included by node.bpf.c. */
+ * consumed keeps the socket, and the call, open. HTTP has no trap of its
+ * own: it rides on uv__try_write, HandleWrap::Unref and the resource ends;
+ * HTTPS adds SSL_write (its plaintext). The request's first bytes go to
+ * userspace, which names the call "GET host" (node__name_call). Included
+ * by node.bpf.c. */
 #ifndef WEFT_NODE_CLIENT_BPF_H
 #define WEFT_NODE_CLIENT_BPF_H
 
@@ -141,8 +142,8 @@ static __always_inline void client_call_write(struct pt_regs *ctx, __u64 stream,
 		return; /* outside any transaction: not attributed */
 	id = async_id_at(read_u64(stream) + off_async_id);
 	key = key_of(id);
-	if (!key)
-		return;
+	if (!key || bpf_map_lookup_elem(&conns, &key))
+		return; /* a server's connection: a response body, not a request */
 	seg = seg_alloc();
 	if (call_bind(key, seg, ts->cur.txn))
 		call_begin(ctx, ts, seg, id, base, len);
