@@ -43,8 +43,9 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
 
 	/* Node: the binding JavaScript called (node::TCPWrap::New, ...), the
-	 * last native frame before V8's or JavaScript's */
-	if (e->kind == WEFT_KIND_ASYNC && st)
+	 * last native frame before V8's or JavaScript's; a call too (its
+	 * write, below the binding) */
+	if ((e->kind == WEFT_KIND_ASYNC || e->kind == WEFT_KIND_CALL) && st)
 		for (uint32_t i = 1; i < n; i++)
 			if (is_v8(symtab__find(st, e->frames[i]))) {
 				/* the application's JavaScript above it, when a perf

@@ -3,10 +3,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include "model.h"
 #include "txn_name.h"
+#include "node_attach.h"
 
 #define MS 1000000ULL
 #define P_TXN 6 /* a spec probe index */
@@ -184,6 +186,45 @@ static void test_traps(void **state)
 	model__finish(m, 2 * MS);
 	assert_int_equal(model__txn(m, 1)->traps, 5);
 	assert_int_equal(model__txn(m, 2)->traps, 4);
+	model__free(m);
+}
+
+/* Node's outbound calls: the raw head named "METHOD host" (Host in any
+ * case, the method alone without one), names interned, a call never
+ * ended leaks with its transaction. */
+static void call_named(struct model *m, uint64_t seg, const char *head)
+{
+	struct weft_event e = { .type = WEFT_EV_SEG_NAME, .kind = WEFT_KIND_CALL, .seg = seg,
+				.flags = WEFT_F_HTTP, .nr_frames = WEFT_MAX_FRAMES };
+
+	snprintf(e.name, sizeof(e.name), "%s", head);
+	node__name_call(&e);
+	model__feed(m, &e);
+}
+
+static void test_call_names(void **state)
+{
+	struct model *m = new_model(500 * MS);
+
+	txn_begin(m, 0, 10, 0, 1, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 1 * MS, 11, 10, 1, 0xa);
+	call_named(m, 11, "GET /data HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n\r\n");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 12, 10, 1, 0xa);
+	call_named(m, 12, "POST /x HTTP/1.1\r\nX-A: b\r\nhost: example.com\r\n\r\nbody");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 3 * MS, 13, 10, 1, 0xa);
+	call_named(m, 13, "GET /y HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 4 * MS, 14, 10, 1, 0xa);
+	call_named(m, 14, "GET /z HTTP/1.1\r\n\r\nHost: body.example\r\n");
+	ev(m, WEFT_EV_SEG_END, WEFT_KIND_CALL, 5 * MS, 11, 0, 1, 0);
+	txn_end(m, 10 * MS, 10, 1);
+	model__finish(m, 1000 * MS);
+	assert_string_equal(model__seg_name(m, model__segment(m, 11)->start), "GET 127.0.0.1:8080");
+	assert_string_equal(model__seg_name(m, model__segment(m, 12)->start), "POST example.com");
+	assert_int_equal(model__segment(m, 13)->start, model__segment(m, 11)->start);
+	assert_string_equal(model__seg_name(m, model__segment(m, 14)->start), "GET");
+	assert_int_equal(model__segment(m, 11)->state, SEG_ENDED);
+	assert_int_equal(model__segment(m, 12)->state, SEG_LEAKED);
+	assert_int_equal(model__txn(m, 1)->nr_leaked, 3);
 	model__free(m);
 }
 
@@ -587,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_route_pattern_names),
 		cmocka_unit_test(test_txn_name_by_pattern),
 		cmocka_unit_test(test_call_segments),
+		cmocka_unit_test(test_call_names),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
