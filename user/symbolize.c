@@ -515,12 +515,14 @@ void symbolizer__event(struct symbolizer *s, const struct weft_event *e)
 {
 	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
 
-	if (e->type == WEFT_EV_TXN_BEGIN && !e->nr_frames)
-		return; /* the union holds a name */
+	if ((e->type == WEFT_EV_TXN_BEGIN && !e->nr_frames) || e->type == WEFT_EV_SEG_NAME ||
+	    e->type == WEFT_EV_TXN_END)
+		return; /* the union holds a name (TXN_END: a route's pattern) */
 	/* a sample's first frame is the pc itself, not a return address */
 	for (uint32_t i = 0; i < n; i++)
 		add(s, e->frames[i], !(i == 0 && e->type == WEFT_EV_SAMPLE));
-	/* the start routine: a function entry, looked up as it is */
-	if (e->site)
+	/* the start routine: a function entry, looked up as it is (a Node
+	 * resource's is its provider type, a GSTATE's a wait reason) */
+	if (e->site && e->type == WEFT_EV_SEG_BEGIN && e->kind != WEFT_KIND_ASYNC)
 		add(s, e->site, false);
 }
