@@ -129,6 +129,21 @@ static const Dwfl_Callbacks proc_callbacks = {
 /* (Re)reads /proc/PID/maps: libraries may be loaded after we start. */
 static void report_maps(struct symbolizer *s)
 {
+	char path[64];
+	FILE *f;
+	int c;
+
+	/* a target gone (or a zombie) has no maps: reading them would drop
+	 * every module known, and its last events are read after it exited */
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
+	f = fopen(path, "re");
+	c = f ? fgetc(f) : EOF;
+	if (f)
+		fclose(f);
+	if (c == EOF) {
+		s->last_report_ns = mono_ns();
+		return;
+	}
 	dwfl_report_begin(s->dwfl);
 	dwfl_linux_proc_report(s->dwfl, s->pid);
 	dwfl_report_end(s->dwfl, NULL, NULL);
@@ -492,19 +507,10 @@ int symbolizer__unwind(struct symbolizer *s, const struct weft_stack_event *st, 
 void symbolizer__flush(struct symbolizer *s)
 {
 	int n = s->nr_deferred;
-	char path[64];
-	FILE *f;
 
 	if (!n)
 		return;
-	/* a target gone (or a zombie) has no maps to read: reading them would
-	 * drop the modules known; those are kept */
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
-	f = fopen(path, "re");
-	if (f && fgetc(f) != EOF)
-		report_maps(s);
-	if (f)
-		fclose(f);
+	report_maps(s); /* a target gone keeps the modules known */
 	s->last_report_ns = 0; /* no deferring now */
 	s->nr_deferred = 0;
 	for (int i = 0; i < n; i++)

@@ -103,11 +103,31 @@ while read -r V _; do
 		n=$((n + 1))
 	done
 done < <(bash "$ROOT/tools/go-versions.sh")
+V=$NEWEST
 for bin in "$ROOT"/build/tests/grpc/"$V"/greeter-1.*.stripped; do
 	[ -x "$bin" ] || continue
 	g=${bin##*/greeter-}
 	matrix_cell go "$V" "gRPC ${g%.stripped}"
 	run "go$V-grpc$g-workers" "$bin" -workers 2
+	n=$((n + 1))
+done
+# -- CMD on a cgo-linked greeter that serves itself and exits in a few ms:
+# its events are read after it exited, and still named (no hex sites)
+for bin in "$ROOT"/build/tests/grpc/"$V"/greeter-1.*.stripped; do
+	[ -x "$bin" ] || continue
+	g=${bin##*/greeter-}
+	matrix_cell go "$V" "gRPC ${g%.stripped}"
+	cp "$bin" "$TMP/bin/greeter-self"
+	weft_run "$TMP/self-$g.out" "$TMP/self-$g.err" trace --format json -o "$TMP/self-$g.json" \
+		-- "$TMP/bin/greeter-self"
+	assert_exit_ok "go$V-grpc$g: weft trace -- greeter"
+	json_valid "$TMP/self-$g.json" "go$V-grpc$g -- CMD" || continue
+	assert_jq "$TMP/self-$g.json" 'sorted(set(t["name"] for t in d["transactions"]))' \
+		'["/weft.Greeter/Chat","/weft.Greeter/Relay","/weft.Greeter/Say"]' \
+		"go$V-grpc$g -- CMD: the RPCs by method"
+	assert_jq "$TMP/self-$g.json" \
+		'[s["site"] for s in d["segments"] if s["kind"] == "goroutine" and not s["preattach"] and not s["site_func"]]' \
+		'[]' "go$V-grpc$g -- CMD: every goroutine's site named after the target exited"
 done
 [ $n -gt 0 ] || skip "no greeter builds for the picked Go versions"
 finish
