@@ -310,5 +310,43 @@ int BPF_KPROBE(go_txn_end)
 	return 0;
 }
 
+/* An outbound call: its segment and transaction, kept until its end. */
+struct go_call {
+	__u64 seg, txn;
+};
+
+/* A call made on goroutine goid (the current one), if it runs in a
+ * transaction: a SEG_BEGIN of kind CALL (obj names it: a connection, a
+ * client conn), stored in calls under key. 1 begun, 0 not (outside any, or
+ * map full). The caller reads ctx's registers: the verifier wants them
+ * read at a constant offset from ctx itself. */
+static __always_inline int call_open(struct pt_regs *ctx, __u32 probe, void *calls, __u64 key,
+				     __u64 obj, __u64 goid, struct go_call *c)
+{
+	struct thread_state *gs;
+	struct weft_event *e;
+
+	gs = bpf_map_lookup_elem(&goroutines, &goid);
+	if (!gs || !gs->cur.txn)
+		return 0; /* outside any transaction: not attributed */
+	count_txn_trap(gs->cur.txn);
+	c->seg = seg_alloc();
+	c->txn = gs->cur.txn;
+	if (bpf_map_update_elem(calls, &key, c, BPF_ANY)) {
+		__sync_fetch_and_add(&counters.evicted, 1);
+		return 0;
+	}
+	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, probe);
+	if (!e)
+		return 1;
+	e->seg = c->seg;
+	e->parent = gs->cur.seg;
+	e->txn = c->txn;
+	e->obj = obj;
+	event_stack(e, ctx, ctx);
+	event_submit(e);
+	return 1;
+}
+
 #include "go_grpc.bpf.h"
 #include "go_client.bpf.h"

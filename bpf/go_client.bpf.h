@@ -19,10 +19,6 @@ const volatile __u32 client_probe = 0; /* probe index of the client's probes */
 #define COOKIE_CLOSE 1 /* go_call_end at closeLocked, not tryPutIdleConn */
 #define COOKIE_WRITELOOP 1 /* go_conn_loop at writeLoop, not readLoop */
 
-struct go_call {
-	__u64 seg, txn;
-};
-
 /* *persistConn -> the call under way on it */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -73,35 +69,14 @@ static __always_inline void call_name(__u64 seg, __u64 req)
 SEC("uprobe")
 int BPF_KPROBE(go_call_begin)
 {
-	struct thread_state *gs;
-	struct weft_event *e;
 	struct go_call c;
-	__u64 pc = ctx->ax, goid;
+	__u64 pc = ctx->ax, req = ctx->bx, g = ctx->r14;
 
 	if (!in_target())
 		return 0;
 	count_hit(client_probe);
-	goid = goid_of(ctx->r14);
-	gs = bpf_map_lookup_elem(&goroutines, &goid);
-	if (!gs || !gs->cur.txn)
-		return 0; /* outside any transaction: not attributed */
-	count_txn_trap(gs->cur.txn);
-	c.seg = seg_alloc();
-	c.txn = gs->cur.txn;
-	if (bpf_map_update_elem(&go_calls, &pc, &c, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
-		return 0;
-	}
-	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, client_probe);
-	if (!e)
-		return 0;
-	e->seg = c.seg;
-	e->parent = gs->cur.seg;
-	e->txn = c.txn;
-	e->obj = pc;
-	event_stack(e, ctx, ctx);
-	event_submit(e);
-	call_name(c.seg, read_u64(ctx->bx));
+	if (call_open(ctx, client_probe, &go_calls, pc, pc, goid_of(g), &c))
+		call_name(c.seg, read_u64(req));
 	return 0;
 }
 

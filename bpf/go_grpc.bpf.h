@@ -12,16 +12,12 @@
 const volatile __u32 grpc_target_off = 0; /* grpc.ClientConn.target (a string), 0 unknown */
 const volatile __u32 grpc_call_probe = 0;
 
-struct grpc_call {
-	__u64 seg, txn;
-};
-
 /* goid -> the call its newClientStream is opening */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
-	__type(value, struct grpc_call);
+	__type(value, struct go_call);
 } grpc_opening SEC(".maps");
 
 /* *clientStream -> its call */
@@ -29,7 +25,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
-	__type(value, struct grpc_call);
+	__type(value, struct go_call);
 } grpc_streams SEC(".maps");
 
 /* "/weft.Greeter/Say 127.0.0.1:50051": method (ptr, len), then cc.target */
@@ -63,35 +59,15 @@ static __always_inline void grpc_call_name(__u64 seg, __u64 mptr, __u64 mlen, __
 SEC("uprobe")
 int BPF_KPROBE(go_grpc_call_begin)
 {
-	struct thread_state *gs;
-	struct weft_event *e;
-	struct grpc_call c;
-	__u64 goid, cc = ctx->di, mptr = ctx->si, mlen = ctx->r8;
+	struct go_call c;
+	__u64 cc = ctx->di, mptr = ctx->si, mlen = ctx->r8, g = ctx->r14, goid;
 
 	if (!in_target())
 		return 0;
 	count_hit(grpc_call_probe);
-	goid = goid_of(ctx->r14);
-	gs = bpf_map_lookup_elem(&goroutines, &goid);
-	if (!gs || !gs->cur.txn)
-		return 0; /* outside any transaction: not attributed */
-	count_txn_trap(gs->cur.txn);
-	c.seg = seg_alloc();
-	c.txn = gs->cur.txn;
-	if (bpf_map_update_elem(&grpc_opening, &goid, &c, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
-		return 0;
-	}
-	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, grpc_call_probe);
-	if (!e)
-		return 0;
-	e->seg = c.seg;
-	e->parent = gs->cur.seg;
-	e->txn = c.txn;
-	e->obj = cc;
-	event_stack(e, ctx, ctx);
-	event_submit(e);
-	grpc_call_name(c.seg, mptr, mlen, cc);
+	goid = goid_of(g);
+	if (call_open(ctx, grpc_call_probe, &grpc_opening, goid, cc, goid, &c))
+		grpc_call_name(c.seg, mptr, mlen, cc);
 	return 0;
 }
 
@@ -100,7 +76,7 @@ int BPF_KPROBE(go_grpc_call_begin)
 SEC("uprobe")
 int BPF_KPROBE(go_grpc_call_open)
 {
-	struct grpc_call *c;
+	struct go_call *c;
 	__u64 goid, cs = ctx->bx;
 
 	if (!in_target())
@@ -124,7 +100,7 @@ int BPF_KPROBE(go_grpc_call_open)
 SEC("uprobe")
 int BPF_KPROBE(go_grpc_call_end)
 {
-	struct grpc_call *c;
+	struct go_call *c;
 	__u64 cs = ctx->ax;
 
 	if (!in_target())
