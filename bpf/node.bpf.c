@@ -12,7 +12,8 @@
  *   - ~AsyncWrap and EmitDestroy(bool): the resource ends;
  *   - the HTTP parser's on_url: an inbound request begins (a transaction);
  *   - libuv's uv__try_write on its connection: its response is written;
- *   - HandleWrap::Unref: an agent pools an idle socket (not a leak).
+ *   - HandleWrap::Unref: an agent pools an idle socket (not a leak);
+ *   - HTTP/2 (node_h2.bpf.h): a stream's HEADERS begin, its headers, its close.
  * Async ids are doubles: read from memory, never from XMM registers. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -38,6 +39,10 @@ const volatile __u32 url_skip = 0;	     /* in llhttp_t: the parser was removed *
  * before (with -- CMD every creation is seen: an unknown id is one that
  * only JavaScript made, an AsyncResource, and stays unknown) */
 const volatile bool seed_unknown = false;
+/* HTTP/2: probe index (0: off), Http2Stream's id_ and current_headers_ */
+const volatile __u32 h2_probe = 0;
+const volatile __u32 h2_stream_id = 0;
+const volatile __u32 h2_headers = 0;
 
 #define LLHTTP_TYPE 0x48 /* u8: 1 request, 2 response */
 #define LLHTTP_METHOD 0x49
@@ -161,6 +166,8 @@ static __always_inline struct node_resource *preattach_get(__u64 id, __u32 provi
 	return bpf_map_lookup_elem(&resources, &key);
 }
 
+#include "node_h2.bpf.h"
+
 /* In AsyncReset, after the new id and trigger are stored: RBX is `this`
  * (20-24), or RDI, the argument of the call probed (26). The parent is the
  * resource whose callback runs; outside any callback (a connection
@@ -193,6 +200,8 @@ int BPF_KPROBE(node_async_init)
 		parent = tr->own;
 	else if (ts)
 		parent = ts->cur;
+	if (provider == H2_PROVIDER_STREAM && h2_probe)
+		h2_stream_made(self, &parent);
 	count_txn_trap(parent.txn);
 	r.own.seg = seg_alloc();
 	r.own.txn = parent.txn;
@@ -254,6 +263,8 @@ static __always_inline void scope_enter(__u64 id, __u32 provider)
 		return;
 	if (r)
 		c = r->cur;
+	if (h2_probe)
+		h2_scope(tid, id, &c);
 	c.flags = WCTX_F_RUNTIME;
 	count_txn_trap(c.txn);
 	ctx_push(ts, &c);

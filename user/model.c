@@ -143,10 +143,18 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 
 static void on_txn_begin(struct model *m, const struct weft_event *e)
 {
-	struct txn *t, *n = grow(m->txns, &m->cap_txns, m->nr_txns + 1, sizeof(*t));
+	struct txn *t, *n;
 	struct segment *root;
 	struct txn *outer;
 
+	if (e->flags & WEFT_F_H2NAME) {
+		/* its name, known after its begin (Node HTTP/2) */
+		t = txn_find(m, e->txn);
+		if (t)
+			memcpy(t->name, e->name, sizeof(t->name) - 1);
+		return;
+	}
+	n = grow(m->txns, &m->cap_txns, m->nr_txns + 1, sizeof(*t));
 	if (!n || txn_find(m, e->txn))
 		return;
 	m->txns = n;

@@ -32,6 +32,13 @@ enum node_fn {
 	NODE_TRACE_START,  /* not probed: AsyncWrap::EmitTraceAsyncStart, the call that is
 			    * AsyncReset's site where the first call after the stores is
 			    * conditional (26) */
+	/* HTTP/2 (nodeelf_h2.c): optional, checked apart from the rest */
+	NODE_H2_BEGIN,	   /* Http2Session::OnBeginHeadersCallback: a stream begins */
+	NODE_H2_HEADERS,   /* Http2Session::HandleHeadersFrame: its headers are complete */
+	NODE_H2_CLOSE,	   /* Http2Session::OnStreamClose: it ends */
+	NODE_H2_STREAM,	   /* not probed: Http2Stream's constructor (stores id_) */
+	NODE_H2_ADD_HEADER, /* not probed: Http2Stream::AddHeader (current_headers_) */
+	NODE_H2_RCBUF,	   /* not probed: nghttp2_rcbuf_get_buf (an rcbuf's base, len) */
 	NODE_NR_FNS,
 };
 
@@ -57,6 +64,12 @@ struct node_info {
 	/* 26: on_url's proxy tests a flag of the parser (set when it was
 	 * removed) after its first push: its offset in llhttp_t (0: before) */
 	int url_skip;
+	/* HTTP/2: Http2Stream's id_ and current_headers_ (a vector: begin, end),
+	 * checked against the code; h2_ok false (h2_why says why, "" when the
+	 * binary has no HTTP/2 symbols) leaves HTTP/2 streams untraced */
+	bool h2_ok;
+	int h2_stream_id, h2_headers;
+	char h2_why[160];
 	const char *const *providers; /* ProviderType names, by value */
 	int nr_providers;
 };

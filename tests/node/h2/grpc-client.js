@@ -16,7 +16,7 @@ function fail(msg, code) {
 }
 
 const modules = process.env.WEFT_GRPC_MODULES ||
-  path.join(__dirname, '..', '..', '..', 'build', 'grpc', 'node_modules');
+  path.join(__dirname, '..', '..', '..', 'build', 'grpc-js', 'node_modules');
 let grpc;
 try {
   grpc = require(path.join(modules, '@grpc', 'grpc-js'));

@@ -1,7 +1,7 @@
 'use strict';
 // h2/grpc-server.js: a @grpc/grpc-js server (insecure: h2c) with two unary
 // methods, for issue 15's gRPC streams. grpc-js is not vendored: unpack it
-// (and its one load-time dependency) under build/grpc/node_modules, see
+// (and its one load-time dependency) under build/grpc-js/node_modules (tools/fetch-grpc-js.sh), see
 // doc/node-http2-internals.md §8; $WEFT_GRPC_MODULES overrides that folder.
 //
 //	node grpc-server.js
@@ -25,7 +25,7 @@ const path = require('path');
 const dgram = require('dgram');
 
 const modules = process.env.WEFT_GRPC_MODULES ||
-  path.join(__dirname, '..', '..', '..', 'build', 'grpc', 'node_modules');
+  path.join(__dirname, '..', '..', '..', 'build', 'grpc-js', 'node_modules');
 let grpc;
 try {
   grpc = require(path.join(modules, '@grpc', 'grpc-js'));
