@@ -41,6 +41,9 @@ const volatile __u32 url_skip = 0;	     /* in llhttp_t: the parser was removed *
 const volatile bool seed_unknown = false;
 /* HTTP/2: probe index (0: off), Http2Stream's id_ and current_headers_ */
 const volatile __u32 h2_probe = 0;
+/* the listening sockets' provider types (TCPSERVERWRAP, PIPESERVERWRAP) */
+const volatile __u32 listener_a = 0;
+const volatile __u32 listener_b = 0;
 const volatile __u32 h2_stream_id = 0;
 const volatile __u32 h2_headers = 0;
 
@@ -207,6 +210,10 @@ int BPF_KPROBE(node_async_init)
 	r.own.txn = parent.txn;
 	r.own.obj = id;
 	r.own.kind = WEFT_KIND_ASYNC;
+	if (provider && (provider == listener_a || provider == listener_b))
+		r.own.flags = WCTX_F_LISTENER;
+	else if (!parent.txn && (parent.flags & (WCTX_F_LISTENER | WCTX_F_CONN)))
+		r.own.flags = WCTX_F_CONN;
 	r.cur = r.own;
 	key = key_of(id);
 	if (bpf_map_update_elem(&resources, &key, &r, BPF_ANY)) {
@@ -221,6 +228,8 @@ int BPF_KPROBE(node_async_init)
 	e->txn = parent.txn;
 	e->obj = id;
 	e->site = provider;
+	if (r.own.flags & WCTX_F_CONN)
+		e->flags = WEFT_F_CONN;
 	event_stack(e, ctx, NULL);
 	event_submit(e);
 	return 0;
@@ -265,7 +274,7 @@ static __always_inline void scope_enter(__u64 id, __u32 provider)
 		c = r->cur;
 	if (h2_probe)
 		h2_scope(tid, id, &c);
-	c.flags = WCTX_F_RUNTIME;
+	c.flags |= WCTX_F_RUNTIME;
 	count_txn_trap(c.txn);
 	ctx_push(ts, &c);
 }

@@ -91,6 +91,7 @@ static __always_inline void h2_scope(__u32 tid, __u64 id, struct wctx *c)
 		c->txn = h->txn;
 		c->obj = id;
 		c->kind = WEFT_KIND_TXN;
+		c->flags = 0;
 	}
 	h->bind = 0;
 	h->want = 0;

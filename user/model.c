@@ -14,8 +14,8 @@ struct model {
 	struct txn *txns;
 	size_t nr_txns, cap_txns;
 	struct idmap txn_idx;
-	struct site_group *leaks, *orphans;
-	size_t nr_leaks, nr_orphans;
+	struct site_group *leaks, *orphans, *conns;
+	size_t nr_leaks, nr_orphans, nr_conns;
 	struct late_group *late;
 	size_t nr_late;
 	uint32_t *conflations; /* txn indices */
@@ -55,6 +55,7 @@ void model__free(struct model *m)
 	free(m->early_ns);
 	free(m->leaks);
 	free(m->orphans);
+	free(m->conns);
 	free(m->late);
 	free(m->conflations);
 	free(m->samples);
@@ -496,7 +497,7 @@ void model__finish(struct model *m, uint64_t now_ns)
 {
 	struct site_group *g;
 
-	m->nr_leaks = m->nr_orphans = m->nr_conflations = 0;
+	m->nr_leaks = m->nr_orphans = m->nr_conflations = m->nr_conns = 0;
 	for (size_t i = 0; i < m->nr_txns; i++)
 		m->txns[i].nr_leaked = 0;
 	free(m->conflations);
@@ -511,7 +512,8 @@ void model__finish(struct model *m, uint64_t now_ns)
 		if (!m->opts.txns_traced || s->txn || s->kind == WEFT_KIND_TXN ||
 		    (s->flags & WEFT_F_PREATTACH))
 			continue;
-		g = group_add(&m->orphans, &m->nr_orphans, s);
+		g = (s->flags & WEFT_F_CONN) ? group_add(&m->conns, &m->nr_conns, s)
+					     : group_add(&m->orphans, &m->nr_orphans, s);
 		if (g)
 			g->count++;
 	}
@@ -519,6 +521,7 @@ void model__finish(struct model *m, uint64_t now_ns)
 	profile_totals(m);
 	qsort(m->leaks, m->nr_leaks, sizeof(*m->leaks), group_cmp);
 	qsort(m->orphans, m->nr_orphans, sizeof(*m->orphans), group_cmp);
+	qsort(m->conns, m->nr_conns, sizeof(*m->conns), group_cmp);
 }
 
 static int u64_cmp(const void *a, const void *b)
@@ -589,6 +592,8 @@ size_t model__nr_leaks(const struct model *m) { return m->nr_leaks; }
 const struct site_group *model__leak_at(const struct model *m, size_t i) { return &m->leaks[i]; }
 size_t model__nr_orphans(const struct model *m) { return m->nr_orphans; }
 const struct site_group *model__orphan_at(const struct model *m, size_t i) { return &m->orphans[i]; }
+size_t model__nr_conns(const struct model *m) { return m->nr_conns; }
+const struct site_group *model__conn_at(const struct model *m, size_t i) { return &m->conns[i]; }
 size_t model__nr_conflations(const struct model *m) { return m->nr_conflations; }
 const struct txn *model__conflation_at(const struct model *m, size_t i)
 {

@@ -133,6 +133,10 @@ size_t model__nr_leaks(const struct model *m);
 const struct site_group *model__leak_at(const struct model *m, size_t i);
 size_t model__nr_orphans(const struct model *m);
 const struct site_group *model__orphan_at(const struct model *m, size_t i);
+/* Outside any transaction, but made for an inbound connection (Node: its
+ * socket, HTTP/2 session, parser; WEFT_F_CONN): not orphans. */
+size_t model__nr_conns(const struct model *m);
+const struct site_group *model__conn_at(const struct model *m, size_t i);
 size_t model__nr_conflations(const struct model *m);
 const struct txn *model__conflation_at(const struct model *m, size_t i);
 /* The segments that carried a conflated transaction's context, from the

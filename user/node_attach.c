@@ -85,6 +85,11 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	n->skel->rodata->url_skip = ni.url_skip;
 	n->skel->rodata->http_probe = http;
 	n->skel->rodata->h2_probe = ni.h2_ok ? h2 : 0;
+	for (int i = 1; i < ni.nr_providers; i++)
+		if (!strcmp(ni.providers[i], "TCPSERVERWRAP"))
+			n->skel->rodata->listener_a = i;
+		else if (!strcmp(ni.providers[i], "PIPESERVERWRAP"))
+			n->skel->rodata->listener_b = i;
 	n->skel->rodata->h2_stream_id = ni.h2_stream_id;
 	n->skel->rodata->h2_headers = ni.h2_headers;
 	n->skel->rodata->seed_unknown = !o->argv;

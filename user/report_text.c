@@ -219,6 +219,30 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 	}
 }
 
+/* Node: what inbound connections were made of, outside any transaction;
+ * listed only when there is some. */
+static void text_conns(FILE *f, const struct report *r)
+{
+	size_t n = model__nr_conns(r->m);
+	char site[640];
+	const char *start;
+
+	if (!n)
+		return;
+	fprintf(f, "\nConnections (made for an inbound connection, outside any transaction)\n");
+	fprintf(f, "  %6s  %-9s %s\n", "count", "kind", "site");
+	for (size_t i = 0; i < n; i++) {
+		const struct site_group *g = model__conn_at(r->m, i);
+
+		report__site_short(r, g->site, site, sizeof(site));
+		start = report__start(r, g->kind, g->start);
+		if (*start && strlen(site) + 4 < sizeof(site))
+			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s", start);
+		fprintf(f, "  %6" PRIu64 "  %-9s ", g->count, kind_name(g->kind));
+		site_lines(f, 0, site, 80);
+	}
+}
+
 static void text_conflations(FILE *f, const struct report *r)
 {
 	size_t n = model__nr_conflations(r->m);
@@ -281,8 +305,10 @@ void report__text(FILE *f, const struct report *r)
 	text_txns(f, r);
 	report__profile_text(f, r);
 	text_groups(f, r, true);
-	if (r->pt->txns_traced)
+	if (r->pt->txns_traced) {
 		text_groups(f, r, false);
+		text_conns(f, r);
+	}
 	text_conflations(f, r);
 	report__tree(f, r);
 	fprintf(f, "\nProbes %57s\n", "hits");

@@ -60,6 +60,8 @@ enum weft_ev_flags {
 				    * can end on its own from here: no grace */
 	WEFT_F_STDIO = 1 << 8,     /* POOLED: a handle on fd 0..2, the process's stdio: the
 				    * runtime's, made by whoever first wrote: not a leak */
+	WEFT_F_CONN = 1 << 11,	   /* SEG_BEGIN (Node): made for an inbound connection, outside
+				    * any transaction (its socket, HTTP/2 session, parser) */
 	WEFT_F_H2NAME = 1 << 10,   /* TXN_BEGIN again, for a transaction begun already: its name
 				    * (Node HTTP/2: known once the stream's headers are). name:
 				    * the :path at 0, the :method at WEFT_H2_METHOD; site 1: a
