@@ -177,6 +177,8 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ NULL, NODE_H2_BEGIN },
 		{ NULL, NODE_H2_HEADERS },
 		{ NULL, NODE_H2_CLOSE },
+		{ NULL, NODE_H2_FINISH },
+		{ NULL, NODE_H2_SESSION_CLOSE },
 	};
 	int http = -1, h2 = -1;
 	char what[640];
@@ -196,6 +198,9 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 			probes[i].prog = k->progs.node_h2_headers;
 		else if (probes[i].fn == NODE_H2_CLOSE)
 			probes[i].prog = k->progs.node_h2_close;
+		else if ((probes[i].fn == NODE_H2_FINISH || probes[i].fn == NODE_H2_SESSION_CLOSE) &&
+			 ni->vaddr[probes[i].fn])
+			probes[i].prog = k->progs.node_async_destroy; /* the session ends */
 	for (size_t i = 0; http >= 0 && i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].fn == NODE_HTTP_URL && ni->vaddr[NODE_HTTP_URL])
 			probes[i].prog = k->progs.node_http_url;

@@ -137,6 +137,8 @@ static const struct {
 	[NODE_H2_ADD_HEADER] = { "_ZN4node5http211Http2Stream9AddHeaderEP13nghttp2_rcbufS3_h", EXACT,
 				 false },
 	[NODE_H2_RCBUF] = { "nghttp2_rcbuf_get_buf", EXACT, false },
+	[NODE_H2_FINISH] = { "_ZN4node5http212Http2Session11FinishCloseEjb", EXACT, false },
+	[NODE_H2_SESSION_CLOSE] = { "_ZN4node5http212Http2Session5CloseEjb", EXACT, false },
 };
 
 static const char *const fn_labels[NODE_NR_FNS] = {
@@ -150,7 +152,8 @@ static const char *const fn_labels[NODE_NR_FNS] = {
 	"node::AsyncWrap::EmitTraceAsyncStart", "node::http2::Http2Session::OnBeginHeadersCallback",
 	"node::http2::Http2Session::HandleHeadersFrame", "node::http2::Http2Session::OnStreamClose",
 	"node::http2::Http2Stream::Http2Stream", "node::http2::Http2Stream::AddHeader",
-	"nghttp2_rcbuf_get_buf",
+	"nghttp2_rcbuf_get_buf", "node::http2::Http2Session::FinishClose",
+	"node::http2::Http2Session::Close",
 };
 
 const char *nodeelf_fn_label(int fn)

@@ -39,6 +39,9 @@ enum node_fn {
 	NODE_H2_STREAM,	   /* not probed: Http2Stream's constructor (stores id_) */
 	NODE_H2_ADD_HEADER, /* not probed: Http2Stream::AddHeader (current_headers_) */
 	NODE_H2_RCBUF,	   /* not probed: nghttp2_rcbuf_get_buf (an rcbuf's base, len) */
+	NODE_H2_FINISH,	   /* Http2Session::FinishClose (22+), else */
+	NODE_H2_SESSION_CLOSE, /* Http2Session::Close (20, which inlines it): a session ends (its
+			    * wrap lives on until a GC) */
 	NODE_NR_FNS,
 };
 

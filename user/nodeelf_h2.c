@@ -120,12 +120,18 @@ static bool rcbuf_ok(csh cs, const struct code *c)
 static int check(int fd, Elf *e, csh cs, struct node_info *ni, int stream_id, int headers,
 		 char *why, size_t len)
 {
-	for (int i = NODE_H2_BEGIN; i <= NODE_H2_RCBUF; i++) {
+	/* a session ends in FinishClose (22+: Close may defer it), or Close */
+	if (ni->vaddr[NODE_H2_FINISH])
+		ni->vaddr[NODE_H2_SESSION_CLOSE] = 0;
+	for (int i = NODE_H2_BEGIN; i <= NODE_H2_SESSION_CLOSE; i++) {
 		struct code c;
 		uint64_t at = 0;
 		int off;
 		bool ok = true;
 
+		if ((i == NODE_H2_FINISH && !ni->vaddr[i]) ||
+		    (i == NODE_H2_SESSION_CLOSE && ni->vaddr[NODE_H2_FINISH]))
+			continue;
 		if (!ni->vaddr[i])
 			return snprintf(why, len, "%s not found in its symbols", nodeelf_fn_label(i)), -1;
 		if (nodeelf_code_read(fd, e, ni->vaddr[i], ni->size[i], &c))
@@ -134,6 +140,8 @@ static int check(int fd, Elf *e, csh cs, struct node_info *ni, int stream_id, in
 		case NODE_H2_BEGIN:
 		case NODE_H2_HEADERS:
 		case NODE_H2_CLOSE:
+		case NODE_H2_FINISH:
+		case NODE_H2_SESSION_CLOSE:
 			/* at the entry itself: every argument still in its register */
 			if (nodeelf_first_push(cs, &c, &at) || at != ni->vaddr[i] ||
 			    nodeelf_file_off(e, at, &ni->probe_off[i]))
@@ -168,7 +176,7 @@ void nodeelf_h2(int fd, Elf *e, struct node_info *ni, int stream_id, int headers
 	bool any = false;
 	csh cs;
 
-	for (int i = NODE_H2_BEGIN; i <= NODE_H2_RCBUF; i++)
+	for (int i = NODE_H2_BEGIN; i <= NODE_H2_SESSION_CLOSE; i++)
 		any |= ni->vaddr[i] != 0;
 	ni->h2_ok = false;
 	ni->h2_why[0] = 0;
