@@ -44,8 +44,11 @@ struct h2_thread {
 	__u32 pad;
 };
 
+/* Open streams. LRU: a session torn down without closing its streams
+ * leaves entries behind; a transaction whose entry went stays open in the
+ * report (it never ends), so the loss is visible. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct h2_key);
 	__type(value, struct h2_stream);

@@ -3,12 +3,13 @@
 # Node HTTP/2 and gRPC servers on every Node at hand (tools/node-versions.sh):
 # each inbound stream is a transaction (doc/node-http2-internals.md).
 # 1. tests/node/h2/server.js (the http2 module), driven by h2/client.js over
-#    one session: /ok*3 /leak, then (0.8 s later, a second session) /exit.
-#    Known by construction: 5 transactions named "GET /ok" ... in order, each
-#    with its HTTP2STREAM and one WRITEWRAP; /leak's UDPWRAP leaks (its
+#    one session: /ok*3 /leak, then on a second session /ok /ok /leak all at
+#    once (their HEADERS in one read), then (0.8 s later, a third) /exit.
+#    Known by construction: 8 transactions named "GET /ok" ... in order, each
+#    with its HTTP2STREAM and one WRITEWRAP; each /leak's UDPWRAP leaks (its
 #    interval is a JS timer, which weft does not see); each session's socket,
 #    HTTP2SESSION, HTTP2SETTINGS and SHUTDOWNWRAP are Connections, not orphans;
-#    3 HTTP/2 traps per stream; the server's stdout as without weft.
+#    3 HTTP/2 traps per stream.
 # 2. tests/node/h2/grpc-server.js (@grpc/grpc-js from npm, under
 #    build/grpc-js or $WEFT_GRPC_MODULES), driven by h2/grpc-client.js:
 #    Ok*2 Leak Self Nested*3, then Exit. Calls are named by their full method
@@ -40,6 +41,11 @@ run() {
 	port=$(cat "$TMP/port")
 	"$node" "$cli" "$port" "$@" >"$TMP/cli.out" 2>&1 ||
 		fail "node $V: client: $(tail -c 300 "$TMP/cli.out")"
+	if [ -n "${PARALLEL:-}" ]; then
+		# shellcheck disable=SC2086 # PATH*N words
+		"$node" "$cli" "$port" --parallel $PARALLEL >"$TMP/cli.out" 2>&1 ||
+			fail "node $V: client --parallel: $(tail -c 300 "$TMP/cli.out")"
+	fi
 	sleep 0.8
 	"$node" "$cli" "$port" "$exit" >/dev/null 2>&1
 	wait_exit "$WPID" 20 || { fail "node $V: weft did not stop with the server"; return 1; }
@@ -69,28 +75,31 @@ chk(not [o for o in orph if o[0].startswith("HTTP2") or o[0] == "TCPWRAP"],
 while read -r V NODE; do
 	matrix_cell node "$V" "http2, grpc-js"
 	# 1. http2
-	if run "$NODE" "$H2/server.js" "$H2/client.js" "$TMP/h2-$V.weft" /exit '/ok*3' /leak; then
+	if PARALLEL='/ok*2 /leak' run "$NODE" "$H2/server.js" "$H2/client.js" "$TMP/h2-$V.weft" /exit \
+		'/ok*3' /leak; then
 		"$WEFT" report --format json "$TMP/h2-$V.weft" >"$TMP/h2-$V.json" 2>"$TMP/report.err"
 		json_valid "$TMP/h2-$V.json" "node $V h2 report" && py_checks "$TMP/h2-$V.json" "node $V h2" <<PY
 $PRELUDE
-chk(names == ["GET /ok"] * 3 + ["GET /leak", "GET /exit"], "5 transactions, named", names)
-ok = ["HTTP2STREAM", "WRITEWRAP"]
-chk([types(t) for t in T] == [ok] * 3 + [["HTTP2STREAM", "UDPWRAP", "WRITEWRAP"], ok],
+chk(names == ["GET /ok"] * 3 + ["GET /leak"] + ["GET /ok"] * 2 + ["GET /leak", "GET /exit"],
+    "8 transactions, named", names)
+ok, leak = ["HTTP2STREAM", "WRITEWRAP"], ["HTTP2STREAM", "UDPWRAP", "WRITEWRAP"]
+chk([types(t) for t in T] == [ok] * 3 + [leak] + [ok] * 2 + [leak, ok],
     "resources per stream", [types(t) for t in T])
-chk([t["leaked"] for t in T] == [0, 0, 0, 1, 0], "leaked per stream", [t["leaked"] for t in T])
+chk([t["leaked"] for t in T] == [0, 0, 0, 1, 0, 0, 1, 0], "leaked per stream",
+    [t["leaked"] for t in T])
 leaks = [(l["site_func"], l["start"], l["count"], l["txns"]) for l in d["leaks"]]
-chk(leaks == [("node::UDPWrap::UDPWrap", "UDPWRAP", 1, ["GET /leak"])], "leaks", leaks)
-chk(conns == [("HTTP2SESSION", 2), ("HTTP2SETTINGS", 2), ("SHUTDOWNWRAP", 2), ("TCPWRAP", 2)],
-    "two sessions' resources are Connections", conns)
+chk(leaks == [("node::UDPWrap::UDPWrap", "UDPWRAP", 2, ["GET /leak"])], "leaks", leaks)
+chk(conns == [("HTTP2SESSION", 3), ("HTTP2SETTINGS", 3), ("SHUTDOWNWRAP", 3), ("TCPWRAP", 3)],
+    "three sessions' resources are Connections", conns)
 chk(d["conflations"] == [], "no conflation", d["conflations"])
-chk(hits("node:http2") == [15], "3 HTTP/2 traps per stream", hits("node:http2"))
+chk(hits("node:http2") == [24], "3 HTTP/2 traps per stream", hits("node:http2"))
 chk(all(t["end_ns"] and t["traps"] >= 3 for t in T), "every stream ended, its traps counted",
     [(t["end_ns"], t["traps"]) for t in T])
 PY
 		"$WEFT" report "$TMP/h2-$V.weft" >"$TMP/h2-$V.txt" 2>/dev/null
 		assert_contains "$TMP/h2-$V.txt" "Connections (made for an inbound connection" \
 			"node $V h2: the text report lists the connections"
-		assert_eq "$(cat "$TMP/traced.out")" "h2server served 5 streams" "node $V h2: the server's stdout"
+		assert_eq "$(cat "$TMP/traced.out")" "h2server served 8 streams" "node $V h2: the server's stdout"
 		assert_eq "$(probes_left "$NODE")" 0 "node $V h2: no probe left"
 	fi
 
