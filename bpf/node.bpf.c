@@ -44,6 +44,9 @@ const volatile __u32 h2_probe = 0;
 /* the listening sockets' provider types (TCPSERVERWRAP, PIPESERVERWRAP) */
 const volatile __u32 listener_a = 0;
 const volatile __u32 listener_b = 0;
+/* ... and the sockets they accept (TCPWRAP, PIPEWRAP) */
+const volatile __u32 socket_a = 0;
+const volatile __u32 socket_b = 0;
 const volatile __u32 h2_stream_id = 0;
 const volatile __u32 h2_headers = 0;
 
@@ -135,7 +138,8 @@ static __always_inline void resource_end(__u64 id)
 	if (!id || !(r = bpf_map_lookup_elem(&resources, &key)))
 		return;
 	count_txn_trap(r->own.txn);
-	emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, id, WEFT_PROBE_GOROUTINE);
+	if (!(r->own.flags & WCTX_F_ENDED))
+		emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, id, WEFT_PROBE_GOROUTINE);
 	bpf_map_delete_elem(&resources, &key);
 }
 
@@ -199,9 +203,17 @@ int BPF_KPROBE(node_async_init)
 	ts = thread_get(tid, WEFT_PROBE_THREAD);
 	if (ts && ts->depth && ts->cur.seg)
 		parent = ts->cur;
-	else if (trigger && (tr = preattach_get(trigger, 0)))
+	else if (trigger && (tr = preattach_get(trigger, 0))) {
+		/* a socket made outside any callback, triggered by a resource:
+		 * accepted by a listener. With -p, a listener made before the
+		 * attach is learnt here (its type is not seen) */
+		if (provider && (provider == socket_a || provider == socket_b) &&
+		    !(tr->own.flags & WCTX_F_LISTENER) && !tr->own.txn) {
+			tr->own.flags |= WCTX_F_LISTENER;
+			tr->cur.flags |= WCTX_F_LISTENER;
+		}
 		parent = tr->own;
-	else if (ts)
+	} else if (ts)
 		parent = ts->cur;
 	if (provider == H2_PROVIDER_STREAM && h2_probe)
 		h2_stream_made(self, &parent);

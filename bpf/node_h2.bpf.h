@@ -278,4 +278,26 @@ int BPF_KPROBE(node_h2_close, void *ngs, __s32 sid, __u32 code, __u64 sess)
 	return 0;
 }
 
+/* Http2Session::FinishClose (22+) or Close (20), this = the session: it
+ * ends; its wrap, and so its id, live until a GC, and its last callbacks
+ * (graceful close, the socket's shutdown) still run in its context. */
+SEC("uprobe")
+int BPF_KPROBE(node_h2_session_end, __u64 sess)
+{
+	__u64 key;
+	struct node_resource *r;
+
+	if (!in_target())
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	key = key_of(async_id_at(sess + off_async_id));
+	r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
+	if (!r || (r->own.flags & WCTX_F_ENDED))
+		return 0;
+	count_txn_trap(r->own.txn);
+	emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, r->own.obj, WEFT_PROBE_GOROUTINE);
+	r->own.flags |= WCTX_F_ENDED;
+	return 0;
+}
+
 #endif

@@ -90,6 +90,10 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 			n->skel->rodata->listener_a = i;
 		else if (!strcmp(ni.providers[i], "PIPESERVERWRAP"))
 			n->skel->rodata->listener_b = i;
+		else if (!strcmp(ni.providers[i], "TCPWRAP"))
+			n->skel->rodata->socket_a = i;
+		else if (!strcmp(ni.providers[i], "PIPEWRAP"))
+			n->skel->rodata->socket_b = i;
 	n->skel->rodata->h2_stream_id = ni.h2_stream_id;
 	n->skel->rodata->h2_headers = ni.h2_headers;
 	n->skel->rodata->seed_unknown = !o->argv;
@@ -200,7 +204,7 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 			probes[i].prog = k->progs.node_h2_close;
 		else if ((probes[i].fn == NODE_H2_FINISH || probes[i].fn == NODE_H2_SESSION_CLOSE) &&
 			 ni->vaddr[probes[i].fn])
-			probes[i].prog = k->progs.node_async_destroy; /* the session ends */
+			probes[i].prog = k->progs.node_h2_session_end;
 	for (size_t i = 0; http >= 0 && i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].fn == NODE_HTTP_URL && ni->vaddr[NODE_HTTP_URL])
 			probes[i].prog = k->progs.node_http_url;

@@ -28,6 +28,9 @@ struct wctx {
  * socket, an HTTP/2 session, a parser) */
 #define WCTX_F_LISTENER 2
 #define WCTX_F_CONN 4
+/* Node: its end was sent already (an HTTP/2 session, closed before its
+ * wrap is destroyed: its last callbacks still run in its context) */
+#define WCTX_F_ENDED 8
 
 /* Per thread (or goroutine): its own segment at the bottom, task runs and
  * transactions above. */
