@@ -92,6 +92,7 @@ unit: $(UNIT_BINS)
 # Go test programs first, built once for every version (the tests copy them)
 runtime: $(OUT)/weft $(TARGET_BINS)
 	$(Q)$(MAKE) --no-print-directory go-targets
+	$(Q)bash tools/build-grpc-greeter.sh
 	$(Q)bash tests/runtime/run.sh
 
 # For iterating: the oldest and newest Go and Node only (the whole matrix is

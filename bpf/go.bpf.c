@@ -25,6 +25,8 @@ const volatile __u32 req_url = 0;
 const volatile __u32 url_path = 0;
 /* testing.common.name (testing.T embeds common first), for test names */
 const volatile __u32 test_name_off = 0;
+/* grpc-go's transport stream: its method string, for RPC names */
+const volatile __u32 grpc_method_off = 0;
 
 /* --go-lean: a transaction's end wakes the reader, which reads liveness
  * from memory at end + grace */
@@ -32,6 +34,7 @@ const volatile bool wake_on_txn_end = false;
 
 #define COOKIE_HTTP (1 << 8) /* the txn is net/http's serverHandler.ServeHTTP */
 #define COOKIE_GOTEST (1 << 9) /* the txn is testing.tRunner: named by the test, nests */
+#define COOKIE_GRPC (1 << 10) /* the txn is grpc's (*Server).handleStream: named by the method */
 
 /* goid -> its context: what it carries, and transactions it runs. */
 struct {
@@ -190,6 +193,21 @@ static __always_inline void test_name(struct weft_event *e, __u64 t)
 	e->flags |= WEFT_F_NESTS;
 }
 
+/* "/etcdserverpb.KV/Put": handleStream(s, t, stream, ...), the stream in
+ * RDI as for net/http's request. Copied now: the HPACK decoder reuses the
+ * bytes. Not a method path (no leading '/'): left unnamed, not misnamed. */
+static __always_inline void grpc_name(struct weft_event *e, __u64 stream)
+{
+	__u64 ptr = read_u64(stream + grpc_method_off), len = read_u64(stream + grpc_method_off + 8);
+
+	e->nr_frames = 0;
+	__builtin_memset(e->name, 0, sizeof(e->name));
+	if (len > sizeof(e->name) - 1)
+		len = sizeof(e->name) - 1;
+	if (!ptr || !len || bpf_probe_read_user(e->name, len & 255, (void *)ptr) || e->name[0] != '/')
+		e->name[0] = 0;
+}
+
 /* Entry of a transaction function, past its stack check: R14 is the g,
  * the return address is at the stack pointer. */
 SEC("uprobe")
@@ -224,6 +242,8 @@ int BPF_KPROBE(go_txn_begin)
 		http_name(e, ctx->di);
 	else if (bpf_get_attach_cookie(ctx) & COOKIE_GOTEST)
 		test_name(e, ctx->ax);
+	else if (bpf_get_attach_cookie(ctx) & COOKIE_GRPC)
+		grpc_name(e, ctx->di);
 	else {
 		e->frames[0] = read_u64(ctx->sp);
 		e->nr_frames = 1;
@@ -259,3 +279,5 @@ int BPF_KPROBE(go_txn_end)
 	event_submit_wake(e, wake_on_txn_end);
 	return 0;
 }
+
+#include "go_grpc.bpf.h"

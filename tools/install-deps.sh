@@ -28,6 +28,14 @@ bash "$(dirname "$0")/fetch-grpc-js.sh" || true
 # speedscope (npm) and chromium: the real consumer of --format perfetto in tests
 bash "$(dirname "$0")/fetch-speedscope.sh" || true
 
+# grpc-go's sources (Debian's golang-google-grpc-dev: bookworm's and sid's)
+# and etcd, for the gRPC tests: after the packages, whose apt lists the
+# bookworm download uses
+done_ok() {
+	bash "$(dirname "$0")/fetch-grpc.sh" || true
+	exit 0
+}
+
 pkgs=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libdw-dev libcapstone-dev libcmocka-dev systemtap-sdt-dev libuv1-dev
       libstdc++-12-dev python3 procps golang-1.19-go libncurses-dev tmux
@@ -57,7 +65,7 @@ if [ ${#opt_missing[@]} -gt 0 ] && [ -z "${WEFT_DEPS_RETRY:-}" ] && [ -f "$stamp
 	echo "install-deps: warning: optional Go toolchains unavailable (${opt_missing[*]}); retry: WEFT_DEPS_RETRY=1 $0" >&2
 	opt_missing=()
 fi
-[ ${#missing[@]} -eq 0 ] && [ ${#opt_missing[@]} -eq 0 ] && exit 0
+[ ${#missing[@]} -eq 0 ] && [ ${#opt_missing[@]} -eq 0 ] && done_ok
 
 if [ "$(id -u)" -ne 0 ]; then
 	if [ ${#missing[@]} -gt 0 ]; then
@@ -65,7 +73,7 @@ if [ "$(id -u)" -ne 0 ]; then
 		exit 1
 	fi
 	echo "install-deps: warning: optional Go toolchains missing (${opt_missing[*]}); run as root to install: sudo $0" >&2
-	exit 0
+	done_ok
 fi
 export DEBIAN_FRONTEND=noninteractive
 
@@ -157,4 +165,4 @@ if [ ${#failed[@]} -gt 0 ]; then
 else
 	rm -f "$stamp"
 fi
-exit 0
+done_ok

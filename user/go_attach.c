@@ -7,6 +7,7 @@
 #include "attach.h"
 #include "clock.h"
 #include "go_attach.h"
+#include "go_grpc.h"
 #include "goelf.h"
 #include "gomem.h"
 #include "idmap.h"
@@ -20,32 +21,47 @@
 #define MAX_RETS 64
 #define COOKIE_HTTP (1 << 8) /* as in bpf/go.bpf.c */
 #define COOKIE_GOTEST (1 << 9)
+#define COOKIE_GRPC (1 << 10)
+
+static int auto_spec(struct opts *o, const char *sym, const char *what)
+{
+	char err[256];
+
+	if (o->nr_specs >= MAX_SPECS ||
+	    spec__parse(sym, ROLE_TXN, &o->specs[o->nr_specs], err, sizeof(err)))
+		return -1;
+	snprintf(o->specs[o->nr_specs].text, sizeof(o->specs[0].text), "(auto: %s) %s", what, sym);
+	o->nr_specs++;
+	return 1;
+}
 
 int go__auto_specs(struct opts *o, const char *exe_path)
 {
 	uint64_t v, sz, off;
 	struct go_info gi;
 	char err[256];
+	int n = 0;
 
 	for (int i = 0; i < o->nr_specs; i++)
 		if (o->specs[i].role == ROLE_TXN)
 			return 0; /* the user said what a transaction is */
-	const char *sym = GO_TEST_TXN, *what = "go test";
-
-	if (o->nr_specs >= MAX_SPECS || goelf__open(exe_path, &gi, err, sizeof(err)))
+	if (goelf__open(exe_path, &gi, err, sizeof(err)))
 		return 0;
-	/* a test binary: its tests; else a server: its requests */
-	if (goelf__func(exe_path, sym, &v, &sz, &off)) {
-		sym = GO_HTTP_TXN;
-		what = "net/http";
-		if (goelf__func(exe_path, sym, &v, &sz, &off))
-			return 0;
+	/* a test binary: its tests; else a server: its requests, HTTP and
+	 * gRPC (etcd serves both) */
+	if (!goelf__func(exe_path, GO_TEST_TXN, &v, &sz, &off))
+		return auto_spec(o, GO_TEST_TXN, "go test");
+	if (!goelf__func(exe_path, GO_HTTP_TXN, &v, &sz, &off)) {
+		if (auto_spec(o, GO_HTTP_TXN, "net/http") < 0)
+			return -1;
+		n = 1;
 	}
-	if (spec__parse(sym, ROLE_TXN, &o->specs[o->nr_specs], err, sizeof(err)))
-		return -1;
-	snprintf(o->specs[o->nr_specs].text, sizeof(o->specs[0].text), "(auto: %s) %s", what, sym);
-	o->nr_specs++;
-	return 1;
+	if (!goelf__func(exe_path, GO_GRPC_TXN, &v, &sz, &off)) {
+		if (auto_spec(o, GO_GRPC_TXN, "gRPC") < 0)
+			return -1;
+		n = 1;
+	}
+	return n;
 }
 
 struct go_tracer {
@@ -53,6 +69,8 @@ struct go_tracer {
 	struct go_info gi;
 	bool http_names; /* net/http.Request's layout is known */
 	bool test_names; /* testing.common.name's offset is known */
+	bool grpc_names; /* grpc's stream method offset is known */
+	bool grpc_client; /* grpc client calls traced (go_grpc.h) */
 	bool lean;       /* no exit probe: liveness read by go_tracer__sweep */
 	struct weft_event *seeds; /* pre-attach goroutines, for the model */
 	size_t nr_seeds;
@@ -126,6 +144,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 {
 	struct go_tracer *g;
 	struct go_info gi;
+	uint64_t v, sz, off;
 	char why[256];
 	int rc;
 
@@ -177,6 +196,19 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		g->test_names = name >= 0;
 		g->skel->rodata->test_name_off = name >= 0 ? name : 0;
 	}
+	/* RPC names, when the binary serves gRPC: the method's offset in the
+	 * transport stream, read from grpc's own accessor */
+	if (!goelf__func(t->exe_path, GO_GRPC_TXN, &v, &sz, &off)) {
+		int moff = go_grpc__method_off(t->exe_path, why, sizeof(why));
+
+		g->grpc_names = moff >= 0;
+		if (g->grpc_names)
+			g->skel->rodata->grpc_method_off = moff;
+		else
+			fprintf(stderr, "weft: %s: gRPC calls named by function, not method: %s\n",
+				t->exe, why);
+	}
+	g->grpc_client = go_grpc__client_prepare(t, g->skel) == 1;
 	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
 	/* one ring buffer and one id space for every adapter */
 	if (bpf_map__reuse_fd(g->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
@@ -248,6 +280,8 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 		idx |= COOKIE_HTTP;
 	if (!strcmp(s->sym, GO_TEST_TXN) && t->go->test_names)
 		idx |= COOKIE_GOTEST;
+	if (!strcmp(s->sym, GO_GRPC_TXN) && t->go->grpc_names)
+		idx |= COOKIE_GRPC;
 	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, s->sym);
 	for (nth = 0; !goelf__func_nth(t->exe_path, s->sym, nth, &vaddr, &size, &entry); nth++) {
 		if (goelf__entry_after_prologue(t->exe_path, vaddr, size, &at))
@@ -291,6 +325,8 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 			return -1;
 		t->spec_owned[i] = rc == 0;
 	}
+	if (t->go->grpc_client && go_grpc__client_attach(t, k, err, len))
+		return -1;
 	seed(t);
 	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))
 		return -1;

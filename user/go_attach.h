@@ -14,11 +14,14 @@ struct record_meta;
 
 /* net/http's handler dispatch: each call is one inbound request. */
 #define GO_HTTP_TXN "net/http.serverHandler.ServeHTTP"
+/* grpc-go's server: each call handles one inbound RPC (stream). */
+#define GO_GRPC_TXN "google.golang.org/grpc.(*Server).handleStream"
 /* A Go test binary's tests (and subtests, nested): each tRunner call. */
 #define GO_TEST_TXN "testing.tRunner"
 
-/* With no --txn given, a Go binary that serves HTTP gets its requests as
- * transactions. 1 added, 0 not, -1 error. */
+/* With no --txn given, a Go binary that serves HTTP or gRPC gets its
+ * requests as transactions (a test binary: its tests). 1 added, 0 not, -1
+ * error. */
 int go__auto_specs(struct opts *o, const char *exe_path);
 
 /* 1: the target is Go and the adapter is loaded; 0: not Go; -1: error. */

@@ -140,6 +140,14 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 		s->end_ns = m->early_ns[i] > s->begin_ns ? m->early_ns[i] : s->begin_ns;
 	if (s->txn && (t = txn_find(m, s->txn)))
 		t->nr_segments++;
+	/* a connection's: by where it began, or because its parent was */
+	if (!s->txn && (s->flags & WEFT_F_CONN))
+		s->conn = "Node server"; /* the BPF side follows the parents (Node) */
+	else if (!s->txn && m->opts.serves_conn) {
+		const struct segment *p = s->parent ? seg_find(m, s->parent) : NULL;
+
+		s->conn = p && !p->txn && p->conn ? p->conn : m->opts.serves_conn(m->opts.conn_ctx, s);
+	}
 }
 
 static void on_txn_begin(struct model *m, const struct weft_event *e)
@@ -497,7 +505,7 @@ void model__finish(struct model *m, uint64_t now_ns)
 {
 	struct site_group *g;
 
-	m->nr_leaks = m->nr_orphans = m->nr_conflations = m->nr_conns = 0;
+	m->nr_leaks = m->nr_orphans = m->nr_conns = m->nr_conflations = 0;
 	for (size_t i = 0; i < m->nr_txns; i++)
 		m->txns[i].nr_leaked = 0;
 	free(m->conflations);
@@ -512,8 +520,12 @@ void model__finish(struct model *m, uint64_t now_ns)
 		if (!m->opts.txns_traced || s->txn || s->kind == WEFT_KIND_TXN ||
 		    (s->flags & WEFT_F_PREATTACH))
 			continue;
-		g = (s->flags & WEFT_F_CONN) ? group_add(&m->conns, &m->nr_conns, s)
-					     : group_add(&m->orphans, &m->nr_orphans, s);
+		if (s->conn) {
+			g = group_add(&m->conns, &m->nr_conns, s);
+			if (g)
+				g->conn = s->conn;
+		} else
+			g = group_add(&m->orphans, &m->nr_orphans, s);
 		if (g)
 			g->count++;
 	}
@@ -591,9 +603,9 @@ const struct late_group *model__late_at(const struct model *m, size_t i) { retur
 size_t model__nr_leaks(const struct model *m) { return m->nr_leaks; }
 const struct site_group *model__leak_at(const struct model *m, size_t i) { return &m->leaks[i]; }
 size_t model__nr_orphans(const struct model *m) { return m->nr_orphans; }
-const struct site_group *model__orphan_at(const struct model *m, size_t i) { return &m->orphans[i]; }
 size_t model__nr_conns(const struct model *m) { return m->nr_conns; }
 const struct site_group *model__conn_at(const struct model *m, size_t i) { return &m->conns[i]; }
+const struct site_group *model__orphan_at(const struct model *m, size_t i) { return &m->orphans[i]; }
 size_t model__nr_conflations(const struct model *m) { return m->nr_conflations; }
 const struct txn *model__conflation_at(const struct model *m, size_t i)
 {

@@ -29,6 +29,9 @@ struct segment {
 	uint64_t runs;		   /* times a task's segment became current */
 	bool pooled;		   /* idles in a pool (WEFT_EV_POOLED) */
 	bool stdio;		   /* the process's stdio (WEFT_F_STDIO): the runtime's */
+	/* outside any transaction, serving a server's connection: which
+	 * server ("gRPC server"); NULL otherwise */
+	const char *conn;
 	/* Go: the state read from the process at the end of the capture */
 	bool has_gstate;
 	uint32_t go_status, go_wait_reason;
@@ -81,6 +84,12 @@ struct model_opts {
 	 * SITE<=DUR); NULL, or UINT64_MAX returned: leak_grace_ns. */
 	uint64_t (*grace_for)(void *ctx, const struct segment *s);
 	void *grace_ctx;
+	/* A segment outside any transaction that a server starts for a
+	 * connection (its handshake, reader, writer): which server, else NULL.
+	 * What such a segment makes outside a transaction is the connection's
+	 * too. NULL: none are (all are orphans). */
+	const char *(*serves_conn)(void *ctx, const struct segment *s);
+	void *conn_ctx;
 	/* 1e9 / -F: the on-CPU time one sample stands for (0: no sampling) */
 	uint64_t sample_period_ns;
 };
@@ -118,6 +127,7 @@ struct site_group {
 	bool has_wait;
 	uint32_t wait_reason;
 	uint64_t max_waited_ns;
+	const char *conn; /* connections: the server they serve */
 };
 /* Continuations that ended after their transaction (asynchronous cleanup),
  * per creation site: how long after (weft check's cleanup latency). */
@@ -133,8 +143,7 @@ size_t model__nr_leaks(const struct model *m);
 const struct site_group *model__leak_at(const struct model *m, size_t i);
 size_t model__nr_orphans(const struct model *m);
 const struct site_group *model__orphan_at(const struct model *m, size_t i);
-/* Outside any transaction, but made for an inbound connection (Node: its
- * socket, HTTP/2 session, parser; WEFT_F_CONN): not orphans. */
+/* Continuations that serve connections (segment.conn), grouped by site. */
 size_t model__nr_conns(const struct model *m);
 const struct site_group *model__conn_at(const struct model *m, size_t i);
 size_t model__nr_conflations(const struct model *m);

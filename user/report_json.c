@@ -131,12 +131,31 @@ static void json_segments(FILE *f, const struct report *r)
 			fputs("null", f);
 		fprintf(f, ", \"begin_ns\": %" PRIu64 ", \"end_ns\": ", s->begin_ns);
 		json_u64_or_null(f, s->end_ns, s->end_ns != 0);
-		fprintf(f, ", \"state\": \"%s\", \"preattach\": %s, \"pooled\": %s, \"runs\": %" PRIu64,
+		fprintf(f, ", \"state\": \"%s\", \"preattach\": %s, \"pooled\": %s, \"runs\": %" PRIu64
+			   "}",
 			seg_state_name(s->state), (s->flags & WEFT_F_PREATTACH) ? "true" : "false",
 			s->pooled ? "true" : "false", s->runs);
-		if (s->flags & WEFT_F_CONN) /* Node: made for an inbound connection */
-			fputs(", \"connection\": true", f);
-		fputs("}", f);
+	}
+	fputs("],\n", f);
+}
+
+static void json_conns(FILE *f, const struct report *r)
+{
+	fputs("\"connections\": [", f);
+	for (size_t i = 0; i < model__nr_conns(r->m); i++) {
+		const struct site_group *g = model__conn_at(r->m, i);
+		const char *start = report__start(r, g->kind, g->start);
+
+		fprintf(f, "%s\n  {", i ? "," : "");
+		json_site(f, r, g->site);
+		fputs(", \"start\": ", f);
+		if (*start)
+			json_str(f, start);
+		else
+			fputs("null", f);
+		fputs(", \"server\": ", f);
+		json_str(f, g->conn);
+		fprintf(f, ", \"kind\": \"%s\", \"count\": %" PRIu64 "}", kind_name(g->kind), g->count);
 	}
 	fputs("],\n", f);
 }
@@ -210,26 +229,6 @@ static void json_conflations(FILE *f, const struct report *r)
 		fputs("]}", f);
 	}
 	fputs("]\n", f);
-}
-
-/* Node: what inbound connections were made of, outside any transaction */
-static void json_conns(FILE *f, const struct report *r)
-{
-	fputs("\"connections\": [", f);
-	for (size_t i = 0; i < model__nr_conns(r->m); i++) {
-		const struct site_group *g = model__conn_at(r->m, i);
-
-		fprintf(f, "%s\n  {", i ? "," : "");
-		json_site(f, r, g->site);
-		fputs(", \"start\": ", f);
-		if (*report__start(r, g->kind, g->start))
-			json_str(f, report__start(r, g->kind, g->start));
-		else
-			fputs("null", f);
-		fprintf(f, ", \"kind\": \"%s\", \"count\": %" PRIu64 "}", kind_name(g->kind),
-			g->count);
-	}
-	fputs("],\n", f);
 }
 
 void report__json(FILE *f, const struct report *r)

@@ -219,8 +219,8 @@ static void text_groups(FILE *f, const struct report *r, bool leaks)
 	}
 }
 
-/* Node: what inbound connections were made of, outside any transaction;
- * listed only when there is some. */
+/* Not orphans: what servers start per connection, outside any request,
+ * under the server they serve. */
 static void text_conns(FILE *f, const struct report *r)
 {
 	size_t n = model__nr_conns(r->m);
@@ -229,17 +229,30 @@ static void text_conns(FILE *f, const struct report *r)
 
 	if (!n)
 		return;
-	fprintf(f, "\nConnections (made for an inbound connection, outside any transaction)\n");
+	fprintf(f, "\nConnections (started by a server for a connection, outside any request)\n");
 	fprintf(f, "  %6s  %-9s %s\n", "count", "kind", "site");
 	for (size_t i = 0; i < n; i++) {
-		const struct site_group *g = model__conn_at(r->m, i);
+		const char *server = model__conn_at(r->m, i)->conn;
+		bool first = true;
 
-		report__site_short(r, g->site, site, sizeof(site));
-		start = report__start(r, g->kind, g->start);
-		if (*start && strlen(site) + 4 < sizeof(site))
-			snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s", start);
-		fprintf(f, "  %6" PRIu64 "  %-9s ", g->count, kind_name(g->kind));
-		site_lines(f, 0, site, 80);
+		for (size_t k = 0; k < i && first; k++)
+			first = strcmp(model__conn_at(r->m, k)->conn, server);
+		if (!first)
+			continue;
+		fprintf(f, "  %s\n", server);
+		for (size_t j = i; j < n; j++) {
+			const struct site_group *g = model__conn_at(r->m, j);
+
+			if (strcmp(g->conn, server))
+				continue;
+			report__site_short(r, g->site, site, sizeof(site));
+			start = report__start(r, g->kind, g->start);
+			if (*start && strlen(site) + 4 < sizeof(site))
+				snprintf(site + strlen(site), sizeof(site) - strlen(site), " -> %s",
+					 start);
+			fprintf(f, "  %6" PRIu64 "  %-9s ", g->count, kind_name(g->kind));
+			site_lines(f, 0, site, 80);
+		}
 	}
 }
 

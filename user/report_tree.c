@@ -124,9 +124,16 @@ void report__tree(FILE *f, const struct report *r)
 		t->end_ns ? fmt_duration(t->end_ns - t->begin_ns, d, sizeof(d)) : "open",
 		t->nr_leaked ? ", the first with a leak" : ", the slowest", t->nr_segments,
 		t->nr_leaked);
-	fprintf(f, "  txn    %s from %s\n", model__txn_name(m, t),
-		report__site_short(r, model__segment(m, t->root_seg) ?
-				model__segment(m, t->root_seg)->site : 0, site, sizeof(site)));
+	{
+		const struct segment *root = model__segment(m, t->root_seg);
+
+		/* a named request (HTTP, gRPC) keeps no stack: where it was caught */
+		if ((!root || !root->site) && t->name[0] && r->pt && t->probe < (uint32_t)r->pt->nr)
+			fprintf(f, "  txn    %s in %s\n", t->name, r->pt->names[t->probe]);
+		else
+			fprintf(f, "  txn    %s from %s\n", model__txn_name(m, t),
+				report__site_short(r, root ? root->site : 0, site, sizeof(site)));
+	}
 	tree_print(f, &tr, t->root_seg, 1);
 	free(tr.segs);
 }

@@ -511,6 +511,8 @@ static struct model *model_for(const struct probe_table *pt, const struct opts *
 		.leak_grace_ns = o->leak_grace_ns,
 		.pick_site = site__pick,
 		.pick_ctx = st,
+		.serves_conn = site__serves_conn,
+		.conn_ctx = st,
 		.txns_traced = pt->txns_traced,
 		.sample_period_ns = o->sample_hz ? 1000000000ULL / o->sample_hz : 0,
 	};
@@ -573,7 +575,7 @@ static int setup(struct session *s, char *err, size_t len)
 
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
 		if (go__auto_specs(o, exe) < 0) {
-			snprintf(err, len, "cannot add the net/http transaction probe");
+			snprintf(err, len, "cannot add the automatic transaction probes (net/http, gRPC): too many probe specs");
 			return -1;
 		}
 		node__auto_specs(o, exe);

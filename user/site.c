@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdbool.h>
 #include <string.h>
+#include "model.h"
 #include "site.h"
 #include "symtab.h"
 
@@ -62,4 +63,42 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 			return e->frames[i];
 	}
 	return n ? e->frames[0] : 0;
+}
+
+/* Functions that start a connection's continuations, outside any request:
+ * accept loops, handshakes, transports' reader and writer goroutines. */
+static const struct {
+	const char *func, *server;
+} conn_makers[] = {
+	{ "net/http.(*Server).Serve", "net/http server" },
+	/* etcd serves gRPC and HTTP on one port through cmux */
+	{ "github.com/soheilhy/cmux.(*cMux).Serve", "cmux (port multiplexer)" },
+	{ "google.golang.org/grpc.(*Server).Serve", "gRPC server" },
+	{ "google.golang.org/grpc.(*Server).handleRawConn", "gRPC server" },
+	{ "google.golang.org/grpc.(*Server).serveStreams", "gRPC server" },
+	/* grpc.NumStreamWorkers: a pool that serves every connection's streams */
+	{ "google.golang.org/grpc.(*Server).initServerWorkers", "gRPC server" },
+	{ "google.golang.org/grpc.(*Server).serverWorker", "gRPC server" },
+	{ "google.golang.org/grpc/internal/transport.newHTTP2Server", "gRPC server" },
+	{ "google.golang.org/grpc/internal/transport.NewServerTransport", "gRPC server" },
+};
+
+/* f is fn itself or one of its closures (fn.func1, fn.func2.1) */
+static bool func_or_closure(const char *f, const char *fn)
+{
+	size_t n = strlen(fn);
+
+	return !strncmp(f, fn, n) && (!f[n] || !strncmp(f + n, ".func", 5));
+}
+
+const char *site__serves_conn(void *ctx, const struct segment *s)
+{
+	const struct sym *site = ctx ? symtab__find(ctx, s->site) : NULL;
+
+	if (!site || !site->func[0] || s->kind != WEFT_KIND_GOROUTINE)
+		return NULL;
+	for (size_t i = 0; i < sizeof(conn_makers) / sizeof(conn_makers[0]); i++)
+		if (func_or_closure(site->func, conn_makers[i].func))
+			return conn_makers[i].server;
+	return NULL;
 }

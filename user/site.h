@@ -12,5 +12,9 @@ uint64_t site__pick(void *ctx, const struct weft_event *e);
  * application's, 0 only node's own modules, -1 no JavaScript frame known. */
 struct symtab;
 int site__js_owner(const struct symtab *st, const struct weft_event *e);
+/* Usable as model_opts.serves_conn (ctx: a struct symtab *): the server
+ * whose connection a goroutine started at s->site serves, or NULL. */
+struct segment;
+const char *site__serves_conn(void *ctx, const struct segment *s);
 
 #endif

@@ -34,6 +34,8 @@ enum weft_ev_type {
 				* offcpu_min_ns are counted, not sent */
 	WEFT_EV_TRAPS = 12,    /* from userspace: obj more traps (uprobe hits) counted for txn
 				* since its last TRAPS: what tracing it cost */
+	WEFT_EV_SEG_NAME = 13, /* seg's name (an outbound call's "GET host:port"): nr_frames
+				* words of bytes in the union, NUL included */
 };
 
 /* What kind of continuation a segment is. */
@@ -44,6 +46,8 @@ enum weft_kind {
 	WEFT_KIND_GOROUTINE = 4,
 	WEFT_KIND_ASYNC = 5, /* Node.js native async resource */
 	WEFT_KIND_PROCESS = 6,
+	WEFT_KIND_CALL = 7, /* an outbound call a transaction made (Go net/http client):
+			     * from the request sent to its response's body done */
 };
 
 enum weft_ev_flags {

@@ -6,13 +6,18 @@
 //
 //	greeter                 server and client in one process: N unary calls
 //	                        then one stream of N messages, then exit
-//	greeter [-n N] serve ADDR   server only, until killed (flags first)
+//	greeter [-n N] [-workers W] serve ADDR   server only, until killed
+//	                        (flags first; -workers: grpc.NumStreamWorkers)
 //	greeter [-n N] call ADDR    client only
 //
 // Known by construction, per run of the client with N calls (-n, default 3):
 // N RPCs /weft.Greeter/Say, 1 RPC /weft.Greeter/Chat with N messages each
-// way, and N leaked goroutines: each Say handler starts one that blocks
-// forever on a channel nobody closes (main.leakWait).
+// way, then 1 RPC /weft.Greeter/Relay, whose handler calls Say on its own
+// server through a connection it dials and never closes (a call to itself,
+// and a leaked client connection: its reader goroutine,
+// transport.(*http2Client).reader, outlives the RPC). N+1 leaked goroutines
+// main.leakWait: each Say handler starts one that blocks forever on a
+// channel nobody closes.
 package main
 
 import (
@@ -99,26 +104,58 @@ var chatDesc = grpc.StreamDesc{
 	ClientStreams: true,
 }
 
+// the server's own address, for Relay
+var selfAddr string
+
+func relayHandler(srv interface{}, ctx context.Context, dec func(interface{}) error, icpt grpc.UnaryServerInterceptor) (interface{}, error) {
+	var in []byte
+	if err := dec(&in); err != nil {
+		return nil, err
+	}
+	conn, err := dial(ctx, selfAddr) // never closed: the leak
+	if err != nil {
+		return nil, err
+	}
+	out := []byte(nil)
+	if err := conn.Invoke(ctx, "/weft.Greeter/Say", &in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 var serviceDesc = grpc.ServiceDesc{
 	ServiceName: "weft.Greeter",
 	HandlerType: (*greeter)(nil),
-	Methods:     []grpc.MethodDesc{{MethodName: "Say", Handler: sayHandler}},
-	Streams:     []grpc.StreamDesc{chatDesc},
-	Metadata:    "greeter.go",
+	Methods: []grpc.MethodDesc{{MethodName: "Say", Handler: sayHandler},
+		{MethodName: "Relay", Handler: relayHandler}},
+	Streams:  []grpc.StreamDesc{chatDesc},
+	Metadata: "greeter.go",
 }
 
+// -workers: grpc.NumStreamWorkers, streams served by a pool
+var workers = flag.Int("workers", 0, "stream workers (0: a goroutine per stream)")
+
 func serve(lis net.Listener) *grpc.Server {
-	s := grpc.NewServer()
+	selfAddr = lis.Addr().String()
+	var opts []grpc.ServerOption
+	if *workers > 0 {
+		opts = append(opts, grpc.NumStreamWorkers(uint32(*workers)))
+	}
+	s := grpc.NewServer(opts...)
 	s.RegisterService(&serviceDesc, server{})
 	go s.Serve(lis)
 	return s
 }
 
+func dial(ctx context.Context, addr string) (*grpc.ClientConn, error) {
+	return grpc.DialContext(ctx, addr, grpc.WithInsecure(), grpc.WithBlock(),
+		grpc.WithDefaultCallOptions(grpc.CallContentSubtype("raw")))
+}
+
 func call(addr string, n int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, err := grpc.DialContext(ctx, addr, grpc.WithInsecure(), grpc.WithBlock(),
-		grpc.WithDefaultCallOptions(grpc.CallContentSubtype("raw")))
+	conn, err := dial(ctx, addr)
 	if err != nil {
 		return err
 	}
@@ -151,6 +188,11 @@ func call(addr string, n int) error {
 	if err := st.RecvMsg(&tail); err != io.EOF {
 		return fmt.Errorf("chat: want EOF, got %v", err)
 	}
+	in, out := []byte("relay"), []byte(nil)
+	if err := conn.Invoke(ctx, "/weft.Greeter/Relay", &in, &out); err != nil {
+		return err
+	}
+	fmt.Printf("%s\n", out)
 	return nil
 }
 

@@ -45,7 +45,7 @@ chk(all(t["end_ns"] and t["traps"] >= 3 for t in T), "every stream ended, its tr
     [(t["end_ns"], t["traps"]) for t in T])
 PY
 		"$WEFT" report "$TMP/h2-$V.weft" >"$TMP/h2-$V.txt" 2>/dev/null
-		assert_contains "$TMP/h2-$V.txt" "Connections (made for an inbound connection" \
+		assert_contains "$TMP/h2-$V.txt" "Connections (started by a server for a connection" \
 			"node $V h2: the text report lists the connections"
 		assert_eq "$(cat "$TMP/traced.out")" "h2server served 8 streams" "node $V h2: the server's stdout"
 	fi

@@ -234,6 +234,43 @@ static void test_orphans(void **state)
 	model__free(m);
 }
 
+static const char *conn_site_0xa(void *ctx, const struct segment *s)
+{
+	(void)ctx;
+	return s->site == 0xa ? "test server" : NULL;
+}
+
+/* A server's accept loop (site 0xa) starts connection 3, which starts 4
+ * outside any request (the connection's too) and runs txn 1, in which it
+ * starts 6 (the request's); 5 (site 0xb) is an orphan. */
+static void test_conns(void **state)
+{
+	struct model_opts o = { .leak_grace_ns = 500 * MS, .txns_traced = true,
+				.serves_conn = conn_site_0xa };
+	struct model *m = model__new(&o);
+
+	(void)state;
+	thread_begin(m, 1, 3, 1, 0, 0xa);
+	thread_begin(m, 2, 4, 3, 0, 0xc);
+	thread_begin(m, 3, 5, 1, 0, 0xb);
+	txn_begin(m, 4, 10, 4, 1, 0);
+	thread_begin(m, 5, 6, 10, 1, 0xd);
+	txn_end(m, 6, 10, 1);
+	seg_end(m, 7, 6);
+	model__finish(m, 10);
+	assert_int_equal(model__nr_orphans(m), 1);
+	assert_int_equal(model__orphan_at(m, 0)->site, 0xb);
+	assert_int_equal(model__nr_conns(m), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(model__conn_at(m, i)->conn, "test server");
+		assert_int_equal(model__conn_at(m, i)->count, 1);
+	}
+	assert_null(model__segment(m, 6)->conn);
+	assert_null(model__segment(m, 5)->conn);
+	assert_string_equal(model__segment(m, 4)->conn, "test server");
+	model__free(m);
+}
+
 /* Txn 2 begins inside txn 1's context while 1 is live; txn 3 begins in the
  * context of txn 1 after it ended (a server created inside an old request). */
 /* Node HTTP/2: a transaction begun unnamed, named by a later TXN_BEGIN
@@ -453,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_leak_grace),
 		cmocka_unit_test(test_pending),
 		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_conflation),
 		cmocka_unit_test(test_h2_name_and_connections),
 		cmocka_unit_test(test_preattach_not_leak),

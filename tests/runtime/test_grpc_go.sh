@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# weft-test-timeout: 240
+# gRPC on Go: tests/grpc/greeter.go built against Debian's grpc-go trees
+# (tools/fetch-grpc.sh: 1.33 from bookworm, 1.81 from sid) with every Go the
+# tree allows (tools/build-grpc-greeter.sh), stripped (and with DWARF on the
+# newest Go). weft
+# attaches to a running server (-p, no --txn) and a client makes, by
+# construction: 3 Say, 1 Chat (a stream of 3 messages each way), 1 Relay
+# (its handler dials its own server, calls Say, and never closes the
+# connection). So:
+#   - transactions by gRPC method: Say 4, Chat 1, Relay 1;
+#   - leaks: 4 main.leakWait goroutines (one per Say, site main.say), and the
+#     connection Relay left open: its transport reader goroutine, owned by
+#     Relay;
+#   - a call to itself is no conflation in Go: the server side of the
+#     connection Relay dials starts in the server's accept loop, not in Relay;
+#   - no orphans: what the server starts per connection (handshake, reader,
+#     writer, keepalive) and per stream (6 streams) is listed under
+#     Connections, "gRPC server".
+# With the newest Go, each tree again with grpc.NumStreamWorkers(2): the
+# streams run on a pool of workers started before weft attached; the same
+# transactions, leaks and no orphans.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_weft
+
+[ -d "$ROOT/build/tests/grpc" ] ||
+	skip "no greeter builds (tools/fetch-grpc.sh, then tools/build-grpc-greeter.sh; make runtime does both)"
+SRC=$ROOT/tests/grpc/greeter.go
+L_SAY=$(grep -n 'go leakWait(' "$SRC" | cut -d: -f1)
+
+# run LABEL BIN [SERVER-FLAG...]: one server, one weft -p, one client
+run() {
+	local label=$1 bin=$2 addr
+	shift 2
+	cp "$bin" "$TMP/bin/greeter" || { fail "$label: cannot copy $bin"; return; }
+	# bg's stdin is /dev/null, its stdout the file its address is read from
+	env --default-signal=INT "$TMP/bin/greeter" "$@" serve 127.0.0.1:0 >"$TMP/$label.srv" 2>&1 &
+	SPID=$!
+	BG_PIDS+=("$SPID")
+	wait_for "$TMP/$label.srv" 'listening on' 10 "$SPID" ||
+		{ fail "$label: server did not start: $(head -c 300 "$TMP/$label.srv")"; return; }
+	addr=$(awk '/listening on/ { print $3 }' "$TMP/$label.srv")
+	bg WPID "$WEFT" trace --format json --leak-grace 200ms -p "$SPID" >"$TMP/$label.json" 2>"$TMP/$label.err"
+	wait_for "$TMP/$label.err" attached 15 "$WPID" ||
+		{ fail "$label: weft did not attach: $(head -c 300 "$TMP/$label.err")"; return; }
+	"$TMP/bin/greeter" -n 3 call "$addr" >"$TMP/$label.cli" 2>&1 ||
+		fail "$label: client failed: $(head -c 300 "$TMP/$label.cli")"
+	sleep 0.4 # past the 200 ms grace after the last RPC
+	kill -INT "$WPID"
+	wait_exit "$WPID" 20
+	assert_exit_ok "$label: weft trace -p"
+	kill "$SPID" 2>/dev/null
+	json_valid "$TMP/$label.json" "$label" || return
+	assert_jq "$TMP/$label.json" \
+		'sorted(set((t["name"], sum(1 for u in d["transactions"] if u["name"] == t["name"])) for t in d["transactions"]))' \
+		'[["/weft.Greeter/Chat",1],["/weft.Greeter/Relay",1],["/weft.Greeter/Say",4]]' \
+		"$label: one transaction per RPC, named by its method"
+	assert_jq "$TMP/$label.json" \
+		'[(l["site"].split(":")[-1].rstrip(")"), l["count"], l["txns"]) for l in d["leaks"] if l["start"] == "main.leakWait"]' \
+		"[[\"$L_SAY\",4,[\"/weft.Greeter/Say\"]]]" "$label: the Say handlers' leaked goroutines"
+	assert_jq "$TMP/$label.json" \
+		'[(l["count"], l["txns"]) for l in d["leaks"] if l["start"] == "google.golang.org/grpc/internal/transport.(*http2Client).reader"]' \
+		'[[1,["/weft.Greeter/Relay"]]]' "$label: the connection Relay left open is Relay's leak"
+	assert_jq "$TMP/$label.json" 'len(d["conflations"])' 0 "$label: a call to itself is not a conflation in Go"
+	assert_jq "$TMP/$label.json" '[(o["site_func"], o["start"]) for o in d["orphans"]]' '[]' \
+		"$label: no orphans"
+	assert_jq "$TMP/$label.json" \
+		'sorted(set(c["server"] for c in d["connections"]))' '["gRPC server"]' \
+		"$label: connection goroutines are the gRPC server's"
+	[ $# -eq 0 ] && assert_jq "$TMP/$label.json" \
+		'sum(c["count"] for c in d["connections"] if c["site_func"].startswith("google.golang.org/grpc.(*Server).serveStreams"))' \
+		6 "$label: one stream goroutine per RPC, the connection's"
+	assert_eq "$(probes_left "$SPID")" 0 "$label: no probe left"
+}
+
+mkdir -p "$TMP/bin"
+n=0
+NEWEST=$(bash "$ROOT/tools/go-versions.sh" | tail -n1 | cut -d' ' -f1)
+while read -r V _; do
+	for bin in "$ROOT"/build/tests/grpc/"$V"/greeter-1.*; do
+		[ -x "$bin" ] || continue
+		# stripped on every Go (production's shape); with DWARF on the
+		# newest (the method's offset comes from code either way)
+		[[ $bin == *.stripped ]] || [ "$V" = "$NEWEST" ] || continue
+		g=${bin##*/greeter-}
+		g=${g%.stripped}
+		matrix_cell go "$V" "gRPC $g"
+		run "go$V-grpc${bin##*/greeter-}" "$bin"
+		n=$((n + 1))
+	done
+done < <(bash "$ROOT/tools/go-versions.sh")
+for bin in "$ROOT"/build/tests/grpc/"$V"/greeter-1.*.stripped; do
+	[ -x "$bin" ] || continue
+	g=${bin##*/greeter-}
+	matrix_cell go "$V" "gRPC ${g%.stripped}"
+	run "go$V-grpc$g-workers" "$bin" -workers 2
+done
+[ $n -gt 0 ] || skip "no greeter builds for the picked Go versions"
+finish
