@@ -42,7 +42,7 @@ def types(t):
 def hits(name): return [p["hits"] for p in d["capture"]["probes"] if p["name"] == name]
 orph = sorted((o["start"], o["count"]) for o in d["orphans"] if o["kind"] == "async")
 conns = sorted((c["start"], c["count"]) for c in d["connections"])
-chk(all(c["server"] == "Node server" for c in d["connections"]), "connections: the Node server's",
+chk(all(c["server"] == "Node server" for c in d["connections"]), "connections: all under Node server",
     d["connections"])
 chk(d["capture"]["lost_events"] == 0 and d["capture"]["evicted"] == 0, "nothing lost or evicted")
 chk(not [o for o in orph if o[0].startswith("HTTP2") or o[0] == "TCPWRAP"],
