@@ -23,6 +23,11 @@ const volatile __u32 m_curg = 0;
 const volatile __u32 req_method = 0;
 const volatile __u32 req_url = 0;
 const volatile __u32 url_path = 0;
+/* net/http.Request.pat and net/http.pattern.str (Go 1.22+): the ServeMux
+ * pattern that matched, read at the transaction's end */
+const volatile __u32 req_pat = 0;
+const volatile __u32 pattern_str = 0;
+const volatile bool http_patterns = false;
 /* testing.common.name (testing.T embeds common first), for test names */
 const volatile __u32 test_name_off = 0;
 /* grpc-go's transport stream: its method string, for RPC names */
@@ -179,6 +184,27 @@ static __always_inline void http_name(struct weft_event *e, __u64 req)
 		bpf_probe_read_user(e->name + (mlen & 15) + 1, plen, (void *)pptr);
 }
 
+/* At serverHandler.ServeHTTP's RET: ServeMux set req.pat while serving
+ * ("GET /users/{id}"). No pattern (404, a redirect, an older mux): the
+ * name stays the path. The pattern goes in the union as whole words
+ * (nr_frames), NUL included, so the record file keeps it as it is. */
+static __always_inline void http_pattern(struct weft_event *e, __u64 req)
+{
+	__u64 pat = read_u64(req + req_pat), ptr, len;
+
+	if (!pat)
+		return;
+	ptr = read_u64(pat + pattern_str);
+	len = read_u64(pat + pattern_str + 8);
+	if (!ptr || !len || len > 200)
+		return;
+	__builtin_memset(e->name, 0, sizeof(e->name));
+	if (bpf_probe_read_user(e->name, len & 255, (void *)ptr))
+		return;
+	e->nr_frames = len / 8 + 1;
+	e->flags |= WEFT_F_PATTERN;
+}
+
 /* tRunner(t *T, fn): the test's full name ("TestX/sub"), t.common.name */
 static __always_inline void test_name(struct weft_event *e, __u64 t)
 {
@@ -228,6 +254,8 @@ int BPF_KPROBE(go_txn_begin)
 	t.seg = seg_alloc();
 	t.txn = txn_alloc();
 	t.kind = WEFT_KIND_TXN;
+	if (bpf_get_attach_cookie(ctx) & COOKIE_HTTP)
+		t.obj = ctx->di; /* the *Request: its pattern is read at the end */
 	if (!ctx_push(gs, &t))
 		return 0;
 	count_txn_trap(t.txn);
@@ -276,8 +304,11 @@ int BPF_KPROBE(go_txn_end)
 		return 0;
 	e->seg = cur.seg;
 	e->txn = cur.txn;
+	if ((bpf_get_attach_cookie(ctx) & COOKIE_HTTP) && http_patterns && cur.obj)
+		http_pattern(e, cur.obj);
 	event_submit_wake(e, wake_on_txn_end);
 	return 0;
 }
 
 #include "go_grpc.bpf.h"
+#include "go_client.bpf.h"

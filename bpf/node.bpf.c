@@ -13,6 +13,8 @@
  *   - the HTTP parser's on_url: an inbound request begins (a transaction);
  *   - libuv's uv__try_write on its connection: its response is written;
  *   - HandleWrap::Unref: an agent pools an idle socket (not a leak);
+ *   - (node_client.bpf.h) a request line written in a transaction, or
+ *     given to SSL_write: an outbound call.
  *   - HTTP/2 (node_h2.bpf.h): a stream's HEADERS begin, its headers, its close.
  * Async ids are doubles: read from memory, never from XMM registers. */
 #include "vmlinux.h"
@@ -130,11 +132,16 @@ static __always_inline __u64 key_of(__u64 id)
 	return id ? id ^ ((__u64)(__u32)bpf_get_current_pid_tgid() << 44) : 0;
 }
 
+/* node_client.bpf.h: outbound HTTP calls, ended with their socket's identity */
+static __always_inline void client_call_end(__u64 key);
+static __always_inline void client_call_write(struct pt_regs *ctx, __u64 stream, __u64 bufs);
+
 static __always_inline void resource_end(__u64 id)
 {
 	struct node_resource *r;
 	__u64 key = key_of(id);
 
+	client_call_end(key);
 	if (!id || !(r = bpf_map_lookup_elem(&resources, &key)))
 		return;
 	count_txn_trap(r->own.txn);
@@ -467,6 +474,8 @@ static __always_inline int on_write(__u64 stream)
 SEC("uprobe")
 int BPF_KPROBE(node_try_write)
 {
+	if (in_target())
+		client_call_write(ctx, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx));
 	return on_write(PT_REGS_PARM1(ctx));
 }
 
@@ -478,6 +487,7 @@ static __always_inline void let_go(__u64 handle, __u32 flags)
 	struct node_resource *r = key ? bpf_map_lookup_elem(&resources, &key) : NULL;
 	struct weft_event *e;
 
+	client_call_end(key);
 	if (!r)
 		return;
 	count_txn_trap(r->cur.txn);
@@ -562,3 +572,5 @@ int BPF_KPROBE(node_handle_close)
 	resource_end(async_id_at(read_u64(PT_REGS_PARM1(ctx)) + off_async_id));
 	return 0;
 }
+
+#include "node_client.bpf.h"

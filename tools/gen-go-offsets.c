@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 {
 	struct go_info gi;
 	char err[256] = "";
-	int method, url, path, tname, bad = 0;
+	int method, url, path, tname, pat, pstr, host, bad = 0;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s GO-BINARY\n", argv[0]);
@@ -37,6 +37,9 @@ int main(int argc, char **argv)
 	url = goelf__member(argv[1], "net/http.Request", "URL");
 	path = goelf__member(argv[1], "net/url.URL", "Path");
 	tname = goelf__member(argv[1], "testing.common", "name");
+	pat = goelf__member(argv[1], "net/http.Request", "pat");
+	pstr = goelf__member(argv[1], "net/http.pattern", "str");
+	host = goelf__member(argv[1], "net/url.URL", "Host");
 
 	{
 		const struct {
@@ -56,9 +59,13 @@ int main(int argc, char **argv)
 			{ "net/http.Request.Method", method },
 			{ "net/http.Request.URL", url },
 			{ "net/url.URL.Path", path },
+			{ "net/url.URL.Host", host },
 			{ "testing.common.name", tname },
 			/* absent before 1.21 (goroutine parents came with it) */
 			{ "runtime.g.parentGoid", gi.major == 1 && gi.minor < 21 ? 0 : gi.g_parent_goid },
+			/* ServeMux patterns came with 1.22 */
+			{ "net/http.Request.pat", gi.major == 1 && gi.minor < 22 ? 0 : pat },
+			{ "net/http.pattern.str", gi.major == 1 && gi.minor < 22 ? 0 : pstr },
 		};
 
 		for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++)
@@ -70,9 +77,10 @@ int main(int argc, char **argv)
 	}
 	if (bad)
 		return 1;
-	printf("\t{ %d, %d, \"%s\", %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d },\n",
+	printf("\t{ %d, %d, \"%s\", %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d },\n",
 	       gi.major, gi.minor, gi.version, gi.g_goid, gi.g_parent_goid, gi.g_gopc,
 	       gi.g_startpc, gi.g_atomicstatus, gi.g_waitsince, gi.g_waitreason, gi.g_m,
-	       gi.g_sched_sp, gi.m_curg, gi.m_procid, method, url, path, tname);
+	       gi.g_sched_sp, gi.m_curg, gi.m_procid, method, url, path, tname,
+	       pat, pstr, host);
 	return 0;
 }

@@ -141,7 +141,9 @@ done
 	echo " *   runtime.g: goid, parentGoid (-1: none before 1.21), gopc, startpc,"
 	echo " *              atomicstatus, waitsince, waitreason, m, sched.sp,"
 	echo " *   runtime.m: curg, procid,"
-	echo " *   net/http.Request: Method, URL,  net/url.URL: Path,  testing.common: name"
+	echo " *   net/http.Request: Method, URL,  net/url.URL: Path,  testing.common: name,"
+	echo " *   net/http.Request: pat,  net/http.pattern: str (-1: none before 1.22),"
+	echo " *   net/url.URL: Host"
 	echo " */"
 	for m in $minors; do
 		printf '%s\n' "${rows[$m]}"

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "go_attach.h"
 #include "go_grpc.h"
+#include "go_client.h"
 #include "goelf.h"
 #include "gomem.h"
 #include "idmap.h"
@@ -72,6 +73,7 @@ struct go_tracer {
 	bool grpc_names; /* grpc's stream method offset is known */
 	bool grpc_client; /* grpc client calls traced (go_grpc.h) */
 	bool lean;       /* no exit probe: liveness read by go_tracer__sweep */
+	bool client;     /* net/http client calls traced (go_client.h) */
 	struct weft_event *seeds; /* pre-attach goroutines, for the model */
 	size_t nr_seeds;
 };
@@ -186,12 +188,30 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		int path = dwarf ? goelf__member(t->exe_path, "net/url.URL", "Path") : gi.url_path;
 		int name = dwarf ? goelf__member(t->exe_path, "testing.common", "name")
 				 : gi.test_name;
+		int pat = dwarf ? goelf__member(t->exe_path, "net/http.Request", "pat") : gi.req_pat;
+		int pstr = dwarf ? goelf__member(t->exe_path, "net/http.pattern", "str")
+				 : gi.pattern_str;
+		int host = dwarf ? goelf__member(t->exe_path, "net/url.URL", "Host") : gi.url_host;
 
 		g->http_names = method >= 0 && url >= 0 && path >= 0;
 		if (g->http_names) {
 			g->skel->rodata->req_method = method;
 			g->skel->rodata->req_url = url;
 			g->skel->rodata->url_path = path;
+			g->skel->rodata->http_patterns = pat >= 0 && pstr >= 0;
+			g->skel->rodata->req_pat = pat >= 0 ? pat : 0;
+			g->skel->rodata->pattern_str = pstr >= 0 ? pstr : 0;
+			/* the client's *transportRequest embeds *Request first */
+			if (!dwarf || goelf__member(t->exe_path, "net/http.transportRequest",
+						    "Request") == 0)
+				g->client = go_client__prepare(t, g->skel, host) == 1;
+			/* ServeMux has patterns from 1.22: unknown offsets are said */
+			if ((pat < 0 || pstr < 0) && (gi.major > 1 || gi.minor >= 22) &&
+			    !o->name_by_path)
+				fprintf(stderr, "weft: %s (%s): net/http.Request.pat's offset is "
+					"unknown (%s): requests are named by path, not by route "
+					"pattern\n", t->exe, gi.version, dwarf ? "not in its DWARF"
+					: "no DWARF, no table row");
 		}
 		g->test_names = name >= 0;
 		g->skel->rodata->test_name_off = name >= 0 ? name : 0;
@@ -288,8 +308,8 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 			at = entry;
 		/* ends first: a call already under way when the begin comes
 		 * would otherwise stay open for ever */
-		if (attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end, idx & 0xff,
-				   err, len) ||
+		if (attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end,
+				   idx & (0xff | COOKIE_HTTP), err, len) ||
 		    attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len))
 			return -1;
 	}
@@ -326,6 +346,8 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 		t->spec_owned[i] = rc == 0;
 	}
 	if (t->go->grpc_client && go_grpc__client_attach(t, k, err, len))
+		return -1;
+	if (t->go->client && go_client__attach(t, k, err, len))
 		return -1;
 	seed(t);
 	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))

@@ -29,6 +29,9 @@ static const char *const names[GOF_NR] = {
 	[GOF_REQ_URL] = "net/http.Request.URL",
 	[GOF_URL_PATH] = "net/url.URL.Path",
 	[GOF_TEST_NAME] = "testing.common.name",
+	[GOF_REQ_PAT] = "net/http.Request.pat",
+	[GOF_PATTERN_STR] = "net/http.pattern.str",
+	[GOF_URL_HOST] = "net/url.URL.Host",
 };
 
 /* Where each field is looked for (the reason given when it is found nowhere). */
@@ -48,6 +51,9 @@ static const char *const places[GOF_NR] = {
 	[GOF_REQ_URL] = "net/http.(*ServeMux).findHandler or .Handler",
 	[GOF_URL_PATH] = "net/url.(*URL).setPath, net/http.(*ServeMux).Handler",
 	[GOF_TEST_NAME] = "testing.(*matcher).fullName, testing.(*common).Name",
+	[GOF_REQ_PAT] = "net/http.(*ServeMux).ServeHTTP",
+	[GOF_PATTERN_STR] = "net/http.(*pattern).String",
+	[GOF_URL_HOST] = "net/http.canonicalAddr, httpproxy.canonicalAddr",
 };
 
 const char *go_derive__field_name(enum go_field f)
@@ -73,6 +79,9 @@ int *go_derive__field(struct go_offsets *o, enum go_field f)
 	case GOF_REQ_URL: return &o->req_url;
 	case GOF_URL_PATH: return &o->url_path;
 	case GOF_TEST_NAME: return &o->test_name;
+	case GOF_REQ_PAT: return &o->req_pat;
+	case GOF_PATTERN_STR: return &o->pattern_str;
+	case GOF_URL_HOST: return &o->url_host;
 	default: return NULL;
 	}
 }
@@ -555,6 +564,77 @@ static void from_fullname(struct ctx *c)
 	goflow__free(f);
 }
 
+/* (*ServeMux).ServeHTTP(w, r) (1.22+): h, ..., r.pat, r.matches =
+ * mux.findHandler(r): r.pat is where findHandler's 5th result (the
+ * *pattern, RSI) is stored through r (the 4th argument: mux, then w's two
+ * words). */
+static void from_servehttp(struct ctx *c)
+{
+	struct goflow *f = flow(c, "net/http.(*ServeMux).ServeHTTP");
+	const struct gf_ev *e;
+
+	if (!f) {
+		c->absent[GOF_REQ_PAT] = !has_func(c, "net/http.(*ServeMux).ServeHTTP");
+		return;
+	}
+	EACH_EV(f, e) {
+		const struct gv *s = val(f, e->src);
+
+		if (e->kind == GF_STORE && e->size == 8 && e->base == goflow__arg(f, 3) &&
+		    s->kind == GV_RET && s->a == 4 &&
+		    calls(c, &(struct gf_ev){ .kind = GF_CALL, .target = s->target },
+			  "net/http.(*ServeMux).findHandler")) {
+			vote(&c->vs, GOF_REQ_PAT, "net/http.(*ServeMux).ServeHTTP", e->disp);
+			break;
+		}
+	}
+	goflow__free(f);
+}
+
+/* (*pattern).String: return p.str (pointer, length). */
+static void from_pattern_string(struct ctx *c)
+{
+	struct goflow *f = flow(c, "net/http.(*pattern).String");
+	const struct gf_ev *e;
+
+	if (!f) {
+		c->absent[GOF_PATTERN_STR] = !has_func(c, "net/http.(*ServeMux).ServeHTTP");
+		return;
+	}
+	EACH_EV(f, e) {
+		int64_t p, l;
+
+		if (e->kind == GF_RET && goflow__is_load_of(f, e->args[0], goflow__arg(f, 0), &p) &&
+		    goflow__is_load_of(f, e->args[1], goflow__arg(f, 0), &l) && l == p + 8) {
+			vote(&c->vs, GOF_PATTERN_STR, "net/http.(*pattern).String", p);
+			break;
+		}
+	}
+	goflow__free(f);
+}
+
+/* canonicalAddr(url *URL): url.Hostname() (inlined) calls
+ * splitHostPort(u.Host): its string argument, two words of arg 0. */
+static void from_canonicaladdr(struct ctx *c, const char *name)
+{
+	struct goflow *f = flow(c, name);
+	const struct gf_ev *e;
+
+	if (!f)
+		return;
+	EACH_EV(f, e) {
+		int64_t p, l;
+
+		if (calls(c, e, "net/url.splitHostPort") &&
+		    goflow__is_load_of(f, e->args[0], goflow__arg(f, 0), &p) &&
+		    goflow__is_load_of(f, e->args[1], goflow__arg(f, 0), &l) && l == p + 8) {
+			vote(&c->vs, GOF_URL_HOST, name, p);
+			break;
+		}
+	}
+	goflow__free(f);
+}
+
 /* The field's value when its places agree; -1 with why otherwise. */
 static int settle(struct ctx *c, struct go_derivation *d, enum go_field f)
 {
@@ -641,6 +721,13 @@ int go_derive__run(const char *path, int major, int minor, struct go_derivation 
 	from_servemux(&c, p);
 	from_fullname(&c);
 	from_test_name(&c);
+	from_canonicaladdr(&c, "net/http.canonicalAddr");
+	from_canonicaladdr(&c, "vendor/golang.org/x/net/http/httpproxy.canonicalAddr");
+	c.absent[GOF_URL_HOST] = !has_func(&c, "net/http.canonicalAddr");
+	if (major > 1 || minor >= 22) {
+		from_servehttp(&c);
+		from_pattern_string(&c);
+	}
 	if (!has_parent)
 		c.vs.n[GOF_PARENT_GOID] = 0;
 	for (int f = 0; f < GOF_NR; f++)

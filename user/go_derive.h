@@ -32,6 +32,11 @@
  *                 bytes), then r.URL, a pointer read through
  *   URL.Path      net/url.(*URL).setPath: u.Path = the result of unescape
  *                 (pointer and length); (*ServeMux).Handler: r.URL.Path
+ *   Request.pat   net/http.(*ServeMux).ServeHTTP (1.22+): findHandler's 5th
+ *                 result (the *pattern) stored through r
+ *   pattern.str   net/http.(*pattern).String: returns p.str
+ *   URL.Host      net/http.canonicalAddr and x/net's httpproxy.canonicalAddr:
+ *                 url.Hostname() inlined, splitHostPort(u.Host)
  *   testing.common.name  testing.(*matcher).fullName: m.unique(c.name, ...)
  *                 (every test binary); testing.(*common).Name: returns
  *                 c.name, where it was not inlined away
@@ -60,6 +65,9 @@ enum go_field {
 	GOF_REQ_URL,
 	GOF_URL_PATH,
 	GOF_TEST_NAME,
+	GOF_REQ_PAT,
+	GOF_PATTERN_STR,
+	GOF_URL_HOST,
 	GOF_NR
 };
 

@@ -23,6 +23,10 @@ struct go_offsets {
 	int req_method, req_url; /* net/http.Request.Method, .URL */
 	int url_path;            /* net/url.URL.Path */
 	int test_name;           /* testing.common.name (test binaries' test names) */
+	/* net/http.Request.pat and net/http.pattern.str: the ServeMux pattern
+	 * that matched (Go 1.22+; -1 before) */
+	int req_pat, pattern_str;
+	int url_host; /* net/url.URL.Host: outbound calls' names */
 };
 
 /* The row for exactly go<major>.<minor> (any patch release), or NULL when

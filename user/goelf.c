@@ -512,6 +512,9 @@ static void offsets_set(struct go_info *gi, const struct go_offsets *o, enum go_
 	gi->req_url = o->req_url;
 	gi->url_path = o->url_path;
 	gi->test_name = o->test_name;
+	gi->req_pat = o->req_pat;
+	gi->pattern_str = o->pattern_str;
+	gi->url_host = o->url_host;
 	gi->offsets_src = src;
 }
 
@@ -634,6 +637,7 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	gi->g_waitsince = gi->g_waitreason = gi->g_m = gi->g_sched_sp = -1;
 	gi->m_curg = gi->m_procid = -1;
 	gi->req_method = gi->req_url = gi->url_path = gi->test_name = -1;
+	gi->req_pat = gi->pattern_str = gi->url_host = -1;
 	e = open_elf(path, &fd);
 	if (!e) {
 		snprintf(err, len, "%s", errno == ENOEXEC ? "not an ELF file" : strerror(errno));

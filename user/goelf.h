@@ -37,6 +37,9 @@ struct go_info {
 	 * from the table or derived (-1: not linked in, or DWARF: ask
 	 * goelf__member) */
 	int req_method, req_url, url_path, test_name;
+	/* net/http.Request.pat, net/http.pattern.str (1.22+), as the above */
+	int req_pat, pattern_str;
+	int url_host; /* net/url.URL.Host, as the above */
 	/* runtime.allgs, runtime.allglen (DWARF variables, else .symtab objects); 0 when absent */
 	uint64_t allgs_vaddr, allglen_vaddr;
 };

@@ -276,7 +276,8 @@ static void call(struct goflow *f, const cs_insn *in)
 	for (int r = 0; r < NR_REGS; r++)
 		if (r != R_G && r != R_SP)
 			f->regs[r] = unk(f);
-	for (int i = 0; i < 3; i++)
+	/* results in the argument registers (findHandler returns 8 words) */
+	for (int i = 0; i < NR_ARG_REGS; i++)
 		f->regs[arg_regs[i]] = mk(f, GV_RET, -1, i, 0, 0, t);
 	{
 		int *s = slot(f, 0); /* an ABI0 callee's first result */

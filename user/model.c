@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "txn_name.h"
 #include "idmap.h"
 #include "stacks.h"
 
@@ -31,6 +32,7 @@ struct model {
 	struct stacks stacks;
 	struct profile_outside outside;
 	struct idmap early_traps; /* traps drained before their txn's begin was read */
+	struct name_set seg_names; /* WEFT_EV_SEG_NAME: a call segment's start is an id */
 };
 
 struct model *model__new(const struct model_opts *opts)
@@ -60,6 +62,7 @@ void model__free(struct model *m)
 	free(m->conflations);
 	free(m->samples);
 	stacks__free(&m->stacks);
+	name_set__free(&m->seg_names);
 	free(m);
 }
 
@@ -196,6 +199,20 @@ static void on_txn_begin(struct model *m, const struct weft_event *e)
 	}
 }
 
+/* A Go request: its route's pattern came with its end (WEFT_F_PATTERN). */
+static void rename_by_pattern(struct txn *t, const struct weft_event *e)
+{
+	char pat[sizeof(e->name)], name[sizeof(t->name)];
+	size_t n = (size_t)e->nr_frames * 8;
+
+	if (n >= sizeof(pat))
+		n = sizeof(pat) - 1;
+	memcpy(pat, e->name, n);
+	pat[n] = 0;
+	if (!txn_name__by_pattern(name, sizeof(name), t->name, pat))
+		memcpy(t->name, name, sizeof(t->name));
+}
+
 static void on_txn_end(struct model *m, const struct weft_event *e)
 {
 	struct txn *t = txn_find(m, e->txn);
@@ -205,6 +222,8 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 		return;
 	/* a response written in several parts ends at the last */
 	t->end_ns = e->ts_ns;
+	if ((e->flags & WEFT_F_PATTERN) && !m->opts.name_by_path)
+		rename_by_pattern(t, e);
 	t->teardown = e->flags & WEFT_F_TEARDOWN;
 	root = seg_find(m, t->root_seg);
 	if (root && (!root->end_ns || (e->flags & WEFT_F_HTTP)))
@@ -257,6 +276,27 @@ static void on_sample(struct model *m, const struct weft_event *e)
 	s->off_cpu = e->type == WEFT_EV_OFFCPU;
 	s->obj = s->off_cpu ? 0 : e->obj;
 	s->weight_ns = s->off_cpu ? e->obj : m->opts.sample_period_ns;
+}
+
+/* An outbound call's name ("GET host:port"): its segment's start. */
+static void on_seg_name(struct model *m, const struct weft_event *e)
+{
+	struct segment *s = seg_find(m, e->seg);
+	char name[sizeof(e->name)];
+	size_t n = (size_t)e->nr_frames * 8;
+
+	if (!s)
+		return;
+	if (n >= sizeof(name))
+		n = sizeof(name) - 1;
+	memcpy(name, e->name, n);
+	name[n] = 0;
+	s->start = name_set__id(&m->seg_names, name);
+}
+
+const char *model__seg_name(const struct model *m, uint64_t id)
+{
+	return name_set__get(&m->seg_names, id);
 }
 
 void model__feed(struct model *m, const struct weft_event *e)
@@ -312,6 +352,9 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_TRAPS:
 		on_traps(m, e);
+		break;
+	case WEFT_EV_SEG_NAME:
+		on_seg_name(m, e);
 		break;
 	default:
 		break;

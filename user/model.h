@@ -92,6 +92,9 @@ struct model_opts {
 	void *conn_ctx;
 	/* 1e9 / -F: the on-CPU time one sample stands for (0: no sampling) */
 	uint64_t sample_period_ns;
+	/* Go requests keep their path name even when a route pattern came
+	 * (--name-by path) */
+	bool name_by_path;
 };
 
 struct model;
@@ -154,6 +157,8 @@ const struct txn *model__conflation_at(const struct model *m, size_t i);
  * Returns how many (at most max). */
 size_t model__conflation_chain(const struct model *m, const struct txn *t,
 			       const struct segment **out, size_t max);
+/* A call segment's name ("GET 127.0.0.1:8080"): its start is the id; "" none. */
+const char *model__seg_name(const struct model *m, uint64_t id);
 /* The txn's display name: its marker name or its probe's name. */
 const char *model__txn_name(const struct model *m, const struct txn *t);
 /* Profile samples in arrival order, and their stacks (addresses the

@@ -178,6 +178,7 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ ni->vaddr[NODE_HANDLE_CLOSE] ? k->progs.node_handle_close : NULL, NODE_HANDLE_CLOSE },
 		{ ni->vaddr[NODE_HANDLE_CLOSE_JS] ? k->progs.node_handle_close : NULL,
 		  NODE_HANDLE_CLOSE_JS },
+		{ NULL, NODE_SSL_WRITE }, /* HTTPS calls: with the HTTP probes */
 		{ NULL, NODE_H2_BEGIN },
 		{ NULL, NODE_H2_HEADERS },
 		{ NULL, NODE_H2_CLOSE },
@@ -211,6 +212,12 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		else if (probes[i].fn == NODE_UV_TRY_WRITE && ni->vaddr[NODE_HTTP_URL] &&
 			 ni->vaddr[NODE_UV_TRY_WRITE])
 			probes[i].prog = k->progs.node_try_write;
+		else if (probes[i].fn == NODE_SSL_WRITE && ni->vaddr[NODE_HTTP_URL] &&
+			 ni->vaddr[NODE_UV_TRY_WRITE] && ni->vaddr[NODE_SSL_WRITE])
+			probes[i].prog = k->progs.node_ssl_write;
+	if (http >= 0 && ni->ssl_write_refused)
+		fprintf(stderr, "weft: %s: SSL_write has no push near its entry: HTTPS calls are "
+			"not seen\n", t->exe);
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].prog &&
 		    attach_at(t, probes[i].prog, probes[i].fn,

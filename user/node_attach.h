@@ -36,6 +36,9 @@ bool node_tracer__suspect(struct tracer *t, const struct weft_event *e);
 /* Names a request's transaction "METHOD URL" (the BPF side sends the URL
  * and llhttp's method number). */
 void node__name_request(struct weft_event *e);
+/* Names an outbound call "METHOD host" from the head of its request
+ * (a WEFT_EV_SEG_NAME with WEFT_F_HTTP: raw bytes). node_client.c */
+void node__name_call(struct weft_event *e);
 /* Names an HTTP/2 stream's transaction (WEFT_F_H2NAME): "METHOD :path", or
  * a gRPC call by its full method, "/pkg.Service/Method". */
 void node__name_h2(struct weft_event *e);

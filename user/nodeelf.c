@@ -126,6 +126,7 @@ static const struct {
 				   EXACT, false },
 	[NODE_UV_CLOSE] = { "uv_close", EXACT, false },
 	[NODE_TRACE_START] = { "_ZNK4node9AsyncWrap19EmitTraceAsyncStartEv", EXACT, false },
+	[NODE_SSL_WRITE] = { "SSL_write", EXACT, false },
 	[NODE_H2_BEGIN] = { "_ZN4node5http212Http2Session22OnBeginHeadersCallbackEP15nghttp2_sessionPK13nghttp2_framePv",
 			    EXACT, false },
 	[NODE_H2_HEADERS] = { "_ZN4node5http212Http2Session18HandleHeadersFrameEPK13nghttp2_frame",
@@ -149,7 +150,8 @@ static const char *const fn_labels[NODE_NR_FNS] = {
 	"uv_pipe_open", "uv_tty_init", "node::Environment::RunCleanup",
 	"node::Environment::Exit", "node::HandleWrap::Close(Local<Value>)",
 	"node::HandleWrap::Close(const FunctionCallbackInfo&)", "uv_close",
-	"node::AsyncWrap::EmitTraceAsyncStart", "node::http2::Http2Session::OnBeginHeadersCallback",
+	"node::AsyncWrap::EmitTraceAsyncStart", "SSL_write",
+	"node::http2::Http2Session::OnBeginHeadersCallback",
 	"node::http2::Http2Session::HandleHeadersFrame", "node::http2::Http2Session::OnStreamClose",
 	"node::http2::Http2Stream::Http2Stream", "node::http2::Http2Stream::AddHeader",
 	"nghttp2_rcbuf_get_buf", "node::http2::Http2Session::FinishClose",
@@ -197,7 +199,7 @@ static void find_symbols(Elf *e, struct node_info *ni)
 				    !s.st_value || s.st_shndx == SHN_UNDEF)
 					continue;
 				n = elf_strptr(e, sh.sh_link, s.st_name);
-				if (!n || (n[0] != '_' && n[0] != 'u' && n[0] != 'n'))
+				if (!n || (n[0] != '_' && n[0] != 'u' && n[0] != 'S' && n[0] != 'n'))
 					continue;
 				for (int i = 0; i < NODE_NR_FNS; i++)
 					if (!ni->vaddr[i] && matches(n, i)) {
@@ -497,6 +499,9 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 				snprintf(why, len, "%s: no jump to uv_unref", fn_labels[i]);
 				rc = -1;
 			}
+		} else if (i == NODE_SSL_WRITE && nodeelf_first_push(cs, &c, &at)) {
+			ni->vaddr[i] = 0; /* optional: HTTPS calls unseen, said at attach */
+			ni->ssl_write_refused = true;
 		} else if (!rc && nodeelf_first_push(cs, &c, &at)) {
 			snprintf(why, len, "%s: no emulated instruction near its entry",
 				 fn_labels[i]);

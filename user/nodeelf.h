@@ -32,6 +32,7 @@ enum node_fn {
 	NODE_TRACE_START,  /* not probed: AsyncWrap::EmitTraceAsyncStart, the call that is
 			    * AsyncReset's site where the first call after the stores is
 			    * conditional (26) */
+	NODE_SSL_WRITE,    /* OpenSSL's SSL_write(ssl, buf, num): an HTTPS request's plaintext */
 	/* HTTP/2 (nodeelf_h2.c): optional, checked apart from the rest */
 	NODE_H2_BEGIN,	   /* Http2Session::OnBeginHeadersCallback: a stream begins */
 	NODE_H2_HEADERS,   /* Http2Session::HandleHeadersFrame: its headers are complete */
@@ -75,6 +76,9 @@ struct node_info {
 	char h2_why[160];
 	const char *const *providers; /* ProviderType names, by value */
 	int nr_providers;
+	/* SSL_write found but not probed as weft probes (no push near its
+	 * entry): HTTPS calls are not seen */
+	bool ssl_write_refused;
 };
 
 /* 1: a Node binary, ni filled and checked; 0: not Node; -1: Node that weft

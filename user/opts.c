@@ -21,7 +21,7 @@ void opts__usage(FILE *f)
 	      "       weft check  [OPTIONS] [--allow SITE<=DUR] [--junit FILE] -- CMD [ARGS...]\n"
 	      "       weft record [OPTIONS] -o FILE (-p PID | -- CMD [ARGS...])\n"
 	      "       weft report FILE [--format text|json|folded|pprof|perfetto] [--txn NAME] [--off-cpu]\n"
-	      "                   [--leak-grace DUR]\n"
+	      "                   [--leak-grace DUR] [--name-by path|pattern]\n"
 	      "       weft goroutines -p PID [--format text|json] [-v]\n"
 	      "       weft top -p PID [CAPTURE OPTIONS]\n"
 	      "\n"
@@ -69,6 +69,9 @@ void opts__usage(FILE *f)
 	      "                           samples, cpu and offcpu values; labels txn, txn_id\n"
 	      "  --txn NAME               report --format folded: that transaction name only\n"
 	      "  --leak-grace DUR         alive this long after its transaction: a leak (500ms)\n"
+	      "  --name-by pattern|path   Go net/http requests named by the ServeMux route that\n"
+	      "                           matched (GET /users/{id}, Go 1.22+; default) or by\n"
+	      "                           path (GET /users/8123); no route matched: the path\n"
 	      "  --allow SITE<=DUR        check: late exits at SITE (creation or start function)\n"
 	      "                           are cleanup up to DUR\n"
 	      "  --junit FILE             check: a JUnit XML report\n"
@@ -134,6 +137,7 @@ enum {
 	OPT_TASK_DONE, OPT_PRESET, OPT_FORMAT, OPT_GRACE, OPT_MAX_THREADS, OPT_MAX_TASKS,
 	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT, OPT_NO_JS_NAMES,
 	OPT_OFF_CPU = 400,
+	OPT_NAME_BY = 420,
 };
 
 static const struct option longopts[] = {
@@ -162,6 +166,7 @@ static const struct option longopts[] = {
 	{ "junit", required_argument, NULL, OPT_JUNIT },
 	{ "freq", required_argument, NULL, 'F' },
 	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
+	{ "name-by", required_argument, NULL, OPT_NAME_BY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -226,7 +231,8 @@ static int check(struct opts *o, char *err, size_t len)
 		return -1;
 	}
 	if (o->cmd == CMD_GOROUTINES &&
-	    (o->argv || o->nr_specs || o->preset_libuv || o->duration_ns || o->leak_grace_set)) {
+	    (o->argv || o->nr_specs || o->preset_libuv || o->duration_ns || o->leak_grace_set ||
+	     o->name_by_set)) {
 		snprintf(err, len, "goroutines takes -p PID, --format, -o and -v only: %s",
 			 o->argv ? "no -- CMD (it reads a running process)"
 				 : "it attaches no probe and captures nothing");
@@ -348,6 +354,14 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 					 optarg);
 				return -1;
 			}
+			break;
+		case OPT_NAME_BY:
+			if (strcmp(optarg, "path") && strcmp(optarg, "pattern")) {
+				snprintf(err, len, "--name-by '%s': unknown (path or pattern)", optarg);
+				return -1;
+			}
+			o->name_by_path = !strcmp(optarg, "path");
+			o->name_by_set = true;
 			break;
 		case OPT_GRACE:
 			if (parse_duration(optarg, &o->leak_grace_ns)) {

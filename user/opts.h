@@ -48,6 +48,8 @@ struct opts {
 	uint32_t sample_hz; /* -F: on-CPU samples per second of each CPU, 0 off */
 	bool off_cpu;	    /* --off-cpu: blocked time (capture; folded: its stacks) */
 	const char *txn_filter; /* report --txn NAME: folded stacks of that name only */
+	bool name_by_path; /* --name-by path: Go requests by path, not route pattern */
+	bool name_by_set;  /* report: override the file's */
 	/* check, a followed process (set by follow.c, not the command line):
 	 * stopped at its exec, continued once attached; its lines and JUnit
 	 * suite named by label; the JUnit file a <testsuite> to merge */

@@ -30,7 +30,9 @@
  *             u32 nr_frames (<= WEFT_MAX_FRAMES: 32), u32 pad
  *   then the union: nr_frames u64 frames, except that TXN_BEGIN stores all
  *   128 bytes (its name lives there): nr_frames u64 frames, then the rest of
- *   the union as raw bytes.
+ *   the union as raw bytes. A Go TXN_END with WEFT_F_PATTERN carries its
+ *   route pattern as nr_frames words of bytes (NUL included): a reader
+ *   that does not know the flag skips them as frames.
  *
  * SYMS payload: u32 count, then count symbols, each
  *   u64 addr, u64 off, u32 line, u32 flags, str func, str file, str module
@@ -120,6 +122,7 @@ static const struct meta_field meta_fields[] = {
 	MF(go_wait_reasons, KV_STR, true),
 	MF(go_version, KV_STR, false), /* absent from older files: "" */
 	MF(go_offsets, KV_STR, false),
+	MF(name_by, KV_STR, false), /* absent from older files: "" */
 	MF(go_reads_failed, KV_U64, true),
 	MF(go_lean_read_ns, KV_U64, true),
 	MF(node_providers, KV_STR, false),

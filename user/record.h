@@ -37,6 +37,7 @@ struct record_meta {
 	char go_wait_reasons[4096];
 	char go_version[32]; /* "go1.23.4" ("": not Go, or a file from before) */
 	char go_offsets[16]; /* runtime.g/m layout from "DWARF", "table" or "derived" */
+	char name_by[16];    /* Go requests named by "pattern" or "path" ("": pattern) */
 	char node_providers[2048]; /* "N NAME" lines: Node's async resource types */
 	uint64_t node_suspect;	   /* resources that broke the layout's invariants */ /* "CODE TEXT" lines: Go wait reasons seen */
 	/* profile: -F (0 off), --off-cpu's shortest span sent (0 off) */

@@ -11,6 +11,7 @@ const char *kind_name(uint32_t kind)
 	case WEFT_KIND_TXN: return "txn";
 	case WEFT_KIND_GOROUTINE: return "goroutine";
 	case WEFT_KIND_ASYNC: return "async";
+	case WEFT_KIND_CALL: return "call";
 	case WEFT_KIND_PROCESS: return "process";
 	}
 	return "?";
@@ -86,6 +87,8 @@ const char *report__start(const struct report *r, uint32_t kind, uint64_t addr)
 
 	if (kind == WEFT_KIND_ASYNC)
 		return provider_name(r, addr);
+	if (kind == WEFT_KIND_CALL)
+		return model__seg_name(r->m, addr);
 	s = r->st && addr ? symtab__find(r->st, addr) : NULL;
 
 	/* Kept only when it is a function's first byte: anything else means

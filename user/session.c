@@ -136,6 +136,7 @@ static void meta_init(struct session *s)
 	node_tracer__providers(&s->tracer, m->node_providers, sizeof(m->node_providers));
 	go_tracer__describe(&s->tracer, m);
 	m->leak_grace_ns = s->o->leak_grace_ns;
+	snprintf(m->name_by, sizeof(m->name_by), "%s", s->o->name_by_path ? "path" : "pattern");
 	for (size_t i = 0, n = 0; s->o->full_argv && s->o->full_argv[i] && n < sizeof(m->cmdline);
 	     i++)
 		n += snprintf(m->cmdline + n, sizeof(m->cmdline) - n, "%s%s", i ? " " : "",
@@ -323,6 +324,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(&copy, data, sizeof(copy));
 	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_HTTP))
 		node__name_request(e);
+	if (e->type == WEFT_EV_SEG_NAME && (e->flags & WEFT_F_HTTP))
+		node__name_call(e);
 	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_H2NAME))
 		node__name_h2(e);
 	if (node_tracer__suspect(&s->tracer, e) && !s->meta.node_suspect++)
@@ -515,6 +518,7 @@ static struct model *model_for(const struct probe_table *pt, const struct opts *
 		.conn_ctx = st,
 		.txns_traced = pt->txns_traced,
 		.sample_period_ns = o->sample_hz ? 1000000000ULL / o->sample_hz : 0,
+		.name_by_path = o->name_by_path,
 	};
 
 	if (o->nr_allows) {
@@ -739,6 +743,8 @@ static int replay_prepare(struct replay *r)
 		r->meta->leak_grace_ns = r->o->leak_grace_ns;
 	mo.leak_grace_ns = r->meta->leak_grace_ns;
 	mo.sample_hz = r->meta->sample_hz;
+	if (!r->o->name_by_set) /* as recorded ("" before it was kept: pattern) */
+		mo.name_by_path = !strcmp(r->meta->name_by, "path");
 	r->m = model_for(&r->pt, &mo, r->st);
 	return r->m ? 0 : -1;
 }

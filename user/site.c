@@ -43,8 +43,9 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 	uint32_t n = e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES;
 
 	/* Node: the binding JavaScript called (node::TCPWrap::New, ...), the
-	 * last native frame before V8's or JavaScript's */
-	if (e->kind == WEFT_KIND_ASYNC && st)
+	 * last native frame before V8's or JavaScript's; a call too (its
+	 * write, below the binding) */
+	if ((e->kind == WEFT_KIND_ASYNC || e->kind == WEFT_KIND_CALL) && st)
 		for (uint32_t i = 1; i < n; i++)
 			if (is_v8(symtab__find(st, e->frames[i]))) {
 				/* the application's JavaScript above it, when a perf
@@ -59,6 +60,11 @@ uint64_t site__pick(void *ctx, const struct weft_event *e)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct sym *s = st ? symtab__find(st, e->frames[i]) : NULL;
 
+		/* an outbound call: the code that made it, past the client
+		 * library's frames (net/http's, grpc's) */
+		if (e->kind == WEFT_KIND_CALL && s && i + 1 < n &&
+		    (!strncmp(s->func, "net/", 4) || !strncmp(s->func, "google.golang.org/grpc", 22)))
+			continue;
 		if (e->frames[i] && (!s || !(s->flags & SYM_F_RUNTIME)))
 			return e->frames[i];
 	}

@@ -16,6 +16,7 @@
 
 struct symbolizer {
 	Dwfl *dwfl;
+	Dwfl *uw_dwfl; /* the unwinder's own: see symbolizer__unwind */
 	pid_t pid;
 	struct symtab *st;
 	uint64_t last_report_ns;
@@ -158,6 +159,8 @@ void symbolizer__free(struct symbolizer *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);
+	if (s->uw_dwfl)
+		dwfl_end(s->uw_dwfl);
 	perfmap__free(s->jit);
 	for (int i = 0; i < nr_kept; i++)
 		close(kept[i].fd);
@@ -461,14 +464,29 @@ static void add(struct symbolizer *s, uint64_t addr, bool ret)
 
 int symbolizer__unwind_dwfl(Dwfl *dwfl, pid_t pid, const struct weft_stack_event *st, __u64 *out,
 			    int max);
+void symbolizer__unwind_reset(void);
 
+/* The unwinder has a Dwfl of its own: once a Dwfl is attached to a
+ * process, reading the maps again frees modules its state still uses
+ * (libdw), so it is made anew, not re-read, when the pc is in no module
+ * (libraries loaded since: a CMD's libc at first). */
 int symbolizer__unwind(struct symbolizer *s, const struct weft_stack_event *st, __u64 *out,
 		       int max)
 {
-	/* Libraries loaded since the last look (a CMD's libc at first). */
+	if (!s->uw_dwfl || !dwfl_addrmodule(s->uw_dwfl, st->regs[16])) {
+		if (s->uw_dwfl)
+			dwfl_end(s->uw_dwfl);
+		symbolizer__unwind_reset();
+		s->uw_dwfl = dwfl_begin(&proc_callbacks);
+		if (!s->uw_dwfl)
+			return 0;
+		dwfl_report_begin(s->uw_dwfl);
+		dwfl_linux_proc_report(s->uw_dwfl, s->pid);
+		dwfl_report_end(s->uw_dwfl, NULL, NULL);
+	}
 	if (!dwfl_addrmodule(s->dwfl, st->regs[16]))
-		report_maps(s);
-	return symbolizer__unwind_dwfl(s->dwfl, s->pid, st, out, max);
+		report_maps(s); /* the symbolizer's, for the frames found */
+	return symbolizer__unwind_dwfl(s->uw_dwfl, s->pid, st, out, max);
 }
 
 void symbolizer__flush(struct symbolizer *s)

@@ -74,6 +74,12 @@ static int uw_frame(Dwfl_Frame *frame, void *arg)
 /* One Dwfl per target is attached once; the ctx it points at changes. */
 static struct unwind_ctx shared_ctx;
 
+/* The next unwind is on a new Dwfl: attach it. */
+void symbolizer__unwind_reset(void)
+{
+	shared_ctx.attached = false;
+}
+
 int symbolizer__unwind_dwfl(Dwfl *dwfl, pid_t pid, const struct weft_stack_event *st, __u64 *out,
 			    int max)
 {

@@ -73,6 +73,8 @@ enum weft_ev_flags {
 	WEFT_F_HTTP = 1 << 4,      /* Node HTTP: TXN_BEGIN's name is the URL, site the llhttp
 				    * method; a TXN_END is a response write: the last one
 				    * is the transaction's end */
+	WEFT_F_PATTERN = 1 << 12,  /* Go TXN_END: name is the route pattern that matched
+				    * ("GET /users/{id}"), nr_frames the words it takes */
 };
 
 #define WEFT_H2_METHOD 224 /* in a WEFT_F_H2NAME event's name: where the :method is */

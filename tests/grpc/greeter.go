@@ -120,6 +120,11 @@ func relayHandler(srv interface{}, ctx context.Context, dec func(interface{}) er
 	if err := conn.Invoke(ctx, "/weft.Greeter/Say", &in, &out); err != nil {
 		return nil, err
 	}
+	// a stream opened on a context nobody cancels, never finished: a call
+	// left running
+	if _, err := conn.NewStream(context.Background(), &chatDesc, "/weft.Greeter/Chat"); err != nil {
+		return nil, err
+	}
 	return &out, nil
 }
 

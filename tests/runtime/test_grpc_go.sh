@@ -6,16 +6,19 @@
 # newest Go). weft
 # attaches to a running server (-p, no --txn) and a client makes, by
 # construction: 3 Say, 1 Chat (a stream of 3 messages each way), 1 Relay
-# (its handler dials its own server, calls Say, and never closes the
-# connection). So:
-#   - transactions by gRPC method: Say 4, Chat 1, Relay 1;
-#   - leaks: 4 main.leakWait goroutines (one per Say, site main.say), and the
-#     connection Relay left open: its transport reader goroutine, owned by
-#     Relay;
+# (its handler dials its own server, calls Say, never closes the
+# connection, and opens a Chat stream it never finishes). So:
+#   - transactions by gRPC method: Say 4, Chat 2 (Relay's still open),
+#     Relay 1;
+#   - Relay's outbound calls: "/weft.Greeter/Say ADDR" ended,
+#     "/weft.Greeter/Chat ADDR" left running, both sited in main.relayHandler;
+#   - leaks: 4 main.leakWait goroutines (one per Say, site main.say), the
+#     connection Relay left open (its transport reader goroutine) and the
+#     call it left running, all Relay's;
 #   - a call to itself is no conflation in Go: the server side of the
 #     connection Relay dials starts in the server's accept loop, not in Relay;
 #   - no orphans: what the server starts per connection (handshake, reader,
-#     writer, keepalive) and per stream (6 streams) is listed under
+#     writer, keepalive) and per stream (7 streams) is listed under
 #     Connections, "gRPC server".
 # With the newest Go, each tree again with grpc.NumStreamWorkers(2): the
 # streams run on a pool of workers started before weft attached; the same
@@ -28,6 +31,8 @@ require_weft
 	skip "no greeter builds (tools/fetch-grpc.sh, then tools/build-grpc-greeter.sh; make runtime does both)"
 SRC=$ROOT/tests/grpc/greeter.go
 L_SAY=$(grep -n 'go leakWait(' "$SRC" | cut -d: -f1)
+L_RELAY_SAY=$(grep -n 'conn.Invoke(ctx, "/weft.Greeter/Say"' "$SRC" | head -n1 | cut -d: -f1)
+L_RELAY_CHAT=$(grep -n 'conn.NewStream(context.Background()' "$SRC" | cut -d: -f1)
 
 # run LABEL BIN [SERVER-FLAG...]: one server, one weft -p, one client
 run() {
@@ -54,8 +59,16 @@ run() {
 	json_valid "$TMP/$label.json" "$label" || return
 	assert_jq "$TMP/$label.json" \
 		'sorted(set((t["name"], sum(1 for u in d["transactions"] if u["name"] == t["name"])) for t in d["transactions"]))' \
-		'[["/weft.Greeter/Chat",1],["/weft.Greeter/Relay",1],["/weft.Greeter/Say",4]]' \
+		'[["/weft.Greeter/Chat",2],["/weft.Greeter/Relay",1],["/weft.Greeter/Say",4]]' \
 		"$label: one transaction per RPC, named by its method"
+	assert_jq "$TMP/$label.json" '[t["name"] for t in d["transactions"] if t["end_ns"] is None]' \
+		'["/weft.Greeter/Chat"]' "$label: the stream Relay left running is open"
+	assert_jq "$TMP/$label.json" \
+		'[(s["start"], s["site_func"], int(s["site"].split(":")[-1].rstrip(")")), s["state"], [t["name"] for t in d["transactions"] if t["id"] == s["txn"]]) for s in d["segments"] if s["kind"] == "call"]' \
+		"[[\"/weft.Greeter/Say $addr\",\"main.relayHandler\",$L_RELAY_SAY,\"ended\",[\"/weft.Greeter/Relay\"]],[\"/weft.Greeter/Chat $addr\",\"main.relayHandler\",$L_RELAY_CHAT,\"leaked\",[\"/weft.Greeter/Relay\"]]]" \
+		"$label: Relay's outbound calls, named by method and target, one left running"
+	assert_jq "$TMP/$label.json" '[(l["count"], l["txns"]) for l in d["leaks"] if l["kind"] == "call"]' \
+		'[[1,["/weft.Greeter/Relay"]]]' "$label: the call left running is Relay's leak"
 	assert_jq "$TMP/$label.json" \
 		'[(l["site"].split(":")[-1].rstrip(")"), l["count"], l["txns"]) for l in d["leaks"] if l["start"] == "main.leakWait"]' \
 		"[[\"$L_SAY\",4,[\"/weft.Greeter/Say\"]]]" "$label: the Say handlers' leaked goroutines"
@@ -70,7 +83,7 @@ run() {
 		"$label: connection goroutines are the gRPC server's"
 	[ $# -eq 0 ] && assert_jq "$TMP/$label.json" \
 		'sum(c["count"] for c in d["connections"] if c["site_func"].startswith("google.golang.org/grpc.(*Server).serveStreams"))' \
-		6 "$label: one stream goroutine per RPC, the connection's"
+		7 "$label: one stream goroutine per RPC (7), the connection's"
 	assert_eq "$(probes_left "$SPID")" 0 "$label: no probe left"
 }
 

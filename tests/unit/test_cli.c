@@ -94,6 +94,17 @@ static void test_opts(void **state)
 	assert_int_equal(o.nr_specs, 3);
 	assert_string_equal(o.specs[1].sym, "uv__queue_work");
 	assert_int_equal(o.specs[1].off, -88);
+
+	/* Go requests by route (default) or by path; report overrides the file */
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", NULL), 0);
+	assert_false(o.name_by_path);
+	assert_false(o.name_by_set);
+	assert_int_equal(parse(&o, err, "weft", "report", "f", "--name-by", "path", NULL), 0);
+	assert_true(o.name_by_path);
+	assert_true(o.name_by_set);
+	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "-o", "x", "--name-by",
+			       "pattern", NULL), 0);
+	assert_false(o.name_by_path);
 }
 
 static void test_opts_bad(void **state)
@@ -120,6 +131,10 @@ static void test_opts_bad(void **state)
 	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--bogus", NULL), -1);
 	assert_non_null(strstr(err, "--bogus"));
 	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--task-run", "f", NULL), -1);
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--name-by", "route", NULL), -1);
+	assert_string_equal(err, "--name-by 'route': unknown (path or pattern)");
+	assert_int_equal(parse(&o, err, "weft", "goroutines", "-p", "1", "--name-by", "path", NULL),
+			 -1);
 }
 
 /* -F, --off-cpu, --format folded and report --txn; bad values get one

@@ -142,6 +142,12 @@ static void test_toolchain(void **state)
 			   goelf__member(bin, "net/url.URL", "Path"));
 	bad |= check_field(want, "testing.common.name", o->test_name,
 			   goelf__member(bin, "testing.common", "name"));
+	bad |= check_field(want, "net/http.Request.pat", o->req_pat,
+			   goelf__member(bin, "net/http.Request", "pat"));
+	bad |= check_field(want, "net/http.pattern.str", o->pattern_str,
+			   goelf__member(bin, "net/http.pattern", "str"));
+	bad |= check_field(want, "net/url.URL.Host", o->url_host,
+			   goelf__member(bin, "net/url.URL", "Host"));
 	if (bad)
 		fail_msg("%s: the table (from %s) disagrees with DWARF: %s", want, o->built_with,
 			 REGEN);
@@ -228,6 +234,10 @@ static void test_table(void **state)
 		assert_true(o->built_with[pl] == 0 || o->built_with[pl] == '.');
 		for (size_t k = 0; k < sizeof(must) / sizeof(must[0]); k++)
 			assert_true(must[k] >= 0);
+		/* ServeMux patterns: from 1.22 */
+		assert_true(o->minor >= 22 ? o->req_pat > 0 && o->req_pat % 8 == 0 &&
+						     o->pattern_str >= 0
+					   : o->req_pat == -1 && o->pattern_str == -1);
 		if (o->minor >= 21)
 			assert_true(o->g_parent_goid > 0);
 		else

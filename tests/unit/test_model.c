@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include "model.h"
+#include "txn_name.h"
+#include "node_attach.h"
 
 #define MS 1000000ULL
 #define P_TXN 6 /* a spec probe index */
@@ -184,6 +186,45 @@ static void test_traps(void **state)
 	model__finish(m, 2 * MS);
 	assert_int_equal(model__txn(m, 1)->traps, 5);
 	assert_int_equal(model__txn(m, 2)->traps, 4);
+	model__free(m);
+}
+
+/* Node's outbound calls: the raw head named "METHOD host" (Host in any
+ * case, the method alone without one), names interned, a call never
+ * ended leaks with its transaction. */
+static void call_named(struct model *m, uint64_t seg, const char *head)
+{
+	struct weft_event e = { .type = WEFT_EV_SEG_NAME, .kind = WEFT_KIND_CALL, .seg = seg,
+				.flags = WEFT_F_HTTP, .nr_frames = WEFT_MAX_FRAMES };
+
+	snprintf(e.name, sizeof(e.name), "%s", head);
+	node__name_call(&e);
+	model__feed(m, &e);
+}
+
+static void test_call_names(void **state)
+{
+	struct model *m = new_model(500 * MS);
+
+	txn_begin(m, 0, 10, 0, 1, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 1 * MS, 11, 10, 1, 0xa);
+	call_named(m, 11, "GET /data HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive\r\n\r\n");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 12, 10, 1, 0xa);
+	call_named(m, 12, "POST /x HTTP/1.1\r\nX-A: b\r\nhost: example.com\r\n\r\nbody");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 3 * MS, 13, 10, 1, 0xa);
+	call_named(m, 13, "GET /y HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 4 * MS, 14, 10, 1, 0xa);
+	call_named(m, 14, "GET /z HTTP/1.1\r\n\r\nHost: body.example\r\n");
+	ev(m, WEFT_EV_SEG_END, WEFT_KIND_CALL, 5 * MS, 11, 0, 1, 0);
+	txn_end(m, 10 * MS, 10, 1);
+	model__finish(m, 1000 * MS);
+	assert_string_equal(model__seg_name(m, model__segment(m, 11)->start), "GET 127.0.0.1:8080");
+	assert_string_equal(model__seg_name(m, model__segment(m, 12)->start), "POST example.com");
+	assert_int_equal(model__segment(m, 13)->start, model__segment(m, 11)->start);
+	assert_string_equal(model__seg_name(m, model__segment(m, 14)->start), "GET");
+	assert_int_equal(model__segment(m, 11)->state, SEG_ENDED);
+	assert_int_equal(model__segment(m, 12)->state, SEG_LEAKED);
+	assert_int_equal(model__txn(m, 1)->nr_leaked, 3);
 	model__free(m);
 }
 
@@ -483,6 +524,126 @@ static void test_profile(void **state)
 	model__free(m);
 }
 
+/* A Go request begins named by method and path and ends with the ServeMux
+ * pattern that matched (WEFT_F_PATTERN): the name becomes the route's. */
+static void go_request(struct model *m, uint64_t ts, uint64_t id, const char *path_name,
+		       const char *pattern)
+{
+	struct weft_event b = { .ts_ns = ts, .type = WEFT_EV_TXN_BEGIN, .kind = WEFT_KIND_TXN,
+				.seg = 1000 + id, .parent = 1, .txn = id, .probe = P_TXN };
+	struct weft_event e = { .ts_ns = ts + 10, .type = WEFT_EV_TXN_END, .kind = WEFT_KIND_TXN,
+				.seg = 1000 + id, .txn = id, .probe = P_TXN };
+
+	strcpy(b.name, path_name);
+	model__feed(m, &b);
+	if (pattern) {
+		strcpy(e.name, pattern);
+		e.nr_frames = strlen(pattern) / 8 + 1;
+		e.flags = WEFT_F_PATTERN;
+	}
+	model__feed(m, &e);
+}
+
+static void test_route_pattern_names(void **state)
+{
+	struct model_opts o = { .leak_grace_ns = MS, .txns_traced = true };
+	const char *want[] = { "GET /users/{id}", "GET /users/{id}", "HEAD /users/{id}",
+			       "GET /static/", "GET /nope", "POST example.com/api/{x...}" };
+	struct model *by[2];
+
+	for (int path = 0; path < 2; path++) {
+		struct model *m;
+
+		o.name_by_path = path;
+		m = by[path] = model__new(&o);
+		go_request(m, 100, 1, "GET /users/8123", "GET /users/{id}");
+		go_request(m, 200, 2, "GET /users/7", "GET /users/{id}");
+		go_request(m, 300, 3, "HEAD /users/4", "GET /users/{id}"); /* GET serves HEAD */
+		go_request(m, 400, 4, "GET /static/a.css", "/static/");	 /* no method in it */
+		go_request(m, 500, 5, "GET /nope", NULL);			 /* 404: no pattern */
+		go_request(m, 600, 6, "POST /api/v1/x", "POST \texample.com/api/{x...}");
+		model__finish(m, 10000);
+		assert_int_equal(model__nr_txns(m), 6);
+	}
+	for (size_t i = 0; i < 6; i++)
+		assert_string_equal(model__txn_name(by[0], model__txn_at(by[0], i)), want[i]);
+	/* one row per route: both /users/ ids under one name */
+	assert_int_equal(model__txn_quantile(by[0], "GET /users/{id}", 0.99), 10);
+	assert_string_equal(model__txn_name(by[1], model__txn_at(by[1], 0)), "GET /users/8123");
+	assert_string_equal(model__txn_name(by[1], model__txn_at(by[1], 3)), "GET /static/a.css");
+	assert_string_equal(model__txn_name(by[1], model__txn_at(by[1], 5)), "POST /api/v1/x");
+	model__free(by[0]);
+	model__free(by[1]);
+}
+
+static void test_txn_name_by_pattern(void **state)
+{
+	char out[64] = "untouched";
+
+	assert_int_equal(txn_name__by_pattern(out, sizeof(out), "GET /a/1", "GET /a/{id}"), 0);
+	assert_string_equal(out, "GET /a/{id}");
+	assert_int_equal(txn_name__by_pattern(out, sizeof(out), "PUT /a/1", "/a/"), 0);
+	assert_string_equal(out, "PUT /a/");
+	assert_int_equal(txn_name__by_pattern(out, sizeof(out), "GET /x", "GET  \t /x/{$}"), 0);
+	assert_string_equal(out, "GET /x/{$}");
+	strcpy(out, "untouched");
+	/* nothing to name by: left alone */
+	assert_int_equal(txn_name__by_pattern(out, sizeof(out), "/x", "GET /x"), -1);
+	assert_int_equal(txn_name__by_pattern(out, sizeof(out), "GET /x", ""), -1);
+	assert_int_equal(txn_name__by_pattern(out, sizeof(out), "GET /x", "GET "), -1);
+	assert_int_equal(txn_name__by_pattern(out, sizeof(out), " /x", "GET /x"), -1);
+	assert_string_equal(out, "untouched");
+	/* cut to the buffer, never past it */
+	assert_int_equal(txn_name__by_pattern(out, 8, "GET /x", "/abcdefgh"), 0);
+	assert_string_equal(out, "GET /ab");
+}
+
+/* Outbound calls (Go's net/http client): segments of kind CALL named by a
+ * SEG_NAME event; one whose response body is never closed outlives its
+ * transaction: a leak; the connection's goroutines idle in the pool are
+ * pooled, not leaked. */
+static void call_name(struct model *m, uint64_t seg, const char *name)
+{
+	struct weft_event e = { .type = WEFT_EV_SEG_NAME, .kind = WEFT_KIND_CALL, .seg = seg };
+
+	strcpy(e.name, name);
+	e.nr_frames = strlen(name) / 8 + 1;
+	model__feed(m, &e);
+}
+
+static void test_call_segments(void **state)
+{
+	struct model *m = new_model(100 * MS);
+	const struct segment *a, *b;
+
+	txn_begin(m, 1 * MS, 2, 1, 1, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 10, 2, 1, 0x5000);
+	call_name(m, 10, "GET 10.0.0.1:80");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, 3 * MS, 11, 2, 1, 0x6000); /* readLoop */
+	seg_end(m, 4 * MS, 10);
+	ev(m, WEFT_EV_POOLED, WEFT_KIND_GOROUTINE, 4 * MS, 11, 0, 0, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 5 * MS, 12, 2, 1, 0x5100);
+	call_name(m, 12, "GET 10.0.0.1:80");
+	call_name(m, 99, "POST nowhere:1"); /* an unknown segment: ignored */
+	txn_end(m, 6 * MS, 2, 1);
+	model__finish(m, 1000 * MS);
+	a = model__segment(m, 10);
+	b = model__segment(m, 12);
+	assert_int_equal(a->kind, WEFT_KIND_CALL);
+	assert_int_equal(a->state, SEG_ENDED);
+	assert_int_equal(b->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 11)->state, SEG_POOLED);
+	assert_true(a->start && a->start == b->start); /* one name, kept once */
+	assert_string_equal(model__seg_name(m, b->start), "GET 10.0.0.1:80");
+	assert_string_equal(model__seg_name(m, 0), "");
+	assert_int_equal(model__nr_leaks(m), 1);
+	assert_int_equal(model__leak_at(m, 0)->kind, WEFT_KIND_CALL);
+	assert_int_equal(model__leak_at(m, 0)->count, 1);
+	assert_int_equal(model__txn(m, 1)->nr_segments, 3);
+	assert_int_equal(model__txn(m, 1)->nr_leaked, 1);
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +661,10 @@ int main(void)
 		cmocka_unit_test(test_profile),
 		cmocka_unit_test(test_teardown_no_grace),
 		cmocka_unit_test(test_traps),
+		cmocka_unit_test(test_route_pattern_names),
+		cmocka_unit_test(test_txn_name_by_pattern),
+		cmocka_unit_test(test_call_segments),
+		cmocka_unit_test(test_call_names),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);

@@ -706,11 +706,50 @@ static void test_small_err(void **state)
 				      0), -1);
 }
 
+/* A Go request's end with its route pattern (WEFT_F_PATTERN): the name
+ * rides in nr_frames words, so the file keeps it as it keeps frames, in
+ * the layout of this version; and the file says how names were chosen. */
+static void test_pattern_end(void **state)
+{
+	struct weft_event ev[2];
+	struct record_meta meta, final, m;
+	struct symtab *st = symtab__new();
+	struct got g;
+	char path[64], err[256];
+
+	got_init(&g);
+	memset(ev, 0, sizeof(ev));
+	ev[0].type = WEFT_EV_TXN_BEGIN;
+	ev[0].seg = 10;
+	ev[0].txn = 1;
+	snprintf(ev[0].name, sizeof(ev[0].name), "GET /users/8123");
+	ev[1].type = WEFT_EV_TXN_END;
+	ev[1].seg = 10;
+	ev[1].txn = 1;
+	ev[1].flags = WEFT_F_PATTERN;
+	snprintf(ev[1].name, sizeof(ev[1].name), "GET /users/{id}");
+	ev[1].nr_frames = strlen(ev[1].name) / 8 + 1;
+	sample_meta(&meta);
+	snprintf(meta.name_by, sizeof(meta.name_by), "path");
+	sample_final(&final);
+	tmp_path(path, sizeof(path));
+	write_file(path, &meta, &final, ev, 2, st);
+	assert_int_equal(record__read(path, &m, g.st, collect, &g, err, sizeof(err)), 0);
+	unlink(path);
+	assert_string_equal(m.name_by, "path");
+	assert_int_equal(g.nr, 2);
+	assert_memory_equal(&g.ev[1], &ev[1], sizeof(ev[1]));
+	assert_string_equal(g.ev[1].name, "GET /users/{id}");
+	symtab__free(st);
+	got_fini(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_pattern_end),
 		cmocka_unit_test(test_many_events),
 		cmocka_unit_test(test_empty_capture),
 		cmocka_unit_test(test_write_clamps_frames),
