@@ -15,6 +15,7 @@
  *   - HandleWrap::Unref: an agent pools an idle socket (not a leak);
  *   - (node_client.bpf.h) a request line written in a transaction, or
  *     given to SSL_write: an outbound call.
+ *   - HTTP/2 (node_h2.bpf.h): a stream's HEADERS begin, its headers, its close.
  * Async ids are doubles: read from memory, never from XMM registers. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -40,6 +41,16 @@ const volatile __u32 url_skip = 0;	     /* in llhttp_t: the parser was removed *
  * before (with -- CMD every creation is seen: an unknown id is one that
  * only JavaScript made, an AsyncResource, and stays unknown) */
 const volatile bool seed_unknown = false;
+/* HTTP/2: probe index (0: off), Http2Stream's id_ and current_headers_ */
+const volatile __u32 h2_probe = 0;
+/* the listening sockets' provider types (TCPSERVERWRAP, PIPESERVERWRAP) */
+const volatile __u32 listener_a = 0;
+const volatile __u32 listener_b = 0;
+/* ... and the sockets they accept (TCPWRAP, PIPEWRAP) */
+const volatile __u32 socket_a = 0;
+const volatile __u32 socket_b = 0;
+const volatile __u32 h2_stream_id = 0;
+const volatile __u32 h2_headers = 0;
 
 #define LLHTTP_TYPE 0x48 /* u8: 1 request, 2 response */
 #define LLHTTP_METHOD 0x49
@@ -134,7 +145,8 @@ static __always_inline void resource_end(__u64 id)
 	if (!id || !(r = bpf_map_lookup_elem(&resources, &key)))
 		return;
 	count_txn_trap(r->own.txn);
-	emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, id, WEFT_PROBE_GOROUTINE);
+	if (!(r->own.flags & WCTX_F_ENDED))
+		emit_seg_end(r->own.seg, r->own.txn, WEFT_KIND_ASYNC, id, WEFT_PROBE_GOROUTINE);
 	bpf_map_delete_elem(&resources, &key);
 }
 
@@ -168,6 +180,8 @@ static __always_inline struct node_resource *preattach_get(__u64 id, __u32 provi
 	return bpf_map_lookup_elem(&resources, &key);
 }
 
+#include "node_h2.bpf.h"
+
 /* In AsyncReset, after the new id and trigger are stored: RBX is `this`
  * (20-24), or RDI, the argument of the call probed (26). The parent is the
  * resource whose callback runs; outside any callback (a connection
@@ -196,15 +210,29 @@ int BPF_KPROBE(node_async_init)
 	ts = thread_get(tid, WEFT_PROBE_THREAD);
 	if (ts && ts->depth && ts->cur.seg)
 		parent = ts->cur;
-	else if (trigger && (tr = preattach_get(trigger, 0)))
+	else if (trigger && (tr = preattach_get(trigger, 0))) {
+		/* a socket made outside any callback, triggered by a resource:
+		 * accepted by a listener. With -p, a listener made before the
+		 * attach is learnt here (its type is not seen) */
+		if (provider && (provider == socket_a || provider == socket_b) &&
+		    !(tr->own.flags & WCTX_F_LISTENER) && !tr->own.txn) {
+			tr->own.flags |= WCTX_F_LISTENER;
+			tr->cur.flags |= WCTX_F_LISTENER;
+		}
 		parent = tr->own;
-	else if (ts)
+	} else if (ts)
 		parent = ts->cur;
+	if (provider == H2_PROVIDER_STREAM && h2_probe)
+		h2_stream_made(self, &parent);
 	count_txn_trap(parent.txn);
 	r.own.seg = seg_alloc();
 	r.own.txn = parent.txn;
 	r.own.obj = id;
 	r.own.kind = WEFT_KIND_ASYNC;
+	if (provider && (provider == listener_a || provider == listener_b))
+		r.own.flags = WCTX_F_LISTENER;
+	else if (!parent.txn && (parent.flags & (WCTX_F_LISTENER | WCTX_F_CONN)))
+		r.own.flags = WCTX_F_CONN;
 	r.cur = r.own;
 	key = key_of(id);
 	if (bpf_map_update_elem(&resources, &key, &r, BPF_ANY)) {
@@ -219,6 +247,8 @@ int BPF_KPROBE(node_async_init)
 	e->txn = parent.txn;
 	e->obj = id;
 	e->site = provider;
+	if (r.own.flags & WCTX_F_CONN)
+		e->flags = WEFT_F_CONN;
 	event_stack(e, ctx, NULL);
 	event_submit(e);
 	return 0;
@@ -261,7 +291,9 @@ static __always_inline void scope_enter(__u64 id, __u32 provider)
 		return;
 	if (r)
 		c = r->cur;
-	c.flags = WCTX_F_RUNTIME;
+	if (h2_probe)
+		h2_scope(tid, id, &c);
+	c.flags |= WCTX_F_RUNTIME;
 	count_txn_trap(c.txn);
 	ctx_push(ts, &c);
 }

@@ -23,6 +23,8 @@ bash "$(dirname "$0")/fetch-node.sh" || true
 bash "$(dirname "$0")/fetch-go.sh" || true
 # Go binaries shipped in npm packages (esbuild, buf): real programs to trace
 bash "$(dirname "$0")/fetch-npm-go.sh" || true
+# @grpc/grpc-js (npm): the Node gRPC server the Node HTTP/2 tests trace
+bash "$(dirname "$0")/fetch-grpc-js.sh" || true
 # speedscope (npm) and chromium: the real consumer of --format perfetto in tests
 bash "$(dirname "$0")/fetch-speedscope.sh" || true
 

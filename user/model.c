@@ -144,7 +144,9 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 	if (s->txn && (t = txn_find(m, s->txn)))
 		t->nr_segments++;
 	/* a connection's: by where it began, or because its parent was */
-	if (!s->txn && m->opts.serves_conn) {
+	if (!s->txn && (s->flags & WEFT_F_CONN))
+		s->conn = "Node server"; /* the BPF side follows the parents (Node) */
+	else if (!s->txn && m->opts.serves_conn) {
 		const struct segment *p = s->parent ? seg_find(m, s->parent) : NULL;
 
 		s->conn = p && !p->txn && p->conn ? p->conn : m->opts.serves_conn(m->opts.conn_ctx, s);
@@ -153,10 +155,18 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 
 static void on_txn_begin(struct model *m, const struct weft_event *e)
 {
-	struct txn *t, *n = grow(m->txns, &m->cap_txns, m->nr_txns + 1, sizeof(*t));
+	struct txn *t, *n;
 	struct segment *root;
 	struct txn *outer;
 
+	if (e->flags & WEFT_F_H2NAME) {
+		/* its name, known after its begin (Node HTTP/2) */
+		t = txn_find(m, e->txn);
+		if (t)
+			memcpy(t->name, e->name, sizeof(t->name) - 1);
+		return;
+	}
+	n = grow(m->txns, &m->cap_txns, m->nr_txns + 1, sizeof(*t));
 	if (!n || txn_find(m, e->txn))
 		return;
 	m->txns = n;

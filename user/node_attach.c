@@ -20,35 +20,52 @@ struct node_tracer {
 	uint32_t last_tid[64];
 };
 
-int node__auto_specs(struct opts *o, const char *exe_path)
+static int auto_spec(struct opts *o, const char *sym, const char *text)
 {
-	struct node_info ni;
 	struct probe_spec *s;
-	char err[256];
 
-	if (o->nr_specs >= MAX_SPECS || nodeelf__open(exe_path, &ni, err, sizeof(err)) <= 0 ||
-	    !ni.vaddr[NODE_HTTP_URL])
+	if (o->nr_specs >= MAX_SPECS)
 		return 0;
 	s = &o->specs[o->nr_specs++];
 	memset(s, 0, sizeof(*s));
 	s->role = ROLE_TXN;
 	s->arg = -1;
-	snprintf(s->sym, sizeof(s->sym), "%s", NODE_HTTP_TXN);
-	snprintf(s->text, sizeof(s->text), "(auto: node) inbound HTTP/1 requests");
+	snprintf(s->sym, sizeof(s->sym), "%s", sym);
+	snprintf(s->text, sizeof(s->text), "%s", text);
 	return 1;
+}
+
+int node__auto_specs(struct opts *o, const char *exe_path)
+{
+	struct node_info ni;
+	char err[256];
+	int n = 0;
+
+	if (nodeelf__open(exe_path, &ni, err, sizeof(err)) <= 0)
+		return 0;
+	if (ni.vaddr[NODE_HTTP_URL])
+		n += auto_spec(o, NODE_HTTP_TXN, "(auto: node) inbound HTTP/1 requests");
+	if (ni.h2_ok)
+		n += auto_spec(o, NODE_H2_TXN, "(auto: node) inbound HTTP/2 streams");
+	return n;
 }
 
 int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct node_tracer *n;
 	struct node_info ni;
-	int rc = nodeelf__open(t->exe_path, &ni, err, len), http = 0;
+	int rc = nodeelf__open(t->exe_path, &ni, err, len), http = 0, h2 = 0;
 
 	if (rc <= 0)
 		return rc;
 	for (int i = 0; i < o->nr_specs; i++)
 		if (!strcmp(o->specs[i].sym, NODE_HTTP_TXN))
 			http = PROBE_FIRST_SPEC + i;
+		else if (!strcmp(o->specs[i].sym, NODE_H2_TXN))
+			h2 = PROBE_FIRST_SPEC + i;
+	if (!ni.h2_ok && ni.h2_why[0])
+		fprintf(stderr, "weft: Node %s: HTTP/2 streams are not traced: %s\n", ni.version,
+			ni.h2_why);
 	n = calloc(1, sizeof(*n));
 	if (!n || !(n->skel = node_bpf__open())) {
 		free(n);
@@ -67,6 +84,18 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	n->skel->rodata->scope_closed = ni.scope_closed;
 	n->skel->rodata->url_skip = ni.url_skip;
 	n->skel->rodata->http_probe = http;
+	n->skel->rodata->h2_probe = ni.h2_ok ? h2 : 0;
+	for (int i = 1; i < ni.nr_providers; i++)
+		if (!strcmp(ni.providers[i], "TCPSERVERWRAP"))
+			n->skel->rodata->listener_a = i;
+		else if (!strcmp(ni.providers[i], "PIPESERVERWRAP"))
+			n->skel->rodata->listener_b = i;
+		else if (!strcmp(ni.providers[i], "TCPWRAP"))
+			n->skel->rodata->socket_a = i;
+		else if (!strcmp(ni.providers[i], "PIPEWRAP"))
+			n->skel->rodata->socket_b = i;
+	n->skel->rodata->h2_stream_id = ni.h2_stream_id;
+	n->skel->rodata->h2_headers = ni.h2_headers;
 	n->skel->rodata->seed_unknown = !o->argv;
 	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
 	if (bpf_map__reuse_fd(n->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
@@ -150,15 +179,33 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		{ ni->vaddr[NODE_HANDLE_CLOSE_JS] ? k->progs.node_handle_close : NULL,
 		  NODE_HANDLE_CLOSE_JS },
 		{ NULL, NODE_SSL_WRITE }, /* HTTPS calls: with the HTTP probes */
+		{ NULL, NODE_H2_BEGIN },
+		{ NULL, NODE_H2_HEADERS },
+		{ NULL, NODE_H2_CLOSE },
+		{ NULL, NODE_H2_FINISH },
+		{ NULL, NODE_H2_SESSION_CLOSE },
 	};
-	int http = -1;
+	int http = -1, h2 = -1;
 	char what[640];
 
 	for (int i = 0; i < o->nr_specs; i++)
 		if (!strcmp(o->specs[i].sym, NODE_HTTP_TXN)) {
 			t->spec_owned[i] = true;
 			http = i;
+		} else if (!strcmp(o->specs[i].sym, NODE_H2_TXN)) {
+			t->spec_owned[i] = true;
+			h2 = i;
 		}
+	for (size_t i = 0; h2 >= 0 && ni->h2_ok && i < sizeof(probes) / sizeof(probes[0]); i++)
+		if (probes[i].fn == NODE_H2_BEGIN)
+			probes[i].prog = k->progs.node_h2_begin;
+		else if (probes[i].fn == NODE_H2_HEADERS)
+			probes[i].prog = k->progs.node_h2_headers;
+		else if (probes[i].fn == NODE_H2_CLOSE)
+			probes[i].prog = k->progs.node_h2_close;
+		else if ((probes[i].fn == NODE_H2_FINISH || probes[i].fn == NODE_H2_SESSION_CLOSE) &&
+			 ni->vaddr[probes[i].fn])
+			probes[i].prog = k->progs.node_h2_session_end;
 	for (size_t i = 0; http >= 0 && i < sizeof(probes) / sizeof(probes[0]); i++)
 		if (probes[i].fn == NODE_HTTP_URL && ni->vaddr[NODE_HTTP_URL])
 			probes[i].prog = k->progs.node_http_url;
@@ -253,6 +300,23 @@ bool node_tracer__suspect(struct tracer *t, const struct weft_event *e)
 	n->last_tid[e->tid % 64] = e->tid;
 	*last = e->obj;
 	return false;
+}
+
+void node__name_h2(struct weft_event *e)
+{
+	char path[WEFT_H2_METHOD], method[16];
+
+	memcpy(path, e->name, sizeof(path));
+	path[sizeof(path) - 1] = 0;
+	memcpy(method, e->name + WEFT_H2_METHOD, sizeof(method));
+	method[sizeof(method) - 1] = 0;
+	if (!path[0])
+		e->name[0] = 0; /* no :path: the probe's name stays */
+	else if (e->site == 1)
+		snprintf(e->name, sizeof(e->name), "%s", path);
+	else
+		snprintf(e->name, sizeof(e->name), "%s %s", method[0] ? method : "HTTP", path);
+	e->site = 0;
 }
 
 void node__name_request(struct weft_event *e)

@@ -13,9 +13,11 @@ struct record_meta;
 struct weft_event;
 
 #define NODE_HTTP_TXN "node:http"
+#define NODE_H2_TXN "node:http2"
 
-/* A Node target gets its inbound HTTP requests as transactions: one spec,
- * owned by this adapter. 1 added, 0 not Node, -1 error. */
+/* A Node target gets its inbound HTTP requests as transactions: one spec
+ * for HTTP/1, one for HTTP/2 streams, owned by this adapter. The number
+ * added, 0 not Node, -1 error. */
 int node__auto_specs(struct opts *o, const char *exe_path);
 
 /* 1: the target is Node and the adapter is loaded; 0: not Node; -1: error. */
@@ -37,5 +39,8 @@ void node__name_request(struct weft_event *e);
 /* Names an outbound call "METHOD host" from the head of its request
  * (a WEFT_EV_SEG_NAME with WEFT_F_HTTP: raw bytes). node_client.c */
 void node__name_call(struct weft_event *e);
+/* Names an HTTP/2 stream's transaction (WEFT_F_H2NAME): "METHOD :path", or
+ * a gRPC call by its full method, "/pkg.Service/Method". */
+void node__name_h2(struct weft_event *e);
 
 #endif

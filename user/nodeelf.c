@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <capstone/capstone.h>
 #include "nodeelf.h"
+#include "nodeelf_int.h"
 
 /* ---- per-version facts (doc/node-internals.md says how each was found) ---- */
 
@@ -83,16 +84,17 @@ static const struct layout {
 	x86_reg reset_this; /* where AsyncReset keeps `this` as it stores the ids */
 	bool reset_at_trace; /* its site: the call of EmitTraceAsyncStart, not the next */
 	int scope_closed, url_skip; /* see node_info */
+	int h2_stream_id, h2_headers; /* Http2Stream: id_, current_headers_ */
 	const char *const *providers;
 	int nr_providers;
 } layouts[] = {
-	{ 20, 0x20, 0x28, 0x30, 0x50, false, true, X86_REG_RBX, false, 0, 0, providers20,
+	{ 20, 0x20, 0x28, 0x30, 0x50, false, true, X86_REG_RBX, false, 0, 0, 0xc0, 0xe0, providers20,
 	  N(providers20) },
-	{ 22, 0x30, 0x38, 0x40, 0x68, true, true, X86_REG_RBX, false, 0, 0, providers22,
+	{ 22, 0x30, 0x38, 0x40, 0x68, true, true, X86_REG_RBX, false, 0, 0, 0xd8, 0x100, providers22,
 	  N(providers22) },
-	{ 24, 0x30, 0x38, 0x40, 0x60, true, false, X86_REG_RBX, false, 0, 0, providers24,
+	{ 24, 0x30, 0x38, 0x40, 0x60, true, false, X86_REG_RBX, false, 0, 0, 0xd0, 0xf8, providers24,
 	  N(providers24) },
-	{ 26, 0x30, 0x38, 0x40, 0x60, true, false, X86_REG_R14, true, 0x24, 0x26aa, providers26,
+	{ 26, 0x30, 0x38, 0x40, 0x60, true, false, X86_REG_R14, true, 0x24, 0x26aa, 0xd0, 0xf8, providers26,
 	  N(providers26) },
 };
 
@@ -125,6 +127,19 @@ static const struct {
 	[NODE_UV_CLOSE] = { "uv_close", EXACT, false },
 	[NODE_TRACE_START] = { "_ZNK4node9AsyncWrap19EmitTraceAsyncStartEv", EXACT, false },
 	[NODE_SSL_WRITE] = { "SSL_write", EXACT, false },
+	[NODE_H2_BEGIN] = { "_ZN4node5http212Http2Session22OnBeginHeadersCallbackEP15nghttp2_sessionPK13nghttp2_framePv",
+			    EXACT, false },
+	[NODE_H2_HEADERS] = { "_ZN4node5http212Http2Session18HandleHeadersFrameEPK13nghttp2_frame",
+			      EXACT, false },
+	[NODE_H2_CLOSE] = { "_ZN4node5http212Http2Session13OnStreamCloseEP15nghttp2_sessionijPv",
+			    EXACT, false },
+	[NODE_H2_STREAM] = { "_ZN4node5http211Http2StreamC2EPNS0_12Http2SessionEN2v85LocalINS4_6ObjectEEEi24nghttp2_headers_categoryi",
+			     EXACT, false },
+	[NODE_H2_ADD_HEADER] = { "_ZN4node5http211Http2Stream9AddHeaderEP13nghttp2_rcbufS3_h", EXACT,
+				 false },
+	[NODE_H2_RCBUF] = { "nghttp2_rcbuf_get_buf", EXACT, false },
+	[NODE_H2_FINISH] = { "_ZN4node5http212Http2Session11FinishCloseEjb", EXACT, false },
+	[NODE_H2_SESSION_CLOSE] = { "_ZN4node5http212Http2Session5CloseEjb", EXACT, false },
 };
 
 static const char *const fn_labels[NODE_NR_FNS] = {
@@ -136,7 +151,17 @@ static const char *const fn_labels[NODE_NR_FNS] = {
 	"node::Environment::Exit", "node::HandleWrap::Close(Local<Value>)",
 	"node::HandleWrap::Close(const FunctionCallbackInfo&)", "uv_close",
 	"node::AsyncWrap::EmitTraceAsyncStart", "SSL_write",
+	"node::http2::Http2Session::OnBeginHeadersCallback",
+	"node::http2::Http2Session::HandleHeadersFrame", "node::http2::Http2Session::OnStreamClose",
+	"node::http2::Http2Stream::Http2Stream", "node::http2::Http2Stream::AddHeader",
+	"nghttp2_rcbuf_get_buf", "node::http2::Http2Session::FinishClose",
+	"node::http2::Http2Session::Close",
 };
+
+const char *nodeelf_fn_label(int fn)
+{
+	return fn >= 0 && fn < NODE_NR_FNS ? fn_labels[fn] : "?";
+}
 
 static bool matches(const char *n, int i)
 {
@@ -174,7 +199,7 @@ static void find_symbols(Elf *e, struct node_info *ni)
 				    !s.st_value || s.st_shndx == SHN_UNDEF)
 					continue;
 				n = elf_strptr(e, sh.sh_link, s.st_name);
-				if (!n || (n[0] != '_' && n[0] != 'u' && n[0] != 'S'))
+				if (!n || (n[0] != '_' && n[0] != 'u' && n[0] != 'S' && n[0] != 'n'))
 					continue;
 				for (int i = 0; i < NODE_NR_FNS; i++)
 					if (!ni->vaddr[i] && matches(n, i)) {
@@ -186,7 +211,7 @@ static void find_symbols(Elf *e, struct node_info *ni)
 	}
 }
 
-static int file_off(Elf *e, uint64_t vaddr, uint64_t *off)
+int nodeelf_file_off(Elf *e, uint64_t vaddr, uint64_t *off)
 {
 	GElf_Phdr ph;
 	size_t n;
@@ -227,18 +252,12 @@ static void find_version(int fd, struct node_info *ni)
 	}
 }
 
-struct code {
-	unsigned char *buf;
-	size_t size;
-	uint64_t vaddr;
-};
-
-static int code_read(int fd, Elf *e, uint64_t vaddr, uint64_t size, struct code *c)
+int nodeelf_code_read(int fd, Elf *e, uint64_t vaddr, uint64_t size, struct code *c)
 {
 	uint64_t off;
 
 	c->buf = NULL;
-	if (!size || size > (1 << 16) || file_off(e, vaddr, &off) || !(c->buf = malloc(size)) ||
+	if (!size || size > (1 << 16) || nodeelf_file_off(e, vaddr, &off) || !(c->buf = malloc(size)) ||
 	    pread(fd, c->buf, size, off) != (ssize_t)size) {
 		free(c->buf);
 		c->buf = NULL;
@@ -252,7 +271,7 @@ static int code_read(int fd, Elf *e, uint64_t vaddr, uint64_t size, struct code 
 /* The first `push` in the first 32 bytes: an emulated instruction, past any
  * guard (`if (closed_) return`, an early-out flag), the arguments still in
  * their registers. */
-static int first_push(csh cs, const struct code *c, uint64_t *vaddr)
+int nodeelf_first_push(csh cs, const struct code *c, uint64_t *vaddr)
 {
 	const uint8_t *p = c->buf;
 	size_t left = c->size < 32 ? c->size : 32;
@@ -459,16 +478,16 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		uint64_t at = 0;
 
 		if (!ni->vaddr[i] || i == NODE_UV_UNREF || i == NODE_UV_CLOSE ||
-		    i == NODE_TRACE_START)
+		    i == NODE_TRACE_START || i >= NODE_H2_BEGIN)
 			continue;
-		if (code_read(fd, e, ni->vaddr[i], ni->size[i], &c)) {
+		if (nodeelf_code_read(fd, e, ni->vaddr[i], ni->size[i], &c)) {
 			snprintf(why, len, "%s: its code is not in the file", fn_labels[i]);
 			rc = -1;
 			break;
 		}
 		if (i == NODE_ASYNC_RESET &&
 		    (reset_site(cs, &c, l, ni->vaddr[NODE_TRACE_START], &at, why, len) ||
-		     file_off(e, at, &ni->reset_site_off)))
+		     nodeelf_file_off(e, at, &ni->reset_site_off)))
 			rc = -1;
 		if (i == NODE_HANDLE_CLOSE || i == NODE_HANDLE_CLOSE_JS) {
 			/* optional: without it, handles end when destroyed */
@@ -480,10 +499,10 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 				snprintf(why, len, "%s: no jump to uv_unref", fn_labels[i]);
 				rc = -1;
 			}
-		} else if (i == NODE_SSL_WRITE && first_push(cs, &c, &at)) {
+		} else if (i == NODE_SSL_WRITE && nodeelf_first_push(cs, &c, &at)) {
 			ni->vaddr[i] = 0; /* optional: HTTPS calls unseen, said at attach */
 			ni->ssl_write_refused = true;
-		} else if (!rc && first_push(cs, &c, &at)) {
+		} else if (!rc && nodeelf_first_push(cs, &c, &at)) {
 			snprintf(why, len, "%s: no emulated instruction near its entry",
 				 fn_labels[i]);
 			rc = -1;
@@ -493,7 +512,7 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		if (!rc && i == NODE_SCOPE_CLOSE)
 			rc = check_close(cs, &c, l, at, why, len);
 		if (!rc && ni->vaddr[i])
-			rc = file_off(e, at, &ni->probe_off[i]);
+			rc = nodeelf_file_off(e, at, &ni->probe_off[i]);
 		free(c.buf);
 	}
 	cs_close(&cs);
@@ -553,6 +572,7 @@ int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len)
 	ni->url_skip = l->url_skip;
 	ni->providers = l->providers;
 	ni->nr_providers = l->nr_providers;
+	nodeelf_h2(fd, e, ni, l->h2_stream_id, l->h2_headers);
 	rc = 1;
 out:
 	if (e)

@@ -33,6 +33,16 @@ enum node_fn {
 			    * AsyncReset's site where the first call after the stores is
 			    * conditional (26) */
 	NODE_SSL_WRITE,    /* OpenSSL's SSL_write(ssl, buf, num): an HTTPS request's plaintext */
+	/* HTTP/2 (nodeelf_h2.c): optional, checked apart from the rest */
+	NODE_H2_BEGIN,	   /* Http2Session::OnBeginHeadersCallback: a stream begins */
+	NODE_H2_HEADERS,   /* Http2Session::HandleHeadersFrame: its headers are complete */
+	NODE_H2_CLOSE,	   /* Http2Session::OnStreamClose: it ends */
+	NODE_H2_STREAM,	   /* not probed: Http2Stream's constructor (stores id_) */
+	NODE_H2_ADD_HEADER, /* not probed: Http2Stream::AddHeader (current_headers_) */
+	NODE_H2_RCBUF,	   /* not probed: nghttp2_rcbuf_get_buf (an rcbuf's base, len) */
+	NODE_H2_FINISH,	   /* Http2Session::FinishClose (22+), else */
+	NODE_H2_SESSION_CLOSE, /* Http2Session::Close (20, which inlines it): a session ends (its
+			    * wrap lives on until a GC) */
 	NODE_NR_FNS,
 };
 
@@ -58,6 +68,12 @@ struct node_info {
 	/* 26: on_url's proxy tests a flag of the parser (set when it was
 	 * removed) after its first push: its offset in llhttp_t (0: before) */
 	int url_skip;
+	/* HTTP/2: Http2Stream's id_ and current_headers_ (a vector: begin, end),
+	 * checked against the code; h2_ok false (h2_why says why, "" when the
+	 * binary has no HTTP/2 symbols) leaves HTTP/2 streams untraced */
+	bool h2_ok;
+	int h2_stream_id, h2_headers;
+	char h2_why[160];
 	const char *const *providers; /* ProviderType names, by value */
 	int nr_providers;
 	/* SSL_write found but not probed as weft probes (no push near its

@@ -326,6 +326,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		node__name_request(e);
 	if (e->type == WEFT_EV_SEG_NAME && (e->flags & WEFT_F_HTTP))
 		node__name_call(e);
+	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_H2NAME))
+		node__name_h2(e);
 	if (node_tracer__suspect(&s->tracer, e) && !s->meta.node_suspect++)
 		errline("warning: a Node resource broke the layout's invariants (type out of range "
 			"or ids not growing): the offsets may not fit this build");

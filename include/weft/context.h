@@ -23,6 +23,14 @@ struct wctx {
  * do not inherit it (libuv's pool starts lazily, inside whatever callback
  * first needs it; a worker_thread is a resource of its own). */
 #define WCTX_F_RUNTIME 1
+/* Node: a listening socket (its callback accepts a connection), and what
+ * such a callback makes outside any transaction, the connection's (the
+ * socket, an HTTP/2 session, a parser) */
+#define WCTX_F_LISTENER 2
+#define WCTX_F_CONN 4
+/* Node: its end was sent already (an HTTP/2 session, closed before its
+ * wrap is destroyed: its last callbacks still run in its context) */
+#define WCTX_F_ENDED 8
 
 /* Per thread (or goroutine): its own segment at the bottom, task runs and
  * transactions above. */

@@ -64,12 +64,20 @@ enum weft_ev_flags {
 				    * can end on its own from here: no grace */
 	WEFT_F_STDIO = 1 << 8,     /* POOLED: a handle on fd 0..2, the process's stdio: the
 				    * runtime's, made by whoever first wrote: not a leak */
+	WEFT_F_CONN = 1 << 11,	   /* SEG_BEGIN (Node): made for an inbound connection, outside
+				    * any transaction (its socket, HTTP/2 session, parser) */
+	WEFT_F_H2NAME = 1 << 10,   /* TXN_BEGIN again, for a transaction begun already: its name
+				    * (Node HTTP/2: known once the stream's headers are). name:
+				    * the :path at 0, the :method at WEFT_H2_METHOD; site 1: a
+				    * gRPC call (content-type application/grpc) */
 	WEFT_F_HTTP = 1 << 4,      /* Node HTTP: TXN_BEGIN's name is the URL, site the llhttp
 				    * method; a TXN_END is a response write: the last one
 				    * is the transaction's end */
 	WEFT_F_PATTERN = 1 << 12,  /* Go TXN_END: name is the route pattern that matched
 				    * ("GET /users/{id}"), nr_frames the words it takes */
 };
+
+#define WEFT_H2_METHOD 224 /* in a WEFT_F_H2NAME event's name: where the :method is */
 
 /* One event. Sizes are fixed so that ring buffer reservations are constant;
  * only nr_frames entries of frames[] are meaningful. */

@@ -314,6 +314,41 @@ static void test_conns(void **state)
 
 /* Txn 2 begins inside txn 1's context while 1 is live; txn 3 begins in the
  * context of txn 1 after it ended (a server created inside an old request). */
+/* Node HTTP/2: a transaction begun unnamed, named by a later TXN_BEGIN
+ * (WEFT_F_H2NAME) that adds nothing else; a rename of an unknown txn is
+ * dropped. Segments flagged WEFT_F_CONN are connections, not orphans. */
+static void test_h2_name_and_connections(void **state)
+{
+	struct model *m = new_model(500 * MS);
+	struct weft_event e = { .ts_ns = 11, .type = WEFT_EV_TXN_BEGIN, .kind = WEFT_KIND_TXN,
+				.seg = 2, .txn = 1, .probe = P_TXN, .flags = WEFT_F_H2NAME };
+	struct weft_event c = { .ts_ns = 5, .type = WEFT_EV_SEG_BEGIN, .kind = WEFT_KIND_ASYNC,
+				.seg = 7, .site = 13, .flags = WEFT_F_CONN | WEFT_F_NOSTACK };
+
+	model__feed(m, &c);
+	c.seg = 8;
+	c.flags = WEFT_F_NOSTACK; /* an orphan */
+	model__feed(m, &c);
+	txn_begin(m, 10, 2, 0, 1, 0);
+	snprintf(e.name, sizeof(e.name), "GET /ok");
+	model__feed(m, &e);
+	e.txn = 9; /* its begin was lost */
+	snprintf(e.name, sizeof(e.name), "GET /lost");
+	model__feed(m, &e);
+	txn_end(m, 20, 2, 1);
+	model__finish(m, 2000 * MS);
+
+	assert_int_equal(model__nr_txns(m), 1);
+	assert_string_equal(model__txn_name(m, model__txn_at(m, 0)), "GET /ok");
+	assert_int_equal(model__txn_at(m, 0)->begin_ns, 10);
+	assert_int_equal(model__nr_segments(m), 3);
+	assert_int_equal(model__nr_conns(m), 1);
+	assert_int_equal(model__conn_at(m, 0)->count, 1);
+	assert_int_equal(model__nr_orphans(m), 1);
+	model__free(m);
+	(void)state;
+}
+
 static void test_conflation(void **state)
 {
 	struct model *m = new_model(500 * MS);
@@ -618,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_orphans),
 		cmocka_unit_test(test_conns),
 		cmocka_unit_test(test_conflation),
+		cmocka_unit_test(test_h2_name_and_connections),
 		cmocka_unit_test(test_preattach_not_leak),
 		cmocka_unit_test(test_quantiles_and_marker_names),
 		cmocka_unit_test(test_garbage),

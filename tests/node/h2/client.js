@@ -1,12 +1,14 @@
 'use strict';
 // h2/client.js: the load driver for h2/server.js, in its own process.
 //
-//	node client.js PORT PATH[*COUNT]...
+//	node client.js PORT [--parallel] PATH[*COUNT]...
 //	e.g. node client.js 8080 /ok*5 /leak /exit
 //
 // Every request goes over ONE HTTP/2 session (h2c, prior knowledge) to
 // 127.0.0.1:PORT, strictly one at a time in plan order (the next is sent once
 // the previous response has ended): stream ids 1, 3, 5, ... in that order.
+// --parallel: all at once instead (their HEADERS frames in one write, so the
+// server reads several streams' HEADERS in one go).
 // Success: "h2client done N" on stdout (N = requests), exit 0. Error
 // (usage, session error, non-200, 10 s timeout): "h2client: ..." on stderr,
 // exit 1 (usage: exit 2).
@@ -19,8 +21,10 @@ function fail(msg, code) {
   process.exit(code || 1);
 }
 
-const usage = 'usage: client.js PORT PATH[*COUNT]...';
+const usage = 'usage: client.js PORT [--parallel] PATH[*COUNT]...';
 const argv = process.argv.slice(2);
+const parallel = argv[1] === '--parallel';
+if (parallel) argv.splice(1, 1);
 const port = Number(argv[0]);
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(usage, 2);
 const plan = [];
@@ -38,13 +42,29 @@ const session = http2.connect(`http://127.0.0.1:${port}`);
 session.on('error', (e) => fail(`session: ${e.message}`));
 
 let done = 0;
+function finished() {
+  clearTimeout(timer);
+  fs.writeSync(1, `h2client done ${done}\n`);
+  session.close();
+}
+if (parallel) {
+  session.on('connect', () => {
+    for (const path of plan) {
+      const req = session.request({ ':method': 'GET', ':path': path });
+      let status = 0;
+      req.on('response', (h) => { status = h[':status']; });
+      req.on('error', (e) => fail(`${path}: ${e.message}`));
+      req.resume();
+      req.on('end', () => {
+        if (status !== 200) fail(`${path}: status ${status}`);
+        if (++done === plan.length) finished();
+      });
+      req.end();
+    }
+  });
+}
 function next() {
-  if (done === plan.length) {
-    clearTimeout(timer);
-    fs.writeSync(1, `h2client done ${done}\n`);
-    session.close();
-    return;
-  }
+  if (done === plan.length) return finished();
   const path = plan[done];
   const req = session.request({ ':method': 'GET', ':path': path });
   let status = 0;
@@ -59,4 +79,4 @@ function next() {
   });
   req.end();
 }
-next();
+if (!parallel) next();

@@ -16,7 +16,7 @@ function fail(msg, code) {
 }
 
 const modules = process.env.WEFT_GRPC_MODULES ||
-  path.join(__dirname, '..', '..', '..', 'build', 'grpc', 'node_modules');
+  path.join(__dirname, '..', '..', '..', 'build', 'grpc-js', 'node_modules');
 let grpc;
 try {
   grpc = require(path.join(modules, '@grpc', 'grpc-js'));
@@ -30,7 +30,7 @@ const port = Number(argv[0]);
 if (!Number.isInteger(port) || port < 1 || port > 65535) fail(usage, 2);
 const plan = [];
 for (const a of argv.slice(1)) {
-  const m = /^(Ok|Leak|Exit)(?:\*(\d+))?$/.exec(a);
+  const m = /^(Ok|Leak|Exit|Self|Nested)(?:\*(\d+))?$/.exec(a);
   if (!m) fail(usage, 2);
   const n = m[2] === undefined ? 1 : Number(m[2]);
   for (let i = 0; i < n; i++) plan.push(m[1]);
