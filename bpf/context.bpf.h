@@ -238,4 +238,67 @@ static __always_inline void emit_seg_end(__u64 seg, __u64 txn, __u32 kind, __u64
 	event_submit(e);
 }
 
+/* The wire: bytes the target writes on a TCP connection carry the writer's
+ * context to the reader at the other end, when that end is the target too
+ * (a request to itself). wire.bpf.c sets `wire_in` for the reader; the
+ * adapters read it where a transaction begins (conflation). Keys: a goid,
+ * or a tid | WIRE_THREAD. */
+#define WIRE_THREAD (1ULL << 62)
+#define WIRE_F_SELF 1 /* the bytes came from the target's own socket */
+
+struct wire_tag {
+	__u64 seg, txn, ts;
+	__u32 flags, pad;
+};
+
+/* reader -> the context of the last bytes it read from the target itself */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct wire_tag);
+} wire_in SEC(".maps");
+
+/* writer -> the context it writes for, when not its own: a connection's
+ * pooled writer while a call is under way on it (Go's writeLoop) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct wire_tag);
+} wire_as SEC(".maps");
+
+/* What reader key read last from the target itself; false if nothing (or
+ * bytes from elsewhere). */
+static __always_inline bool wire_from_self(__u64 key, struct wire_tag *out)
+{
+	struct wire_tag *t = key ? bpf_map_lookup_elem(&wire_in, &key) : NULL;
+
+	if (!t)
+		return false;
+	*out = *t;
+	return true;
+}
+
+/* A transaction that began on bytes the target wrote itself (a request to
+ * itself) began inside the writer's context: reader is who read them. A
+ * multiplexed connection (gRPC: one writer goroutine for every call) does
+ * not say which call wrote them: userspace tells it from the calls open
+ * (WEFT_F_WIRE_MUX). */
+static __always_inline void wire_outer(struct weft_event *e, __u64 reader, bool mux)
+{
+	struct wire_tag w;
+
+	if (!wire_from_self(reader, &w))
+		return;
+	e->flags |= WEFT_F_WIRE;
+	if (mux) {
+		e->flags |= WEFT_F_WIRE_MUX;
+		return;
+	}
+	e->obj = w.txn;
+	if (w.txn)
+		e->parent = w.seg;
+}
+
 #endif

@@ -129,6 +129,15 @@ int BPF_KPROBE(go_newproc1_ret)
 	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE);
 	if (!e)
 		return 0;
+	/* what its creator read from the target itself, it may handle (grpc
+	 * reads a connection's first frames in one goroutine, serves them
+	 * from another) */
+	{
+		struct wire_tag *w = bpf_map_lookup_elem(&wire_in, &pgoid);
+
+		if (w)
+			bpf_map_update_elem(&wire_in, &goid, w, BPF_ANY);
+	}
 	e->seg = cs->cur.seg;
 	e->parent = ps ? ps->cur.seg : 0;
 	e->txn = cs->cur.txn;
@@ -160,8 +169,36 @@ int BPF_KPROBE(go_exit)
 	emit_seg_end(gs->depth ? gs->saved[0].seg : gs->cur.seg, 0, WEFT_KIND_GOROUTINE, goid,
 		     WEFT_PROBE_GOROUTINE);
 	bpf_map_delete_elem(&goroutines, &goid);
+	bpf_map_delete_elem(&wire_in, &goid);
+	bpf_map_delete_elem(&wire_as, &goid);
 	return 0;
 }
+
+/* grpc's transport -> the goroutine that reads its connection, from
+ * (*http2Server).HandleStreams (the transport in RAX): a stream's handler
+ * runs elsewhere (its own goroutine, a worker), and what the reader read
+ * last tells whether the call came from the target itself. One trap per
+ * connection. LRU: a closed transport is never seen going. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} grpc_readers SEC(".maps");
+
+SEC("uprobe")
+int BPF_KPROBE(go_grpc_reader)
+{
+	__u64 t = ctx->ax, goid = goid_of(ctx->r14);
+
+	if (!in_target())
+		return 0;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	if (goid)
+		bpf_map_update_elem(&grpc_readers, &t, &goid, BPF_ANY);
+	return 0;
+}
+
 
 /* "GET /users": serverHandler.ServeHTTP(sh, rw, req), req in RDI (the 4th
  * integer register: sh takes one, the ResponseWriter interface two). */
@@ -243,11 +280,14 @@ int BPF_KPROBE(go_txn_begin)
 	struct thread_state *gs;
 	struct weft_event *e;
 	struct wctx t = {}, outer;
+	__u64 goid, transport = ctx->cx, *reader;
+	bool grpc = bpf_get_attach_cookie(ctx) & COOKIE_GRPC;
 
 	if (!in_target())
 		return 0;
 	count_hit(probe);
-	gs = goroutine_get(goid_of(ctx->r14));
+	goid = goid_of(ctx->r14);
+	gs = goroutine_get(goid);
 	if (!gs)
 		return 0;
 	outer = gs->cur;
@@ -266,6 +306,12 @@ int BPF_KPROBE(go_txn_begin)
 	e->parent = outer.seg;
 	e->txn = t.txn;
 	e->obj = outer.txn;
+	if (!outer.txn) {
+		/* grpc: handleStream(s, t ServerTransport, ...), t's data in RCX */
+		reader = grpc ? bpf_map_lookup_elem(&grpc_readers, &transport) : &goid;
+		if (reader)
+			wire_outer(e, *reader, grpc);
+	}
 	if (bpf_get_attach_cookie(ctx) & COOKIE_HTTP)
 		http_name(e, ctx->di);
 	else if (bpf_get_attach_cookie(ctx) & COOKIE_GOTEST)

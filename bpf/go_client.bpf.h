@@ -27,9 +27,12 @@ struct {
 	__type(value, struct go_call);
 } go_calls SEC(".maps");
 
-/* The segments of a connection's readLoop and writeLoop goroutines */
+/* A connection's readLoop and writeLoop goroutines (segments, and the
+ * writer's goid), and the call under way: what the writer writes for */
 struct go_conn {
 	__u64 loop_seg[2];
+	__u64 writer;
+	struct wire_tag call;
 };
 
 /* *persistConn -> its goroutines */
@@ -71,12 +74,25 @@ int BPF_KPROBE(go_call_begin)
 {
 	struct go_call c;
 	__u64 pc = ctx->ax, req = ctx->bx, g = ctx->r14;
+	struct go_conn fresh = {}, *conn;
 
 	if (!in_target())
 		return 0;
 	count_hit(client_probe);
 	if (call_open(ctx, client_probe, &go_calls, pc, pc, goid_of(g), &c))
 		call_name(c.seg, read_u64(req));
+	else
+		c.seg = c.txn = 0; /* outside any transaction: the writer writes for none */
+	/* the request goes out from the connection's writeLoop: in the call's
+	 * context (a request to itself), not the one that dialed */
+	bpf_map_update_elem(&go_conns, &pc, &fresh, BPF_NOEXIST);
+	conn = bpf_map_lookup_elem(&go_conns, &pc);
+	if (conn) {
+		conn->call.seg = c.seg;
+		conn->call.txn = c.txn;
+		if (conn->writer)
+			bpf_map_update_elem(&wire_as, &conn->writer, &conn->call, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -104,6 +120,8 @@ int BPF_KPROBE(go_call_end)
 	conn = bpf_map_lookup_elem(&go_conns, &pc);
 	if (!conn)
 		return 0;
+	if (conn->writer)
+		bpf_map_delete_elem(&wire_as, &conn->writer);
 	for (int i = 0; i < 2 && !closing; i++) {
 		__u64 seg = conn->loop_seg[i];
 
@@ -142,6 +160,10 @@ int BPF_KPROBE(go_conn_loop)
 		return 0;
 	}
 	conn->loop_seg[loop & 1] = gs->depth ? gs->saved[0].seg : gs->cur.seg;
+	if (loop) { /* the first call may be under way before the writer starts */
+		conn->writer = goid;
+		bpf_map_update_elem(&wire_as, &goid, &conn->call, BPF_ANY);
+	}
 	return 0;
 }
 

@@ -198,6 +198,7 @@ int BPF_KPROBE(node_async_init)
 	struct wctx parent = {};
 	struct weft_event *e;
 	__u32 provider = 0;
+	bool h2_client = false;
 
 	if (!in_target())
 		return 0;
@@ -223,7 +224,7 @@ int BPF_KPROBE(node_async_init)
 	} else if (ts)
 		parent = ts->cur;
 	if (provider == H2_PROVIDER_STREAM && h2_probe)
-		h2_stream_made(self, &parent);
+		h2_client = !h2_stream_made(self, &parent);
 	count_txn_trap(parent.txn);
 	r.own.seg = seg_alloc();
 	r.own.txn = parent.txn;
@@ -249,6 +250,8 @@ int BPF_KPROBE(node_async_init)
 	e->site = provider;
 	if (r.own.flags & WCTX_F_CONN)
 		e->flags = WEFT_F_CONN;
+	if (h2_client && parent.txn)
+		e->flags |= WEFT_F_H2CALL;
 	event_stack(e, ctx, NULL);
 	event_submit(e);
 	return 0;
@@ -424,6 +427,9 @@ int BPF_KPROBE(node_http_url)
 		e->obj = outer.txn; /* began inside another transaction's context */
 		e->site = method;
 		e->flags = WEFT_F_HTTP;
+		/* or on bytes a transaction of this process wrote (to itself) */
+		if (!outer.txn)
+			wire_outer(e, (__u32)bpf_get_current_pid_tgid() | WIRE_THREAD, false);
 		if (len > sizeof(e->name) - 1)
 			len = sizeof(e->name) - 1;
 		bpf_probe_read_user(e->name, len & 127, (void *)at);

@@ -67,18 +67,19 @@ struct rcbuf {
 
 /* AsyncReset of an HTTP2STREAM: the one OnBeginHeadersCallback just began
  * (it makes no other): the transaction's, its callbacks too. */
-static __always_inline void h2_stream_made(__u64 self, struct wctx *parent)
+static __always_inline bool h2_stream_made(__u64 self, struct wctx *parent)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct h2_thread *h = bpf_map_lookup_elem(&h2_threads, &tid);
 
 	if (!h || !h->want)
-		return;
+		return false; /* a stream this process opens: a client's */
 	h->want = 0;
 	h->stream = self;
 	parent->seg = h->seg;
 	parent->txn = h->txn;
 	parent->kind = WEFT_KIND_TXN;
+	return true;
 }
 
 /* A callback scope opens: the first after HandleHeadersFrame, if it is the
@@ -147,6 +148,10 @@ int BPF_KPROBE(node_h2_begin, void *ngs, __u64 frame, __u64 sess)
 	e->txn = st.txn;
 	e->obj = outer.txn;
 	e->name[0] = 0;
+	/* a session's writes go out from an immediate, for every stream:
+	 * which call wrote them is told from the calls open */
+	if (!outer.txn)
+		wire_outer(e, (__u64)tid | WIRE_THREAD, true);
 	event_submit(e);
 	return 0;
 }

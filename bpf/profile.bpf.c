@@ -11,14 +11,10 @@
 #include <bpf/bpf_core_read.h>
 #include "weft/events.h"
 #include "context.bpf.h"
+#include "ctx_now.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* Go: runtime.g / runtime.m offsets (is_go false: not a Go target) */
-const volatile bool is_go = false;
-const volatile __u32 g_goid = 0;
-const volatile __u32 g_m = 0;
-const volatile __u32 m_curg = 0;
 /* off-CPU spans shorter than this are counted, not sent */
 const volatile __u64 offcpu_min_ns = 100000;
 
@@ -27,14 +23,6 @@ __u64 samples = 0;	   /* samples of the target taken (sent or lost) */
 __u64 offcpu_short = 0;	   /* spans below offcpu_min_ns: not sent */
 __u64 offcpu_short_ns = 0; /* ... and their total time */
 __u64 offcpu_evicted = 0;  /* a blocked thread not remembered: map full */
-
-/* goid -> context: the Go object's map, reused (1 entry when not Go). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1);
-	__type(key, __u64);
-	__type(value, struct thread_state);
-} goroutines SEC(".maps");
 
 /* A thread that blocked while working for a transaction: when, in which
  * context, and its user stack then. LRU: a thread that exits while blocked
@@ -59,55 +47,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct blocked);
 } blocked_scratch SEC(".maps");
-
-static __always_inline __u64 read_u64(__u64 addr)
-{
-	__u64 v = 0;
-
-	if (addr)
-		bpf_probe_read_user(&v, sizeof(v), (void *)addr);
-	return v;
-}
-
-/* The goroutine g's M runs (g.m.curg: g itself, or the user goroutine when
- * g is g0 on the system stack), as its entry in `goroutines`. */
-static __always_inline struct thread_state *goroutine_on(__u64 g, __u64 *goid)
-{
-	__u64 curg = read_u64(read_u64(g ? g + g_m : 0) + m_curg);
-
-	*goid = curg ? read_u64(curg + g_goid) : 0;
-	return *goid ? bpf_map_lookup_elem(&goroutines, goid) : NULL;
-}
-
-/* The context current on the running thread tid. Go: the g in TLS (fs_base
- * - 8, right in Go code, assembly, cgo and while in the kernel), else R14
- * (the g register in Go code); a thread in the scheduler runs no goroutine
- * and falls back to the thread's own context. */
-static __always_inline bool ctx_now(__u32 tid, struct wctx *out)
-{
-	struct thread_state *ts;
-
-	if (is_go) {
-		struct task_struct *task = bpf_get_current_task_btf();
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-		__u64 goid, fsbase = BPF_CORE_READ(task, thread.fsbase);
-
-		ts = goroutine_on(fsbase ? read_u64(fsbase - 8) : 0, &goid);
-		if (!ts)
-			ts = goroutine_on(BPF_CORE_READ(regs, r14), &goid);
-		if (ts) {
-			*out = ts->cur;
-			out->obj = goid;
-			return true;
-		}
-	}
-	ts = bpf_map_lookup_elem(&threads, &tid);
-	if (!ts)
-		return false;
-	*out = ts->cur;
-	out->obj = 0;
-	return true;
-}
 
 static __always_inline void stack_flags(struct weft_event *e, long n)
 {

@@ -10,6 +10,7 @@
 #include "go_attach.h"
 #include "node_attach.h"
 #include "profile_attach.h"
+#include "wire_attach.h"
 #include "pthread_layout.h"
 #include "record.h"
 #include "native.skel.h"
@@ -80,7 +81,10 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 		return -1;
 	if (!t->go && node_tracer__open(t, o, err, len) < 0)
 		return -1;
-	return profile__open(t, o, err, len); /* last: it reads the adapters' maps */
+	/* last: they read the adapters' maps */
+	if (wire__open(t, o, err, len))
+		return -1;
+	return profile__open(t, o, err, len);
 }
 
 int tracer__add_link(struct tracer *t, struct bpf_link *l, const char *what, char *err,
@@ -273,7 +277,7 @@ int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len
 			return -1;
 	if (!o->no_markers && attach_markers(t, err, len))
 		return -1;
-	if (profile__attach(t, o, err, len))
+	if (profile__attach(t, o, err, len) || wire__attach(t, err, len))
 		return -1;
 	/* A Go program's threads are the runtime's Ms, not the program's work;
 	 * with cgo, C code may make its own (the Ms are left out by name) */
@@ -292,6 +296,7 @@ void tracer__close(struct tracer *t)
 	while (t->nr_links > 0)
 		bpf_link__destroy(t->links[--t->nr_links]);
 	profile__close(t);
+	wire__close(t);
 	go_tracer__close(t);
 	node_tracer__close(t);
 	native_bpf__destroy(t->skel);
@@ -337,4 +342,5 @@ void tracer__counters(const struct tracer *t, struct record_meta *m)
 	go_tracer__counters(t, m);
 	node_tracer__counters(t, m);
 	profile__counters(t, m);
+	wire__counters(t, m);
 }

@@ -9,6 +9,7 @@
 #include "probes.h"
 
 struct native_bpf;
+struct wire_bpf;
 struct bpf_link;
 
 #define MAX_LINKS 256
@@ -25,6 +26,7 @@ struct tracer {
 	struct go_tracer *go; /* the Go adapter, when the target is Go */
 	struct node_tracer *node; /* the Node.js adapter, when the target is Node */
 	struct profiler *prof; /* -F / --off-cpu: samples and blocked time */
+	struct wire_bpf *wire; /* TCP hooks: requests to itself */
 	bool spec_owned[MAX_SPECS]; /* attached by an adapter, not natively */
 };
 

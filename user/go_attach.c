@@ -233,7 +233,9 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	/* one ring buffer and one id space for every adapter */
 	if (bpf_map__reuse_fd(g->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
 	    bpf_map__reuse_fd(g->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
-	    bpf_map__reuse_fd(g->skel->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps))) {
+	    bpf_map__reuse_fd(g->skel->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps)) ||
+	    bpf_map__reuse_fd(g->skel->maps.wire_in, bpf_map__fd(t->skel->maps.wire_in)) ||
+	    bpf_map__reuse_fd(g->skel->maps.wire_as, bpf_map__fd(t->skel->maps.wire_as))) {
 		snprintf(err, len, "failed to share the ring buffer: %s", strerror(errno));
 		return -1;
 	}
@@ -316,6 +318,24 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 	return nth ? 0 : 1; /* none: not a Go function, the native side looks further */
 }
 
+/* A gRPC server's connection readers (*http2Server).HandleStreams: where a
+ * call to itself is told (bpf/go.bpf.c, go_grpc_reader). */
+static int attach_grpc_reader(struct tracer *t, struct go_bpf *k, char *err, size_t len)
+{
+	static const char fn[] = "google.golang.org/grpc/internal/transport.(*http2Server)."
+				 "HandleStreams";
+	uint64_t v, sz, entry, at;
+	char what[512];
+
+	if (goelf__func(t->exe_path, GO_GRPC_TXN, &v, &sz, &entry) ||
+	    goelf__func(t->exe_path, fn, &v, &sz, &entry))
+		return 0; /* no gRPC server */
+	if (goelf__entry_after_prologue(t->exe_path, v, sz, &at))
+		at = entry;
+	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, fn);
+	return attach_at(t, k->progs.go_grpc_reader, at, 0, what, err, len);
+}
+
 int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct go_bpf *k = t->go->skel;
@@ -346,6 +366,8 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 		t->spec_owned[i] = rc == 0;
 	}
 	if (t->go->grpc_client && go_grpc__client_attach(t, k, err, len))
+		return -1;
+	if (t->wire && attach_grpc_reader(t, k, err, len))
 		return -1;
 	if (t->go->client && go_client__attach(t, k, err, len))
 		return -1;

@@ -21,6 +21,7 @@ struct model {
 	size_t nr_late;
 	uint32_t *conflations; /* txn indices */
 	size_t nr_conflations;
+	size_t nr_self_untold;
 	uint64_t nr_events, first_ns, last_ns;
 	/* polled ends (--go-lean) read before their SEG_BEGIN arrived: the map
 	 * entry is made before the event is submitted */
@@ -197,6 +198,8 @@ static void on_txn_begin(struct model *m, const struct weft_event *e)
 		t->outer_txn = e->obj;
 		t->outer_ended = outer && outer->end_ns && outer->end_ns <= e->ts_ns;
 	}
+	t->from_self = e->flags & WEFT_F_WIRE;
+	t->wire_mux = t->from_self && (e->flags & WEFT_F_WIRE_MUX);
 }
 
 /* A Go request: its route's pattern came with its end (WEFT_F_PATTERN). */
@@ -544,13 +547,64 @@ static void profile_totals(struct model *m)
 	}
 }
 
+/* A call to itself on a multiplexed connection (gRPC): its caller is the
+ * transaction with a call of that method open when it began ("METHOD
+ * target"), if only one had. */
+static void tell_caller(struct model *m, struct txn *t)
+{
+	size_t nlen = strnlen(t->name, sizeof(t->name));
+	uint64_t callers[2] = { 0, 0 };
+	const struct segment *call = NULL;
+
+	t->wire_callers = 0;
+	t->wire_seg = 0;
+	t->outer_txn = 0;
+	for (size_t i = 0; i < m->nr_segs; i++) {
+		const struct segment *s = &m->segs[i];
+		const char *name;
+
+		if ((s->kind != WEFT_KIND_CALL && !(s->flags & WEFT_F_H2CALL)) || !s->txn ||
+		    s->txn == t->id || s->begin_ns > t->begin_ns ||
+		    (s->end_ns && s->end_ns < t->begin_ns))
+			continue;
+		/* a named call must be of this method; an HTTP/2 stream's
+		 * (Node's client) has no name: any */
+		name = s->kind == WEFT_KIND_CALL ? model__seg_name(m, s->start) : "";
+		if (s->kind == WEFT_KIND_CALL &&
+		    (!name || strncmp(name, t->name, nlen) || name[nlen] != ' '))
+			continue;
+		if (!call || s->begin_ns >= call->begin_ns)
+			call = s;
+		if (s->txn != callers[0] && s->txn != callers[1] && t->wire_callers < 2)
+			callers[t->wire_callers++] = s->txn;
+		else if (s->txn != callers[0] && s->txn != callers[1])
+			t->wire_callers++;
+	}
+	if (t->wire_callers == 1) {
+		const struct txn *o = txn_find(m, callers[0]);
+
+		t->outer_txn = callers[0];
+		t->wire_seg = call->id;
+		t->outer_ended = o && o->end_ns && o->end_ns <= t->begin_ns;
+	}
+}
+
 void model__finish(struct model *m, uint64_t now_ns)
 {
 	struct site_group *g;
 
 	m->nr_leaks = m->nr_orphans = m->nr_conns = m->nr_conflations = 0;
-	for (size_t i = 0; i < m->nr_txns; i++)
-		m->txns[i].nr_leaked = 0;
+	m->nr_self_untold = 0;
+	for (size_t i = 0; i < m->nr_txns; i++) {
+		struct txn *t = &m->txns[i];
+
+		t->nr_leaked = 0;
+		if (t->wire_mux) {
+			tell_caller(m, t);
+			/* none: made outside any transaction (not a call segment) */
+			m->nr_self_untold += t->wire_callers > 1;
+		}
+	}
 	free(m->conflations);
 	m->conflations = calloc(m->nr_txns + 1, sizeof(*m->conflations));
 	for (size_t i = 0; i < m->nr_txns; i++)
@@ -614,7 +668,7 @@ size_t model__conflation_chain(const struct model *m, const struct txn *t,
 			       const struct segment **out, size_t max)
 {
 	const struct txn *o = txn_find(m, t->outer_txn);
-	const struct segment *s = seg_find(m, t->parent_seg);
+	const struct segment *s = seg_find(m, t->wire_seg ? t->wire_seg : t->parent_seg);
 	size_t n = 0;
 
 	/* bounded: a corrupt file may hold a parent cycle */
@@ -650,6 +704,7 @@ size_t model__nr_conns(const struct model *m) { return m->nr_conns; }
 const struct site_group *model__conn_at(const struct model *m, size_t i) { return &m->conns[i]; }
 const struct site_group *model__orphan_at(const struct model *m, size_t i) { return &m->orphans[i]; }
 size_t model__nr_conflations(const struct model *m) { return m->nr_conflations; }
+size_t model__nr_self_untold(const struct model *m) { return m->nr_self_untold; }
 const struct txn *model__conflation_at(const struct model *m, size_t i)
 {
 	return &m->txns[m->conflations[i]];

@@ -47,6 +47,13 @@ struct txn {
 	uint64_t outer_txn;   /* conflation: the txn whose context it began in, 0 none */
 	uint64_t nested_in;   /* a subtest: the txn it nests in (not a conflation), 0 none */
 	bool outer_ended;     /* that outer txn had already ended (stale context) */
+	/* it began on a request the target made to itself (WEFT_F_WIRE); on a
+	 * multiplexed connection (WEFT_F_WIRE_MUX) the caller is told from the
+	 * calls open then (model__finish): wire_seg, the call; wire_callers,
+	 * how many transactions had such a call open (1: told) */
+	bool from_self, wire_mux;
+	uint32_t wire_callers;
+	uint64_t wire_seg;
 	bool teardown;	      /* ended by the runtime's teardown: no grace (WEFT_F_TEARDOWN) */
 	uint64_t traps;	      /* uprobe hits counted for it (WEFT_EV_TRAPS) */
 	char name[WEFT_MAX_FRAMES * 8]; /* from a marker; "" for spec probes */
@@ -150,6 +157,9 @@ const struct site_group *model__orphan_at(const struct model *m, size_t i);
 size_t model__nr_conns(const struct model *m);
 const struct site_group *model__conn_at(const struct model *m, size_t i);
 size_t model__nr_conflations(const struct model *m);
+/* Transactions begun on a request the target made to itself whose caller
+ * could not be told: several transactions had a call of it open. */
+size_t model__nr_self_untold(const struct model *m);
 const struct txn *model__conflation_at(const struct model *m, size_t i);
 /* The segments that carried a conflated transaction's context, from the
  * one it began in up to (not including) the outer transaction's root: a

@@ -101,7 +101,9 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	if (bpf_map__reuse_fd(n->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
 	    bpf_map__reuse_fd(n->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
 	    bpf_map__reuse_fd(n->skel->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps)) ||
-	    bpf_map__reuse_fd(n->skel->maps.threads, bpf_map__fd(t->skel->maps.threads))) {
+	    bpf_map__reuse_fd(n->skel->maps.threads, bpf_map__fd(t->skel->maps.threads)) ||
+	    bpf_map__reuse_fd(n->skel->maps.wire_in, bpf_map__fd(t->skel->maps.wire_in)) ||
+	    bpf_map__reuse_fd(n->skel->maps.wire_as, bpf_map__fd(t->skel->maps.wire_as))) {
 		snprintf(err, len, "failed to share the BPF maps: %s", strerror(errno));
 		return -1;
 	}

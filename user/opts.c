@@ -50,6 +50,8 @@ void opts__usage(FILE *f)
 	      "                           SPEC = [BIN:]SYM:argN[+-OFF], N in 0..5\n"
 	      "  --preset libuv           libuv thread-pool work requests as tasks\n"
 	      "  --no-markers             ignore weft.h USDT markers in the target\n"
+	      "  --no-wire                no TCP hooks: a request the target makes to itself\n"
+	      "                           is not seen as a conflation\n"
 	      "  --go-lean                Go: no exit probe (1 trap per goroutine); liveness is\n"
 	      "                           read from the process at txn end + grace and at the end\n"
 	      "  --max-threads N          BPF thread map entries (default 16384)\n"
@@ -135,7 +137,7 @@ static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 enum {
 	OPT_TXN = 256, OPT_TASK_CREATE, OPT_TASK_BEGIN, OPT_TASK_END, OPT_TASK_RUN,
 	OPT_TASK_DONE, OPT_PRESET, OPT_FORMAT, OPT_GRACE, OPT_MAX_THREADS, OPT_MAX_TASKS,
-	OPT_RINGBUF, OPT_NO_MARKERS, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT, OPT_NO_JS_NAMES,
+	OPT_RINGBUF, OPT_NO_MARKERS, OPT_NO_WIRE, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT, OPT_NO_JS_NAMES,
 	OPT_OFF_CPU = 400,
 	OPT_NAME_BY = 420,
 };
@@ -160,6 +162,7 @@ static const struct option longopts[] = {
 	{ "max-tasks", required_argument, NULL, OPT_MAX_TASKS },
 	{ "ringbuf-mb", required_argument, NULL, OPT_RINGBUF },
 	{ "no-markers", no_argument, NULL, OPT_NO_MARKERS },
+	{ "no-wire", no_argument, NULL, OPT_NO_WIRE },
 	{ "no-js-names", no_argument, NULL, OPT_NO_JS_NAMES },
 	{ "go-lean", no_argument, NULL, OPT_GO_LEAN },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
@@ -387,6 +390,7 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			break;
 		case OPT_NO_MARKERS: o->no_markers = true; break;
+		case OPT_NO_WIRE: o->no_wire = true; break;
 		case OPT_NO_JS_NAMES: o->no_js_names = true; break;
 		case OPT_GO_LEAN: o->go_lean = true; break;
 		case OPT_JUNIT: o->junit = optarg; break;

@@ -39,6 +39,7 @@ struct opts {
 	int nr_specs;
 	bool preset_libuv;
 	bool no_markers;
+	bool no_wire; /* no TCP hooks: a request to itself is not seen */
 	bool go_lean; /* Go: no exit probe, liveness read from memory */
 	uint32_t max_threads, max_tasks; /* BPF map sizes */
 	uint32_t ringbuf_mb;

@@ -102,8 +102,8 @@ static void json_txns(FILE *f, const struct report *r)
 		fprintf(f, ", \"segments\": %" PRIu64 ", \"leaked\": %" PRIu64 ", \"conflated_with\": ",
 			t->nr_segments, t->nr_leaked);
 		json_u64_or_null(f, t->outer_txn, t->outer_txn != 0);
-		fprintf(f, ", \"conflation_stale\": %s, \"nested_in\": ",
-			t->outer_ended ? "true" : "false");
+		fprintf(f, ", \"conflation_stale\": %s, \"to_itself\": %s, \"nested_in\": ",
+			t->outer_ended ? "true" : "false", t->from_self ? "true" : "false");
 		json_u64_or_null(f, t->nested_in, t->nested_in != 0);
 		fprintf(f, ", \"cpu_samples\": %" PRIu64 ", \"cpu_ns\": %" PRIu64
 			   ", \"offcpu_ns\": %" PRIu64 ", \"traps\": %" PRIu64, t->cpu_samples, t->cpu_ns,
@@ -212,7 +212,8 @@ static void json_conflations(FILE *f, const struct report *r)
 		json_str(f, model__txn_name(r->m, t));
 		fprintf(f, ", \"outer_txn\": %" PRIu64 ", \"outer_name\": ", t->outer_txn);
 		json_str(f, o ? model__txn_name(r->m, o) : "?");
-		fprintf(f, ", \"stale\": %s, \"chain\": [", t->outer_ended ? "true" : "false");
+		fprintf(f, ", \"stale\": %s, \"to_itself\": %s, \"chain\": [",
+			t->outer_ended ? "true" : "false", t->from_self ? "true" : "false");
 		{
 			const struct segment *chain[16];
 			size_t nc = model__conflation_chain(r->m, t, chain, 16);
@@ -228,7 +229,7 @@ static void json_conflations(FILE *f, const struct report *r)
 		}
 		fputs("]}", f);
 	}
-	fputs("]\n", f);
+	fprintf(f, "],\n\"self_calls_untold\": %zu\n", model__nr_self_untold(r->m));
 }
 
 void report__json(FILE *f, const struct report *r)

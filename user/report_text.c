@@ -264,7 +264,7 @@ static void text_conflations(FILE *f, const struct report *r)
 	size_t n = model__nr_conflations(r->m);
 
 	fprintf(f, "\nConflations (a transaction began inside another's context)\n");
-	if (!n)
+	if (!n && !model__nr_self_untold(r->m))
 		fprintf(f, "  (none)\n");
 	for (size_t i = 0; i < n && i < 20; i++) {
 		const struct txn *t = model__conflation_at(r->m, i);
@@ -273,8 +273,9 @@ static void text_conflations(FILE *f, const struct report *r)
 		const struct segment *chain[8];
 		size_t nc = model__conflation_chain(r->m, t, chain, 8);
 
-		fprintf(f, "  txn %" PRIu64 " %-24.24s inside txn %" PRIu64 " %-24.24s%s\n", t->id,
+		fprintf(f, "  txn %" PRIu64 " %-24.24s inside txn %" PRIu64 " %-24.24s%s%s\n", t->id,
 			model__txn_name(r->m, t), t->outer_txn, o ? model__txn_name(r->m, o) : "?",
+			t->from_self ? " (a call to itself)" : "",
 			t->outer_ended ? " (stale: it had ended)" : "");
 		for (size_t k = 0; k < nc; k++) {
 			const char *st = report__start(r, chain[k]->kind, chain[k]->start);
@@ -289,6 +290,10 @@ static void text_conflations(FILE *f, const struct report *r)
 	}
 	if (n > 20)
 		fprintf(f, "  ... %zu more (--format json lists all)\n", n - 20);
+	if (model__nr_self_untold(r->m))
+		fprintf(f, "  %zu more began on a call the target made to itself, from a caller not "
+			"told apart (several transactions had a call of that method open)\n",
+			model__nr_self_untold(r->m));
 }
 
 void report__text(FILE *f, const struct report *r)

@@ -75,6 +75,13 @@ enum weft_ev_flags {
 				    * is the transaction's end */
 	WEFT_F_PATTERN = 1 << 12,  /* Go TXN_END: name is the route pattern that matched
 				    * ("GET /users/{id}"), nr_frames the words it takes */
+	WEFT_F_H2CALL = 1 << 9,    /* SEG_BEGIN (Node): an HTTP/2 stream this process opened as
+				    * a client, in a transaction: an outbound call, unnamed */
+	WEFT_F_WIRE = 1 << 13,     /* TXN_BEGIN: it began on bytes the target wrote itself (a
+				    * request to itself); obj is the writer's transaction (0:
+				    * it wrote outside any), parent its segment */
+	WEFT_F_WIRE_MUX = 1 << 14, /* ... on a connection whose writer serves every call on it
+				    * (gRPC): which call wrote them is told from the calls open */
 };
 
 #define WEFT_H2_METHOD 224 /* in a WEFT_F_H2NAME event's name: where the :method is */

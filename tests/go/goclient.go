@@ -19,8 +19,8 @@
 // busy until it is read). Requests from main: /call, /twice, /nobody,
 // /nobody; so 9 transactions in this order: GET /call, GET /b/ok, GET
 // /twice, GET /b/ok, GET /b/ok, GET /nobody, GET /b/ok, GET /nobody, GET
-// /b/ok (a backend request begins inside its caller's call, on its own
-// connection goroutine: a fresh root). Calls are named by method and host:
+// /b/ok (a backend request begins on bytes its caller's call wrote: a
+// call to itself, a conflation with the caller). Calls are named by method and host:
 // "GET 127.0.0.1:PORT" (the backend's port, logged as "goclient backend
 // 127.0.0.1:PORT"). After the last request main sleeps 300 ms (past a
 // --leak-grace of 100ms), logs "goclient done" and exits.

@@ -121,8 +121,17 @@ func relayHandler(srv interface{}, ctx context.Context, dec func(interface{}) er
 		return nil, err
 	}
 	// a stream opened on a context nobody cancels, never finished: a call
-	// left running
-	if _, err := conn.NewStream(context.Background(), &chatDesc, "/weft.Greeter/Chat"); err != nil {
+	// left running. One message there and back first: the server's side
+	// of it has begun before Relay returns.
+	st, err := conn.NewStream(context.Background(), &chatDesc, "/weft.Greeter/Chat")
+	if err != nil {
+		return nil, err
+	}
+	if err := st.SendMsg(&in); err != nil {
+		return nil, err
+	}
+	var back []byte
+	if err := st.RecvMsg(&back); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -92,7 +92,7 @@ for k in labels:
 listener = [{"kind": "thread", "start": "listener_main", "site_func": "start_listener"}]
 want_chain = {"R100": listener, "R101": listener, "R102": listener, "R200": []}
 want_conf = [{"txn": R[k]["id"], "txn_name": "handle_request", "outer_txn": R[o]["id"], "outer_name": "handle_request", "stale": st,
-              "chain": want_chain[k]}
+              "to_itself": False, "chain": want_chain[k]}
              for k, (o, st) in sorted(want_cw.items(), key=lambda kv: R[kv[0]]["id"])]
 got_conf = [dict(c, chain=[{x: y for x, y in h.items() if x != "seg"} for h in c["chain"]])
             for c in sorted(d["conflations"], key=lambda c: c["txn"])]

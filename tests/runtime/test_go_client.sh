@@ -7,6 +7,9 @@
 #   - 9 transactions in order; calls per transaction 1, 2, 1, 1 (GET /call,
 #     /twice, /nobody x2), none for the backend's or main's requests
 #     (outside any transaction);
+#   - each backend request is a conflation with the handler that called
+#     (a call to itself), through that call, /twice's two included (on the
+#     connection /call dialed); main's requests (outside any) are none;
 #   - the calls whose body was read end; the 2 whose body is never closed
 #     leak, at main.handleNobody; the second /nobody also leaks the
 #     connection it dialed (readLoop and writeLoop), the first reuses one
@@ -83,7 +86,19 @@ want = [2 + 2 * 1 + 2 * gor[0], 2, 2 + 2 * 2, 2, 2, 2 + 1, 2, 2 + 1 + 2 * gor[7]
 chk([t["traps"] for t in txns] == want, "traps per transaction", [t["traps"] for t in txns])
 chk(gor[2] == 0 and gor[5] == 0 and gor[0] == gor[7] >= 3,
     "goroutines: a dial's in /call and the second /nobody only", gor)
-chk(d["conflations"] == [], "no conflation", d["conflations"])
+# each backend request began on bytes its caller's call wrote (the
+# connection's writeLoop, in the call's context: /twice's two on the
+# connection /call dialed are /twice's): a call to itself
+conf = [(c["txn"], c["outer_txn"], c["stale"], c["to_itself"],
+         [(x["kind"], x["start"], x["site_func"]) for x in c["chain"]]) for c in d["conflations"]]
+ids = [t["id"] for t in txns]
+via = lambda f: [("call", call, f)]
+chk(conf == [(ids[1], ids[0], False, True, via("main.callOK")),
+             (ids[3], ids[2], False, True, via("main.callOK")),
+             (ids[4], ids[2], False, True, via("main.callOK")),
+             (ids[6], ids[5], False, True, via("main.handleNobody")),
+             (ids[8], ids[7], False, True, via("main.handleNobody"))],
+    "every backend request a conflation with its caller, through its call", conf)
 PY
 	done
 done <<<"$VERSIONS"

@@ -15,8 +15,10 @@
 #   - leaks: 4 main.leakWait goroutines (one per Say, site main.say), the
 #     connection Relay left open (its transport reader goroutine) and the
 #     call it left running, all Relay's;
-#   - a call to itself is no conflation in Go: the server side of the
-#     connection Relay dials starts in the server's accept loop, not in Relay;
+#   - Relay's calls to its own server are conflations: the server's Say
+#     and Chat began inside Relay's context, on bytes it wrote (a call to
+#     itself, told from the call Relay had open: one writer goroutine
+#     serves every call on a gRPC connection), Relay still running;
 #   - no orphans: what the server starts per connection (handshake, reader,
 #     writer, keepalive) and per stream (7 streams) is listed under
 #     Connections, "gRPC server".
@@ -75,7 +77,11 @@ run() {
 	assert_jq "$TMP/$label.json" \
 		'[(l["count"], l["txns"]) for l in d["leaks"] if l["start"] == "google.golang.org/grpc/internal/transport.(*http2Client).reader"]' \
 		'[[1,["/weft.Greeter/Relay"]]]' "$label: the connection Relay left open is Relay's leak"
-	assert_jq "$TMP/$label.json" 'len(d["conflations"])' 0 "$label: a call to itself is not a conflation in Go"
+	assert_jq "$TMP/$label.json" \
+		'[(c["txn_name"], c["outer_name"], c["stale"], c["to_itself"], [(x["kind"], x["start"], x["site_func"]) for x in c["chain"]]) for c in d["conflations"]]' \
+		"[[\"/weft.Greeter/Say\",\"/weft.Greeter/Relay\",false,true,[[\"call\",\"/weft.Greeter/Say $addr\",\"main.relayHandler\"]]],[\"/weft.Greeter/Chat\",\"/weft.Greeter/Relay\",false,true,[[\"call\",\"/weft.Greeter/Chat $addr\",\"main.relayHandler\"]]]]" \
+		"$label: Relay's calls to itself are conflations, through the calls it made"
+	assert_jq "$TMP/$label.json" 'd["self_calls_untold"]' 0 "$label: every call to itself told"
 	assert_jq "$TMP/$label.json" '[(o["site_func"], o["start"]) for o in d["orphans"]]' '[]' \
 		"$label: no orphans"
 	assert_jq "$TMP/$label.json" \
@@ -125,6 +131,10 @@ for bin in "$ROOT"/build/tests/grpc/"$V"/greeter-1.*.stripped; do
 	assert_jq "$TMP/self-$g.json" 'sorted(set(t["name"] for t in d["transactions"]))' \
 		'["/weft.Greeter/Chat","/weft.Greeter/Relay","/weft.Greeter/Say"]' \
 		"go$V-grpc$g -- CMD: the RPCs by method"
+	# main's own calls (outside any transaction) are none
+	assert_jq "$TMP/self-$g.json" '[(c["txn_name"], c["outer_name"], c["to_itself"]) for c in d["conflations"]]' \
+		'[["/weft.Greeter/Say","/weft.Greeter/Relay",true],["/weft.Greeter/Chat","/weft.Greeter/Relay",true]]' \
+		"go$V-grpc$g -- CMD: Relay's two calls to itself, nothing from main"
 	assert_jq "$TMP/self-$g.json" \
 		'[s["site"] for s in d["segments"] if s["kind"] == "goroutine" and not s["preattach"] and not s["site_func"]]' \
 		'[]' "go$V-grpc$g -- CMD: every goroutine's site named after the target exited"

@@ -21,7 +21,8 @@
 # The server's stdout is the same without weft. Then -p, attached to a
 # server that writes a perf map, with --preset libuv: /ok*2 /leak /self
 # /crypto /worker /agent*2: a request
-# to the startup listener is a fresh root (no conflation), crypto and the
+# to its own startup listener (/self, /agent) began inside its caller's
+# context (a call to itself: conflation), crypto and the
 # worker are their requests' resources, the leak is named by its JavaScript
 # function. Last, 20 attach/detach cycles on a busy server. No probe is left.
 . "$(dirname "$0")/lib.sh"
@@ -155,7 +156,18 @@ chk(len(ids) == 2 and ids[0]["end_ns"] is not None and
     0 <= ids[1]["begin_ns"] - ids[0]["end_ns"] < 1000000,
     "the second /agent re-armed the pooled socket: the first identity ends as the second begins",
     [(x["begin_ns"], x["end_ns"]) for x in ids])
-chk(d["conflations"] == [], "a request to the startup listener is a fresh root", d["conflations"])
+# /self and each /agent call this server: the GET /ok each makes began on
+# bytes the caller wrote, inside its context (a call to itself): written
+# once the socket connected (in its TCPCONNECTWRAP's callback), or on the
+# pooled socket at once (in the request's own context: no chain)
+conf = [(c["txn_name"], c["outer_name"], c["stale"], c["to_itself"], [x["start"] for x in c["chain"]])
+        for c in d["conflations"]]
+chk(conf == [("GET /ok", "GET /self", False, True, ["TCPCONNECTWRAP"]),
+             ("GET /ok", "GET /agent", False, True, ["TCPCONNECTWRAP"]),
+             ("GET /ok", "GET /agent", False, True, [])],
+    "requests to itself: conflations with their callers", conf)
+chk([c["outer_txn"] for c in d["conflations"]] == [T[3]["id"], T[7]["id"], T[9]["id"]],
+    "each inside the request that made it", [c["outer_txn"] for c in d["conflations"]])
 def types(t):
     return sorted(s["start"] for s in d["segments"]
                   if s["txn"] == t["id"] and s["id"] != t["root_segment"] and s["kind"] == "async")

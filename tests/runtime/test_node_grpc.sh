@@ -6,8 +6,9 @@
 #    from npm, under build/grpc-js or $WEFT_GRPC_MODULES), driven by h2/grpc-client.js:
 #    Ok*2 Leak Self Nested*3, then Exit. Calls are named by their full method
 #    (/weft.Test/Ok); Leak's UDPWRAP leaks; Self calls this server's own Ok:
-#    the inner call comes in on the startup listener, a fresh root (as
-#    HTTP/1's /self); the first Nested starts a second server (leaked) and
+#    the inner call comes in on the startup listener, on bytes Self's
+#    client wrote: a conflation with Self (a call to itself, told from the
+#    HTTP/2 stream Self had open, as HTTP/1's /self); the first Nested starts a second server (leaked) and
 #    every Nested calls its /weft.Inner/Inner: each Inner call is a conflation
 #    with the first Nested (live, then stale twice), carried by the inner
 #    server and its session.
@@ -53,17 +54,23 @@ chk([t["leaked"] for t in T] == [0, 0, 1] + [0] * 2 + [1] + [0] * 6, "leaked per
 leaks = sorted((l["site_func"], l["start"], l["count"], l["txns"]) for l in d["leaks"])
 chk(leaks == [("node::TCPWrap::New", "TCPSERVERWRAP", 1, [N]),
               ("node::UDPWrap::UDPWrap", "UDPWRAP", 1, ["/weft.Test/Leak"])], "leaks", leaks)
-conf = [(c["txn_name"], c["outer_name"], c["stale"]) for c in d["conflations"]]
-chk(conf == [(I, N, False)] + [(I, N, True)] * 2,
-    "every Inner call inside the first Nested, which started its server", conf)
+conf = [(c["txn_name"], c["outer_name"], c["stale"], c["to_itself"]) for c in d["conflations"]]
+chk(conf == [("/weft.Test/Ok", "/weft.Test/Self", False, True), (I, N, False, False)] +
+    [(I, N, True, False)] * 2,
+    "Self's call to itself, then every Inner call inside the first Nested, which started its server",
+    conf)
 first = [t for t in T if t["name"] == N][0]
-chk(all(c["outer_txn"] == first["id"] for c in d["conflations"]), "outer = the first Nested")
+chk([c["outer_txn"] for c in d["conflations"]] == [T[3]["id"]] + [first["id"]] * 3,
+    "outers: Self, then the first Nested")
 chains = [[x["start"] for x in c["chain"]] for c in d["conflations"]]
-chk(chains == [["HTTP2SESSION", "TCPSERVERWRAP", "HTTP2STREAM"]] * 3,
-    "the chain: the inner session, the inner server, the Nested call's stream", chains)
+chk(chains == [["HTTP2STREAM", "HTTP2SESSION", "TCPCONNECTWRAP", "HTTP2STREAM"]] +
+    [["HTTP2SESSION", "TCPSERVERWRAP", "HTTP2STREAM"]] * 3,
+    "the chains: Self's outbound stream, its session, its connect, Self's own stream; "
+    "the inner session, the inner server, the Nested call's stream", chains)
 self_ok = T[4]
-chk(self_ok["name"] == "/weft.Test/Ok" and self_ok["conflated_with"] is None,
-    "Self's call to its own server: a fresh root (the startup listener)", self_ok["conflated_with"])
+chk(self_ok["name"] == "/weft.Test/Ok" and self_ok["conflated_with"] == T[3]["id"],
+    "Self's call to its own server: inside Self", self_ok["conflated_with"])
+chk(d["self_calls_untold"] == 0, "every call to itself told", d["self_calls_untold"])
 chk(("TCPWRAP", 3) in conns and ("HTTP2SESSION", 3) in conns,
     "the startup server's three sessions (client, Self, Exit) are Connections", conns)
 chk(all(t["end_ns"] for t in T), "every call ended")

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "attach.h"
+#include "go_attach.h"
+#include "record.h"
+#include "wire_attach.h"
+#include "native.skel.h"
+#include "wire.skel.h"
+
+int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
+{
+	struct wire_bpf *k;
+	int gfd = go_tracer__goroutines_fd(t), rc;
+	uint32_t goid, gm, curg;
+
+	if (o->no_wire || (!t->go && !t->node))
+		return 0; /* only the Go and Node adapters read it */
+	k = wire_bpf__open();
+	if (!k) {
+		snprintf(err, len, "failed to open the wire's BPF object: %s", strerror(errno));
+		return -1;
+	}
+	t->wire = k;
+	k->rodata->target_tgid = t->pid;
+	go_tracer__layout(t, &goid, &gm, &curg);
+	k->rodata->is_go = gfd >= 0;
+	k->rodata->g_goid = goid;
+	k->rodata->g_m = gm;
+	k->rodata->m_curg = curg;
+	bpf_map__set_max_entries(k->maps.wire_socks, o->max_tasks);
+	if (bpf_map__reuse_fd(k->maps.events, bpf_map__fd(t->skel->maps.events)) ||
+	    bpf_map__reuse_fd(k->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
+	    bpf_map__reuse_fd(k->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps)) ||
+	    bpf_map__reuse_fd(k->maps.threads, bpf_map__fd(t->skel->maps.threads)) ||
+	    bpf_map__reuse_fd(k->maps.wire_in, bpf_map__fd(t->skel->maps.wire_in)) ||
+	    bpf_map__reuse_fd(k->maps.wire_as, bpf_map__fd(t->skel->maps.wire_as)) ||
+	    (gfd >= 0 && bpf_map__reuse_fd(k->maps.goroutines, gfd))) {
+		snprintf(err, len, "failed to share the context maps with the wire: %s",
+			 strerror(errno));
+		return -1;
+	}
+	rc = wire_bpf__load(k);
+	if (rc) {
+		snprintf(err, len, "failed to load the wire's BPF programs (tp_btf on tcp_sendmsg_locked): "
+			 "%s; run with -vv for libbpf's log, or --no-wire", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+int wire__attach(struct tracer *t, char *err, size_t len)
+{
+	struct wire_bpf *k = t->wire;
+
+	if (!k)
+		return 0;
+	if (tracer__add_link(t, bpf_program__attach(k->progs.wire_send), "tp_btf/tcp_sendmsg_locked", err,
+			     len) ||
+	    tracer__add_link(t, bpf_program__attach(k->progs.wire_recv), "tp_btf/sock_recv_length", err,
+			     len) ||
+	    tracer__add_link(t, bpf_program__attach(k->progs.wire_state),
+			     "tp_btf/inet_sock_set_state", err, len))
+		return -1;
+	return 0;
+}
+
+void wire__close(struct tracer *t)
+{
+	wire_bpf__destroy(t->wire);
+	t->wire = NULL;
+}
+
+void wire__counters(const struct tracer *t, struct record_meta *m)
+{
+	if (t->wire)
+		m->evicted += t->wire->bss->wire_evicted;
+}
