@@ -19,6 +19,7 @@
 #     leaves a body open leaks 1 call, the one that closed it nothing;
 #   - the newest Go, stripped, with its table row hidden: the offsets
 #     derived from its code, the same calls;
+#   - with --no-wire, the same transactions and calls, no conflation;
 #   - traps: the transaction's 2, then 2 per call (its start, its end), 1
 #     for one never ended, 2 per goroutine a dial started: /twice exactly 6,
 #     the first /nobody 3.
@@ -104,6 +105,16 @@ PY
 done <<<"$VERSIONS"
 
 NEWEST=$(tail -n1 <<<"$VERSIONS" | cut -d' ' -f1)
+
+# --no-wire: no TCP tracepoints, so no call to itself is seen: the same
+# transactions and calls, no conflation
+BIN=$TMP/bin/goclient-nowire
+cp "$ROOT/build/tests/go/$NEWEST/goclient" "$BIN" && export EXE=$BIN &&
+	WEFT_TEST_LOG=$TMP/nowire.log weft_run "$TMP/nowire.json" "$TMP/nowire.err" \
+		trace --no-wire --leak-grace 100ms --format json -- "$BIN"
+assert_exit_ok "go $NEWEST --no-wire: weft trace"
+assert_jq "$TMP/nowire.json" 'len(d["transactions"]), len([s for s in d["segments"] if s["kind"] == "call"]), d["conflations"]' \
+	'[9,5,[]]' "go $NEWEST --no-wire: 9 transactions, 5 calls, no conflation"
 
 # weft check on go test -c of tests/goclienttest (oldest and newest Go): the
 # test that leaves a body open leaks its call; the one that closed it leaks

@@ -644,6 +644,90 @@ static void test_call_segments(void **state)
 	model__free(m);
 }
 
+/* Calls to itself (WEFT_F_WIRE): with the writer known, the event says the
+ * outer transaction; on a multiplexed connection (WEFT_F_WIRE_MUX) the
+ * model tells it from the calls open when the transaction began: one
+ * transaction with a call of that method, told; two, untold and counted;
+ * none (a call from outside any transaction), no conflation. */
+static void self_txn(struct model *m, uint64_t ts, uint64_t seg, uint64_t txn, uint64_t outer,
+		     uint64_t parent, uint32_t flags, const char *name)
+{
+	struct weft_event e = { .ts_ns = ts, .type = WEFT_EV_TXN_BEGIN, .kind = WEFT_KIND_TXN,
+				.seg = seg, .parent = parent, .txn = txn, .obj = outer,
+				.probe = P_TXN, .flags = WEFT_F_WIRE | flags };
+
+	strcpy(e.name, name);
+	model__feed(m, &e);
+}
+
+static void test_calls_to_itself(void **state)
+{
+	struct model *m = new_model(100 * MS);
+	const struct txn *t;
+	const struct segment *chain[4];
+
+	/* txn 1 calls Say (seg 10) and Chat (seg 11); txn 2 calls Chat (12) */
+	txn_begin(m, 1 * MS, 2, 0, 1, 0);
+	txn_begin(m, 1 * MS, 3, 0, 2, 0);
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 10, 2, 1, 0x5000);
+	call_name(m, 10, "/p.S/Say 127.0.0.1:1");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 11, 2, 1, 0x5000);
+	call_name(m, 11, "/p.S/Chat 127.0.0.1:1");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 12, 3, 2, 0x5000);
+	call_name(m, 12, "/p.S/Chat 127.0.0.1:1");
+	/* served: Say (told: txn 1), Chat (two callers: untold), Ok (none) */
+	self_txn(m, 3 * MS, 20, 3, 0, 0, WEFT_F_WIRE_MUX, "/p.S/Say");
+	self_txn(m, 3 * MS, 21, 4, 0, 0, WEFT_F_WIRE_MUX, "/p.S/Chat");
+	self_txn(m, 3 * MS, 22, 5, 0, 0, WEFT_F_WIRE_MUX, "/p.S/Ok");
+	/* HTTP/1: the writer's transaction came with it */
+	self_txn(m, 3 * MS, 23, 6, 2, 12, 0, "GET /b");
+	/* a Say begun after txn 1's call ended: no caller */
+	seg_end(m, 4 * MS, 10);
+	self_txn(m, 5 * MS, 24, 7, 0, 0, WEFT_F_WIRE_MUX, "/p.S/Say");
+	model__finish(m, 10 * MS);
+	assert_int_equal(model__nr_conflations(m), 2);
+	t = model__conflation_at(m, 0);
+	assert_int_equal(t->id, 3);
+	assert_int_equal(t->outer_txn, 1);
+	assert_true(t->from_self);
+	assert_int_equal(t->wire_seg, 10);
+	assert_int_equal(model__conflation_chain(m, t, chain, 4), 1);
+	assert_int_equal(chain[0]->id, 10);
+	t = model__conflation_at(m, 1);
+	assert_int_equal(t->id, 6);
+	assert_int_equal(t->outer_txn, 2);
+	assert_int_equal(model__conflation_chain(m, t, chain, 4), 1);
+	assert_int_equal(chain[0]->id, 12);
+	assert_int_equal(model__nr_self_untold(m), 1);
+	assert_int_equal(model__txn(m, 4)->wire_callers, 2);
+	assert_int_equal(model__txn(m, 5)->outer_txn, 0);
+	assert_int_equal(model__txn(m, 7)->outer_txn, 0);
+	/* finishing again gives the same answer */
+	model__finish(m, 10 * MS);
+	assert_int_equal(model__nr_conflations(m), 2);
+	assert_int_equal(model__nr_self_untold(m), 1);
+	model__free(m);
+}
+
+/* Node: an HTTP/2 stream opened as a client (WEFT_F_H2CALL, unnamed) is a
+ * caller of any method. */
+static void test_h2_client_caller(void **state)
+{
+	struct model *m = new_model(100 * MS);
+	struct weft_event e = { .ts_ns = 2 * MS, .type = WEFT_EV_SEG_BEGIN,
+				.kind = WEFT_KIND_ASYNC, .seg = 10, .parent = 2, .txn = 1,
+				.flags = WEFT_F_H2CALL, .site = 14 };
+
+	txn_begin(m, 1 * MS, 2, 0, 1, 0);
+	model__feed(m, &e);
+	self_txn(m, 3 * MS, 20, 2, 0, 0, WEFT_F_WIRE_MUX, "");
+	model__finish(m, 10 * MS);
+	assert_int_equal(model__nr_conflations(m), 1);
+	assert_int_equal(model__conflation_at(m, 0)->outer_txn, 1);
+	assert_int_equal(model__conflation_at(m, 0)->wire_seg, 10);
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +749,8 @@ int main(void)
 		cmocka_unit_test(test_txn_name_by_pattern),
 		cmocka_unit_test(test_call_segments),
 		cmocka_unit_test(test_call_names),
+		cmocka_unit_test(test_calls_to_itself),
+		cmocka_unit_test(test_h2_client_caller),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
