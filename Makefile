@@ -4,8 +4,9 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 CC ?= gcc
 CFLAGS ?= -O2 -g
+USER_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.[ch]))))
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror=implicit-function-declaration \
-	  -Iinclude -Iuser -I$(OUT) -D_GNU_SOURCE
+	  -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUT) -D_GNU_SOURCE
 LDLIBS := -lbpf -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++ -lncursesw
 ARCH := x86
 
@@ -19,10 +20,23 @@ endif
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+# user/STAGE/: core (model, ids, stacks, symbols, sites), record, report,
+# binfmt (ELF, symbolization, unwinding, perf maps), capture, go, node, cli.
+USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
-# The pure part (no libbpf): what unit tests and `weft report` link against.
-LIB_OBJS := $(filter-out $(OUT)/user/main.o,$(USER_OBJS))
+# What loads BPF (includes a skeleton): built after the skeletons.
+SKEL_SRCS := $(shell grep -l '\.skel\.h"' $(USER_SRCS))
+SKEL_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(SKEL_SRCS))
+# The pure core (no libbpf, no skeletons, no capstone): the model, the
+# record file, the reports. Unit tests link it, and readers of binaries
+# (libweftelf.a: libelf, libdw, capstone), never libbpf.
+CORE_OBJS := $(filter $(OUT)/user/core/% $(OUT)/user/record/% $(OUT)/user/report/%,$(USER_OBJS))
+ELF_OBJS := $(filter $(OUT)/user/binfmt/% $(OUT)/user/go/% $(OUT)/user/node/%,\
+	$(filter-out $(SKEL_OBJS),$(USER_OBJS)))
+CORE_LDLIBS := -lz -lm
+ELF_LDLIBS := -lelf -ldw -lz -lm -lcapstone -lstdc++
+# pure pieces of the command line the unit tests exercise
+UNIT_CLI_OBJS := $(OUT)/user/cli/opts.o $(OUT)/user/cli/top_snap.o $(OUT)/user/cli/top_lines.o
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
@@ -32,7 +46,7 @@ BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt $(
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit runtime bench clean fuzz matrix quick
+.PHONY: all deps demo test unit runtime bench clean fuzz matrix quick install uninstall
 
 all: $(OUT)/weft
 
@@ -53,19 +67,40 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/user/%.o: user/%.c $(wildcard user/*.h) include/weft/events.h $(BPF_SKELS)
+$(OUT)/user/%.o: user/%.c $(wildcard user/*/*.h) include/weft/events.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(SKEL_OBJS): $(BPF_SKELS)
+
+$(OUT)/libweftcore.a: $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/libweftelf.a: $(ELF_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(OUT)/weft: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
+# A unit test links the core and the binary readers (archives: only what it
+# uses), never libbpf: `make unit` needs no clang, bpftool or BTF.
+$(OUT)/tests/unit/%: tests/unit/%.c $(UNIT_CLI_OBJS) $(OUT)/libweftelf.a $(OUT)/libweftcore.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $^ $(ELF_LDLIBS) -lcmocka -o $@
+
+# The core alone, every member linked: an undefined symbol (libbpf's, a
+# capture file's) that sneaks into it fails here.
+$(OUT)/tests/unit/core_alone: $(OUT)/libweftcore.a
+	$(call msg,CHECK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)printf 'int main(void) { return 0; }\n' > $@.c
+	$(Q)$(CC) $@.c -Wl,--whole-archive $(OUT)/libweftcore.a -Wl,--no-whole-archive \
+		$(CORE_LDLIBS) -o $@
 
 $(OUT)/tests/targets/uvpool: tests/targets/uvpool.c
 	$(call msg,CC,$@)
@@ -85,7 +120,9 @@ $(OUT)/tests/bench/probe_cost_sdt: tests/bench/probe_cost.c
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) -O2 -g -Iinclude -DUSE_SDT $< -o $@
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(OUT)/tests/unit/core_alone
+	$(Q)for t in $(UNIT_BINS); do ! ldd $$t | grep -q libbpf || \
+		{ echo "unit: $$t links libbpf: unit tests link the core and readers only"; exit 1; }; done
 	$(Q)fail=0; for t in $(UNIT_BINS); do WEFT_GOCACHE=$(abspath $(OUT))/gocache $$t || fail=1; \
 		done; exit $$fail
 
@@ -124,11 +161,23 @@ bench: deps
 # The record reader under libFuzzer + ASan, seeded with a real recording.
 fuzz: $(OUT)/weft $(OUT)/tests/targets/server
 	$(Q)mkdir -p $(OUT)/fuzz-corpus
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Iinclude -Iuser \
-		tests/fuzz/fuzz_record.c user/record.c user/symtab.c -o $(OUT)/fuzz_record
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Iinclude $(addprefix -I,$(USER_DIRS)) \
+		tests/fuzz/fuzz_record.c user/record/record.c user/core/symtab.c -o $(OUT)/fuzz_record
 	$(Q)[ -s $(OUT)/fuzz-corpus/seed.weft ] || $(OUT)/weft record -o $(OUT)/fuzz-corpus/seed.weft \
 		--txn handle_request -- $(OUT)/tests/targets/server 2 2>/dev/null
 	$(Q)$(OUT)/fuzz_record -max_total_time=60 $(OUT)/fuzz-corpus
+
+# As perf and bpftrace install: the binary, its man page, and the markers'
+# header for applications that mark their own points.
+PREFIX ?= /usr/local
+install: $(OUT)/weft
+	install -D -m 0755 $(OUT)/weft $(DESTDIR)$(PREFIX)/bin/weft
+	install -D -m 0644 doc/weft.8 $(DESTDIR)$(PREFIX)/share/man/man8/weft.8
+	install -D -m 0644 include/weft/weft.h $(DESTDIR)$(PREFIX)/include/weft/weft.h
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/weft $(DESTDIR)$(PREFIX)/share/man/man8/weft.8 \
+		$(DESTDIR)$(PREFIX)/include/weft/weft.h
 
 clean:
 	rm -rf $(OUT)

@@ -1,11 +1,11 @@
 /* tools/gen-go-offsets.sh's helper: reads the runtime.g / runtime.m,
  * net/http.Request and net/url.URL offsets from the DWARF of one Go binary
- * (through weft's own user/goelf.c) and prints them as one initializer row
- * of user/go_offsets_table.h, in struct go_offsets' order:
+ * (through weft's own user/go/goelf.c) and prints them as one initializer row
+ * of user/go/go_offsets_table.h, in struct go_offsets' order:
  *
  *   { 1, 21, "go1.21.13", goid, parentGoid, gopc, ..., url_path },
  *
- * Build: gcc -Iuser -Iinclude -D_GNU_SOURCE tools/gen-go-offsets.c user/goelf.c \
+ * Build: tools/gen-go-offsets.sh does (gcc -Iuser/go ... tools/gen-go-offsets.c user/go/goelf.c \
  *            -lelf -ldw -lz -lcapstone
  * Usage: gen-go-offsets BINARY
  * Exits 1 (and prints nothing on stdout) when the binary is unusable or an

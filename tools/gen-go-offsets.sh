@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# Regenerates user/go_offsets_table.h: the runtime.g / runtime.m,
+# Regenerates user/go/go_offsets_table.h: the runtime.g / runtime.m,
 # net/http.Request and net/url.URL field offsets per Go minor version, for Go
-# binaries without DWARF (-ldflags='-s -w'; user/go_offsets.c looks them up).
+# binaries without DWARF (-ldflags='-s -w'; user/go/go_offsets.c looks them up).
 #
 # For every toolchain tools/go-versions.sh lists, it builds a tiny program
 # that uses net/http and net/url, and reads the offsets from its DWARF with
-# tools/gen-go-offsets.c (compiled here against weft's user/goelf.c and the
+# tools/gen-go-offsets.c (compiled here against weft's user/go/goelf.c and the
 # user/*.c it needs). The file is only replaced when it changes. Rows of
 # the current table for Go versions not installed here are kept, so a machine
 # with fewer toolchains does not drop them. Fails (leaving the table alone)
 # when no toolchain is installed or any offset is missing.
 #
-# Usage: bash tools/gen-go-offsets.sh [OUTPUT]   (default user/go_offsets_table.h)
+# Usage: bash tools/gen-go-offsets.sh [OUTPUT]   (default user/go/go_offsets_table.h)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT=${1:-$ROOT/user/go_offsets_table.h}
+OUT=${1:-$ROOT/user/go/go_offsets_table.h}
 CC=${CC:-gcc}
 
 vers=$(bash "$ROOT/tools/go-versions.sh")
@@ -28,23 +28,26 @@ tmp=$(mktemp -d /tmp/weft-gen-go-offsets-XXXXXX)
 # the module/build caches Go leaves are read-only: make them writable first
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# user/goelf.c and the user/*.c behind each user/*.h it (and they) include
-# ("gopclntab.h" -> user/gopclntab.c): the sources it links against.
+# user/go/goelf.c and the user/*/*.c behind each header it (and they)
+# include ("gopclntab.h" -> user/go/gopclntab.c): the sources it links against.
 srcs=()
 todo=(goelf)
 declare -A seen=([goelf]=1)
 while [ ${#todo[@]} -gt 0 ]; do
 	n=${todo[0]}
 	todo=("${todo[@]:1}")
-	srcs+=("$ROOT/user/$n.c")
+	src=$(ls "$ROOT"/user/*/"$n.c")
+	srcs+=("$src")
 	while read -r h; do
-		if [ -z "${seen[$h]+x}" ] && [ -f "$ROOT/user/$h.c" ]; then
+		if [ -z "${seen[$h]+x}" ] && ls "$ROOT"/user/*/"$h.c" >/dev/null 2>&1; then
 			seen[$h]=1
 			todo+=("$h")
 		fi
-	done < <(sed -n 's|^#include "\([A-Za-z0-9_]*\)\.h".*|\1|p' "$ROOT/user/$n.c")
+	done < <(sed -n 's|^#include "\([A-Za-z0-9_]*\)\.h".*|\1|p' "$src")
 done
-"$CC" -O2 -g -Wall -I"$ROOT/user" -I"$ROOT/include" -D_GNU_SOURCE \
+incs=()
+for d in "$ROOT"/user/*/; do incs+=(-I"$d"); done
+"$CC" -O2 -g -Wall "${incs[@]}" -I"$ROOT/include" -D_GNU_SOURCE \
 	"$ROOT/tools/gen-go-offsets.c" "${srcs[@]}" \
 	-lelf -ldw -lz -lcapstone -o "$tmp/gen"
 
@@ -135,7 +138,7 @@ done
 		echo " * (kept from the previous table, not installed at the last run:$kept)"
 	fi
 	echo " *"
-	echo " * One struct go_offsets initializer (user/go_offsets.h) per Go minor"
+	echo " * One struct go_offsets initializer (user/go/go_offsets.h) per Go minor"
 	echo " * version, read from the DWARF of a program built by that toolchain:"
 	echo " *   major, minor, built_with,"
 	echo " *   runtime.g: goid, parentGoid (-1: none before 1.21), gopc, startpc,"

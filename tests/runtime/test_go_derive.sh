@@ -2,9 +2,9 @@
 # weft-test-timeout: 240
 # A Go version weft has no offsets table row for: the stripped (-s -w)
 # gotrace of every Go version, traced with the
-# row taken out (WEFT_GO_OFFSETS_SKIP, the test hook in user/go_offsets.c),
+# row taken out (WEFT_GO_OFFSETS_SKIP, the test hook in user/go/go_offsets.c),
 # so runtime.g/m's layout is derived from the binary's own code
-# (user/go_derive.c). With tests/go/gotrace.go's 6 traces (0 and 3 never
+# (user/go/go_derive.c). With tests/go/gotrace.go's 6 traces (0 and 3 never
 # released: 2 leaked goroutines each, blocked on a channel receive):
 #   - weft trace gives the same JSON report as with the table, timings
 #     aside: transactions, their segments, leaks (sites, start functions,

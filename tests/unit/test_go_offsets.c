@@ -1,4 +1,4 @@
-/* go_offsets: the checked-in per-version table (user/go_offsets_table.h,
+/* go_offsets: the checked-in per-version table (user/go/go_offsets_table.h,
  * from tools/gen-go-offsets.sh) against the DWARF of another program
  * (goroutines, an http.Handler) built here by every installed toolchain
  * (/usr/lib/go-1.N/bin/go), and its lookups for stripped builds and unknown
@@ -21,7 +21,7 @@
 /* cmocka passes every test a state pointer most tests do not use */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 
-#define REGEN "run tools/gen-go-offsets.sh (it rewrites user/go_offsets_table.h)"
+#define REGEN "run tools/gen-go-offsets.sh (it rewrites user/go/go_offsets_table.h)"
 
 /* Not the generator's program: goroutines draining a channel into an
  * http.Handler, so the same types come from other code. */
@@ -79,7 +79,7 @@ static const struct go_offsets *row_for(int minor)
 	const struct go_offsets *o = go_offsets__for(1, minor);
 
 	if (!o)
-		fail_msg("go1.%d is installed but user/go_offsets_table.h has no row for it: %s",
+		fail_msg("go1.%d is installed but user/go/go_offsets_table.h has no row for it: %s",
 			 minor, REGEN);
 	return o;
 }
@@ -191,7 +191,7 @@ static void test_covers_installed(void **state)
 			l += snprintf(missing + l, l < sizeof(missing) ? sizeof(missing) - l : 0,
 				      " go1.%d", tcs[i].minor);
 	if (l)
-		fail_msg("installed Go without a row in user/go_offsets_table.h:%s: %s", missing,
+		fail_msg("installed Go without a row in user/go/go_offsets_table.h:%s: %s", missing,
 			 REGEN);
 }
 

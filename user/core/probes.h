@@ -5,7 +5,7 @@
 #define WEFT_PROBES_H
 
 #include <stdbool.h>
-#include "opts.h"
+#include "spec.h"
 #include "weft/events.h"
 
 #define PROBE_FIRST_SPEC WEFT_PROBE_FIRST_SPEC
@@ -20,12 +20,11 @@ struct probe_table {
 
 extern const char *const marker_names[5];
 
-/* From the options (presets expanded into o->specs beforehand). */
-int probes__from_opts(struct probe_table *pt, const struct opts *o);
+/* From the command line's specs, in order. */
+int probes__from_specs(struct probe_table *pt, const struct probe_spec *specs, int nr_specs,
+			bool go_lean);
 /* To and from the record file's text form. */
 void probes__format(const struct probe_table *pt, char *buf, size_t len);
 void probes__parse(struct probe_table *pt, const char *text);
-/* Expands --preset libuv into task specs. */
-int probes__expand_presets(struct opts *o, char *err, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "opts.h"
+#include "probes.h"
 
 static const struct opts defaults = {
 	.format = FMT_TEXT,
@@ -437,4 +438,33 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 		o->argv = &argv[optind];
 	}
 	return check(o, err, len);
+}
+
+int probes__from_opts(struct probe_table *pt, const struct opts *o)
+{
+	return probes__from_specs(pt, o->specs, o->nr_specs, o->go_lean);
+}
+
+int probes__expand_presets(struct opts *o, char *err, size_t len)
+{
+	/* uv_queue_work(loop, req, ...) submits; the pool runs uv__queue_work(&req->work_req)
+	 * and the loop runs uv__queue_done(&req->work_req, status); work_req sits at 88. */
+	static const struct { enum spec_role role; const char *spec; } libuv[] = {
+		{ ROLE_TASK_CREATE, "uv_queue_work:arg1" },
+		{ ROLE_TASK_RUN, "uv__queue_work:arg0-88" },
+		{ ROLE_TASK_DONE, "uv__queue_done:arg0-88" },
+	};
+
+	if (!o->preset_libuv)
+		return 0;
+	for (size_t i = 0; i < sizeof(libuv) / sizeof(libuv[0]); i++) {
+		if (o->nr_specs >= MAX_SPECS) {
+			snprintf(err, len, "too many probe specs");
+			return -1;
+		}
+		if (spec__parse(libuv[i].spec, libuv[i].role, &o->specs[o->nr_specs], err, len))
+			return -1;
+		o->nr_specs++;
+	}
+	return 0;
 }

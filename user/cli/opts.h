@@ -67,4 +67,10 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t errlen)
 int parse_duration(const char *s, uint64_t *ns);
 void opts__usage(FILE *f);
 
+/* The probe table from the options (presets expanded beforehand). */
+struct probe_table;
+int probes__from_opts(struct probe_table *pt, const struct opts *o);
+/* Expands --preset libuv into task specs. */
+int probes__expand_presets(struct opts *o, char *err, size_t len);
+
 #endif

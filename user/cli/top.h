@@ -90,6 +90,7 @@ void top__free(struct top_state *st);
 
 /* top_view.c: the lines of the screen (pure formatting) and the drawing. */
 void top_view__header(const struct top_snapshot *s, int line, char *buf, size_t len);
+#define TXN_NAME_W 32 /* the name column of a transaction line */
 void top_view__txn_line(const struct top_txn_row *t, char *buf, size_t len);
 void top_view__site_line(const struct top_site_row *t, char *buf, size_t len);
 void top_view__draw(const struct top_snapshot *s);

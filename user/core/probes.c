@@ -15,7 +15,8 @@ static void set(struct probe_table *pt, int i, const char *name, const char *des
 		pt->nr = i + 1;
 }
 
-int probes__from_opts(struct probe_table *pt, const struct opts *o)
+int probes__from_specs(struct probe_table *pt, const struct probe_spec *specs, int nr_specs,
+			bool go_lean)
 {
 	char buf[900];
 
@@ -26,11 +27,11 @@ int probes__from_opts(struct probe_table *pt, const struct opts *o)
 		set(pt, WEFT_PROBE_USER + i, marker_names[i], buf);
 	}
 	set(pt, WEFT_PROBE_GOROUTINE, "goroutine",
-	    o->go_lean ? "runtime.newproc1 RETs; exits read from allgs (--go-lean)"
-		       : "runtime.newproc1 RETs + exit (Go only)");
+	    go_lean ? "runtime.newproc1 RETs; exits read from allgs (--go-lean)"
+		    : "runtime.newproc1 RETs + exit (Go only)");
 	/* attach sets txns_traced too when the target has a txn_begin marker */
-	for (int i = 0; i < o->nr_specs; i++) {
-		const struct probe_spec *s = &o->specs[i];
+	for (int i = 0; i < nr_specs; i++) {
+		const struct probe_spec *s = &specs[i];
 		int idx = PROBE_FIRST_SPEC + i;
 
 		if (idx >= WEFT_MAX_PROBES)
@@ -80,28 +81,4 @@ void probes__parse(struct probe_table *pt, const char *text)
 			line[sp - line] = 0;
 		set(pt, pt->nr, line, sp ? line + (sp - line) + 1 : "");
 	}
-}
-
-int probes__expand_presets(struct opts *o, char *err, size_t len)
-{
-	/* uv_queue_work(loop, req, ...) submits; the pool runs uv__queue_work(&req->work_req)
-	 * and the loop runs uv__queue_done(&req->work_req, status); work_req sits at 88. */
-	static const struct { enum spec_role role; const char *spec; } libuv[] = {
-		{ ROLE_TASK_CREATE, "uv_queue_work:arg1" },
-		{ ROLE_TASK_RUN, "uv__queue_work:arg0-88" },
-		{ ROLE_TASK_DONE, "uv__queue_done:arg0-88" },
-	};
-
-	if (!o->preset_libuv)
-		return 0;
-	for (size_t i = 0; i < sizeof(libuv) / sizeof(libuv[0]); i++) {
-		if (o->nr_specs >= MAX_SPECS) {
-			snprintf(err, len, "too many probe specs");
-			return -1;
-		}
-		if (spec__parse(libuv[i].spec, libuv[i].role, &o->specs[o->nr_specs], err, len))
-			return -1;
-		o->nr_specs++;
-	}
-	return 0;
 }
