@@ -269,14 +269,20 @@ static uint64_t judged_until(const struct record_meta *m)
 
 /* cgo: the Go runtime's own threads (Ms) start in cgo's threadentry. A
  * stripped binary does not name it; the first thread a process started here
- * makes is one (runtime.main starts sysmon first): its start routine is. */
+ * makes is one (runtime.main starts sysmon first): its start routine is. A
+ * binary with a dynamic loader but no cgo (PIE) makes its Ms with a raw
+ * clone: no start routine, runtime.clone the innermost frame. */
 static bool go_runtime_thread(struct session *s, const struct weft_event *e)
 {
 	const struct sym *sym;
 
-	if (e->type != WEFT_EV_SEG_BEGIN || e->kind != WEFT_KIND_THREAD || !e->site ||
+	if (e->type != WEFT_EV_SEG_BEGIN || e->kind != WEFT_KIND_THREAD ||
 	    (e->flags & WEFT_F_PREATTACH) || !go_tracer__cgo(&s->tracer))
 		return false;
+	if (!e->site) {
+		sym = e->nr_frames ? symtab__find(s->st, e->frames[0]) : NULL;
+		return sym && !strcmp(sym->func, "runtime.clone");
+	}
 	sym = symtab__find(s->st, e->site);
 	if (sym && sym->func[0])
 		return !strcmp(sym->func, "threadentry");
