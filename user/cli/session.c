@@ -22,11 +22,10 @@
 #include "model.h"
 #include "node_attach.h"
 #include "node_testfile.h"
-#include "pprof.h"
 #include "record.h"
 #include "report.h"
+#include "report_out.h"
 #include "session.h"
-#include "site.h"
 #include "symbolize.h"
 
 struct session {
@@ -259,13 +258,6 @@ static const char *profile_note(struct session *s)
 	return buf;
 }
 
-/* Leaks are judged up to the end of the capture; with --go-lean, up to the
- * last read of the goroutines (what happened after it is not known). */
-static uint64_t judged_until(const struct record_meta *m)
-{
-	return m->go_lean_read_ns && m->go_lean_read_ns < m->end_ns ? m->go_lean_read_ns
-								    : m->end_ns;
-}
 
 /* cgo: the Go runtime's own threads (Ms) start in cgo's threadentry. A
  * stripped binary does not name it; the first thread a process started here
@@ -452,39 +444,10 @@ static void report_out(struct session *s)
 		fprintf(stderr, "weft: %s: %s\n", s->o->output, strerror(errno));
 		return;
 	}
-	if (s->o->format == FMT_JSON)
-		report__json(f, &r);
-	else if (s->o->format == FMT_PERFETTO)
-		report__perfetto(f, &r);
-	else if (s->o->format == FMT_FOLDED)
-		report__folded(f, &r, NULL, s->o->off_cpu);
-	else if (s->o->format == FMT_PPROF)
-		pprof__write(f, s->o->output, &r, s->meta.start_realtime_ns);
-	else
-		report__text(f, &r);
+	report_write(f, &r, s->o, NULL, s->meta.start_realtime_ns);
 	if (f != stdout)
 		fclose(f);
 	fflush(stdout);
-}
-
-/* weft check --allow: a site or start function named by the user gets its
- * own grace */
-static const struct opts *allow_opts;
-static struct symtab *allow_st;
-
-static uint64_t allowed_grace(void *ctx, const struct segment *s)
-{
-	const struct sym *site = allow_st ? symtab__find(allow_st, s->site) : NULL;
-	const struct sym *start = allow_st && s->kind != WEFT_KIND_ASYNC ?
-					  symtab__find(allow_st, s->start) : NULL;
-
-	for (int i = 0; allow_opts && i < allow_opts->nr_allows; i++) {
-		const char *n = allow_opts->allows[i].site;
-
-		if ((site && !strcmp(site->func, n)) || (start && !strcmp(start->func, n)))
-			return allow_opts->allows[i].ns;
-	}
-	return UINT64_MAX;
 }
 
 /* weft check: the verdict on stderr, the JSON report to -o; the exit
@@ -511,31 +474,6 @@ static int check_out(struct session *s)
 		return WEXITSTATUS(s->child_status);
 	}
 	return rc;
-}
-
-static struct model *model_for(const struct probe_table *pt, const struct opts *o,
-			       struct symtab *st)
-{
-	struct model_opts mo = {
-		.leak_grace_ns = o->leak_grace_ns,
-		.pick_site = site__pick,
-		.pick_ctx = st,
-		.serves_conn = site__serves_conn,
-		.conn_ctx = st,
-		.txns_traced = pt->txns_traced,
-		.sample_period_ns = o->sample_hz ? 1000000000ULL / o->sample_hz : 0,
-		.name_by_path = o->name_by_path,
-	};
-
-	if (o->nr_allows) {
-		allow_opts = o;
-		allow_st = st;
-		mo.grace_for = allowed_grace;
-	}
-
-	for (int i = 0; i < pt->nr; i++)
-		mo.probe_names[i] = pt->names[i];
-	return model__new(&mo);
 }
 
 static void install_signals(void)
@@ -725,95 +663,5 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	else if (s.target_gone)
 		fprintf(stderr, "weft: target pid %d exited\n", s.tracer.pid);
 	session__cleanup(&s);
-	return rc;
-}
-
-/* record__read hands over meta and symbols before the first event: the
- * model, which needs the probe names, is made then. */
-struct replay {
-	const struct opts *o;
-	struct record_meta *meta;
-	struct symtab *st;
-	struct probe_table pt;
-	struct model *m;
-};
-
-static int replay_prepare(struct replay *r)
-{
-	struct opts mo = *r->o;
-
-	if (r->m)
-		return 0;
-	probes__parse(&r->pt, r->meta->probes);
-	if (r->o->leak_grace_set)
-		r->meta->leak_grace_ns = r->o->leak_grace_ns;
-	mo.leak_grace_ns = r->meta->leak_grace_ns;
-	mo.sample_hz = r->meta->sample_hz;
-	if (!r->o->name_by_set) /* as recorded ("" before it was kept: pattern) */
-		mo.name_by_path = !strcmp(r->meta->name_by, "path");
-	r->m = model_for(&r->pt, &mo, r->st);
-	return r->m ? 0 : -1;
-}
-
-static int replay_event(void *ctx, const struct weft_event *e)
-{
-	struct replay *r = ctx;
-
-	if (replay_prepare(r))
-		return -1;
-	model__feed(r->m, e);
-	return 0;
-}
-
-int session__report(const struct opts *o)
-{
-	struct record_meta meta;
-	struct replay r = { .o = o, .meta = &meta };
-	char err[512];
-	FILE *f = stdout;
-	int rc = 1;
-
-	r.st = symtab__new();
-	if (!r.st)
-		return 1;
-	if (record__read(o->input, &meta, r.st, replay_event, &r, err, sizeof(err))) {
-		fprintf(stderr, "weft: %s: %s\n", o->input, err);
-		goto out;
-	}
-	if (replay_prepare(&r)) {
-		fprintf(stderr, "weft: out of memory\n");
-		goto out;
-	}
-	if (r.o->leak_grace_set)
-		meta.leak_grace_ns = o->leak_grace_ns;
-	model__finish(r.m, judged_until(&meta));
-	if (o->output && !(f = fopen(o->output, "we"))) {
-		fprintf(stderr, "weft: %s: %s\n", o->output, strerror(errno));
-		goto out;
-	}
-	{
-		struct report rep = { r.m, r.st, &meta, &r.pt };
-
-		if (o->format == FMT_JSON)
-			report__json(f, &rep);
-		else if (o->format == FMT_PERFETTO)
-			report__perfetto(f, &rep);
-		else if (o->format == FMT_FOLDED)
-			report__folded(f, &rep, o->txn_filter, o->off_cpu);
-		else if (o->format == FMT_PPROF) {
-			/* 0 (a file older than start_realtime_ns): no time */
-			if (pprof__write(f, o->output, &rep, meta.start_realtime_ns)) {
-				fclose(f);
-				goto out;
-			}
-		} else
-			report__text(f, &rep);
-	}
-	if (f != stdout)
-		fclose(f);
-	rc = 0;
-out:
-	model__free(r.m);
-	symtab__free(r.st);
 	return rc;
 }

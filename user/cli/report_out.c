@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdint.h>
+#include <string.h>
+#include "model.h"
+#include "pprof.h"
+#include "probes.h"
+#include "record.h"
+#include "report.h"
+#include "report_out.h"
+#include "site.h"
+#include "symtab.h"
+
+/* weft check --allow: a site or start function named by the user gets its
+ * own grace */
+static const struct opts *allow_opts;
+static struct symtab *allow_st;
+
+static uint64_t allowed_grace(void *ctx, const struct segment *s)
+{
+	const struct sym *site = allow_st ? symtab__find(allow_st, s->site) : NULL;
+	const struct sym *start = allow_st && s->kind != WEFT_KIND_ASYNC ?
+					  symtab__find(allow_st, s->start) : NULL;
+
+	for (int i = 0; allow_opts && i < allow_opts->nr_allows; i++) {
+		const char *n = allow_opts->allows[i].site;
+
+		if ((site && !strcmp(site->func, n)) || (start && !strcmp(start->func, n)))
+			return allow_opts->allows[i].ns;
+	}
+	return UINT64_MAX;
+}
+
+struct model *model_for(const struct probe_table *pt, const struct opts *o, struct symtab *st)
+{
+	struct model_opts mo = {
+		.leak_grace_ns = o->leak_grace_ns,
+		.pick_site = site__pick,
+		.pick_ctx = st,
+		.serves_conn = site__serves_conn,
+		.conn_ctx = st,
+		.txns_traced = pt->txns_traced,
+		.sample_period_ns = o->sample_hz ? 1000000000ULL / o->sample_hz : 0,
+		.name_by_path = o->name_by_path,
+	};
+
+	if (o->nr_allows) {
+		allow_opts = o;
+		allow_st = st;
+		mo.grace_for = allowed_grace;
+	}
+
+	for (int i = 0; i < pt->nr; i++)
+		mo.probe_names[i] = pt->names[i];
+	return model__new(&mo);
+}
+
+/* Leaks are judged up to the end of the capture; with --go-lean, up to the
+ * last read of the goroutines (what happened after it is not known). */
+uint64_t judged_until(const struct record_meta *m)
+{
+	return m->go_lean_read_ns && m->go_lean_read_ns < m->end_ns ? m->go_lean_read_ns
+								    : m->end_ns;
+}
+
+int report_write(FILE *f, const struct report *r, const struct opts *o, const char *txn_filter,
+		 uint64_t start_realtime_ns)
+{
+	if (o->format == FMT_JSON)
+		report__json(f, r);
+	else if (o->format == FMT_PERFETTO)
+		report__perfetto(f, r);
+	else if (o->format == FMT_FOLDED)
+		report__folded(f, r, txn_filter, o->off_cpu);
+	else if (o->format == FMT_PPROF)
+		/* 0 (a file older than start_realtime_ns): no time */
+		return pprof__write(f, o->output, r, start_realtime_ns);
+	else
+		report__text(f, r);
+	return 0;
+}
