@@ -162,7 +162,7 @@ bench: deps
 fuzz: $(OUT)/weft $(OUT)/tests/targets/server
 	$(Q)mkdir -p $(OUT)/fuzz-corpus
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Iinclude $(addprefix -I,$(USER_DIRS)) \
-		tests/fuzz/fuzz_record.c user/record/record.c user/core/symtab.c -o $(OUT)/fuzz_record
+		tests/fuzz/fuzz_record.c user/record/record_*.c user/core/symtab.c -o $(OUT)/fuzz_record
 	$(Q)[ -s $(OUT)/fuzz-corpus/seed.weft ] || $(OUT)/weft record -o $(OUT)/fuzz-corpus/seed.weft \
 		--txn handle_request -- $(OUT)/tests/targets/server 2 2>/dev/null
 	$(Q)$(OUT)/fuzz_record -max_total_time=60 $(OUT)/fuzz-corpus

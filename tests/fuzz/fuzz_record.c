@@ -3,7 +3,7 @@
  *
  * Build and run (from the top of the tree; `make fuzz` does the same):
  *   clang -g -O1 -fsanitize=fuzzer,address -Iinclude -Iuser \
- *       tests/fuzz/fuzz_record.c user/record/record.c user/core/symtab.c -o build/fuzz_record
+ *       tests/fuzz/fuzz_record.c user/record/record_*.c user/core/symtab.c -o build/fuzz_record
  *   mkdir -p build/fuzz-corpus && build/fuzz_record -max_total_time=60 build/fuzz-corpus
  * Seed the corpus with a real capture (weft record ... -o build/fuzz-corpus/seed.weft):
  * random bytes rarely get past the magic.
