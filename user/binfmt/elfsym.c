@@ -7,27 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "elf_file.h"
 #include "elfsym.h"
-
-static Elf *elf_open(const char *path, int *fd)
-{
-	Elf *e;
-
-	elf_version(EV_CURRENT);
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return NULL;
-	e = elf_begin(*fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		if (e)
-			elf_end(e);
-		close(*fd);
-		*fd = -1;
-		errno = ENOEXEC;
-		return NULL;
-	}
-	return e;
-}
 
 static int vaddr_to_off(Elf *e, uint64_t vaddr, uint64_t *off)
 {
@@ -77,7 +58,7 @@ int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *er
 	uint64_t vaddr = 0;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
-	Elf *e = elf_open(path, &fd);
+	Elf *e = elf_file__open(path, &fd);
 
 	if (!e) {
 		snprintf(err, len, "%s: %s", path,
@@ -103,8 +84,7 @@ int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *er
 		snprintf(err, len, "symbol '%s' in %s is not in an executable segment", sym, path);
 		rc = -1;
 	}
-	elf_end(e);
-	close(fd);
+	elf_file__close(e, fd);
 	return rc;
 }
 
@@ -114,7 +94,7 @@ bool elfsym__has_usdt(const char *path, const char *provider, const char *name)
 	bool found = false;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
-	Elf *e = elf_open(path, &fd);
+	Elf *e = elf_file__open(path, &fd);
 
 	if (!e)
 		return false;
@@ -143,8 +123,7 @@ bool elfsym__has_usdt(const char *path, const char *provider, const char *name)
 			found = !strcmp(p, provider) && !strcmp(n, name);
 		}
 	}
-	elf_end(e);
-	close(fd);
+	elf_file__close(e, fd);
 	return found;
 }
 
@@ -153,7 +132,7 @@ void elfsym__build_id(const char *path, char *hex, size_t len)
 	int fd;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
-	Elf *e = elf_open(path, &fd);
+	Elf *e = elf_file__open(path, &fd);
 
 	hex[0] = 0;
 	if (!e)
@@ -177,8 +156,7 @@ void elfsym__build_id(const char *path, char *hex, size_t len)
 			break;
 		}
 	}
-	elf_end(e);
-	close(fd);
+	elf_file__close(e, fd);
 }
 
 static bool try_dirs(const char *dirs, const char *origin, const char *name, char *out, size_t len)
@@ -209,7 +187,7 @@ void elfsym__needed(const char *path, elfsym_lib_fn fn, void *ctx)
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 	int fd;
-	Elf *e = elf_open(path, &fd);
+	Elf *e = elf_file__open(path, &fd);
 
 	if (!e)
 		return;
@@ -242,6 +220,5 @@ void elfsym__needed(const char *path, elfsym_lib_fn fn, void *ctx)
 			if (!fn(ctx, lib))
 				break;
 	}
-	elf_end(e);
-	close(fd);
+	elf_file__close(e, fd);
 }

@@ -12,6 +12,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <capstone/capstone.h>
+#include "elf_file.h"
 #include "goelf.h"
 #include "go_derive.h"
 #include "go_offsets.h"
@@ -24,51 +25,6 @@
 #define PROLOGUE_INSNS 16
 /* The morestack block: spills, the call, reloads, the jump back. */
 #define MORESTACK_INSNS 64
-
-static Elf *open_elf(const char *path, int *fd)
-{
-	Elf *e;
-
-	elf_version(EV_CURRENT);
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return NULL;
-	e = elf_begin(*fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		if (e)
-			elf_end(e);
-		close(*fd);
-		*fd = -1;
-		errno = ENOEXEC;
-		return NULL;
-	}
-	return e;
-}
-
-static void close_elf(Elf *e, int fd)
-{
-	elf_end(e);
-	close(fd);
-}
-
-static Elf_Scn *scn_by_name(Elf *e, const char *name, GElf_Shdr *sh)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(e, &shstrndx))
-		return NULL;
-	while ((scn = elf_nextscn(e, scn))) {
-		const char *n;
-
-		if (!gelf_getshdr(scn, sh))
-			continue;
-		n = elf_strptr(e, shstrndx, sh->sh_name);
-		if (n && !strcmp(n, name))
-			return scn;
-	}
-	return NULL;
-}
 
 /* n bytes at vaddr, from the allocated section that holds them all. */
 static int read_vaddr(Elf *e, uint64_t vaddr, void *buf, size_t n)
@@ -603,7 +559,7 @@ static int go_without_buildinfo(const char *path, Elf *e, int fd, struct go_info
 
 	if (!goelf__pclntab(path)) {
 		snprintf(err, len, "not a Go binary (no .go.buildinfo)%s",
-			 scn_by_name(e, ".gopclntab", &sh) ? ": Go before 1.18 is not supported"
+			 elf_file__scn(e, ".gopclntab", &sh) ? ": Go before 1.18 is not supported"
 							   : "");
 		return -1;
 	}
@@ -638,32 +594,32 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	gi->m_curg = gi->m_procid = -1;
 	gi->req_method = gi->req_url = gi->url_path = gi->test_name = -1;
 	gi->req_pat = gi->pattern_str = gi->url_host = -1;
-	e = open_elf(path, &fd);
+	e = elf_file__open(path, &fd);
 	if (!e) {
 		snprintf(err, len, "%s", errno == ENOEXEC ? "not an ELF file" : strerror(errno));
 		return -1;
 	}
-	scn = scn_by_name(e, ".go.buildinfo", &sh);
+	scn = elf_file__scn(e, ".go.buildinfo", &sh);
 	if (!scn && !buildinfo_by_scan(e, fd, gi))
 		goto found; /* no section headers (dropped by a packer): by its magic */
 	if (!scn) {
 		/* build info dropped: Go if the runtime's function table is
 		 * there, its version from the runtime's own string */
 		if (go_without_buildinfo(path, e, fd, gi, err, len)) {
-			close_elf(e, fd);
+			elf_file__close(e, fd);
 			return -1;
 		}
 		goto found;
 	}
 	if (buildinfo_version(e, scn, &sh, gi, err, len)) {
-		close_elf(e, fd);
+		elf_file__close(e, fd);
 		return -1;
 	}
 found:
 	build_id(e, gi);
 	gi->cgo = has_interp(e);
 	if (offsets_cached(gi)) {
-		close_elf(e, fd);
+		elf_file__close(e, fd);
 		return 0;
 	}
 	if (!symtab_find(e, "runtime.allgs", STT_OBJECT, &v, NULL))
@@ -677,7 +633,7 @@ found:
 		/* not kept: a stripped build may share its build id with the
 		 * one with DWARF; deriving takes some 15 ms */
 		rc = offsets_without_dwarf(path, gi, err, len);
-		close_elf(e, fd);
+		elf_file__close(e, fd);
 		return rc;
 	}
 	gi->has_dwarf = true;
@@ -691,7 +647,7 @@ found:
 		offsets_cache[offsets_next++ % 4] = *gi;
 	}
 	dwarf_end(dbg);
-	close_elf(e, fd);
+	elf_file__close(e, fd);
 	return rc;
 }
 
@@ -768,7 +724,7 @@ int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr
 	struct gofunc f;
 	uint64_t v, sz, off;
 	int fd, rc = -1;
-	Elf *e = open_elf(path, &fd);
+	Elf *e = elf_file__open(path, &fd);
 
 	if (!e)
 		return -1;
@@ -776,7 +732,7 @@ int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr
 		v = f.entry;
 		sz = f.end - f.entry;
 	} else if (symtab_find_nth(e, name, STT_FUNC, nth, &v, &sz)) {
-		close_elf(e, fd);
+		elf_file__close(e, fd);
 		return -1;
 	}
 	if (!text_off(e, v, sz, &off)) {
@@ -785,7 +741,7 @@ int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr
 		*file_off = off;
 		rc = 0;
 	}
-	close_elf(e, fd);
+	elf_file__close(e, fd);
 	return rc;
 }
 
@@ -806,7 +762,7 @@ static int code_open(const char *path, uint64_t vaddr, uint64_t size, bool detai
 	memset(c, 0, sizeof(*c));
 	if (!size || size > MAX_FUNC_SIZE || vaddr + size < vaddr)
 		return -1;
-	e = open_elf(path, &fd);
+	e = elf_file__open(path, &fd);
 	if (!e)
 		return -1;
 	if (gelf_getehdr(e, &eh) && eh.e_machine == EM_X86_64 && !text_off(e, vaddr, size, &c->off) &&
@@ -820,7 +776,7 @@ static int code_open(const char *path, uint64_t vaddr, uint64_t size, bool detai
 		free(c->buf);
 		c->buf = NULL;
 	}
-	close_elf(e, fd);
+	elf_file__close(e, fd);
 	return rc;
 }
 
@@ -1048,7 +1004,7 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
 	uint64_t v, sz;
 	int fd, rc = -1;
 	Dwarf *dbg;
-	Elf *e = open_elf(path, &fd);
+	Elf *e = elf_file__open(path, &fd);
 
 	if (!e)
 		return -1;
@@ -1064,7 +1020,7 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
 		*vaddr = v;
 		*size = sz;
 	}
-	close_elf(e, fd);
+	elf_file__close(e, fd);
 	return rc;
 }
 
@@ -1074,7 +1030,7 @@ int goelf__member(const char *path, const char *type, const char *member)
 	size_t hsize;
 	Dwarf *dbg;
 	int fd, rc = -1;
-	Elf *e = open_elf(path, &fd);
+	Elf *e = elf_file__open(path, &fd);
 
 	if (!e)
 		return -1;
@@ -1095,7 +1051,7 @@ int goelf__member(const char *path, const char *type, const char *member)
 	}
 	if (dbg)
 		dwarf_end(dbg);
-	close_elf(e, fd);
+	elf_file__close(e, fd);
 	return rc;
 }
 

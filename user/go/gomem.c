@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+#include "elf_file.h"
 #include "gomem.h"
 
 #define MAX_ALLGS 10000000u /* a sane len(allgs) */
@@ -148,15 +149,13 @@ int gomem__bias(pid_t pid, const char *exe_path, uint64_t *bias)
 	int fd, rc = -1;
 	Elf *e;
 
-	elf_version(EV_CURRENT);
-	fd = open(exe_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	e = elf_file__open(exe_path, &fd);
+	if (!e) {
 		if (errno == ENOENT)
 			errno = ESRCH; /* /proc/PID/exe of a process that is gone */
 		return -1;
 	}
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || !gelf_getehdr(e, &eh)) {
+	if (!gelf_getehdr(e, &eh)) {
 		errno = ENOEXEC;
 		goto out;
 	}
@@ -177,9 +176,7 @@ int gomem__bias(pid_t pid, const char *exe_path, uint64_t *bias)
 		break;
 	}
 out:
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_file__close(e, fd);
 	return rc;
 }
 

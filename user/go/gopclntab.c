@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "elf_file.h"
 #include "gopclntab.h"
 
 #define MAGIC_118 0xfffffff0u /* Go 1.18, 1.19 */
@@ -211,27 +212,20 @@ struct gopcln *gopcln__open(const char *path, char *err, size_t len)
 	struct gopcln *g = calloc(1, sizeof(*g));
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
-	size_t shstr;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	Elf *e = NULL;
+	int fd = -1;
+	Elf *e = g ? elf_file__open(path, &fd) : NULL;
 
-	elf_version(EV_CURRENT);
-	if (!g || fd < 0 || !(e = elf_begin(fd, ELF_C_READ, NULL)) || elf_kind(e) != ELF_K_ELF) {
-		snprintf(err, len, "%s", fd < 0 ? strerror(errno) : "not an ELF file");
+	if (!e) {
+		snprintf(err, len, "%s", !g ? strerror(ENOMEM) : errno == ENOEXEC ? "not an ELF file"
+			 : strerror(errno));
 		goto fail;
 	}
-	if (!elf_getshdrstrndx(e, &shstr))
-		while ((scn = elf_nextscn(e, scn))) {
-			const char *name;
-			Elf_Data *d;
+	if ((scn = elf_file__scn(e, ".gopclntab", &sh))) {
+		Elf_Data *d = elf_getdata(scn, NULL);
 
-			if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstr, sh.sh_name)) ||
-			    strcmp(name, ".gopclntab"))
-				continue;
-			d = elf_getdata(scn, NULL);
-			if (d && d->d_buf && !load(g, d->d_buf, d->d_size, sh.sh_addr))
-				goto done;
-		}
+		if (d && d->d_buf && !load(g, d->d_buf, d->d_size, sh.sh_addr))
+			goto done;
+	}
 	if (!find_in_segments(e, fd, g))
 		goto done;
 	snprintf(err, len, "no Go function table (pclntab) of Go 1.18 or later");
@@ -240,17 +234,13 @@ no_text:
 	snprintf(err, len, "Go function table without its text address (no runtime moduledata)");
 	free(g->tab);
 fail:
-	if (e)
-		elf_end(e);
-	if (fd >= 0)
-		close(fd);
+	elf_file__close(e, fd);
 	free(g);
 	return NULL;
 done:
 	if (moduledata_read(e, fd, g) && !g->text_start)
 		goto no_text;
-	elf_end(e);
-	close(fd);
+	elf_file__close(e, fd);
 	return g;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <capstone/capstone.h>
+#include "elf_file.h"
 #include "nodeelf.h"
 #include "nodeelf_int.h"
 
@@ -527,15 +528,9 @@ int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len)
 	Elf *e;
 
 	memset(ni, 0, sizeof(*ni));
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_kind(e) != ELF_K_ELF) {
-		rc = 0;
-		goto out;
-	}
+	e = elf_file__open(path, &fd);
+	if (!e)
+		return 0; /* not an ELF file: not Node */
 	find_symbols(e, ni);
 	if (!ni->vaddr[NODE_ASYNC_RESET]) {
 		rc = 0; /* not Node (or a stripped one: nothing to tell it by) */
@@ -575,8 +570,6 @@ int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len)
 	nodeelf_h2(fd, e, ni, l->h2_stream_id, l->h2_headers);
 	rc = 1;
 out:
-	if (e)
-		elf_end(e);
-	close(fd);
+	elf_file__close(e, fd);
 	return rc;
 }
