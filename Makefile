@@ -194,16 +194,18 @@ $(OUT)/tests/bench/pool_bench: tests/bench/pool_bench.c tests/targets/common.h
 # `//go:build go1.NN` is skipped by older toolchains. Static (CGO_ENABLED=0),
 # except a file with an `import "C"` line (a cgo program: gocgo.go), built
 # with CGO_ENABLED=1 (needs gcc; linked dynamically against libc). GOPATH
-# mode (single files, no modules), caches under $(OUT) (works as root with
-# HOME unset). Only binaries older than their source or toolchain are
-# rebuilt; toolchains build in parallel.
+# mode (single files, no modules), GOPATH=tests/go for the helpers they share
+# (tests/go/src/weft/testlib), caches under $(OUT) (works as root with HOME
+# unset). Only binaries older than their source, the helpers or the
+# toolchain are rebuilt; toolchains build in parallel.
 GO_OUT := $(abspath $(OUT))
+GO_TESTLIB := tests/go/src/weft/testlib/testlib.go
 .PHONY: go-targets
 go-targets:
 	$(Q)vers=$$(bash tools/go-versions.sh); \
 	if [ -z "$$vers" ]; then echo "no Go toolchain: skipped"; exit 0; fi; \
 	unset GOROOT GOPATH GOBIN GOFLAGS; \
-	export GOCACHE=$(GO_OUT)/gocache GOPATH=$(GO_OUT)/go/path GOENV=off GOFLAGS= \
+	export GOCACHE=$(GO_OUT)/gocache GOPATH=$(abspath tests/go) GOENV=off GOFLAGS= \
 		GO111MODULE=off GOTOOLCHAIN=local CGO_ENABLED=0; \
 	set -- $$vers; pids=""; \
 	while [ $$# -ge 2 ]; do \
@@ -216,7 +218,7 @@ go-targets:
 			if [ -n "$$need" ] && [ "$${v#1.}" -lt "$$need" ]; then continue; fi; \
 			cgo=0; grep -q '^import "C"' "$$src" && cgo=1; \
 			for bin in $$out/$$name $$out/$$name.stripped; do \
-				[ "$$bin" -nt "$$src" ] && [ "$$bin" -nt "$$go" ] && continue; \
+				[ "$$bin" -nt "$$src" ] && [ "$$bin" -nt $(GO_TESTLIB) ] && [ "$$bin" -nt "$$go" ] && continue; \
 				printf '  %-8s %s\n' "GO$$v" "$$bin"; \
 				case $$bin in \
 				*.stripped) CGO_ENABLED=$$cgo "$$go" build -buildvcs=false -ldflags='-s -w' -o "$$bin.tmp" "$$src" ;; \

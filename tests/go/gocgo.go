@@ -4,10 +4,11 @@
 //
 //	gocgo [N]              (N handle calls, default 3)
 //
-// Build: CGO_ENABLED=1 go build -o gocgo gocgo.go (GO111MODULE=off, standard
-// library + cgo, needs a C compiler: gcc; `make go-targets` builds it with
-// every installed Go, with CGO_ENABLED=1 because the file imports "C"). The
-// binary is linked externally (gcc) and dynamically against libc (pthread).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off CGO_ENABLED=1 go build
+// gocgo.go (the standard library, weft/testlib and cgo, needs a C compiler:
+// gcc; `make go-targets` builds it with every installed Go, with
+// CGO_ENABLED=1 because the file imports "C"). The binary is linked
+// externally (gcc) and dynamically against libc (pthread).
 //
 // C preamble (static functions only: the file has an //export, so its
 // preamble is compiled into two C files and may define nothing non-static):
@@ -115,88 +116,14 @@ static int c_start_callback_thread(void)
 import "C"
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"time"
+
+	"weft/testlib"
 )
-
-// ---- shared test-target helpers (same in every tests/go/*.go) ----
-
-var (
-	logMu   sync.Mutex
-	logFile *os.File
-)
-
-func tlog(format string, args ...interface{}) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	if logFile == nil {
-		logFile = os.Stderr
-		if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-			if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-				logFile = f
-			}
-		}
-	}
-	fmt.Fprintf(logFile, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
-
-// targetWait holds until $WEFT_TEST_WAIT exists (if set): polls every 10 ms, up to 10 s.
-func targetWait() {
-	p := os.Getenv("WEFT_TEST_WAIT")
-	if p == "" {
-		return
-	}
-	for i := 0; i < 1000; i++ {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	die("WEFT_TEST_WAIT: %s did not appear within 10 s", p)
-}
-
-func argInt(i, def int) int {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.Atoi(os.Args[i])
-	if err != nil || v < 0 {
-		die("bad argument '%s'", os.Args[i])
-	}
-	return v
-}
-
-// goid: the current goroutine's id, from the "goroutine N [" header of its stack.
-func goid() int {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	n, _ := strconv.Atoi(string(b))
-	return n
-}
-
-func dumpStacks() {
-	if os.Getenv("WEFT_TEST_STACKS") == "" {
-		return
-	}
-	buf := make([]byte, 1<<20)
-	tlog("%s", buf[:runtime.Stack(buf, true)])
-}
-
-// ---- gocgo ----
 
 var (
 	cbParent int           // goCallback's goid, read by callbackWorker
@@ -210,7 +137,7 @@ var (
 
 //go:noinline
 func callbackWorker() {
-	tlog("gocgo callback-worker goid=%d pgoid=%d", goid(), cbParent)
+	testlib.Log("gocgo callback-worker goid=%d pgoid=%d", testlib.Goid(), cbParent)
 	time.Sleep(2 * time.Millisecond)
 	close(cbDone)
 }
@@ -220,22 +147,22 @@ func callbackWorker() {
 //
 //export goCallback
 func goCallback() {
-	cbParent = goid()
-	tlog("gocgo callback goid=%d", cbParent)
+	cbParent = testlib.Goid()
+	testlib.Log("gocgo callback goid=%d", cbParent)
 	go callbackWorker() /* SITE:callback */
 }
 
 //go:noinline
 func cWorker() {
 	s := int(C.c_work(C.int(curHandle)))
-	tlog("gocgo handle=%d worker goid=%d sum=%d", curHandle, goid(), s)
+	testlib.Log("gocgo handle=%d worker goid=%d sum=%d", curHandle, testlib.Goid(), s)
 	workWG.Done()
 }
 
 //go:noinline
 func leakWorker() {
 	s := int(C.c_work(C.int(curHandle)))
-	tlog("gocgo handle=%d leak goid=%d sum=%d", curHandle, goid(), s)
+	testlib.Log("gocgo handle=%d leak goid=%d sum=%d", curHandle, testlib.Goid(), s)
 	close(leakReady)
 	<-never
 }
@@ -257,27 +184,27 @@ func handle(i int) int {
 }
 
 func main() {
-	n := argInt(1, 3)
+	n := testlib.ArgInt(1, 3)
 	if len(os.Args) > 2 {
-		die("usage: gocgo [N]")
+		testlib.Die("usage: gocgo [N]")
 	}
 	never = make(chan struct{})
 	cbDone = make(chan struct{})
-	tlog("gocgo main goid=%d pid=%d", goid(), os.Getpid())
+	testlib.Log("gocgo main goid=%d pid=%d", testlib.Goid(), os.Getpid())
 	runtime.GC()
-	targetWait()
+	testlib.TargetWait()
 	if rc := C.c_start_callback_thread(); rc != 0 {
-		die("pthread_create/join: %d", int(rc))
+		testlib.Die("pthread_create/join: %d", int(rc))
 	}
 	<-cbDone
-	tlog("gocgo callback-done")
+	testlib.Log("gocgo callback-done")
 	for i := 0; i < n; i++ {
 		handle(i)
-		tlog("gocgo handle=%d done goroutines=%d", i, runtime.NumGoroutine())
+		testlib.Log("gocgo handle=%d done goroutines=%d", i, runtime.NumGoroutine())
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(700 * time.Millisecond)
-	tlog("gocgo idle goroutines=%d", runtime.NumGoroutine())
-	dumpStacks()
+	testlib.Log("gocgo idle goroutines=%d", runtime.NumGoroutine())
+	testlib.DumpStacks()
 	fmt.Printf("gocgo done handles=%d\n", n)
 }

@@ -27,29 +27,14 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"time"
+
+	"weft/testlib"
 )
-
-func tlog(format string, args ...interface{}) {
-	out := os.Stderr
-	if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-		if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-			defer f.Close()
-			out = f
-		}
-	}
-	fmt.Fprintf(out, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
 
 var (
 	backend string
@@ -60,7 +45,7 @@ var (
 func callOK() {
 	resp, err := calls.Get(backend + "/b/ok")
 	if err != nil {
-		die("call: %v", err)
+		testlib.Die("call: %v", err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
@@ -80,7 +65,7 @@ func handleTwice(w http.ResponseWriter, r *http.Request) {
 func handleNobody(w http.ResponseWriter, r *http.Request) {
 	resp, err := calls.Get(backend + "/b/ok") /* SITE:nobody */
 	if err != nil {
-		die("call: %v", err)
+		testlib.Die("call: %v", err)
 	}
 	held = append(held, resp) // the body is never read nor closed
 	io.WriteString(w, "left open\n")
@@ -89,7 +74,7 @@ func handleNobody(w http.ResponseWriter, r *http.Request) {
 func serve(mux *http.ServeMux) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		die("listen: %v", err)
+		testlib.Die("listen: %v", err)
 	}
 	go http.Serve(ln, mux)
 	return ln.Addr().String()
@@ -97,14 +82,14 @@ func serve(mux *http.ServeMux) string {
 
 func main() {
 	if len(os.Args) > 1 {
-		die("usage: goclient")
+		testlib.Die("usage: goclient")
 	}
 	b := http.NewServeMux()
 	b.HandleFunc("/b/ok", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
 	backend = "http://" + serve(b)
-	tlog("goclient backend %s", backend[len("http://"):])
+	testlib.Log("goclient backend %s", backend[len("http://"):])
 	f := http.NewServeMux()
 	f.HandleFunc("/call", handleCall)
 	f.HandleFunc("/twice", handleTwice)
@@ -114,13 +99,13 @@ func main() {
 	for _, path := range []string{"/call", "/twice", "/nobody", "/nobody"} {
 		resp, err := client.Get(front + path)
 		if err != nil {
-			die("GET %s: %v", path, err)
+			testlib.Die("GET %s: %v", path, err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		tlog("goclient %s status=%d", path, resp.StatusCode)
+		testlib.Log("goclient %s status=%d", path, resp.StatusCode)
 	}
 	client.CloseIdleConnections()
 	time.Sleep(300 * time.Millisecond)
-	tlog("goclient done")
+	testlib.Log("goclient done")
 }

@@ -3,8 +3,9 @@
 //
 //	gofanout [REPS]        (REPS default 1)
 //
-// Build: go build -o gofanout gofanout.go (GO111MODULE=off, standard library
-// only; `make go-targets` builds it with every installed Go, CGO_ENABLED=0).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off go build gofanout.go
+// (the standard library and weft/testlib; `make go-targets` builds it with
+// every installed Go, CGO_ENABLED=0).
 //
 // Startup (before $WEFT_TEST_WAIT, outside any transaction): the first log
 // line, then runtime.GC(), so the GC's background mark workers (runtime
@@ -59,89 +60,15 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"weft/testlib"
 )
-
-// ---- shared test-target helpers (same in every tests/go/*.go) ----
-
-var (
-	logMu   sync.Mutex
-	logFile *os.File
-)
-
-func tlog(format string, args ...interface{}) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	if logFile == nil {
-		logFile = os.Stderr
-		if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-			if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-				logFile = f
-			}
-		}
-	}
-	fmt.Fprintf(logFile, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
-
-// targetWait holds until $WEFT_TEST_WAIT exists (if set): polls every 10 ms, up to 10 s.
-func targetWait() {
-	p := os.Getenv("WEFT_TEST_WAIT")
-	if p == "" {
-		return
-	}
-	for i := 0; i < 1000; i++ {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	die("WEFT_TEST_WAIT: %s did not appear within 10 s", p)
-}
-
-func argInt(i, def int) int {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.Atoi(os.Args[i])
-	if err != nil || v < 0 {
-		die("bad argument '%s'", os.Args[i])
-	}
-	return v
-}
-
-// goid: the current goroutine's id, from the "goroutine N [" header of its stack.
-func goid() int {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	n, _ := strconv.Atoi(string(b))
-	return n
-}
-
-func dumpStacks() {
-	if os.Getenv("WEFT_TEST_STACKS") == "" {
-		return
-	}
-	buf := make([]byte, 1<<20)
-	tlog("%s", buf[:runtime.Stack(buf, true)])
-}
-
-// ---- gofanout ----
 
 type node struct {
 	rep, level, pgoid int
@@ -163,7 +90,7 @@ var level1Slot, level2Slot, level3Slot, level4Slot, poolSlot slot
 
 func start(n *node) {
 	atomic.AddInt64(&levelSum[n.level], 1)
-	tlog("gofanout rep=%d level=%d goid=%d pgoid=%d", n.rep, n.level, goid(), n.pgoid)
+	testlib.Log("gofanout rep=%d level=%d goid=%d pgoid=%d", n.rep, n.level, testlib.Goid(), n.pgoid)
 }
 
 //go:noinline
@@ -203,7 +130,7 @@ func spawnLevel4(rep int) {
 	var wg sync.WaitGroup
 	for k := 0; k < 2; k++ {
 		wg.Add(1)
-		level4Slot.put(&node{rep: rep, level: 4, pgoid: goid(), wg: &wg})
+		level4Slot.put(&node{rep: rep, level: 4, pgoid: testlib.Goid(), wg: &wg})
 		go level4Main() /* SITE:level4 */
 	}
 	wg.Wait()
@@ -214,7 +141,7 @@ func spawnLevel3(rep int) {
 	var wg sync.WaitGroup
 	for k := 0; k < 2; k++ {
 		wg.Add(1)
-		level3Slot.put(&node{rep: rep, level: 3, pgoid: goid(), wg: &wg})
+		level3Slot.put(&node{rep: rep, level: 3, pgoid: testlib.Goid(), wg: &wg})
 		go level3Main() /* SITE:level3 */
 	}
 	wg.Wait()
@@ -225,7 +152,7 @@ func spawnLevel2(rep int) {
 	var wg sync.WaitGroup
 	for k := 0; k < 2; k++ {
 		wg.Add(1)
-		level2Slot.put(&node{rep: rep, level: 2, pgoid: goid(), wg: &wg})
+		level2Slot.put(&node{rep: rep, level: 2, pgoid: testlib.Goid(), wg: &wg})
 		go level2Main() /* SITE:level2 */
 	}
 	wg.Wait()
@@ -236,7 +163,7 @@ func spawnLevel1(rep int) {
 	var wg sync.WaitGroup
 	for k := 0; k < 2; k++ {
 		wg.Add(1)
-		level1Slot.put(&node{rep: rep, level: 1, pgoid: goid(), wg: &wg})
+		level1Slot.put(&node{rep: rep, level: 1, pgoid: testlib.Goid(), wg: &wg})
 		go level1Main() /* SITE:level1 */
 	}
 	wg.Wait()
@@ -251,7 +178,7 @@ func poolWorker() {
 		k++
 	}
 	atomic.AddInt64(&jobsDone, int64(k))
-	tlog("gofanout rep=%d pool goid=%d pgoid=%d jobs=%d", n.rep, goid(), n.pgoid, k)
+	testlib.Log("gofanout rep=%d pool goid=%d pgoid=%d jobs=%d", n.rep, testlib.Goid(), n.pgoid, k)
 	n.wg.Done()
 }
 
@@ -261,7 +188,7 @@ func spawnPool(rep int) {
 	jobs := make(chan int, 6)
 	for k := 0; k < 3; k++ {
 		wg.Add(1)
-		poolSlot.put(&node{rep: rep, pgoid: goid(), wg: &wg, jobs: jobs})
+		poolSlot.put(&node{rep: rep, pgoid: testlib.Goid(), wg: &wg, jobs: jobs})
 		go poolWorker() /* SITE:pool */
 	}
 	for j := 0; j < 6; j++ {
@@ -285,19 +212,19 @@ func runFanout(rep int) int {
 }
 
 func main() {
-	reps := argInt(1, 1)
+	reps := testlib.ArgInt(1, 1)
 	if len(os.Args) > 2 {
-		die("usage: gofanout [REPS]")
+		testlib.Die("usage: gofanout [REPS]")
 	}
-	tlog("gofanout main goid=%d pid=%d", goid(), os.Getpid())
+	testlib.Log("gofanout main goid=%d pid=%d", testlib.Goid(), os.Getpid())
 	runtime.GC()
-	targetWait()
+	testlib.TargetWait()
 	for rep := 0; rep < reps; rep++ {
 		runFanout(rep)
-		tlog("gofanout rep=%d done goroutines=%d", rep, runtime.NumGoroutine())
+		testlib.Log("gofanout rep=%d done goroutines=%d", rep, runtime.NumGoroutine())
 	}
-	tlog("gofanout idle goroutines=%d", runtime.NumGoroutine())
+	testlib.Log("gofanout idle goroutines=%d", runtime.NumGoroutine())
 	fmt.Printf("levels %d %d %d %d jobs %d\n", levelSum[1], levelSum[2], levelSum[3],
 		levelSum[4], jobsDone)
-	dumpStacks()
+	testlib.DumpStacks()
 }

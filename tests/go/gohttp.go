@@ -3,8 +3,9 @@
 //
 //	gohttp [NOK [NLEAK [PORT [keep]]]]   (defaults 4, 2, 0 = an ephemeral port)
 //
-// Build: go build -o gohttp gohttp.go (GO111MODULE=off, standard library
-// only; `make go-targets` builds it with every installed Go, CGO_ENABLED=0).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off go build gohttp.go
+// (the standard library and weft/testlib; `make go-targets` builds it with
+// every installed Go, CGO_ENABLED=0).
 //
 // Startup (outside any transaction, before $WEFT_TEST_WAIT): the first log
 // line, runtime.GC() (the GC's mark workers exist before any transaction),
@@ -79,112 +80,37 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"weft/testlib"
 )
-
-// ---- shared test-target helpers (same in every tests/go/*.go) ----
-
-var (
-	logMu   sync.Mutex
-	logFile *os.File
-)
-
-func tlog(format string, args ...interface{}) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	if logFile == nil {
-		logFile = os.Stderr
-		if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-			if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-				logFile = f
-			}
-		}
-	}
-	fmt.Fprintf(logFile, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
-
-// targetWait holds until $WEFT_TEST_WAIT exists (if set): polls every 10 ms, up to 10 s.
-func targetWait() {
-	p := os.Getenv("WEFT_TEST_WAIT")
-	if p == "" {
-		return
-	}
-	for i := 0; i < 1000; i++ {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	die("WEFT_TEST_WAIT: %s did not appear within 10 s", p)
-}
-
-func argInt(i, def int) int {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.Atoi(os.Args[i])
-	if err != nil || v < 0 {
-		die("bad argument '%s'", os.Args[i])
-	}
-	return v
-}
-
-// goid: the current goroutine's id, from the "goroutine N [" header of its stack.
-func goid() int {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	n, _ := strconv.Atoi(string(b))
-	return n
-}
-
-func dumpStacks() {
-	if os.Getenv("WEFT_TEST_STACKS") == "" {
-		return
-	}
-	buf := make([]byte, 1<<20)
-	tlog("%s", buf[:runtime.Stack(buf, true)])
-}
-
-// ---- gohttp ----
 
 var reqSeq int64 // requests numbered in arrival order
 
 //go:noinline
 func okWorker(req int64, done chan struct{}) {
-	tlog("gohttp req=%d ok-worker goid=%d", req, goid())
+	testlib.Log("gohttp req=%d ok-worker goid=%d", req, testlib.Goid())
 	time.Sleep(2 * time.Millisecond)
 	close(done)
 }
 
 //go:noinline
 func leakWorker(req int64, never chan struct{}) {
-	tlog("gohttp req=%d leak-worker goid=%d", req, goid())
+	testlib.Log("gohttp req=%d leak-worker goid=%d", req, testlib.Goid())
 	<-never
 }
 
 //go:noinline
 func handleOK(w http.ResponseWriter, r *http.Request) {
 	req := atomic.AddInt64(&reqSeq, 1) - 1
-	tlog("gohttp req=%d path=/ok goid=%d", req, goid())
+	testlib.Log("gohttp req=%d path=/ok goid=%d", req, testlib.Goid())
 	done := make(chan struct{})
 	go okWorker(req, done) /* SITE:ok */
 	<-done
@@ -194,7 +120,7 @@ func handleOK(w http.ResponseWriter, r *http.Request) {
 //go:noinline
 func handleLeak(w http.ResponseWriter, r *http.Request) {
 	req := atomic.AddInt64(&reqSeq, 1) - 1
-	tlog("gohttp req=%d path=/leak goid=%d", req, goid())
+	testlib.Log("gohttp req=%d path=/leak goid=%d", req, testlib.Goid())
 	never := make(chan struct{})
 	go leakWorker(req, never) /* SITE:leak */
 	io.WriteString(w, "leaked\n")
@@ -204,7 +130,7 @@ func handleLeak(w http.ResponseWriter, r *http.Request) {
 func startServer(port int) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
-		die("listen: %v", err)
+		testlib.Die("listen: %v", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", handleOK)
@@ -217,24 +143,24 @@ func startServer(port int) string {
 func get(c *http.Client, base, path string) {
 	resp, err := c.Get(base + path)
 	if err != nil {
-		die("GET %s: %v", path, err)
+		testlib.Die("GET %s: %v", path, err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	tlog("gohttp client path=%s status=%d", path, resp.StatusCode)
+	testlib.Log("gohttp client path=%s status=%d", path, resp.StatusCode)
 }
 
 func main() {
-	nok, nleak, port := argInt(1, 4), argInt(2, 2), argInt(3, 0)
+	nok, nleak, port := testlib.ArgInt(1, 4), testlib.ArgInt(2, 2), testlib.ArgInt(3, 0)
 	keep := len(os.Args) > 4 && os.Args[4] == "keep"
 	if len(os.Args) > 5 || (len(os.Args) > 4 && !keep) {
-		die("usage: gohttp [NOK [NLEAK [PORT [keep]]]]")
+		testlib.Die("usage: gohttp [NOK [NLEAK [PORT [keep]]]]")
 	}
-	tlog("gohttp main goid=%d pid=%d", goid(), os.Getpid())
+	testlib.Log("gohttp main goid=%d pid=%d", testlib.Goid(), os.Getpid())
 	runtime.GC()
 	addr := startServer(port)
-	tlog("gohttp listening %s", addr)
-	targetWait()
+	testlib.Log("gohttp listening %s", addr)
+	testlib.TargetWait()
 	client := &http.Client{Transport: &http.Transport{}} // no proxy, own idle pool
 	base := "http://" + addr
 	for i := 0; i < nok; i++ {
@@ -247,10 +173,10 @@ func main() {
 	}
 	client.CloseIdleConnections()
 	time.Sleep(700 * time.Millisecond)
-	tlog("gohttp idle goroutines=%d", runtime.NumGoroutine())
-	dumpStacks()
+	testlib.Log("gohttp idle goroutines=%d", runtime.NumGoroutine())
+	testlib.DumpStacks()
 	for k := 1; keep; k++ {
 		time.Sleep(100 * time.Millisecond)
-		tlog("gohttp tick=%d", k)
+		testlib.Log("gohttp tick=%d", k)
 	}
 }

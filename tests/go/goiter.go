@@ -5,8 +5,9 @@
 //
 //	goiter [N [keep]]      (N transactions, default 4; "keep": never exit)
 //
-// Build: go build -o goiter goiter.go (GO111MODULE=off, standard library
-// only; `make go-targets` builds it with every Go >= 1.23, CGO_ENABLED=0).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off go build goiter.go
+// (the standard library and weft/testlib; `make go-targets` builds it with
+// every Go >= 1.23, CGO_ENABLED=0).
 //
 // iter.Pull(seq) creates a coroutine: a goroutine (runtime.newcoro ->
 // runtime.newproc1; creation site iter.Pull[...] (a generic instantiation,
@@ -50,96 +51,20 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"iter"
 	"os"
 	"runtime"
-	"strconv"
-	"sync"
 	"time"
+
+	"weft/testlib"
 )
-
-// ---- shared test-target helpers (same in every tests/go/*.go) ----
-
-var (
-	logMu   sync.Mutex
-	logFile *os.File
-)
-
-func tlog(format string, args ...interface{}) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	if logFile == nil {
-		logFile = os.Stderr
-		if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-			if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-				logFile = f
-			}
-		}
-	}
-	fmt.Fprintf(logFile, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
-
-// targetWait holds until $WEFT_TEST_WAIT exists (if set): polls every 10 ms, up to 10 s.
-func targetWait() {
-	p := os.Getenv("WEFT_TEST_WAIT")
-	if p == "" {
-		return
-	}
-	for i := 0; i < 1000; i++ {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	die("WEFT_TEST_WAIT: %s did not appear within 10 s", p)
-}
-
-func argInt(i, def int) int {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.Atoi(os.Args[i])
-	if err != nil || v < 0 {
-		die("bad argument '%s'", os.Args[i])
-	}
-	return v
-}
-
-// goid: the current goroutine's id, from the "goroutine N [" header of its stack.
-func goid() int {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	n, _ := strconv.Atoi(string(b))
-	return n
-}
-
-func dumpStacks() {
-	if os.Getenv("WEFT_TEST_STACKS") == "" {
-		return
-	}
-	buf := make([]byte, 1<<20)
-	tlog("%s", buf[:runtime.Stack(buf, true)])
-}
-
-// ---- goiter ----
 
 // countTo: a generator of 0..n-1 that logs its start and its return.
 //
 //go:noinline
 func countTo(txn, n int) iter.Seq[int] {
 	return func(yield func(int) bool) {
-		tlog("goiter txn=%d gen goid=%d", txn, goid())
+		testlib.Log("goiter txn=%d gen goid=%d", txn, testlib.Goid())
 		y := 0 // yield calls: = the values next() got
 		for k := 0; k < n; k++ {
 			y++
@@ -147,7 +72,7 @@ func countTo(txn, n int) iter.Seq[int] {
 				break
 			}
 		}
-		tlog("goiter txn=%d gen-exit goid=%d yielded=%d", txn, goid(), y)
+		testlib.Log("goiter txn=%d gen-exit goid=%d yielded=%d", txn, testlib.Goid(), y)
 	}
 }
 
@@ -184,28 +109,28 @@ func pullTxn(i int) int {
 		stop()
 		how = "exhausted"
 	}
-	tlog("goiter txn=%d pulled=%d %s goroutines=%d", i, pulled, how, runtime.NumGoroutine())
+	testlib.Log("goiter txn=%d pulled=%d %s goroutines=%d", i, pulled, how, runtime.NumGoroutine())
 	return pulled
 }
 
 func main() {
-	n := argInt(1, 4)
+	n := testlib.ArgInt(1, 4)
 	keep := len(os.Args) > 2 && os.Args[2] == "keep"
 	if len(os.Args) > 3 || (len(os.Args) > 2 && !keep) {
-		die("usage: goiter [N [keep]]")
+		testlib.Die("usage: goiter [N [keep]]")
 	}
-	tlog("goiter main goid=%d pid=%d", goid(), os.Getpid())
+	testlib.Log("goiter main goid=%d pid=%d", testlib.Goid(), os.Getpid())
 	runtime.GC()
-	targetWait()
+	testlib.TargetWait()
 	for i := 0; i < n; i++ {
 		pullTxn(i)
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(700 * time.Millisecond)
-	tlog("goiter idle goroutines=%d", runtime.NumGoroutine())
-	dumpStacks()
+	testlib.Log("goiter idle goroutines=%d", runtime.NumGoroutine())
+	testlib.DumpStacks()
 	for k := 1; keep; k++ {
 		time.Sleep(100 * time.Millisecond)
-		tlog("goiter tick=%d", k)
+		testlib.Log("goiter tick=%d", k)
 	}
 }

@@ -3,8 +3,9 @@
 //
 //	gonames [N]        (N rounds, default 2)
 //
-// Build: go build -o gonames gonames.go (GO111MODULE=off, standard library
-// only; `make go-targets` builds it with every installed Go, CGO_ENABLED=0).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off go build gonames.go
+// (the standard library and weft/testlib; `make go-targets` builds it with
+// every installed Go, CGO_ENABLED=0).
 //
 // Each round, on the main goroutine:
 //
@@ -19,22 +20,12 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strconv"
 	"sync"
-)
 
-func tlog(format string, args ...interface{}) {
-	f := os.Stderr
-	if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-		if lf, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-			defer lf.Close()
-			f = lf
-		}
-	}
-	fmt.Fprintf(f, format+"\n", args...)
-}
+	"weft/testlib"
+)
 
 func spawn(n int) {
 	var wg sync.WaitGroup
@@ -73,5 +64,5 @@ func main() {
 		process("s", 4)
 		worker{3}.run()
 	}
-	tlog("gonames done")
+	testlib.Log("gonames done")
 }

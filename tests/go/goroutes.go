@@ -38,7 +38,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -47,23 +46,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"weft/testlib"
 )
-
-func tlog(format string, args ...interface{}) {
-	out := os.Stderr
-	if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-		if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-			defer f.Close()
-			out = f
-		}
-	}
-	fmt.Fprintf(out, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
 
 // Go 1.22 brought ServeMux patterns ("go1.22.3", "go1.27rc1")
 func hasPatterns() bool {
@@ -109,15 +94,15 @@ func handleUsersOld(w http.ResponseWriter, r *http.Request) {
 
 func main() {
 	if len(os.Args) > 1 {
-		die("usage: GODEBUG=httpmuxgo121=0 goroutes")
+		testlib.Die("usage: GODEBUG=httpmuxgo121=0 goroutes")
 	}
 	if hasPatterns() && !strings.Contains(os.Getenv("GODEBUG"), "httpmuxgo121=0") {
-		die("%s: run with GODEBUG=httpmuxgo121=0 (built in GOPATH mode, its ServeMux "+
+		testlib.Die("%s: run with GODEBUG=httpmuxgo121=0 (built in GOPATH mode, its ServeMux "+
 			"would be Go 1.21's, without patterns)", runtime.Version())
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		die("listen: %v", err)
+		testlib.Die("listen: %v", err)
 	}
 	mux := http.NewServeMux()
 	if hasPatterns() {
@@ -138,17 +123,17 @@ func main() {
 	} {
 		req, err := http.NewRequest(rq.method, base+rq.path, nil)
 		if err != nil {
-			die("%s %s: %v", rq.method, rq.path, err)
+			testlib.Die("%s %s: %v", rq.method, rq.path, err)
 		}
 		resp, err := client.Do(req)
 		if err != nil {
-			die("%s %s: %v", rq.method, rq.path, err)
+			testlib.Die("%s %s: %v", rq.method, rq.path, err)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		tlog("goroutes %s %s status=%d", rq.method, rq.path, resp.StatusCode)
+		testlib.Log("goroutes %s %s status=%d", rq.method, rq.path, resp.StatusCode)
 	}
 	client.CloseIdleConnections()
 	time.Sleep(300 * time.Millisecond)
-	tlog("goroutes done")
+	testlib.Log("goroutes done")
 }

@@ -6,8 +6,9 @@
 //
 //	goseed [N [keep]]     (N traces, default 4; "keep": never exit)
 //
-// Build: go build -o goseed goseed.go (GO111MODULE=off, standard library
-// only; `make go-targets` builds it with every installed Go, CGO_ENABLED=0).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off go build goseed.go
+// (the standard library and weft/testlib; `make go-targets` builds it with
+// every installed Go, CGO_ENABLED=0).
 //
 // Startup (outside any transaction, before $WEFT_TEST_WAIT): the first log
 // line, runtime.GC(). Then main calls handleTrace(i) for i = 0..N-1, 20 ms
@@ -58,67 +59,12 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"runtime"
-	"strconv"
-	"sync"
 	"time"
+
+	"weft/testlib"
 )
-
-// ---- shared test-target helpers (same in every tests/go/*.go) ----
-
-var (
-	logMu   sync.Mutex
-	logFile *os.File
-)
-
-func tlog(format string, args ...interface{}) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	if logFile == nil {
-		logFile = os.Stderr
-		if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-			if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-				logFile = f
-			}
-		}
-	}
-	fmt.Fprintf(logFile, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
-
-// targetWait holds until $WEFT_TEST_WAIT exists (if set): polls every 10 ms, up to 10 s.
-func targetWait() {
-	p := os.Getenv("WEFT_TEST_WAIT")
-	if p == "" {
-		return
-	}
-	for i := 0; i < 1000; i++ {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	die("WEFT_TEST_WAIT: %s did not appear within 10 s", p)
-}
-
-func argInt(i, def int) int {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.Atoi(os.Args[i])
-	if err != nil || v < 0 {
-		die("bad argument '%s'", os.Args[i])
-	}
-	return v
-}
-
-// ---- goseed ----
 
 type event struct {
 	seq int
@@ -178,7 +124,7 @@ func newTrace(id int) *trace {
 
 func handleTrace(i int) {
 	t := newTrace(i)
-	defer tlog("goseed trace=%d %s", i, map[bool]string{true: "stopped", false: "leaked"}[i%2 == 1])
+	defer testlib.Log("goseed trace=%d %s", i, map[bool]string{true: "stopped", false: "leaked"}[i%2 == 1])
 	for k := 0; k < 2; k++ {
 		t.ps.in <- event{seq: k}
 		t.cmds <- command{op: k}
@@ -221,14 +167,14 @@ func spawnShapes(hold chan struct{}, ps *pubsub) {
 }
 
 func main() {
-	n := argInt(1, 4)
+	n := testlib.ArgInt(1, 4)
 	keep := len(os.Args) > 2 && os.Args[2] == "keep"
 	if len(os.Args) > 3 || (len(os.Args) > 2 && !keep) {
-		die("usage: goseed [N [keep]]")
+		testlib.Die("usage: goseed [N [keep]]")
 	}
-	tlog("goseed main goid=1 pid=%d", os.Getpid())
+	testlib.Log("goseed main goid=1 pid=%d", os.Getpid())
 	runtime.GC()
-	targetWait()
+	testlib.TargetWait()
 	for i := 0; i < n; i++ {
 		handleTrace(i)
 		time.Sleep(20 * time.Millisecond)
@@ -237,12 +183,12 @@ func main() {
 	hold, ps := make(chan struct{}), &pubsub{in: make(chan event)}
 	spawnShapes(hold, ps)
 	time.Sleep(20 * time.Millisecond) // all 5 blocked
-	tlog("goseed idle goroutines=%d", runtime.NumGoroutine())
+	testlib.Log("goseed idle goroutines=%d", runtime.NumGoroutine())
 	buf := make([]byte, 1<<20)
-	tlog("goseed stacks begin\n%s\ngoseed stacks end", buf[:runtime.Stack(buf, true)])
+	testlib.Log("goseed stacks begin\n%s\ngoseed stacks end", buf[:runtime.Stack(buf, true)])
 	for k := 1; keep; k++ {
 		time.Sleep(100 * time.Millisecond)
-		tlog("goseed tick=%d", k)
+		testlib.Log("goseed tick=%d", k)
 	}
 	close(hold)
 	close(ps.in)

@@ -3,8 +3,9 @@
 //
 //	goshape [N [MS]]   (N rounds, default 10; MS per request, default 20)
 //
-// Build: go build -o goshape goshape.go (GO111MODULE=off, standard library
-// only; `make go-targets` builds it with every installed Go, CGO_ENABLED=0).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off go build goshape.go
+// (the standard library and weft/testlib; `make go-targets` builds it with
+// every installed Go, CGO_ENABLED=0).
 //
 // Startup (outside any transaction): the first log line, runtime.GC(), then
 // listens on 127.0.0.1:0 and serves (`go srv.Serve(ln)`). Then main, as a
@@ -38,71 +39,18 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
-	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
+
+	"weft/testlib"
 )
-
-// ---- shared test-target helpers (same in every tests/go/*.go) ----
-
-var (
-	logMu   sync.Mutex
-	logFile *os.File
-)
-
-func tlog(format string, args ...interface{}) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	if logFile == nil {
-		logFile = os.Stderr
-		if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-			if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-				logFile = f
-			}
-		}
-	}
-	fmt.Fprintf(logFile, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
-
-func argInt(i, def int) int {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.Atoi(os.Args[i])
-	if err != nil || v < 0 {
-		die("bad argument '%s'", os.Args[i])
-	}
-	return v
-}
-
-// goid: the current goroutine's id, from the "goroutine N [" header of its stack.
-func goid() int {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	n, _ := strconv.Atoi(string(b))
-	return n
-}
-
-// ---- goshape ----
 
 var (
 	reqSeq int64 // requests numbered in arrival order
@@ -166,7 +114,7 @@ func childWork(done chan int64) {
 func handleSpin(w http.ResponseWriter, r *http.Request) {
 	req := atomic.AddInt64(&reqSeq, 1) - 1
 	c := spinCPU(ms)
-	tlog("goshape req=%d path=/spin cpu_ns=%d", req, c)
+	testlib.Log("goshape req=%d path=/spin cpu_ns=%d", req, c)
 	io.WriteString(w, "spin\n")
 }
 
@@ -183,7 +131,7 @@ func handleWait(w http.ResponseWriter, r *http.Request) {
 	done := make(chan int64)
 	go childWork(done) /* SITE:wait */
 	c := <-done
-	tlog("goshape req=%d path=/wait child_cpu_ns=%d", req, c)
+	testlib.Log("goshape req=%d path=/wait child_cpu_ns=%d", req, c)
 	io.WriteString(w, "wait\n")
 }
 
@@ -197,26 +145,26 @@ func handleBlock(w http.ResponseWriter, r *http.Request) {
 func get(c *http.Client, base, path string) {
 	resp, err := c.Get(base + path)
 	if err != nil {
-		die("GET %s: %v", path, err)
+		testlib.Die("GET %s: %v", path, err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		die("GET %s: status %d", path, resp.StatusCode)
+		testlib.Die("GET %s: status %d", path, resp.StatusCode)
 	}
 }
 
 func main() {
-	n := argInt(1, 10)
-	ms = time.Duration(argInt(2, 20)) * time.Millisecond
+	n := testlib.ArgInt(1, 10)
+	ms = time.Duration(testlib.ArgInt(2, 20)) * time.Millisecond
 	if len(os.Args) > 3 || ms == 0 {
-		die("usage: goshape [N [MS]]   (MS > 0)")
+		testlib.Die("usage: goshape [N [MS]]   (MS > 0)")
 	}
-	tlog("goshape main goid=%d pid=%d", goid(), os.Getpid())
+	testlib.Log("goshape main goid=%d pid=%d", testlib.Goid(), os.Getpid())
 	runtime.GC()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		die("listen: %v", err)
+		testlib.Die("listen: %v", err)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/spin", handleSpin)
@@ -224,7 +172,7 @@ func main() {
 	mux.HandleFunc("/wait", handleWait)
 	mux.HandleFunc("/block", handleBlock)
 	go (&http.Server{Handler: mux}).Serve(ln)
-	tlog("goshape listening %s", ln.Addr())
+	testlib.Log("goshape listening %s", ln.Addr())
 	client := &http.Client{Transport: &http.Transport{}} // no proxy, own idle pool
 	base := "http://" + ln.Addr().String()
 	for i := 0; i < n; i++ {
@@ -234,5 +182,5 @@ func main() {
 		}
 	}
 	client.CloseIdleConnections()
-	tlog("goshape done %d", n)
+	testlib.Log("goshape done %d", n)
 }

@@ -4,8 +4,9 @@
 //
 //	gotrace [N [keep]]     (N traces, default 6; "keep": never exit)
 //
-// Build: go build -o gotrace gotrace.go (GO111MODULE=off, standard library
-// only; `make go-targets` builds it with every installed Go, CGO_ENABLED=0).
+// Build (in tests/go): GOPATH=$PWD GO111MODULE=off go build gotrace.go
+// (the standard library and weft/testlib; `make go-targets` builds it with
+// every installed Go, CGO_ENABLED=0).
 //
 // Startup (outside any transaction, before $WEFT_TEST_WAIT): the first log
 // line, runtime.GC() (the GC's mark workers exist before any transaction).
@@ -61,90 +62,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"weft/testlib"
 )
-
-// ---- shared test-target helpers (same in every tests/go/*.go) ----
-
-var (
-	logMu   sync.Mutex
-	logFile *os.File
-)
-
-func tlog(format string, args ...interface{}) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	if logFile == nil {
-		logFile = os.Stderr
-		if p := os.Getenv("WEFT_TEST_LOG"); p != "" {
-			if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); err == nil {
-				logFile = f
-			}
-		}
-	}
-	fmt.Fprintf(logFile, format+"\n", args...)
-}
-
-func die(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "target: "+format+"\n", args...)
-	os.Exit(2)
-}
-
-// targetWait holds until $WEFT_TEST_WAIT exists (if set): polls every 10 ms, up to 10 s.
-func targetWait() {
-	p := os.Getenv("WEFT_TEST_WAIT")
-	if p == "" {
-		return
-	}
-	for i := 0; i < 1000; i++ {
-		if _, err := os.Stat(p); err == nil {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	die("WEFT_TEST_WAIT: %s did not appear within 10 s", p)
-}
-
-func argInt(i, def int) int {
-	if len(os.Args) <= i {
-		return def
-	}
-	v, err := strconv.Atoi(os.Args[i])
-	if err != nil || v < 0 {
-		die("bad argument '%s'", os.Args[i])
-	}
-	return v
-}
-
-// goid: the current goroutine's id, from the "goroutine N [" header of its stack.
-func goid() int {
-	var buf [64]byte
-	b := buf[:runtime.Stack(buf[:], false)]
-	b = bytes.TrimPrefix(b, []byte("goroutine "))
-	if i := bytes.IndexByte(b, ' '); i > 0 {
-		b = b[:i]
-	}
-	n, _ := strconv.Atoi(string(b))
-	return n
-}
-
-func dumpStacks() {
-	if os.Getenv("WEFT_TEST_STACKS") == "" {
-		return
-	}
-	buf := make([]byte, 1<<20)
-	tlog("%s", buf[:runtime.Stack(buf, true)])
-}
-
-// ---- gotrace ----
 
 const cleanupDelay = 30 * time.Millisecond
 
@@ -162,7 +88,7 @@ type PubSub struct {
 
 //go:noinline
 func (ps *PubSub) forward() {
-	tlog("gotrace trace=%d forward goid=%d", ps.trace, goid())
+	testlib.Log("gotrace trace=%d forward goid=%d", ps.trace, testlib.Goid())
 	for ev := range ps.in {
 		if ev.ack != nil {
 			close(ev.ack)
@@ -171,7 +97,7 @@ func (ps *PubSub) forward() {
 		ps.n++
 	}
 	time.Sleep(cleanupDelay) // flush subscribers
-	tlog("gotrace trace=%d forward-exit goid=%d events=%d", ps.trace, goid(), ps.n)
+	testlib.Log("gotrace trace=%d forward-exit goid=%d events=%d", ps.trace, testlib.Goid(), ps.n)
 }
 
 func (ps *PubSub) Publish(ev event) { ps.in <- ev }
@@ -201,7 +127,7 @@ var mgr manager
 
 //go:noinline
 func (m *manager) startStateWorker(t *Trace) {
-	tlog("gotrace trace=%d stateworker goid=%d", t.id, goid())
+	testlib.Log("gotrace trace=%d stateworker goid=%d", t.id, testlib.Goid())
 	n := 0
 	for cmd := range t.cmds {
 		if cmd.ack != nil {
@@ -212,7 +138,7 @@ func (m *manager) startStateWorker(t *Trace) {
 		n++
 	}
 	time.Sleep(cleanupDelay) // drain state
-	tlog("gotrace trace=%d stateworker-exit goid=%d cmds=%d", t.id, goid(), n)
+	testlib.Log("gotrace trace=%d stateworker-exit goid=%d cmds=%d", t.id, testlib.Goid(), n)
 }
 
 //go:noinline
@@ -274,31 +200,31 @@ func handleTrace(i int) int {
 	<-cmdAck
 	if i%3 != 0 {
 		t.Release()
-		tlog("gotrace trace=%d released", i)
+		testlib.Log("gotrace trace=%d released", i)
 	} else {
-		tlog("gotrace trace=%d leaked", i)
+		testlib.Log("gotrace trace=%d leaked", i)
 	}
 	return i
 }
 
 func main() {
-	n := argInt(1, 6)
+	n := testlib.ArgInt(1, 6)
 	keep := len(os.Args) > 2 && os.Args[2] == "keep"
 	if len(os.Args) > 3 || (len(os.Args) > 2 && !keep) {
-		die("usage: gotrace [N [keep]]")
+		testlib.Die("usage: gotrace [N [keep]]")
 	}
-	tlog("gotrace main goid=%d pid=%d", goid(), os.Getpid())
+	testlib.Log("gotrace main goid=%d pid=%d", testlib.Goid(), os.Getpid())
 	runtime.GC()
-	targetWait()
+	testlib.TargetWait()
 	for i := 0; i < n; i++ {
 		handleTrace(i)
 		time.Sleep(20 * time.Millisecond)
 	}
 	time.Sleep(700 * time.Millisecond)
-	tlog("gotrace idle goroutines=%d", runtime.NumGoroutine())
-	dumpStacks()
+	testlib.Log("gotrace idle goroutines=%d", runtime.NumGoroutine())
+	testlib.DumpStacks()
 	for k := 1; keep; k++ {
 		time.Sleep(100 * time.Millisecond)
-		tlog("gotrace tick=%d", k)
+		testlib.Log("gotrace tick=%d", k)
 	}
 }

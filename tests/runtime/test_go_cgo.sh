@@ -41,7 +41,7 @@ go_target() {
 		[ "$ROOT/build/tests/go/$v/$name${variant:+.$variant}" -nt "$ROOT/tests/go/$name.go" ]; then
 		cp "$ROOT/build/tests/go/$v/$name${variant:+.$variant}" "$out"
 	else
-		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$ROOT/tests/go GO111MODULE=off \
 			CGO_ENABLED=1 GOTOOLCHAIN=local GOFLAGS= \
 			"$go" build "${flags[@]}" -o "$out" "$ROOT/tests/go/$name.go" >"$TMP/build-$name-$2.log" 2>&1 ||
 			{ fail "go $2: build $name failed: $(head -c 600 "$TMP/build-$name-$2.log")"; return 1; }

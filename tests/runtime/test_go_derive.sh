@@ -27,7 +27,7 @@ stripped() {
 	if [ -x "$ROOT/build/tests/go/$v/gotrace.stripped" ]; then
 		cp "$ROOT/build/tests/go/$v/gotrace.stripped" "$out"
 	else
-		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$ROOT/tests/go GO111MODULE=off \
 			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= "$go" build -ldflags='-s -w' \
 			-o "$out" "$ROOT/tests/go/gotrace.go" >"$TMP/build-$v.log" 2>&1 || return 1
 	fi

@@ -41,7 +41,7 @@ go_target() {
 		stripped) flags=(-ldflags='-s -w') ;;
 		?*) flags=(-buildmode="$mode") ;;
 		esac
-		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$ROOT/tests/go GO111MODULE=off \
 			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
 			"$go" build "${flags[@]}" -o "$out" "$ROOT/tests/go/$name.go" \
 			>"$TMP/build-$name-$v.log" 2>&1 ||

@@ -47,7 +47,7 @@ go_target() {
 		stripped) flags=(-ldflags='-s -w') ;;
 		?*) flags=(-buildmode="$mode") ;;
 		esac
-		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$ROOT/tests/go GO111MODULE=off \
 			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
 			"$go" build "${flags[@]}" -o "$out" "$SRC" >"$TMP/build-$name-$v.log" 2>&1 ||
 			{ fail "go $v: build $name $mode failed: $(head -c 600 "$TMP/build-$name-$v.log")"; return 1; }

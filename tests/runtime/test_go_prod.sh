@@ -29,7 +29,7 @@ BIN=$TMP/bin/gotrace.stripped
 if [ -x "$ROOT/build/tests/go/$V/gotrace.stripped" ]; then
 	cp "$ROOT/build/tests/go/$V/gotrace.stripped" "$BIN"
 else
-	HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+	HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$ROOT/tests/go GO111MODULE=off \
 		CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= "$GO" build -ldflags='-s -w' -o "$BIN" \
 		"$ROOT/tests/go/gotrace.go" >"$TMP/build.log" 2>&1 || skip "go $V: build failed"
 fi

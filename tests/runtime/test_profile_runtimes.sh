@@ -113,7 +113,7 @@ go_shape() {
 	if [ -x "$ROOT/build/tests/go/$v/goshape" ]; then
 		cp "$ROOT/build/tests/go/$v/goshape" "$bin"
 	else
-		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$TMP/gopath GO111MODULE=off \
+		HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$ROOT/tests/go GO111MODULE=off \
 			CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
 			"$go" build -o "$bin" "$ROOT/tests/go/goshape.go" >"$TMP/build-go-$v.log" 2>&1 ||
 			{ fail "go $v: build goshape failed: $(head -c 600 "$TMP/build-go-$v.log")"; return; }
