@@ -39,10 +39,13 @@ while [ ${#todo[@]} -gt 0 ]; do
 	src=$(ls "$ROOT"/user/*/"$n.c")
 	srcs+=("$src")
 	while read -r h; do
-		if [ -z "${seen[$h]+x}" ] && ls "$ROOT"/user/*/"$h.c" >/dev/null 2>&1; then
-			seen[$h]=1
-			todo+=("$h")
-		fi
+		# X_int.h: what X's own files (X_*.c) share
+		for c in "$h" $( [[ $h == *_int ]] && cd "$(dirname "$src")" && ls "${h%_int}"_*.c 2>/dev/null | sed 's/\.c$//'); do
+			if [ -z "${seen[$c]+x}" ] && ls "$ROOT"/user/*/"$c.c" >/dev/null 2>&1; then
+				seen[$c]=1
+				todo+=("$c")
+			fi
+		done
 	done < <(sed -n 's|^#include "\([A-Za-z0-9_]*\)\.h".*|\1|p' "$src")
 done
 incs=()

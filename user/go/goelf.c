@@ -11,20 +11,14 @@
 #include <unistd.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
-#include <capstone/capstone.h>
 #include "elf_file.h"
 #include "goelf.h"
+#include "goelf_int.h"
 #include "go_derive.h"
 #include "go_offsets.h"
 #include "gopclntab.h"
 #include "goversion.h"
 
-/* The longest function goelf__rets and the prologue scan will read. */
-#define MAX_FUNC_SIZE (16u << 20)
-/* The prologue's stack check is within its first few instructions. */
-#define PROLOGUE_INSNS 16
-/* The morestack block: spills, the call, reloads, the jump back. */
-#define MORESTACK_INSNS 64
 
 /* n bytes at vaddr, from the allocated section that holds them all. */
 static int read_vaddr(Elf *e, uint64_t vaddr, void *buf, size_t n)
@@ -303,132 +297,9 @@ static int symtab_find_nth(Elf *e, const char *name, int type, int nth, uint64_t
 	return -1;
 }
 
-static int symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint64_t *size)
+int goelf_symtab_find(Elf *e, const char *name, int type, uint64_t *value, uint64_t *size)
 {
 	return symtab_find_nth(e, name, type, 0, value, size);
-}
-
-static const char *die_name(Dwarf_Die *die)
-{
-	const char *n = dwarf_diename(die);
-
-	return n ? n : "";
-}
-
-/* DW_AT_data_member_location: a constant, or DW_OP_plus_uconst (DWARF 2). */
-static int member_offset(Dwarf_Die *m)
-{
-	Dwarf_Attribute a;
-	Dwarf_Word w;
-	Dwarf_Op *ops;
-	size_t n;
-
-	if (!dwarf_attr(m, DW_AT_data_member_location, &a))
-		return -1;
-	if (dwarf_whatform(&a) != DW_FORM_exprloc && dwarf_whatform(&a) != DW_FORM_block1 &&
-	    !dwarf_formudata(&a, &w))
-		return w <= INT_MAX ? (int)w : -1;
-	if (!dwarf_getlocation(&a, &ops, &n) && n == 1 && ops[0].atom == DW_OP_plus_uconst &&
-	    ops[0].number <= INT_MAX)
-		return (int)ops[0].number;
-	return -1;
-}
-
-/* The offset of member name in struct die, and optionally its type. */
-static int struct_member(Dwarf_Die *st, const char *name, Dwarf_Die *type)
-{
-	Dwarf_Die m;
-
-	if (dwarf_child(st, &m))
-		return -1;
-	do {
-		Dwarf_Attribute a;
-
-		if (dwarf_tag(&m) != DW_TAG_member || strcmp(die_name(&m), name))
-			continue;
-		if (type && (!dwarf_attr_integrate(&m, DW_AT_type, &a) ||
-			     !dwarf_formref_die(&a, type) || dwarf_peel_type(type, type)))
-			return -1;
-		return member_offset(&m);
-	} while (!dwarf_siblingof(&m, &m));
-	return -1;
-}
-
-static void read_g(Dwarf_Die *g, struct go_info *gi)
-{
-	Dwarf_Die sched;
-	int s;
-
-	gi->g_goid = struct_member(g, "goid", NULL);
-	gi->g_parent_goid = struct_member(g, "parentGoid", NULL);
-	gi->g_gopc = struct_member(g, "gopc", NULL);
-	gi->g_startpc = struct_member(g, "startpc", NULL);
-	gi->g_atomicstatus = struct_member(g, "atomicstatus", NULL);
-	gi->g_waitsince = struct_member(g, "waitsince", NULL);
-	gi->g_waitreason = struct_member(g, "waitreason", NULL);
-	gi->g_m = struct_member(g, "m", NULL);
-	s = struct_member(g, "sched", &sched);
-	if (s >= 0 && dwarf_tag(&sched) == DW_TAG_structure_type) {
-		int sp = struct_member(&sched, "sp", NULL);
-
-		gi->g_sched_sp = sp >= 0 ? s + sp : -1;
-	}
-}
-
-static uint64_t var_addr(Dwarf_Die *die)
-{
-	Dwarf_Attribute a;
-	Dwarf_Op *ops;
-	size_t n;
-
-	if (dwarf_attr(die, DW_AT_location, &a) && !dwarf_getlocation(&a, &ops, &n) && n == 1 &&
-	    ops[0].atom == DW_OP_addr)
-		return ops[0].number;
-	return 0;
-}
-
-/* The CUs' top-level DIEs: runtime.g, runtime.m, runtime.allgs, runtime.allglen. */
-static void read_dwarf(Dwarf *dbg, struct go_info *gi)
-{
-	bool g = false, m = false, allgs = false, allglen = false;
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-
-	while (!(g && m && allgs && allglen) &&
-	       !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
-		Dwarf_Die cu, die;
-
-		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
-			do {
-				int tag = dwarf_tag(&die);
-				const char *n = die_name(&die);
-
-				if (tag == DW_TAG_structure_type && dwarf_haschildren(&die) > 0) {
-					if (!g && !strcmp(n, "runtime.g")) {
-						read_g(&die, gi);
-						g = true;
-					} else if (!m && !strcmp(n, "runtime.m")) {
-						gi->m_curg = struct_member(&die, "curg", NULL);
-						gi->m_procid = struct_member(&die, "procid", NULL);
-						m = true;
-					}
-				} else if (tag == DW_TAG_variable) {
-					uint64_t a;
-
-					if (!allgs && !strcmp(n, "runtime.allgs") &&
-					    (a = var_addr(&die))) {
-						gi->allgs_vaddr = a;
-						allgs = true;
-					} else if (!allglen && !strcmp(n, "runtime.allglen") &&
-						   (a = var_addr(&die))) {
-						gi->allglen_vaddr = a;
-						allglen = true;
-					}
-				}
-			} while (!dwarf_siblingof(&die, &die));
-		}
-		off = next;
-	}
 }
 
 /* Offsets are read once per binary: a later open of the same build id (the
@@ -507,51 +378,6 @@ const char *goelf__offsets_src_name(enum go_offsets_src src)
 	}
 }
 
-/* RIP-relative addresses an instruction's operands refer to. */
-struct rip_refs {
-	uint64_t refs[64];
-	int n;
-};
-
-static int rip_refs_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
-{
-	struct rip_refs *r = ctx;
-
-	(void)cs;
-	(void)file_off;
-	for (int i = 0; i < insn->detail->x86.op_count && r->n < 64; i++) {
-		const cs_x86_op *o = &insn->detail->x86.operands[i];
-
-		if (o->type == X86_OP_MEM && o->mem.base == X86_REG_RIP)
-			r->refs[r->n++] = insn->address + insn->size + o->mem.disp;
-	}
-	return r->n >= 64;
-}
-
-/* runtime.allgs without symbols: runtime.allgadd appends to it, so its code
- * reads the slice's three words (ptr, len, cap: RIP-relative A, A+8, A+16).
- * What is found here is checked on the live process (gomem). */
-static void allgs_by_code(const char *path, struct go_info *gi)
-{
-	struct gopcln *tab = goelf__pclntab(path);
-	struct rip_refs r = { .n = 0 };
-	struct gofunc f;
-
-	if (!tab || gopcln__func_by_name(tab, "runtime.allgadd", 0, &f) || f.end - f.entry > 4096 ||
-	    goelf__decode(path, f.entry, f.end - f.entry, rip_refs_insn, &r))
-		return;
-	for (int i = 0; i < r.n && !gi->allgs_vaddr; i++) {
-		bool len_ref = false, cap_ref = false;
-
-		for (int j = 0; j < r.n; j++) {
-			len_ref |= r.refs[j] == r.refs[i] + 8;
-			cap_ref |= r.refs[j] == r.refs[i] + 16;
-		}
-		if (len_ref && cap_ref)
-			gi->allgs_vaddr = r.refs[i];
-	}
-}
-
 static int go_without_buildinfo(const char *path, Elf *e, int fd, struct go_info *gi, char *err,
 				size_t len)
 {
@@ -622,12 +448,12 @@ found:
 		elf_file__close(e, fd);
 		return 0;
 	}
-	if (!symtab_find(e, "runtime.allgs", STT_OBJECT, &v, NULL))
+	if (!goelf_symtab_find(e, "runtime.allgs", STT_OBJECT, &v, NULL))
 		gi->allgs_vaddr = v;
-	if (!symtab_find(e, "runtime.allglen", STT_OBJECT, &v, NULL))
+	if (!goelf_symtab_find(e, "runtime.allglen", STT_OBJECT, &v, NULL))
 		gi->allglen_vaddr = v;
 	if (!gi->allgs_vaddr)
-		allgs_by_code(path, gi);
+		goelf_allgs_by_code(path, gi);
 	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	if (!dbg) {
 		/* not kept: a stripped build may share its build id with the
@@ -638,7 +464,7 @@ found:
 	}
 	gi->has_dwarf = true;
 	gi->offsets_src = GO_OFFSETS_DWARF;
-	read_dwarf(dbg, gi);
+	goelf_read_dwarf(dbg, gi);
 	rc = 0;
 	if (gi->g_goid < 0) {
 		snprintf(err, len, "no runtime.g in its DWARF");
@@ -649,26 +475,6 @@ found:
 	dwarf_end(dbg);
 	elf_file__close(e, fd);
 	return rc;
-}
-
-/* vaddr's file offset in an executable PT_LOAD, with the bytes up to vaddr+size on disk. */
-static int text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off)
-{
-	GElf_Phdr ph;
-	size_t n;
-
-	if (elf_getphdrnum(e, &n))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
-			continue;
-		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz &&
-		    size <= ph.p_filesz - (vaddr - ph.p_vaddr)) {
-			*off = vaddr - ph.p_vaddr + ph.p_offset;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 int goelf__func(const char *path, const char *name, uint64_t *vaddr, uint64_t *size,
@@ -735,7 +541,7 @@ int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr
 		elf_file__close(e, fd);
 		return -1;
 	}
-	if (!text_off(e, v, sz, &off)) {
+	if (!goelf_text_off(e, v, sz, &off)) {
 		*vaddr = v;
 		*size = sz;
 		*file_off = off;
@@ -745,338 +551,3 @@ int goelf__func_nth(const char *path, const char *name, int nth, uint64_t *vaddr
 	return rc;
 }
 
-/* The function's bytes, its entry's file offset and a capstone handle. */
-struct code {
-	unsigned char *buf;
-	uint64_t off;
-	csh cs;
-};
-
-static int code_open(const char *path, uint64_t vaddr, uint64_t size, bool detail,
-		     struct code *c)
-{
-	GElf_Ehdr eh;
-	int fd, rc = -1;
-	Elf *e;
-
-	memset(c, 0, sizeof(*c));
-	if (!size || size > MAX_FUNC_SIZE || vaddr + size < vaddr)
-		return -1;
-	e = elf_file__open(path, &fd);
-	if (!e)
-		return -1;
-	if (gelf_getehdr(e, &eh) && eh.e_machine == EM_X86_64 && !text_off(e, vaddr, size, &c->off) &&
-	    (c->buf = malloc(size)) && pread(fd, c->buf, size, c->off) == (ssize_t)size &&
-	    cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) == CS_ERR_OK) {
-		if (detail)
-			cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
-		rc = 0;
-	}
-	if (rc) {
-		free(c->buf);
-		c->buf = NULL;
-	}
-	elf_file__close(e, fd);
-	return rc;
-}
-
-static void code_close(struct code *c)
-{
-	if (c->buf)
-		cs_close(&c->cs);
-	free(c->buf);
-}
-
-int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx)
-{
-	const uint8_t *p;
-	uint64_t addr;
-	struct code c;
-	cs_insn *insn;
-	size_t left;
-	int rc = 0;
-
-	if (code_open(path, vaddr, size, true, &c))
-		return -1;
-	insn = cs_malloc(c.cs);
-	if (!insn) {
-		code_close(&c);
-		return -1;
-	}
-	p = c.buf;
-	left = size;
-	addr = vaddr;
-	while (left && !rc) {
-		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
-			/* undecodable: step a byte (Go has no data in text) */
-			p++;
-			left--;
-			addr++;
-			continue;
-		}
-		rc = fn(ctx, c.cs, insn, c.off + (insn->address - vaddr));
-	}
-	cs_free(insn, 1);
-	code_close(&c);
-	return rc < 0 ? -1 : 0;
-}
-
-struct rets_walk {
-	uint64_t *file_offs;
-	int max, n;
-};
-
-static int rets_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
-{
-	struct rets_walk *w = ctx;
-
-	(void)cs;
-	if (insn->id != X86_INS_RET)
-		return 0;
-	if (w->file_offs) {
-		if (w->n >= w->max) {
-			errno = E2BIG;
-			return -1;
-		}
-		w->file_offs[w->n] = file_off;
-	}
-	w->n++;
-	return 0;
-}
-
-int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max)
-{
-	struct rets_walk w = { .file_offs = file_offs, .max = max };
-
-	return goelf__decode(path, vaddr, size, rets_insn, &w) ? -1 : w.n;
-}
-
-static bool is_jcc(csh cs, const cs_insn *i)
-{
-	return cs_insn_group(cs, i, X86_GRP_JUMP) && i->id != X86_INS_JMP;
-}
-
-static bool imm_target(const cs_insn *i, uint64_t *t)
-{
-	const cs_x86 *x = &i->detail->x86;
-
-	if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
-		return false;
-	*t = x->operands[0].imm;
-	return true;
-}
-
-/* Does the block at target call (runtime.morestack*) and then jump back to the entry? */
-static bool morestack_block(struct code *c, uint64_t vaddr, uint64_t size, uint64_t target)
-{
-	cs_insn *insn;
-	bool called = false, ok = false;
-	size_t n;
-
-	if (target <= vaddr || target >= vaddr + size)
-		return false;
-	n = cs_disasm(c->cs, c->buf + (target - vaddr), size - (target - vaddr), target,
-		      MORESTACK_INSNS, &insn);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t t;
-
-		if (insn[i].id == X86_INS_CALL) {
-			called = true;
-		} else if (insn[i].id == X86_INS_JMP) {
-			ok = called && imm_target(&insn[i], &t) && t == vaddr;
-			break;
-		} else if (insn[i].id == X86_INS_RET) {
-			break;
-		}
-	}
-	if (n)
-		cs_free(insn, n);
-	return ok;
-}
-
-int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
-				uint64_t *file_off)
-{
-	uint64_t after = vaddr;
-	struct code c;
-	cs_insn *insn;
-	size_t n;
-
-	if (code_open(path, vaddr, size, true, &c))
-		return -1;
-	n = cs_disasm(c.cs, c.buf, size, vaddr, PROLOGUE_INSNS, &insn);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t t;
-
-		if (insn[i].id == X86_INS_CALL || insn[i].id == X86_INS_RET ||
-		    insn[i].id == X86_INS_JMP)
-			break;
-		/* the last one: a big frame checks for underflow, then the bound */
-		if (is_jcc(c.cs, &insn[i]) && imm_target(&insn[i], &t) &&
-		    morestack_block(&c, vaddr, size, t))
-			after = insn[i].address + insn[i].size;
-	}
-	if (n)
-		cs_free(insn, n);
-	*file_off = c.off + (after - vaddr);
-	code_close(&c);
-	return 0;
-}
-
-/* A top-level DW_TAG_variable by name: its address and the size of its type. */
-static int dwarf_var(Dwarf *dbg, const char *name, uint64_t *vaddr, uint64_t *size)
-{
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-
-	while (!dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
-		Dwarf_Die cu, die;
-
-		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
-			do {
-				Dwarf_Attribute a;
-				Dwarf_Die type;
-				Dwarf_Word sz;
-				uint64_t addr;
-
-				if (dwarf_tag(&die) != DW_TAG_variable || strcmp(die_name(&die), name) ||
-				    !(addr = var_addr(&die)))
-					continue;
-				if (!dwarf_attr_integrate(&die, DW_AT_type, &a) ||
-				    !dwarf_formref_die(&a, &type) || dwarf_aggregate_size(&type, &sz))
-					return -1;
-				*vaddr = addr;
-				*size = sz;
-				return 0;
-			} while (!dwarf_siblingof(&die, &die));
-		}
-		off = next;
-	}
-	return -1;
-}
-
-/* runtime.waitReasonStrings without symbols: waitReason.String checks the
- * code against the array's length (`cmp $N, %al`), then indexes the array
- * (a RIP-relative `lea`, then a load through it with an index). [N]string:
- * 16 bytes each. */
-struct wait_reasons {
-	uint64_t lea, n, vaddr, size;
-};
-
-static int wait_reasons_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
-{
-	struct wait_reasons *w = ctx;
-	const cs_x86 *x = &insn->detail->x86;
-
-	(void)cs;
-	(void)file_off;
-	if (!w->n && insn->id == X86_INS_CMP && x->op_count == 2 && x->operands[1].type == X86_OP_IMM)
-		w->n = x->operands[1].imm;
-	else if (insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
-		 x->operands[1].mem.base == X86_REG_RIP)
-		w->lea = insn->address + insn->size + x->operands[1].mem.disp;
-	else if (w->lea && w->n && insn->id == X86_INS_MOV && x->op_count == 2 &&
-		 x->operands[1].type == X86_OP_MEM && x->operands[1].mem.index != X86_REG_INVALID) {
-		w->vaddr = w->lea;
-		w->size = w->n * 16;
-		return 1;
-	}
-	return 0;
-}
-
-static int wait_reasons_by_code(const char *path, uint64_t *vaddr, uint64_t *size)
-{
-	struct gopcln *tab = goelf__pclntab(path);
-	struct wait_reasons w = { 0 };
-	struct gofunc f;
-
-	if (!tab || gopcln__func_by_name(tab, "runtime.waitReason.String", 0, &f) ||
-	    f.end - f.entry > 256 ||
-	    goelf__decode(path, f.entry, f.end - f.entry, wait_reasons_insn, &w) || !w.size)
-		return -1;
-	*vaddr = w.vaddr;
-	*size = w.size;
-	return 0;
-}
-
-int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
-{
-	uint64_t v, sz;
-	int fd, rc = -1;
-	Dwarf *dbg;
-	Elf *e = elf_file__open(path, &fd);
-
-	if (!e)
-		return -1;
-	if (!symtab_find(e, name, STT_OBJECT, &v, &sz) && sz) {
-		rc = 0;
-	} else if ((dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL))) {
-		rc = dwarf_var(dbg, name, &v, &sz);
-		dwarf_end(dbg);
-	} else if (!strcmp(name, "runtime.waitReasonStrings")) {
-		rc = wait_reasons_by_code(path, &v, &sz);
-	}
-	if (!rc) {
-		*vaddr = v;
-		*size = sz;
-	}
-	elf_file__close(e, fd);
-	return rc;
-}
-
-int goelf__member(const char *path, const char *type, const char *member)
-{
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-	Dwarf *dbg;
-	int fd, rc = -1;
-	Elf *e = elf_file__open(path, &fd);
-
-	if (!e)
-		return -1;
-	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
-	while (dbg && rc < 0 && !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
-		Dwarf_Die cu, die;
-
-		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
-			do {
-				if (dwarf_tag(&die) == DW_TAG_structure_type &&
-				    dwarf_haschildren(&die) > 0 && !strcmp(die_name(&die), type)) {
-					rc = struct_member(&die, member, NULL);
-					break;
-				}
-			} while (!dwarf_siblingof(&die, &die));
-		}
-		off = next;
-	}
-	if (dbg)
-		dwarf_end(dbg);
-	elf_file__close(e, fd);
-	return rc;
-}
-
-struct calls_walk {
-	uint64_t *targets;
-	int max, n;
-};
-
-static int calls_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
-{
-	struct calls_walk *w = ctx;
-	uint64_t t;
-
-	(void)cs;
-	(void)file_off;
-	if (insn->id == X86_INS_CALL && imm_target(insn, &t))
-		w->targets[w->n++] = t;
-	return w->n >= w->max;
-}
-
-int goelf__calls(const char *path, uint64_t vaddr, uint64_t size, uint64_t *targets, int max)
-{
-	struct calls_walk w = { .targets = targets, .max = max };
-
-	if (max <= 0)
-		return 0;
-	return goelf__decode(path, vaddr, size, calls_insn, &w) ? -1 : w.n;
-}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* A Go binary's DWARF: the runtime's and net/http's field offsets,
+ * variables, any struct's member (goelf.h). */
+#include <limits.h>
+#include <string.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include "elf_file.h"
+#include "goelf.h"
+#include "goelf_int.h"
+
+static const char *die_name(Dwarf_Die *die)
+{
+	const char *n = dwarf_diename(die);
+
+	return n ? n : "";
+}
+
+/* DW_AT_data_member_location: a constant, or DW_OP_plus_uconst (DWARF 2). */
+static int member_offset(Dwarf_Die *m)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (!dwarf_attr(m, DW_AT_data_member_location, &a))
+		return -1;
+	if (dwarf_whatform(&a) != DW_FORM_exprloc && dwarf_whatform(&a) != DW_FORM_block1 &&
+	    !dwarf_formudata(&a, &w))
+		return w <= INT_MAX ? (int)w : -1;
+	if (!dwarf_getlocation(&a, &ops, &n) && n == 1 && ops[0].atom == DW_OP_plus_uconst &&
+	    ops[0].number <= INT_MAX)
+		return (int)ops[0].number;
+	return -1;
+}
+
+/* The offset of member name in struct die, and optionally its type. */
+static int struct_member(Dwarf_Die *st, const char *name, Dwarf_Die *type)
+{
+	Dwarf_Die m;
+
+	if (dwarf_child(st, &m))
+		return -1;
+	do {
+		Dwarf_Attribute a;
+
+		if (dwarf_tag(&m) != DW_TAG_member || strcmp(die_name(&m), name))
+			continue;
+		if (type && (!dwarf_attr_integrate(&m, DW_AT_type, &a) ||
+			     !dwarf_formref_die(&a, type) || dwarf_peel_type(type, type)))
+			return -1;
+		return member_offset(&m);
+	} while (!dwarf_siblingof(&m, &m));
+	return -1;
+}
+
+static void read_g(Dwarf_Die *g, struct go_info *gi)
+{
+	Dwarf_Die sched;
+	int s;
+
+	gi->g_goid = struct_member(g, "goid", NULL);
+	gi->g_parent_goid = struct_member(g, "parentGoid", NULL);
+	gi->g_gopc = struct_member(g, "gopc", NULL);
+	gi->g_startpc = struct_member(g, "startpc", NULL);
+	gi->g_atomicstatus = struct_member(g, "atomicstatus", NULL);
+	gi->g_waitsince = struct_member(g, "waitsince", NULL);
+	gi->g_waitreason = struct_member(g, "waitreason", NULL);
+	gi->g_m = struct_member(g, "m", NULL);
+	s = struct_member(g, "sched", &sched);
+	if (s >= 0 && dwarf_tag(&sched) == DW_TAG_structure_type) {
+		int sp = struct_member(&sched, "sp", NULL);
+
+		gi->g_sched_sp = sp >= 0 ? s + sp : -1;
+	}
+}
+
+static uint64_t var_addr(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	Dwarf_Op *ops;
+	size_t n;
+
+	if (dwarf_attr(die, DW_AT_location, &a) && !dwarf_getlocation(&a, &ops, &n) && n == 1 &&
+	    ops[0].atom == DW_OP_addr)
+		return ops[0].number;
+	return 0;
+}
+
+/* The CUs' top-level DIEs: runtime.g, runtime.m, runtime.allgs, runtime.allglen. */
+void goelf_read_dwarf(Dwarf *dbg, struct go_info *gi)
+{
+	bool g = false, m = false, allgs = false, allglen = false;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (!(g && m && allgs && allglen) &&
+	       !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
+		Dwarf_Die cu, die;
+
+		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
+			do {
+				int tag = dwarf_tag(&die);
+				const char *n = die_name(&die);
+
+				if (tag == DW_TAG_structure_type && dwarf_haschildren(&die) > 0) {
+					if (!g && !strcmp(n, "runtime.g")) {
+						read_g(&die, gi);
+						g = true;
+					} else if (!m && !strcmp(n, "runtime.m")) {
+						gi->m_curg = struct_member(&die, "curg", NULL);
+						gi->m_procid = struct_member(&die, "procid", NULL);
+						m = true;
+					}
+				} else if (tag == DW_TAG_variable) {
+					uint64_t a;
+
+					if (!allgs && !strcmp(n, "runtime.allgs") &&
+					    (a = var_addr(&die))) {
+						gi->allgs_vaddr = a;
+						allgs = true;
+					} else if (!allglen && !strcmp(n, "runtime.allglen") &&
+						   (a = var_addr(&die))) {
+						gi->allglen_vaddr = a;
+						allglen = true;
+					}
+				}
+			} while (!dwarf_siblingof(&die, &die));
+		}
+		off = next;
+	}
+}
+
+/* A top-level DW_TAG_variable by name: its address and the size of its type. */
+static int dwarf_var(Dwarf *dbg, const char *name, uint64_t *vaddr, uint64_t *size)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+
+	while (!dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
+		Dwarf_Die cu, die;
+
+		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
+			do {
+				Dwarf_Attribute a;
+				Dwarf_Die type;
+				Dwarf_Word sz;
+				uint64_t addr;
+
+				if (dwarf_tag(&die) != DW_TAG_variable || strcmp(die_name(&die), name) ||
+				    !(addr = var_addr(&die)))
+					continue;
+				if (!dwarf_attr_integrate(&die, DW_AT_type, &a) ||
+				    !dwarf_formref_die(&a, &type) || dwarf_aggregate_size(&type, &sz))
+					return -1;
+				*vaddr = addr;
+				*size = sz;
+				return 0;
+			} while (!dwarf_siblingof(&die, &die));
+		}
+		off = next;
+	}
+	return -1;
+}
+
+int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
+{
+	uint64_t v, sz;
+	int fd, rc = -1;
+	Dwarf *dbg;
+	Elf *e = elf_file__open(path, &fd);
+
+	if (!e)
+		return -1;
+	if (!goelf_symtab_find(e, name, STT_OBJECT, &v, &sz) && sz) {
+		rc = 0;
+	} else if ((dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL))) {
+		rc = dwarf_var(dbg, name, &v, &sz);
+		dwarf_end(dbg);
+	} else if (!strcmp(name, "runtime.waitReasonStrings")) {
+		rc = goelf_wait_reasons_by_code(path, &v, &sz);
+	}
+	if (!rc) {
+		*vaddr = v;
+		*size = sz;
+	}
+	elf_file__close(e, fd);
+	return rc;
+}
+
+int goelf__member(const char *path, const char *type, const char *member)
+{
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	Dwarf *dbg;
+	int fd, rc = -1;
+	Elf *e = elf_file__open(path, &fd);
+
+	if (!e)
+		return -1;
+	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
+	while (dbg && rc < 0 && !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
+		Dwarf_Die cu, die;
+
+		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
+			do {
+				if (dwarf_tag(&die) == DW_TAG_structure_type &&
+				    dwarf_haschildren(&die) > 0 && !strcmp(die_name(&die), type)) {
+					rc = struct_member(&die, member, NULL);
+					break;
+				}
+			} while (!dwarf_siblingof(&die, &die));
+		}
+		off = next;
+	}
+	if (dbg)
+		dwarf_end(dbg);
+	elf_file__close(e, fd);
+	return rc;
+}
