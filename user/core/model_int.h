@@ -1,0 +1,57 @@
+/* The model's state, shared by its two halves: model.c takes the events
+ * in, model_finish.c judges them (leaks, orphans, conflations) and answers
+ * the queries. Not for callers: model.h is the interface. */
+#ifndef WEFT_MODEL_INT_H
+#define WEFT_MODEL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "idmap.h"
+#include "model.h"
+#include "stacks.h"
+#include "txn_name.h"
+
+struct model {
+	struct model_opts opts;
+	struct segment *segs;
+	size_t nr_segs, cap_segs;
+	struct idmap seg_idx;
+	struct txn *txns;
+	size_t nr_txns, cap_txns;
+	struct idmap txn_idx;
+	struct site_group *leaks, *orphans, *conns;
+	size_t nr_leaks, nr_orphans, nr_conns;
+	struct late_group *late;
+	size_t nr_late;
+	uint32_t *conflations; /* txn indices */
+	size_t nr_conflations;
+	size_t nr_self_untold;
+	uint64_t nr_events, first_ns, last_ns;
+	/* polled ends (--go-lean) read before their SEG_BEGIN arrived: the map
+	 * entry is made before the event is submitted */
+	struct idmap early_idx;
+	uint64_t *early_ns;
+	size_t nr_early, cap_early;
+	struct sample *samples;
+	size_t nr_samples, cap_samples;
+	struct stacks stacks;
+	struct profile_outside outside;
+	struct idmap early_traps; /* traps drained before their txn's begin was read */
+	struct name_set seg_names; /* WEFT_EV_SEG_NAME: a call segment's start is an id */
+};
+
+static inline struct segment *seg_find(const struct model *m, uint64_t id)
+{
+	uint32_t i;
+
+	return idmap__get(&m->seg_idx, id, &i) ? &m->segs[i] : NULL;
+}
+
+static inline struct txn *txn_find(const struct model *m, uint64_t id)
+{
+	uint32_t i;
+
+	return idmap__get(&m->txn_idx, id, &i) ? &m->txns[i] : NULL;
+}
+
+#endif
