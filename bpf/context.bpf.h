@@ -245,6 +245,9 @@ static __always_inline void emit_seg_end(__u64 seg, __u64 txn, __u32 kind, __u64
  * or a tid | WIRE_THREAD. */
 #define WIRE_THREAD (1ULL << 62)
 #define WIRE_F_SELF 1 /* the bytes came from the target's own socket */
+/* read by the goroutine that made this one, not by it: which of the
+ * connection's requests it serves is not known (Go's HTTP/2 server) */
+#define WIRE_F_HANDED 2
 
 struct wire_tag {
 	__u64 seg, txn, ts;
@@ -292,7 +295,7 @@ static __always_inline void wire_outer(struct weft_event *e, __u64 reader, bool 
 	if (!wire_from_self(reader, &w))
 		return;
 	e->flags |= WEFT_F_WIRE;
-	if (mux) {
+	if (mux || (w.flags & WIRE_F_HANDED)) {
 		e->flags |= WEFT_F_WIRE_MUX;
 		return;
 	}

@@ -49,6 +49,13 @@ struct {
 	__type(value, struct thread_state);
 } goroutines SEC(".maps");
 
+/* An outbound call: its segment and transaction, kept until its end. */
+struct go_call {
+	__u64 seg, txn;
+};
+
+#include "go_h2_calls.bpf.h"
+
 static __always_inline __u64 read_u64(__u64 addr)
 {
 	__u64 v = 0;
@@ -133,13 +140,17 @@ int BPF_KPROBE(go_newproc1_ret)
 	 * reads a connection's first frames in one goroutine, serves them
 	 * from another) */
 	{
-		struct wire_tag *w = bpf_map_lookup_elem(&wire_in, &pgoid);
+		struct wire_tag *w = bpf_map_lookup_elem(&wire_in, &pgoid), handed;
 
-		if (w)
-			bpf_map_update_elem(&wire_in, &goid, w, BPF_ANY);
+		if (w) {
+			handed = *w;
+			handed.flags |= WIRE_F_HANDED;
+			bpf_map_update_elem(&wire_in, &goid, &handed, BPF_ANY);
+		}
 	}
 	e->seg = cs->cur.seg;
 	e->parent = ps ? ps->cur.seg : 0;
+	h2_call_handoff(pgoid, goid, &e->parent);
 	e->txn = cs->cur.txn;
 	e->obj = goid;
 	/* the go statement (a return address) and the goroutine's function */
@@ -168,6 +179,7 @@ int BPF_KPROBE(go_exit)
 	count_txn_trap(gs->cur.txn);
 	emit_seg_end(gs->depth ? gs->saved[0].seg : gs->cur.seg, 0, WEFT_KIND_GOROUTINE, goid,
 		     WEFT_PROBE_GOROUTINE);
+	h2_call_end(goid);
 	bpf_map_delete_elem(&goroutines, &goid);
 	bpf_map_delete_elem(&wire_in, &goid);
 	bpf_map_delete_elem(&wire_as, &goid);
@@ -356,18 +368,13 @@ int BPF_KPROBE(go_txn_end)
 	return 0;
 }
 
-/* An outbound call: its segment and transaction, kept until its end. */
-struct go_call {
-	__u64 seg, txn;
-};
-
 /* A call made on goroutine goid (the current one), if it runs in a
  * transaction: a SEG_BEGIN of kind CALL (obj names it: a connection, a
  * client conn), stored in calls under key. 1 begun, 0 not (outside any, or
  * map full). The caller reads ctx's registers: the verifier wants them
  * read at a constant offset from ctx itself. */
 static __always_inline int call_open(struct pt_regs *ctx, __u32 probe, void *calls, __u64 key,
-				     __u64 obj, __u64 goid, struct go_call *c)
+				     __u64 obj, __u64 goid, __u32 flags, struct go_call *c)
 {
 	struct thread_state *gs;
 	struct weft_event *e;
@@ -389,6 +396,7 @@ static __always_inline int call_open(struct pt_regs *ctx, __u32 probe, void *cal
 	e->parent = gs->cur.seg;
 	e->txn = c->txn;
 	e->obj = obj;
+	e->flags |= flags;
 	event_stack(e, ctx, ctx);
 	event_submit(e);
 	return 1;

@@ -43,11 +43,16 @@ struct {
 	__type(value, struct go_conn);
 } go_conns SEC(".maps");
 
-/* "GET 127.0.0.1:8080" from the *Request, in a SEG_NAME event */
-static __always_inline void call_name(__u64 seg, __u64 req)
+/* The HTTP/2 client's request: *Request, or 1.27's *ClientRequest */
+const volatile __u32 h2req_method = 0;
+const volatile __u32 h2req_url = 0;
+
+/* "GET 127.0.0.1:8080" from a request (its Method and URL at moff, uoff),
+ * in a SEG_NAME event */
+static __always_inline void call_name_at(__u64 seg, __u64 req, __u32 moff, __u32 uoff)
 {
-	__u64 mptr = read_u64(req + req_method), mlen = read_u64(req + req_method + 8);
-	__u64 url = read_u64(req + req_url);
+	__u64 mptr = read_u64(req + moff), mlen = read_u64(req + moff + 8);
+	__u64 url = read_u64(req + uoff);
 	__u64 hptr = read_u64(url + url_host), hlen = read_u64(url + url_host + 8);
 	struct weft_event *e;
 
@@ -68,6 +73,11 @@ static __always_inline void call_name(__u64 seg, __u64 req)
 	event_submit(e);
 }
 
+static __always_inline void call_name(__u64 seg, __u64 req)
+{
+	call_name_at(seg, req, req_method, req_url);
+}
+
 /* (*persistConn).roundTrip(pc, req *transportRequest): pc in RAX, req RBX */
 SEC("uprobe")
 int BPF_KPROBE(go_call_begin)
@@ -79,7 +89,7 @@ int BPF_KPROBE(go_call_begin)
 	if (!in_target())
 		return 0;
 	count_hit(client_probe);
-	if (call_open(ctx, client_probe, &go_calls, pc, pc, goid_of(g), &c))
+	if (call_open(ctx, client_probe, &go_calls, pc, pc, goid_of(g), 0, &c))
 		call_name(c.seg, read_u64(req));
 	else
 		c.seg = c.txn = 0; /* outside any transaction: the writer writes for none */
@@ -132,6 +142,50 @@ int BPF_KPROBE(go_call_end)
 	}
 	if (closing)
 		bpf_map_delete_elem(&go_conns, &pc);
+	return 0;
+}
+
+/* HTTP/2: (*ClientConn).roundTrip(cc, req): cc in RAX, req in RBX. The call
+ * waits for the doRequest goroutine roundTrip starts next (go_h2_calls.bpf.h).
+ * 1 trap per call. */
+SEC("uprobe")
+int BPF_KPROBE(go_h2_call_begin)
+{
+	struct go_call c;
+	__u64 cc = ctx->ax, req = ctx->bx, goid = goid_of(ctx->r14);
+
+	if (!in_target())
+		return 0;
+	count_hit(h2_probe);
+	if (call_open(ctx, h2_probe, &go_h2_pending, goid, cc, goid, WEFT_F_H2CALL, &c))
+		call_name_at(c.seg, req, h2req_method, h2req_url);
+	return 0;
+}
+
+/* HTTP/2: (*ClientConn).readLoop, at the start of the connection's reader
+ * goroutine. The connection serves every call made on it, of any
+ * transaction: its reader is pooled, not the dialer's leak. 1 trap per
+ * connection. */
+SEC("uprobe")
+int BPF_KPROBE(go_h2_conn_loop)
+{
+	struct thread_state *gs;
+	struct weft_event *e;
+	__u64 goid;
+
+	if (!in_target())
+		return 0;
+	count_hit(h2_probe);
+	goid = goid_of(ctx->r14);
+	gs = bpf_map_lookup_elem(&goroutines, &goid);
+	if (!gs)
+		return 0;
+	count_txn_trap(gs->cur.txn);
+	e = event_new(WEFT_EV_POOLED, WEFT_KIND_GOROUTINE, h2_probe);
+	if (!e)
+		return 0;
+	e->seg = gs->depth ? gs->saved[0].seg : gs->cur.seg;
+	event_submit(e);
 	return 0;
 }
 

@@ -66,7 +66,7 @@ int BPF_KPROBE(go_grpc_call_begin)
 		return 0;
 	count_hit(grpc_call_probe);
 	goid = goid_of(g);
-	if (call_open(ctx, grpc_call_probe, &grpc_opening, goid, cc, goid, &c))
+	if (call_open(ctx, grpc_call_probe, &grpc_opening, goid, cc, goid, 0, &c))
 		grpc_call_name(c.seg, mptr, mlen, cc);
 	return 0;
 }

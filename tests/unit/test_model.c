@@ -728,6 +728,37 @@ static void test_h2_client_caller(void **state)
 	model__free(m);
 }
 
+/* Go: an HTTP request handed to a new goroutine (HTTP/2's server) is told
+ * by the HTTP/2 calls open of its method; an HTTP/1 call, another method,
+ * or one begun after it are not its caller. */
+static void test_go_h2_caller(void **state)
+{
+	struct model *m = new_model(100 * MS);
+	struct weft_event h2 = { .type = WEFT_EV_SEG_BEGIN, .kind = WEFT_KIND_CALL,
+				 .flags = WEFT_F_H2CALL };
+
+	txn_begin(m, 1 * MS, 2, 0, 1, 0);
+	txn_begin(m, 1 * MS, 3, 0, 2, 0);
+	h2.ts_ns = 2 * MS, h2.seg = 10, h2.parent = 2, h2.txn = 1;
+	model__feed(m, &h2);
+	call_name(m, 10, "GET 127.0.0.1:1");
+	h2.seg = 11, h2.parent = 3, h2.txn = 2; /* another method */
+	model__feed(m, &h2);
+	call_name(m, 11, "POST 127.0.0.1:1");
+	ev(m, WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, 2 * MS, 12, 3, 2, 0x5000); /* HTTP/1 */
+	call_name(m, 12, "GET 127.0.0.1:2");
+	self_txn(m, 3 * MS, 20, 3, 0, 0, WEFT_F_WIRE_MUX, "GET /b/{id}");
+	h2.ts_ns = 4 * MS, h2.seg = 13, h2.parent = 3, h2.txn = 2; /* after: not it */
+	model__feed(m, &h2);
+	call_name(m, 13, "GET 127.0.0.1:1");
+	model__finish(m, 10 * MS);
+	assert_int_equal(model__nr_conflations(m), 1);
+	assert_int_equal(model__conflation_at(m, 0)->outer_txn, 1);
+	assert_int_equal(model__conflation_at(m, 0)->wire_seg, 10);
+	assert_int_equal(model__nr_self_untold(m), 0);
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +782,7 @@ int main(void)
 		cmocka_unit_test(test_call_names),
 		cmocka_unit_test(test_calls_to_itself),
 		cmocka_unit_test(test_h2_client_caller),
+		cmocka_unit_test(test_go_h2_caller),
 	};
 
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);

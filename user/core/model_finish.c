@@ -184,7 +184,10 @@ static void profile_totals(struct model *m)
  * target"), if only one had. */
 static void tell_caller(struct model *m, struct txn *t)
 {
-	size_t nlen = strnlen(t->name, sizeof(t->name));
+	/* an HTTP request's name is its method, a space, a path or pattern */
+	const char *sp = t->name[0] != '/' ? memchr(t->name, ' ', sizeof(t->name)) : NULL;
+	bool http = sp != NULL;
+	size_t nlen = http ? (size_t)(sp - t->name) : strnlen(t->name, sizeof(t->name));
 	uint64_t callers[2] = { 0, 0 };
 	const struct segment *call = NULL;
 
@@ -199,8 +202,11 @@ static void tell_caller(struct model *m, struct txn *t)
 		    s->txn == t->id || s->begin_ns > t->begin_ns ||
 		    (s->end_ns && s->end_ns < t->begin_ns))
 			continue;
-		/* a named call must be of this method; an HTTP/2 stream's
-		 * (Node's client) has no name: any */
+		/* an HTTP request ("GET /x") is an HTTP/2 call's, of its method
+		 * ("GET host:port"); an RPC a named call of its method; an
+		 * HTTP/2 stream's (Node's client) has no name: any */
+		if (http && !(s->flags & WEFT_F_H2CALL))
+			continue;
 		name = s->kind == WEFT_KIND_CALL ? model__seg_name(m, s->start) : "";
 		if (s->kind == WEFT_KIND_CALL &&
 		    (!name || strncmp(name, t->name, nlen) || name[nlen] != ' '))

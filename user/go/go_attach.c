@@ -204,7 +204,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 			/* the client's *transportRequest embeds *Request first */
 			if (!dwarf || goelf__member(t->exe_path, "net/http.transportRequest",
 						    "Request") == 0)
-				g->client = go_client__prepare(t, g->skel, host) == 1;
+				g->client = go_client__prepare(t, g->skel, host, dwarf) == 1;
 			/* ServeMux has patterns from 1.22: unknown offsets are said */
 			if ((pat < 0 || pstr < 0) && (gi.major > 1 || gi.minor >= 22) &&
 			    !o->name_by_path)
@@ -425,11 +425,13 @@ int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
 	struct go_g *gs = NULL;
 	uint64_t bias, key, next, *held = NULL, *alive = NULL;
 	size_t nr_held = 0, cap = 0;
-	int n, fd, ended = 0;
+	int n, fd, h2fd, ended = 0;
+	struct { uint64_t seg, txn; } call; /* bpf/go.bpf.c's struct go_call */
 
 	if (!g || gomem__bias(t->pid, t->exe_path, &bias))
 		return -1;
 	fd = bpf_map__fd(g->skel->maps.goroutines);
+	h2fd = bpf_map__fd(g->skel->maps.go_h2_calls);
 	/* the map first: a goroutine created after this is not judged */
 	for (int rc = bpf_map_get_next_key(fd, NULL, &next); !rc;
 	     rc = bpf_map_get_next_key(fd, &key, &next)) {
@@ -464,6 +466,15 @@ int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
 		bpf_map_delete_elem(fd, &held[i]);
 		emit(ctx, &e);
 		ended++;
+		/* an HTTP/2 call ends with its doRequest goroutine */
+		if (!bpf_map_lookup_elem(h2fd, &held[i], &call)) {
+			e.seg = call.seg;
+			e.txn = call.txn;
+			e.kind = WEFT_KIND_CALL;
+			e.probe = g->skel->rodata->h2_probe;
+			bpf_map_delete_elem(h2fd, &held[i]);
+			emit(ctx, &e);
+		}
 	}
 out:
 	free(held);
