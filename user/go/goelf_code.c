@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <capstone/capstone.h>
 #include "elf_file.h"
+#include "insn_walk.h"
 #include "goelf.h"
 #include "goelf_int.h"
 #include "gopclntab.h"
@@ -91,8 +92,7 @@ struct code {
 	csh cs;
 };
 
-static int code_open(const char *path, uint64_t vaddr, uint64_t size, bool detail,
-		     struct code *c)
+static int code_open(const char *path, uint64_t vaddr, uint64_t size, struct code *c)
 {
 	GElf_Ehdr eh;
 	int fd, rc = -1;
@@ -106,11 +106,8 @@ static int code_open(const char *path, uint64_t vaddr, uint64_t size, bool detai
 		return -1;
 	if (gelf_getehdr(e, &eh) && eh.e_machine == EM_X86_64 && !goelf_text_off(e, vaddr, size, &c->off) &&
 	    (c->buf = malloc(size)) && pread(fd, c->buf, size, c->off) == (ssize_t)size &&
-	    cs_open(CS_ARCH_X86, CS_MODE_64, &c->cs) == CS_ERR_OK) {
-		if (detail)
-			cs_option(c->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	    !insn_walk__open(&c->cs))
 		rc = 0;
-	}
 	if (rc) {
 		free(c->buf);
 		c->buf = NULL;
@@ -128,34 +125,21 @@ static void code_close(struct code *c)
 
 int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx)
 {
-	const uint8_t *p;
-	uint64_t addr;
+	const cs_insn *insn;
+	struct insn_walk w;
 	struct code c;
-	cs_insn *insn;
-	size_t left;
 	int rc = 0;
 
-	if (code_open(path, vaddr, size, true, &c))
+	if (code_open(path, vaddr, size, &c))
 		return -1;
-	insn = cs_malloc(c.cs);
-	if (!insn) {
+	if (!insn_walk__start(&w, c.cs, c.buf, size, vaddr)) {
 		code_close(&c);
 		return -1;
 	}
-	p = c.buf;
-	left = size;
-	addr = vaddr;
-	while (left && !rc) {
-		if (!cs_disasm_iter(c.cs, &p, &left, &addr, insn)) {
-			/* undecodable: step a byte (Go has no data in text) */
-			p++;
-			left--;
-			addr++;
-			continue;
-		}
+	w.skip_bad = true; /* an undecodable byte: Go has no data in text */
+	while (!rc && (insn = insn_walk__next(&w)))
 		rc = fn(ctx, c.cs, insn, c.off + (insn->address - vaddr));
-	}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	code_close(&c);
 	return rc < 0 ? -1 : 0;
 }
@@ -208,28 +192,26 @@ static bool imm_target(const cs_insn *i, uint64_t *t)
 /* Does the block at target call (runtime.morestack*) and then jump back to the entry? */
 static bool morestack_block(struct code *c, uint64_t vaddr, uint64_t size, uint64_t target)
 {
-	cs_insn *insn;
+	const cs_insn *insn;
+	struct insn_walk w;
 	bool called = false, ok = false;
-	size_t n;
 
 	if (target <= vaddr || target >= vaddr + size)
 		return false;
-	n = cs_disasm(c->cs, c->buf + (target - vaddr), size - (target - vaddr), target,
-		      MORESTACK_INSNS, &insn);
-	for (size_t i = 0; i < n; i++) {
+	insn_walk__start(&w, c->cs, c->buf + (target - vaddr), size - (target - vaddr), target);
+	for (int i = 0; i < MORESTACK_INSNS && (insn = insn_walk__next(&w)); i++) {
 		uint64_t t;
 
-		if (insn[i].id == X86_INS_CALL) {
+		if (insn->id == X86_INS_CALL) {
 			called = true;
-		} else if (insn[i].id == X86_INS_JMP) {
-			ok = called && imm_target(&insn[i], &t) && t == vaddr;
+		} else if (insn->id == X86_INS_JMP) {
+			ok = called && imm_target(insn, &t) && t == vaddr;
 			break;
-		} else if (insn[i].id == X86_INS_RET) {
+		} else if (insn->id == X86_INS_RET) {
 			break;
 		}
 	}
-	if (n)
-		cs_free(insn, n);
+	insn_walk__end(&w);
 	return ok;
 }
 
@@ -237,26 +219,24 @@ int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
 				uint64_t *file_off)
 {
 	uint64_t after = vaddr;
+	const cs_insn *insn;
+	struct insn_walk w;
 	struct code c;
-	cs_insn *insn;
-	size_t n;
 
-	if (code_open(path, vaddr, size, true, &c))
+	if (code_open(path, vaddr, size, &c))
 		return -1;
-	n = cs_disasm(c.cs, c.buf, size, vaddr, PROLOGUE_INSNS, &insn);
-	for (size_t i = 0; i < n; i++) {
+	insn_walk__start(&w, c.cs, c.buf, size, vaddr);
+	for (int i = 0; i < PROLOGUE_INSNS && (insn = insn_walk__next(&w)); i++) {
 		uint64_t t;
 
-		if (insn[i].id == X86_INS_CALL || insn[i].id == X86_INS_RET ||
-		    insn[i].id == X86_INS_JMP)
+		if (insn->id == X86_INS_CALL || insn->id == X86_INS_RET || insn->id == X86_INS_JMP)
 			break;
 		/* the last one: a big frame checks for underflow, then the bound */
-		if (is_jcc(c.cs, &insn[i]) && imm_target(&insn[i], &t) &&
+		if (is_jcc(c.cs, insn) && imm_target(insn, &t) &&
 		    morestack_block(&c, vaddr, size, t))
-			after = insn[i].address + insn[i].size;
+			after = insn->address + insn->size;
 	}
-	if (n)
-		cs_free(insn, n);
+	insn_walk__end(&w);
 	*file_off = c.off + (after - vaddr);
 	code_close(&c);
 	return 0;

@@ -274,19 +274,18 @@ int nodeelf_code_read(int fd, Elf *e, uint64_t vaddr, uint64_t size, struct code
  * their registers. */
 int nodeelf_first_push(csh cs, const struct code *c, uint64_t *vaddr)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size < 32 ? c->size : 32;
-	uint64_t a = c->vaddr;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
 	int rc = -1;
 
-	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn))
+	insn_walk__start(&w, cs, c->buf, c->size < 32 ? c->size : 32, c->vaddr);
+	while ((insn = insn_walk__next(&w)))
 		if (insn->id == X86_INS_PUSH) {
 			*vaddr = insn->address;
 			rc = 0;
 			break;
 		}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	return rc;
 }
 
@@ -294,14 +293,13 @@ int nodeelf_first_push(csh cs, const struct code *c, uint64_t *vaddr)
  * arguments are in place. */
 static int branch_to(csh cs, const struct code *c, uint64_t target, uint64_t *site)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size;
-	uint64_t a = c->vaddr;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
 	int rc = -1;
 
-	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-		cs_x86 *x = &insn->detail->x86;
+	insn_walk__start(&w, cs, c->buf, c->size, c->vaddr);
+	while ((insn = insn_walk__next(&w))) {
+		const cs_x86 *x = &insn->detail->x86;
 
 		if ((insn->id == X86_INS_CALL || insn->id == X86_INS_JMP) && x->op_count == 1 &&
 		    x->operands[0].type == X86_OP_IMM && (uint64_t)x->operands[0].imm == target) {
@@ -310,7 +308,7 @@ static int branch_to(csh cs, const struct code *c, uint64_t target, uint64_t *si
 			break;
 		}
 	}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	return rc;
 }
 
@@ -346,20 +344,18 @@ static bool mov_reg(const cs_insn *insn, x86_reg to, x86_reg from)
 static int reset_site(csh cs, const struct code *c, const struct layout *l, uint64_t trace,
 		      uint64_t *site, char *why, size_t len)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size;
-	uint64_t a = c->vaddr;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
 	int stores[2], nr = 0, rc = -1;
 	bool this_in_rdi = false;
 
 	if (l->reset_at_trace && !trace) {
 		snprintf(why, len, "AsyncWrap::EmitTraceAsyncStart not found in its symbols");
-		cs_free(insn, 1);
 		return -1;
 	}
-	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-		cs_x86 *x = &insn->detail->x86;
+	insn_walk__start(&w, cs, c->buf, c->size, c->vaddr);
+	while ((insn = insn_walk__next(&w))) {
+		const cs_x86 *x = &insn->detail->x86;
 
 		if (nr < 2 && insn->id == X86_INS_MOVSD && x->op_count == 2 &&
 		    x->operands[0].type == X86_OP_MEM && x->operands[0].mem.base == l->reset_this) {
@@ -373,7 +369,7 @@ static int reset_site(csh cs, const struct code *c, const struct layout *l, uint
 		}
 		this_in_rdi = mov_reg(insn, X86_REG_RDI, l->reset_this);
 	}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	if (rc == -2)
 		snprintf(why, len, "AsyncReset's call of EmitTraceAsyncStart does not take `this`");
 	else if (rc)
@@ -391,18 +387,18 @@ static int reset_site(csh cs, const struct code *c, const struct layout *l, uint
 static int check_close(csh cs, const struct code *c, const struct layout *l, uint64_t at,
 		       char *why, size_t len)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size < 32 ? c->size : 32;
-	uint64_t a = c->vaddr, guard = 0;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
+	uint64_t guard = 0;
 	int disp = 0;
 
-	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn))
+	insn_walk__start(&w, cs, c->buf, c->size < 32 ? c->size : 32, c->vaddr);
+	while ((insn = insn_walk__next(&w)))
 		if (cmp0_rdi(insn, &disp)) {
 			guard = insn->address;
 			break;
 		}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	if (!guard)
 		snprintf(why, len, "InternalCallbackScope::Close: its closed_ guard was not found");
 	else if (!l->scope_closed && guard > at)
@@ -423,15 +419,14 @@ static int check_close(csh cs, const struct code *c, const struct layout *l, uin
 static int check_parser(csh cs, const struct code *c, const struct layout *l, uint64_t at,
 			char *why, size_t len)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size < 96 ? c->size : 96;
-	uint64_t a = c->vaddr;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
 	x86_reg copy = X86_REG_INVALID;
 	int rc = -1, off = 0, skip = 0, disp;
 
-	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-		cs_x86 *x = &insn->detail->x86;
+	insn_walk__start(&w, cs, c->buf, c->size < 96 ? c->size : 96, c->vaddr);
+	while ((insn = insn_walk__next(&w))) {
+		const cs_x86 *x = &insn->detail->x86;
 
 		if (insn->address > at && cmp0_rdi(insn, &disp))
 			skip = disp;
@@ -451,7 +446,7 @@ static int check_parser(csh cs, const struct code *c, const struct layout *l, ui
 			break;
 		}
 	}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	if (rc)
 		snprintf(why, len, "the HTTP parser's layout was not found in on_url");
 	else if (off != l->parser_llhttp)
@@ -471,9 +466,8 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 	csh cs;
 	int rc = 0;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+	if (insn_walk__open(&cs))
 		return snprintf(why, len, "capstone failed"), -1;
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
 	for (int i = 0; i < NODE_NR_FNS && !rc; i++) {
 		struct code c;
 		uint64_t at = 0;

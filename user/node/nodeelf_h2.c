@@ -31,15 +31,14 @@ static x86_reg reg32(x86_reg r)
  * that register's low half in id_: that store's displacement. */
 static int stream_id_off(csh cs, const struct code *c)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size;
-	uint64_t a = c->vaddr;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
 	x86_reg held = X86_REG_INVALID;
 	int off = -1;
 
-	while (insn && off < 0 && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-		cs_x86 *x = &insn->detail->x86;
+	insn_walk__start(&w, cs, c->buf, c->size, c->vaddr);
+	while (off < 0 && (insn = insn_walk__next(&w))) {
+		const cs_x86 *x = &insn->detail->x86;
 
 		if (x->op_count != 2)
 			continue;
@@ -53,7 +52,7 @@ static int stream_id_off(csh cs, const struct code *c)
 			 x->operands[0].mem.base != X86_REG_RSP)
 			off = (int)x->operands[0].mem.disp;
 	}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	return off;
 }
 
@@ -62,21 +61,20 @@ static int stream_id_off(csh cs, const struct code *c)
  * and the BPF side have them. */
 static bool headers_ok(csh cs, const struct code *c, int begin)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size;
-	uint64_t a = c->vaddr;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
 	unsigned seen[X86_REG_ENDING] = { 0 };
 	bool cmp_cap = false, elem = false, ok = false;
 
-	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-		cs_x86 *x = &insn->detail->x86;
+	insn_walk__start(&w, cs, c->buf, c->size, c->vaddr);
+	while ((insn = insn_walk__next(&w))) {
+		const cs_x86 *x = &insn->detail->x86;
 
 		if (insn->id == X86_INS_ADD && x->op_count == 2 && x->operands[1].type == X86_OP_IMM &&
 		    x->operands[1].imm == NGHDR_SIZE)
 			elem = true; /* end += sizeof(NgHeader) */
 		for (int i = 0; i < x->op_count; i++) {
-			cs_x86_op *o = &x->operands[i];
+			const cs_x86_op *o = &x->operands[i];
 			int k;
 
 			if (o->type != X86_OP_MEM || o->mem.index != X86_REG_INVALID ||
@@ -91,7 +89,7 @@ static bool headers_ok(csh cs, const struct code *c, int begin)
 	}
 	for (int r = 0; r < X86_REG_ENDING; r++)
 		ok |= seen[r] == 7 && r != X86_REG_RSP && r != X86_REG_RBP && r != X86_REG_RIP;
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	return ok && cmp_cap && elem;
 }
 
@@ -99,21 +97,20 @@ static bool headers_ok(csh cs, const struct code *c, int begin)
  * 0x18(%rdi), the offsets the BPF side reads. */
 static bool rcbuf_ok(csh cs, const struct code *c)
 {
-	const uint8_t *p = c->buf;
-	size_t left = c->size < 16 ? c->size : 16;
-	uint64_t a = c->vaddr;
-	cs_insn *insn = cs_malloc(cs);
+	struct insn_walk w;
+	const cs_insn *insn;
 	unsigned seen = 0;
 
-	while (insn && cs_disasm_iter(cs, &p, &left, &a, insn)) {
-		cs_x86 *x = &insn->detail->x86;
+	insn_walk__start(&w, cs, c->buf, c->size < 16 ? c->size : 16, c->vaddr);
+	while ((insn = insn_walk__next(&w))) {
+		const cs_x86 *x = &insn->detail->x86;
 
 		if (insn->id == X86_INS_MOV && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
 		    x->operands[1].mem.base == X86_REG_RDI &&
 		    (x->operands[1].mem.disp == 0x10 || x->operands[1].mem.disp == 0x18))
 			seen |= 1u << (x->operands[1].mem.disp == 0x18);
 	}
-	cs_free(insn, 1);
+	insn_walk__end(&w);
 	return seen == 3;
 }
 
@@ -186,11 +183,10 @@ void nodeelf_h2(int fd, Elf *e, struct node_info *ni, int stream_id, int headers
 		snprintf(ni->h2_why, sizeof(ni->h2_why), "no Http2Stream layout for this version");
 		return;
 	}
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+	if (insn_walk__open(&cs)) {
 		snprintf(ni->h2_why, sizeof(ni->h2_why), "capstone failed");
 		return;
 	}
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
 	if (!check(fd, e, cs, ni, stream_id, headers, ni->h2_why, sizeof(ni->h2_why))) {
 		ni->h2_ok = true;
 		ni->h2_stream_id = stream_id;

@@ -5,6 +5,7 @@
 #include <gelf.h>
 #include <stdint.h>
 #include <capstone/capstone.h>
+#include "insn_walk.h"
 #include "nodeelf.h"
 
 struct code {
