@@ -6,13 +6,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "counters.h"
 #include "elfsym.h"
 #include "go_attach.h"
 #include "node_attach.h"
 #include "profile_attach.h"
 #include "wire_attach.h"
 #include "pthread_layout.h"
-#include "record.h"
 #include "native.skel.h"
 
 static int verbosity;
@@ -77,11 +77,12 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 			 bpf_fail_hint(-rc));
 		return -1;
 	}
+	shared_maps__publish(&t->shared, skel->obj);
 	if (go_tracer__open(t, o, err, len) < 0)
 		return -1;
 	if (!t->go && node_tracer__open(t, o, err, len) < 0)
 		return -1;
-	/* last: they read the adapters' maps */
+	/* last: they reuse the maps the adapters published */
 	if (wire__open(t, o, err, len))
 		return -1;
 	return profile__open(t, o, err, len);
@@ -330,17 +331,22 @@ void tracer__drain_traps(const struct tracer *t, trap_fn fn, void *ctx)
 	}
 }
 
-void tracer__counters(const struct tracer *t, struct record_meta *m)
+void counters__add(struct capture_counters *c, const struct weft_counters *k,
+		   uint64_t nest_overflow)
 {
-	const struct weft_counters *c = &t->skel->bss->counters;
-
-	m->lost = c->lost;
-	m->evicted = c->evicted;
-	m->nest_overflow = t->skel->bss->nest_overflow;
+	c->lost += k->lost;
+	c->evicted += k->evicted;
+	c->nest_overflow += nest_overflow;
 	for (int i = 0; i < WEFT_MAX_PROBES; i++)
-		m->hits[i] = c->hits[i];
-	go_tracer__counters(t, m);
-	node_tracer__counters(t, m);
-	profile__counters(t, m);
-	wire__counters(t, m);
+		c->hits[i] += k->hits[i];
+}
+
+void tracer__counters(const struct tracer *t, struct capture_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	counters__add(c, &t->skel->bss->counters, t->skel->bss->nest_overflow);
+	go_tracer__counters(t, c);
+	node_tracer__counters(t, c);
+	profile__counters(t, c);
+	wire__counters(t, c);
 }

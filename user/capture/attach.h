@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include "opts.h"
 #include "probes.h"
+#include "shared_maps.h"
 
 struct native_bpf;
 struct wire_bpf;
@@ -27,6 +28,7 @@ struct tracer {
 	struct node_tracer *node; /* the Node.js adapter, when the target is Node */
 	struct profiler *prof; /* -F / --off-cpu: samples and blocked time */
 	struct wire_bpf *wire; /* TCP hooks: requests to itself */
+	struct shared_maps shared; /* every object's common maps (shared_maps.h) */
 	bool spec_owned[MAX_SPECS]; /* attached by an adapter, not natively */
 };
 
@@ -38,10 +40,9 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len);
 void tracer__close(struct tracer *t);
 int tracer__ringbuf_fd(const struct tracer *t);
-/* BPF counters: events, lost, evicted, per-probe hits. */
-struct record_meta;
-/* BPF counters into the meta: lost, evicted, nest_overflow, per-probe hits. */
-void tracer__counters(const struct tracer *t, struct record_meta *m);
+struct capture_counters;
+/* Every BPF object's counters, merged into c (counters.h) */
+void tracer__counters(const struct tracer *t, struct capture_counters *c);
 /* Traps per transaction since the last drain: fn(ctx, txn, traps) for each;
  * the entries leave the map (a hit after that makes a new one). */
 typedef void (*trap_fn)(void *ctx, uint64_t txn, uint64_t traps);

@@ -7,9 +7,9 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "counters.h"
 #include "go_attach.h"
 #include "profile_attach.h"
-#include "record.h"
 #include "native.skel.h"
 #include "profile.skel.h"
 
@@ -25,7 +25,7 @@ int profile__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct profiler *p;
 	struct profile_bpf *k;
-	int gfd = go_tracer__goroutines_fd(t), rc;
+	int gfd = shared_maps__fd(&t->shared, "goroutines"), rc;
 	uint32_t goid, gm, curg;
 
 	if (!o->sample_hz && !o->off_cpu)
@@ -52,10 +52,7 @@ int profile__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 	bpf_program__set_autoload(k->progs.on_sample, o->sample_hz != 0);
 	bpf_program__set_autoload(k->progs.on_switch, o->off_cpu);
 	/* the contexts the adapters keep, read where they are */
-	if (bpf_map__reuse_fd(k->maps.events, bpf_map__fd(t->skel->maps.events)) ||
-	    bpf_map__reuse_fd(k->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
-	    bpf_map__reuse_fd(k->maps.threads, bpf_map__fd(t->skel->maps.threads)) ||
-	    (gfd >= 0 && bpf_map__reuse_fd(k->maps.goroutines, gfd))) {
+	if (shared_maps__reuse(&t->shared, k->obj)) {
 		snprintf(err, len, "failed to share the context maps with the profiler: %s",
 			 strerror(errno));
 		return -1;
@@ -160,7 +157,7 @@ void profile__close(struct tracer *t)
 	t->prof = NULL;
 }
 
-void profile__counters(const struct tracer *t, struct record_meta *m)
+void profile__counters(const struct tracer *t, struct capture_counters *m)
 {
 	const struct profiler *p = t->prof;
 

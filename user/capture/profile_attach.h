@@ -9,7 +9,7 @@
 #include "opts.h"
 
 struct tracer;
-struct record_meta;
+struct capture_counters;
 
 /* Off-CPU spans shorter than this are counted, not sent. */
 #define PROFILE_OFFCPU_MIN_NS 100000ULL
@@ -20,6 +20,6 @@ int profile__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 int profile__attach(struct tracer *t, const struct opts *o, char *err, size_t len);
 void profile__close(struct tracer *t);
 /* Sampling parameters and the profiler's counters into the meta. */
-void profile__counters(const struct tracer *t, struct record_meta *m);
+void profile__counters(const struct tracer *t, struct capture_counters *c);
 
 #endif

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "counters.h"
 #include "go_attach.h"
-#include "record.h"
 #include "wire_attach.h"
 #include "native.skel.h"
 #include "wire.skel.h"
@@ -13,7 +13,7 @@
 int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct wire_bpf *k;
-	int gfd = go_tracer__goroutines_fd(t), rc;
+	int gfd = shared_maps__fd(&t->shared, "goroutines"), rc;
 	uint32_t goid, gm, curg;
 
 	if (o->no_wire || (!t->go && !t->node))
@@ -31,13 +31,7 @@ int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 	k->rodata->g_m = gm;
 	k->rodata->m_curg = curg;
 	bpf_map__set_max_entries(k->maps.wire_socks, o->max_tasks);
-	if (bpf_map__reuse_fd(k->maps.events, bpf_map__fd(t->skel->maps.events)) ||
-	    bpf_map__reuse_fd(k->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
-	    bpf_map__reuse_fd(k->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps)) ||
-	    bpf_map__reuse_fd(k->maps.threads, bpf_map__fd(t->skel->maps.threads)) ||
-	    bpf_map__reuse_fd(k->maps.wire_in, bpf_map__fd(t->skel->maps.wire_in)) ||
-	    bpf_map__reuse_fd(k->maps.wire_as, bpf_map__fd(t->skel->maps.wire_as)) ||
-	    (gfd >= 0 && bpf_map__reuse_fd(k->maps.goroutines, gfd))) {
+	if (shared_maps__reuse(&t->shared, k->obj)) {
 		snprintf(err, len, "failed to share the context maps with the wire: %s",
 			 strerror(errno));
 		return -1;
@@ -73,7 +67,7 @@ void wire__close(struct tracer *t)
 	t->wire = NULL;
 }
 
-void wire__counters(const struct tracer *t, struct record_meta *m)
+void wire__counters(const struct tracer *t, struct capture_counters *m)
 {
 	if (t->wire)
 		m->evicted += t->wire->bss->wire_evicted;

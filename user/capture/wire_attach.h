@@ -9,7 +9,7 @@
 #include "opts.h"
 
 struct tracer;
-struct record_meta;
+struct capture_counters;
 
 /* 0: loaded (or nothing to do); -1 with err. Call after the adapters' open:
  * it reuses their maps. */
@@ -17,6 +17,6 @@ int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len);
 int wire__attach(struct tracer *t, char *err, size_t len);
 void wire__close(struct tracer *t);
 /* Its evictions into the meta. */
-void wire__counters(const struct tracer *t, struct record_meta *m);
+void wire__counters(const struct tracer *t, struct capture_counters *c);
 
 #endif

@@ -14,14 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "adapter.h"
 #include "attach.h"
 #include "clock.h"
+#include "counters.h"
 #include "elfsym.h"
 #include "go_attach.h"
-#include "idmap.h"
+#include "go_session.h"
 #include "model.h"
 #include "node_attach.h"
-#include "node_testfile.h"
+#include "node_session.h"
 #include "record.h"
 #include "report.h"
 #include "report_out.h"
@@ -48,14 +50,10 @@ struct session {
 		int n;
 		__u64 frames[WEFT_MAX_FRAMES];
 	} pending[64];
-	/* --go-lean: when to read which goroutines are gone (txn end + grace) */
-	uint64_t *dues;
-	size_t nr_dues, cap_dues;
-	uint64_t last_sweep_ns, last_try_ns; /* last good read, last attempt */
-	uint64_t go_thread_entry; /* cgo, stripped: the runtime's thread start routine */
-	struct idmap harness_txns; /* go test's own tRunner (no test name): not a test */
+	/* the runtimes' rules: Go's, Node's (user/capture/adapter.h) */
+	struct adapter_hooks hooks[2];
+	int nr_hooks;
 	uint64_t last_drain_ns; /* traps per transaction, read from BPF */
-	struct node_file file; /* a file Node's test runner runs: the process is one txn */
 	const struct session_live *live; /* weft top: a view on every turn of the loop */
 };
 
@@ -133,7 +131,12 @@ static void meta_init(struct session *s)
 	elfsym__build_id(s->tracer.exe_path, m->build_id, sizeof(m->build_id));
 	probes__format(pt, m->probes, sizeof(m->probes));
 	node_tracer__providers(&s->tracer, m->node_providers, sizeof(m->node_providers));
-	go_tracer__describe(&s->tracer, m);
+	{
+		const char *src = "", *go = go_tracer__version(&s->tracer, &src);
+
+		snprintf(m->go_version, sizeof(m->go_version), "%s", go ? go : "");
+		snprintf(m->go_offsets, sizeof(m->go_offsets), "%s", go ? src : "");
+	}
 	m->leak_grace_ns = s->o->leak_grace_ns;
 	snprintf(m->name_by, sizeof(m->name_by), "%s", s->o->name_by_path ? "path" : "pattern");
 	for (size_t i = 0, n = 0; s->o->full_argv && s->o->full_argv[i] && n < sizeof(m->cmdline);
@@ -168,82 +171,6 @@ static void take_ustack(struct session *s, struct weft_event *e)
 	p->seg = 0;
 }
 
-/* Kept sorted: ends arrive nearly in order, so this is mostly an append. */
-static void due_add(struct session *s, uint64_t due)
-{
-	size_t i;
-
-	if (s->nr_dues == s->cap_dues) {
-		size_t cap = s->cap_dues ? s->cap_dues * 2 : 64;
-		uint64_t *n = realloc(s->dues, cap * sizeof(*n));
-
-		if (!n)
-			return;
-		s->dues = n;
-		s->cap_dues = cap;
-	}
-	for (i = s->nr_dues; i > 0 && s->dues[i - 1] > due; i--)
-		s->dues[i] = s->dues[i - 1];
-	s->dues[i] = due;
-	s->nr_dues++;
-}
-
-static void emit_event(void *ctx, const struct weft_event *e);
-
-#define SWEEP_MIN_NS 2000000ULL     /* reads of allgs at most every 2 ms */
-#define SWEEP_EVERY_NS 1000000000ULL /* and at least every second: map space */
-
-/* --go-lean: reads which goroutines are gone when a transaction's grace
- * has passed. One found gone ended after the previous read and by this one:
- * it is given the due time when that lies between (the read is late by a
- * few ms at most), else the previous read's time. Returns the poll timeout
- * in ms. */
-static int lean_tick(struct session *s)
-{
-	uint64_t now = mono_ns(), ts, wait;
-	size_t k = 0;
-
-	bool lean = go_tracer__lean(&s->tracer), check = s->o->cmd == CMD_CHECK && s->tracer.go;
-
-	if (!lean && !check)
-		return 100;
-	if (!lean) { /* check: what the goroutines wait on, when leaks are judged */
-		while (k < s->nr_dues && s->dues[k] <= now)
-			k++;
-		if (k) {
-			ring_buffer__consume(s->rb);
-			go_tracer__final_states(&s->tracer, emit_event, s, s->meta.go_wait_reasons,
-						sizeof(s->meta.go_wait_reasons));
-			memmove(s->dues, s->dues + k, (s->nr_dues - k) * sizeof(*s->dues));
-			s->nr_dues -= k;
-		}
-		wait = s->nr_dues ? (s->dues[0] > now ? (s->dues[0] - now) / 1000000 + 2 : 1) : 100;
-		return wait > 100 ? 100 : (int)wait;
-	}
-	if (now - s->last_try_ns < SWEEP_MIN_NS)
-		return 1 + (s->last_try_ns + SWEEP_MIN_NS - now) / 1000000;
-	if ((s->nr_dues && s->dues[0] <= now) || now - s->last_try_ns >= SWEEP_EVERY_NS) {
-		ts = s->nr_dues && s->dues[0] <= now ? s->dues[0] : now;
-		if (ts < s->last_sweep_ns)
-			ts = s->last_sweep_ns;
-		s->last_try_ns = now;
-		ring_buffer__consume(s->rb); /* their SEG_BEGINs first */
-		if (go_tracer__sweep(&s->tracer, ts, emit_event, s) < 0) {
-			s->meta.go_reads_failed++;
-			return SWEEP_MIN_NS / 1000000; /* the dues wait for a good read */
-		}
-		while (k < s->nr_dues && s->dues[k] <= now)
-			k++;
-		memmove(s->dues, s->dues + k, (s->nr_dues - k) * sizeof(*s->dues));
-		s->nr_dues -= k;
-		s->last_sweep_ns = now;
-	}
-	if (!s->nr_dues)
-		return 100;
-	wait = s->dues[0] > now ? (s->dues[0] - now) / 1000000 + 1 : 1;
-	return wait > 100 ? 100 : (int)wait;
-}
-
 /* " (N samples, M off-CPU spans)" when profiling, else "" */
 static const char *profile_note(struct session *s)
 {
@@ -256,55 +183,6 @@ static const char *profile_note(struct session *s)
 		model__sample_at(s->model, i)->off_cpu ? off++ : on++;
 	snprintf(buf, sizeof(buf), " (%" PRIu64 " samples, %" PRIu64 " off-CPU spans)", on, off);
 	return buf;
-}
-
-
-/* cgo: the Go runtime's own threads (Ms) start in cgo's threadentry. A
- * stripped binary does not name it; the first thread a process started here
- * makes is one (runtime.main starts sysmon first): its start routine is. A
- * binary with a dynamic loader but no cgo (PIE) makes its Ms with a raw
- * clone: no start routine, runtime.clone the innermost frame. */
-static bool go_runtime_thread(struct session *s, const struct weft_event *e)
-{
-	const struct sym *sym;
-
-	if (e->type != WEFT_EV_SEG_BEGIN || e->kind != WEFT_KIND_THREAD ||
-	    (e->flags & WEFT_F_PREATTACH) || !go_tracer__cgo(&s->tracer))
-		return false;
-	if (!e->site) {
-		sym = e->nr_frames ? symtab__find(s->st, e->frames[0]) : NULL;
-		return sym && !strcmp(sym->func, "runtime.clone");
-	}
-	sym = symtab__find(s->st, e->site);
-	if (sym && sym->func[0])
-		return !strcmp(sym->func, "threadentry");
-	if (!s->go_thread_entry && (s->child || s->o->resume))
-		s->go_thread_entry = e->site;
-	return e->site == s->go_thread_entry;
-}
-
-/* The tRunner of go test's main runs every test: it is the harness, not a
- * test (no name): its begin and end are left out, its tests nest in none. */
-static bool test_harness(struct session *s, const struct weft_event *e)
-{
-	uint32_t v;
-
-	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_NESTS) && !e->name[0]) {
-		idmap__put(&s->harness_txns, e->txn, 1);
-		return true;
-	}
-	return e->type == WEFT_EV_TXN_END && s->harness_txns.len &&
-	       idmap__get(&s->harness_txns, e->txn, &v);
-}
-
-static int on_event(void *ctx, void *data, size_t size);
-
-static void file_txn_event(struct session *s, uint32_t type)
-{
-	struct weft_event e;
-
-	node_file__event(&s->file, type, s->tracer.pid, s->o->label, mono_ns(), &e);
-	on_event(s, &e, sizeof(e));
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -320,25 +198,18 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	memcpy(&copy, data, sizeof(copy));
-	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_HTTP))
-		node__name_request(e);
-	if (e->type == WEFT_EV_SEG_NAME && (e->flags & WEFT_F_HTTP))
-		node__name_call(e);
-	if (e->type == WEFT_EV_TXN_BEGIN && (e->flags & WEFT_F_H2NAME))
-		node__name_h2(e);
-	if (node_tracer__suspect(&s->tracer, e) && !s->meta.node_suspect++)
-		errline("warning: a Node resource broke the layout's invariants (type out of range "
-			"or ids not growing): the offsets may not fit this build");
+	for (int i = 0; i < s->nr_hooks; i++)
+		if (s->hooks[i].rewrite)
+			s->hooks[i].rewrite(s->hooks[i].self, e);
 	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_THREAD &&
 	    !(e->flags & WEFT_F_PREATTACH))
 		take_ustack(s, e);
 	if (e->type == WEFT_EV_SEG_BEGIN || e->type == WEFT_EV_TXN_BEGIN ||
 	    e->type == WEFT_EV_SAMPLE || e->type == WEFT_EV_OFFCPU)
 		symbolizer__event(s->sym, e); /* now: the record file carries the names */
-	if (s->file.txn && !node_file__tag(&s->file, e, &s->tracer, s->st))
-		return 0;
-	if (go_runtime_thread(s, e) || test_harness(s, e))
-		return 0;
+	for (int i = 0; i < s->nr_hooks; i++)
+		if (s->hooks[i].keep && !s->hooks[i].keep(s->hooks[i].self, e))
+			return 0;
 	if (s->o->verbose >= 4 && e->type == WEFT_EV_SEG_BEGIN)
 		for (uint32_t i = 0; i < e->nr_frames && i < WEFT_MAX_FRAMES; i++)
 			fprintf(stderr, "seg %llu frame %u: %llx\n", (unsigned long long)e->seg, i,
@@ -348,15 +219,57 @@ static int on_event(void *ctx, void *data, size_t size)
 		stop_signal = SIGTERM;
 	}
 	model__feed(s->model, e);
-	if (e->type == WEFT_EV_TXN_END &&
-	    (go_tracer__lean(&s->tracer) || (s->o->cmd == CMD_CHECK && s->tracer.go)))
-		due_add(s, e->ts_ns + s->o->leak_grace_ns);
 	return 0;
 }
 
 static void emit_event(void *ctx, const struct weft_event *e)
 {
 	on_event(ctx, (void *)e, sizeof(*e));
+}
+
+static void consume(void *ctx)
+{
+	struct session *s = ctx;
+
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+}
+
+/* The adapters' timers: the soonest poll timeout any needs */
+static int hooks_tick(struct session *s)
+{
+	int timeout = ADAPTER_TICK_MS;
+	uint64_t now = mono_ns();
+
+	for (int i = 0; i < s->nr_hooks; i++)
+		if (s->hooks[i].tick) {
+			int t = s->hooks[i].tick(s->hooks[i].self, now);
+
+			timeout = t < timeout ? t : timeout;
+		}
+	return timeout;
+}
+
+/* The capture's counters, and the adapters', into the record's header */
+static void counters(struct session *s)
+{
+	struct capture_counters c;
+	struct record_meta *m = &s->meta;
+
+	tracer__counters(&s->tracer, &c);
+	m->lost = c.lost;
+	m->evicted = c.evicted;
+	m->nest_overflow = c.nest_overflow;
+	memcpy(m->hits, c.hits, sizeof(m->hits));
+	m->sample_hz = c.sample_hz;
+	m->offcpu_min_ns = c.offcpu_min_ns;
+	m->samples_taken = c.samples_taken;
+	m->samples_lost = c.samples_lost;
+	m->offcpu_short = c.offcpu_short;
+	m->offcpu_short_ns = c.offcpu_short_ns;
+	for (int i = 0; i < s->nr_hooks; i++)
+		if (s->hooks[i].counters)
+			s->hooks[i].counters(s->hooks[i].self, &s->meta);
 }
 
 static bool target_exited(struct session *s)
@@ -378,7 +291,7 @@ static int live_tick(struct session *s)
 {
 	struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
 
-	tracer__counters(&s->tracer, &s->meta);
+	counters(s);
 	s->meta.end_ns = mono_ns();
 	return s->live->tick(s->live->ctx, s->model, &r);
 }
@@ -409,7 +322,6 @@ static void loop(struct session *s)
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
 	int timeout = 100;
 
-	s->last_sweep_ns = s->last_try_ns = mono_ns();
 	while (!stop_signal) {
 		/* The BPF side wakes us only past a backlog: read on a timer too. */
 		int n = ring_buffer__poll(s->rb, timeout);
@@ -426,7 +338,7 @@ static void loop(struct session *s)
 		}
 		if (deadline && mono_ns() >= deadline)
 			break;
-		timeout = lean_tick(s);
+		timeout = hooks_tick(s);
 		if (mono_ns() - s->last_drain_ns >= DRAIN_EVERY_NS)
 			drain_traps(s);
 		if (s->live && live_tick(s))
@@ -494,11 +406,28 @@ static void session__cleanup(struct session *s)
 	symbolizer__free(s->sym);
 	model__free(s->model);
 	symtab__free(s->st);
-	free(s->dues);
-	idmap__free(&s->harness_txns);
-	node_file__free(&s->file);
+	for (int i = 0; i < s->nr_hooks; i++)
+		s->hooks[i].free(s->hooks[i].self);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
+}
+
+static int hooks_open(struct session *s)
+{
+	struct session_io io = { .tracer = &s->tracer, .o = s->o, .st = s->st,
+				 .started_here = s->child || s->o->resume, .emit = emit_event,
+				 .consume = consume, .ctx = s };
+	int rc;
+
+	if ((rc = go_session__hooks(&s->hooks[s->nr_hooks], &io)) < 0)
+		return -1;
+	s->nr_hooks += rc;
+	if ((rc = node_session__hooks(&s->hooks[s->nr_hooks], &io)) < 0)
+		return -1;
+	if (rc && s->o->node_test_file)
+		node_session__begin_file(&s->hooks[s->nr_hooks]);
+	s->nr_hooks += rc;
+	return 0;
 }
 
 static int setup(struct session *s, char *err, size_t len)
@@ -550,8 +479,10 @@ static int setup(struct session *s, char *err, size_t len)
 		snprintf(err, len, "ring buffer: %s", strerror(errno));
 		return -1;
 	}
-	if (o->node_test_file && s->tracer.node)
-		file_txn_event(s, WEFT_EV_TXN_BEGIN);
+	if (hooks_open(s)) {
+		snprintf(err, len, "out of memory");
+		return -1;
+	}
 	/* what existed before the probes, first: the model sees it as such */
 	{
 		const struct weft_event *seeds;
@@ -616,29 +547,17 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	if (o->resume)
 		kill(s.tracer.pid, SIGCONT);
 	loop(&s);
-	/* Go: what each goroutine still alive waits on, read before detaching */
-	if (!s.target_gone && go_tracer__lean(&s.tracer)) {
-		uint64_t now = mono_ns();
-
-		ring_buffer__consume(s.rb);
-		if (go_tracer__sweep(&s.tracer, now, emit_event, &s) >= 0)
-			s.last_sweep_ns = now;
-	}
-	if (!s.target_gone)
-		go_tracer__final_states(&s.tracer, emit_event, &s, s.meta.go_wait_reasons,
-					sizeof(s.meta.go_wait_reasons));
-	if (s.file.txn && !s.file.ended) /* killed, or detached before its end */
-		file_txn_event(&s, WEFT_EV_TXN_END);
+	for (int i = 0; i < s.nr_hooks; i++)
+		if (s.hooks[i].finish)
+			s.hooks[i].finish(s.hooks[i].self, s.target_gone);
 	drain_traps(&s);
 	s.meta.end_ns = mono_ns();
 	symbolizer__flush(s.sym);
-	tracer__counters(&s.tracer, &s.meta);
+	counters(&s);
 	/* Probes off before any output: the target runs untraced from here. */
 	ring_buffer__free(s.rb);
 	s.rb = NULL;
 	tracer__close(&s.tracer);
-	if (go_tracer__lean(&s.tracer))
-		s.meta.go_lean_read_ns = s.last_sweep_ns;
 	/* check: what was alive at the exit within its grace is undecided
 	 * (an exit cuts cleanup short): said, not called a leak */
 	model__finish(s.model, judged_until(&s.meta));

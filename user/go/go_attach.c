@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "counters.h"
 #include "clock.h"
 #include "go_attach.h"
 #include "go_grpc.h"
@@ -15,7 +16,6 @@
 #include "weft/context.h"
 #include <time.h>
 #include <bpf/bpf.h>
-#include "record.h"
 #include "go.skel.h"
 #include "native.skel.h"
 
@@ -231,11 +231,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	g->grpc_client = go_grpc__client_prepare(t, g->skel) == 1;
 	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
 	/* one ring buffer and one id space for every adapter */
-	if (bpf_map__reuse_fd(g->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
-	    bpf_map__reuse_fd(g->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
-	    bpf_map__reuse_fd(g->skel->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps)) ||
-	    bpf_map__reuse_fd(g->skel->maps.wire_in, bpf_map__fd(t->skel->maps.wire_in)) ||
-	    bpf_map__reuse_fd(g->skel->maps.wire_as, bpf_map__fd(t->skel->maps.wire_as))) {
+	if (shared_maps__reuse(&t->shared, g->skel->obj)) {
 		snprintf(err, len, "failed to share the ring buffer: %s", strerror(errno));
 		return -1;
 	}
@@ -244,6 +240,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		snprintf(err, len, "failed to load the Go BPF programs: %s", strerror(-rc));
 		return -1;
 	}
+	shared_maps__publish(&t->shared, g->skel->obj); /* goroutines */
 	return 1;
 }
 
@@ -483,18 +480,10 @@ out:
 	return ended;
 }
 
-void go_tracer__counters(const struct tracer *t, struct record_meta *m)
+void go_tracer__counters(const struct tracer *t, struct capture_counters *c)
 {
-	const struct weft_counters *c;
-
-	if (!t->go)
-		return;
-	c = &t->go->skel->bss->counters;
-	m->lost += c->lost;
-	m->evicted += c->evicted;
-	m->nest_overflow += t->go->skel->bss->nest_overflow;
-	for (int i = 0; i < WEFT_MAX_PROBES; i++)
-		m->hits[i] += c->hits[i];
+	if (t->go)
+		counters__add(c, &t->go->skel->bss->counters, t->go->skel->bss->nest_overflow);
 }
 
 /* At the end of a capture, while the target lives: each goroutine's state
@@ -539,18 +528,12 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
 	free(gs);
 }
 
-int go_tracer__goroutines_fd(const struct tracer *t)
-{
-	return t->go ? bpf_map__fd(t->go->skel->maps.goroutines) : -1;
-}
-
-void go_tracer__describe(const struct tracer *t, struct record_meta *m)
+const char *go_tracer__version(const struct tracer *t, const char **offsets_src)
 {
 	if (!t->go)
-		return;
-	snprintf(m->go_version, sizeof(m->go_version), "%s", t->go->gi.version);
-	snprintf(m->go_offsets, sizeof(m->go_offsets), "%s",
-		 goelf__offsets_src_name(t->go->gi.offsets_src));
+		return NULL;
+	*offsets_src = goelf__offsets_src_name(t->go->gi.offsets_src);
+	return t->go->gi.version;
 }
 
 void go_tracer__layout(const struct tracer *t, uint32_t *g_goid, uint32_t *g_m, uint32_t *m_curg)

@@ -9,8 +9,8 @@
 #include "opts.h"
 
 struct tracer;
+struct capture_counters;
 struct go_tracer;
-struct record_meta;
 
 /* net/http's handler dispatch: each call is one inbound request. */
 #define GO_HTTP_TXN "net/http.serverHandler.ServeHTTP"
@@ -46,13 +46,12 @@ bool go_tracer__lean(const struct tracer *t);
 /* A cgo binary: C code may make threads of its own (the runtime's Ms, which
  * start in cgo's threadentry, are not the program's work). */
 bool go_tracer__cgo(const struct tracer *t);
-void go_tracer__counters(const struct tracer *t, struct record_meta *m);
-/* The Go version and where its layout came from ("DWARF", "table",
- * "derived") into the capture's meta; nothing when not Go. */
-void go_tracer__describe(const struct tracer *t, struct record_meta *m);
-/* For the profiler: the goroutines map (-1: not Go) and the offsets that
- * lead from a g to the goroutine its M runs. */
-int go_tracer__goroutines_fd(const struct tracer *t);
+void go_tracer__counters(const struct tracer *t, struct capture_counters *c);
+/* The Go version ("go1.23.4"), and where its layout came from ("DWARF",
+ * "table", "derived") in offsets_src; NULL when not Go. */
+const char *go_tracer__version(const struct tracer *t, const char **offsets_src);
+/* For the profiler and the wire: the offsets that lead from a g to the
+ * goroutine its M runs (0s: not Go). */
 void go_tracer__layout(const struct tracer *t, uint32_t *g_goid, uint32_t *g_m, uint32_t *m_curg);
 
 #endif

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "counters.h"
 #include "node_attach.h"
 #include "nodeelf.h"
-#include "record.h"
 #include "weft/events.h"
 #include "native.skel.h"
 #include "node.skel.h"
@@ -98,12 +98,7 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	n->skel->rodata->h2_headers = ni.h2_headers;
 	n->skel->rodata->seed_unknown = !o->argv;
 	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
-	if (bpf_map__reuse_fd(n->skel->maps.events, bpf_map__fd(t->skel->maps.events)) ||
-	    bpf_map__reuse_fd(n->skel->maps.ids, bpf_map__fd(t->skel->maps.ids)) ||
-	    bpf_map__reuse_fd(n->skel->maps.txn_traps, bpf_map__fd(t->skel->maps.txn_traps)) ||
-	    bpf_map__reuse_fd(n->skel->maps.threads, bpf_map__fd(t->skel->maps.threads)) ||
-	    bpf_map__reuse_fd(n->skel->maps.wire_in, bpf_map__fd(t->skel->maps.wire_in)) ||
-	    bpf_map__reuse_fd(n->skel->maps.wire_as, bpf_map__fd(t->skel->maps.wire_as))) {
+	if (shared_maps__reuse(&t->shared, n->skel->obj)) {
 		snprintf(err, len, "failed to share the BPF maps: %s", strerror(errno));
 		return -1;
 	}
@@ -252,18 +247,11 @@ void node_tracer__close(struct tracer *t)
 	t->node = NULL;
 }
 
-void node_tracer__counters(const struct tracer *t, struct record_meta *m)
+void node_tracer__counters(const struct tracer *t, struct capture_counters *c)
 {
-	const struct weft_counters *c;
-
-	if (!t->node)
-		return;
-	c = &t->node->skel->bss->counters;
-	m->lost += c->lost;
-	m->evicted += c->evicted;
-	m->nest_overflow += t->node->skel->bss->nest_overflow;
-	for (int i = 0; i < WEFT_MAX_PROBES; i++)
-		m->hits[i] += c->hits[i];
+	if (t->node)
+		counters__add(c, &t->node->skel->bss->counters,
+			      t->node->skel->bss->nest_overflow);
 }
 
 void node_tracer__providers(const struct tracer *t, char *buf, size_t len)

@@ -9,7 +9,7 @@
 #include "opts.h"
 
 struct tracer;
-struct record_meta;
+struct capture_counters;
 struct weft_event;
 
 #define NODE_HTTP_TXN "node:http"
@@ -24,7 +24,7 @@ int node__auto_specs(struct opts *o, const char *exe_path);
 int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len);
 int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len);
 void node_tracer__close(struct tracer *t);
-void node_tracer__counters(const struct tracer *t, struct record_meta *m);
+void node_tracer__counters(const struct tracer *t, struct capture_counters *c);
 /* The provider names ("N NAME" lines) for the record file. */
 void node_tracer__providers(const struct tracer *t, char *buf, size_t len);
 /* The table's layout, checked on the live stream: an async resource whose

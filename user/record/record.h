@@ -34,12 +34,12 @@ struct record_meta {
 	uint64_t go_reads_failed;   /* --go-lean: reads of allgs that failed (retried) */
 	uint64_t go_lean_read_ns;   /* --go-lean: the last good read; what is alive is known
 				     * up to there only (0: not lean) */
-	char go_wait_reasons[4096];
+	char go_wait_reasons[4096]; /* "CODE TEXT" lines: Go wait reasons seen */
 	char go_version[32]; /* "go1.23.4" ("": not Go, or a file from before) */
 	char go_offsets[16]; /* runtime.g/m layout from "DWARF", "table" or "derived" */
 	char name_by[16];    /* Go requests named by "pattern" or "path" ("": pattern) */
 	char node_providers[2048]; /* "N NAME" lines: Node's async resource types */
-	uint64_t node_suspect;	   /* resources that broke the layout's invariants */ /* "CODE TEXT" lines: Go wait reasons seen */
+	uint64_t node_suspect;	   /* resources that broke the layout's invariants */
 	/* profile: -F (0 off), --off-cpu's shortest span sent (0 off) */
 	uint64_t sample_hz, offcpu_min_ns;
 	uint64_t samples_taken, samples_lost; /* of the target; lost: ring buffer full */
