@@ -52,21 +52,23 @@ problem() {
 	note "PROBLEM: $*"
 }
 
+# is_ours PID: that process has WEFT_BENCH_RUN=$$ in its environment
+is_ours() {
+	local env e
+	mapfile -d "" env 2>/dev/null <"/proc/$1/environ" || return 1
+	for e in "${env[@]}"; do [ "$e" = "WEFT_BENCH_RUN=$$" ] && return 0; done
+	return 1
+}
+
 # Our processes still alive: those with WEFT_BENCH_RUN=$$ in their
 # environment, except this shell. Builtins only (no child of ours is
 # running while it scans).
 our_procs() {
-	local p pid env e
+	local p pid
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
 		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
-		mapfile -d "" env 2>/dev/null <"$p/environ" || continue
-		for e in "${env[@]}"; do
-			if [ "$e" = "WEFT_BENCH_RUN=$$" ]; then
-				printf '%s ' "$pid"
-				break
-			fi
-		done
+		is_ours "$pid" && printf '%s ' "$pid"
 	done
 }
 
@@ -74,11 +76,15 @@ our_procs() {
 # build/tests/bench/, the Go programs built in $W and the Node binaries of
 # section 5 (NODE_PROBED). weft names a Go or Node target /proc/PID/exe:
 # resolved while PID lives (a uprobe can outlive its target only while its
-# holder, then one of our processes, lives).
+# holder, then one of our processes, lives). A uprobe held by a live
+# process that is not ours is someone else's (another weft on the same Node
+# binary, e.g. the tests): not reported.
 leftover_uprobes() {
-	local line f n
+	local line f n holder
 	command -v bpftool >/dev/null || return 0
 	bpftool perf show 2>/dev/null | grep uprobe | while read -r line; do
+		holder=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' <<<"$line")
+		[ -n "$holder" ] && [ -d "/proc/$holder" ] && ! is_ours "$holder" && continue
 		f=$(sed -n 's/.* filename \([^ ]*\).*/\1/p' <<<"$line")
 		case $f in /proc/[0-9]*/exe) f=$(readlink "$f" 2>/dev/null) ;; esac
 		case $f in
