@@ -40,7 +40,7 @@ http_u() {
 	rec run "way=u" "round:=$r" "rate:=$rate" "cpu:=$(cpu_of "$tm")"
 }
 http_w() {
-	local tm rate ok ev lost evicted gh created ended th ntx good tseg
+	local tm rate ok ev lost evicted gh created ended th ntx good
 	rm -f "$W/gh.json"
 	tm=$(run_timed /dev/null "$W/hw.err" "${HW_CMD[@]}")
 	rate=$(http_rate "$W/hw.err")
@@ -49,7 +49,7 @@ http_w() {
 		rec run "way=w" "round:=$r" "rate:=" "failed=yes"
 		return
 	fi
-	read -r ev lost evicted gh created ended th ntx good tseg <<<"$(go_json "$W/gh.json" "GET /work" "$HTTP_FANOUT")"
+	read -r ev lost evicted gh created ended th ntx good _ <<<"$(go_json "$W/gh.json" "GET /work" "$HTTP_FANOUT")"
 	ok=yes
 	[ "$gh" = $((created + ended)) ] || ok="no: goroutine hits $gh, expected created + ended = $((created + ended))"
 	[ "$th" = $((2 * http_n)) ] || ok="no: ServeHTTP hits $th, expected $((2 * http_n))"

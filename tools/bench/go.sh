@@ -1,7 +1,8 @@
-# tools/bench/go.sh - what the Go sections (4a, 4b, 6, 7) share: reading
+# tools/bench/go.sh - what the Go sections (4a, 4b, 7a, 7c) share: reading
 # weft's JSON of a Go run, where weft's Go probes are and how the kernel
 # takes them, gohttpbench's calibration. Sourced after lib.sh.
 
+# shellcheck shell=bash disable=SC2034  # sourced: GO_SKIP, HTTP_* are for the section scripts
 # go_json FILE EXPECT_NAME EXPECT_SEGS -> one line: events lost evicted
 # goroutine_hits created ended txn_hits txns good_txns txn_goroutines, where
 # created = goroutine segments not preattach, ended = those with an end,

@@ -3,6 +3,7 @@
 # directory), small helpers (median, showcmd, run_timed, go_build) and
 # `rec`, which collects the section's measurements for its JSON file.
 # Sourced by tools/bench/<id>-*.sh; bench_init ID first, bench_finish last.
+# shellcheck shell=bash disable=SC2034  # sourced: the section scripts use its variables
 set -u
 export LC_ALL=C
 

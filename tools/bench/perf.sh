@@ -1,4 +1,5 @@
 # tools/bench/perf.sh - what sections 7a and 7c share. Sourced after lib.sh.
+# shellcheck shell=bash
 
 # perf_json FILE (report --format json of a record file) -> duration_ns
 # events lost evicted samples samples_lost offcpu_spans transactions
