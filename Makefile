@@ -153,7 +153,9 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/targets/server
 	$(Q)bash tools/demo.sh
 
-# `make bench ONLY=7`: section 7 (perf analysis) alone, into BENCHMARKS.md.
+# Every section of tools/bench/ (JSON in build/bench/), then BENCHMARKS.md
+# from it. `make bench ONLY=4b` (or ONLY=1,7, ids in tools/bench.sh): those
+# sections alone, BENCHMARKS.md rewritten with the others' JSON kept.
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(TARGET_BINS) $(BENCH_BINS)
 	$(Q)bash tools/bench.sh $(ONLY)
@@ -182,7 +184,7 @@ uninstall:
 clean:
 	rm -rf $(OUT)
 
-# tools/bench.sh's thread-pool throughput target (built like the test targets).
+# tools/bench/'s thread-pool throughput target (built like the test targets).
 $(OUT)/tests/bench/pool_bench: tests/bench/pool_bench.c tests/targets/common.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)

@@ -1,5 +1,5 @@
 // gohttpbench: a request-shaped Go workload for weft's overhead benchmark
-// (tools/bench.sh, section 4): a net/http server and its own load
+// (tools/bench/4b-gohttp.sh, section 4b): a net/http server and its own load
 // generator in one process.
 //
 //	gohttpbench [REQS [CLIENTS [FANOUT [ITERS]]]]
@@ -15,7 +15,7 @@
 //	           gohttpbench calibrate us=US iters=ITERS ns_per_iter=X
 //
 // Build: go build -o gohttpbench gohttpbench.go (GO111MODULE=off,
-// CGO_ENABLED=0, standard library only; tools/bench.sh builds it with the
+// CGO_ENABLED=0, standard library only; tools/bench/ builds it with the
 // newest installed Go).
 //
 // Startup: runtime.GC() (the GC's mark workers exist before any request),
@@ -36,7 +36,7 @@
 // $GOHTTPBENCH_RATE=R: the timed requests are paced, R per second in all
 // (timed request k, counted from 0, is sent no earlier than k/R s after the
 // first): a server under a steady load instead of flat out, for a capture of
-// a known length (tools/bench.sh, section 7: REQS = 60 * R is one minute).
+// a known length (tools/bench/7c-record.sh, section 7: REQS = 60 * R is one minute).
 //
 // $GOHTTPBENCH_TRACE=FILE: runtime/trace.Start(FILE) before the server
 // starts, trace.Stop() after the last request (Go's own execution tracer,

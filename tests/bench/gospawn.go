@@ -1,5 +1,5 @@
 // gospawn: goroutine-spawn throughput, for weft's Go overhead benchmark
-// (tools/bench.sh, section 4).
+// (tools/bench/4a-gospawn.sh, section 4a).
 //
 //	gospawn [N [BATCH [WORK]]]
 //
@@ -8,8 +8,8 @@
 //	WORK   iterations of the xorshift loop each goroutine runs (default 50)
 //
 // Build: go build -o gospawn gospawn.go (GO111MODULE=off, CGO_ENABLED=0,
-// standard library only; tools/bench.sh builds it with the newest installed
-// Go, and with Go 1.19).
+// standard library only; tools/bench/4a-gospawn.sh builds it with the
+// newest installed Go, and with Go 1.19).
 //
 // Startup: runtime.GC(), so the GC's background mark workers (runtime
 // goroutines, one per P) exist before the first batch. main creates no

@@ -1,6 +1,6 @@
 'use strict';
-// nodehttpbench: the server of weft's Node overhead benchmark (tools/bench.sh,
-// section 5), driven from another process by nodeload.js.
+// nodehttpbench: the server of weft's Node overhead benchmark
+// (tools/bench/5-node.sh, section 5), driven from another process by nodeload.js.
 //
 //	node nodehttpbench.js MODE            MODE: plain | als | hooks
 //	node nodehttpbench.js calibrate [US]

@@ -1,6 +1,6 @@
 'use strict';
 // nodeload: the load generator of weft's Node overhead benchmark
-// (tools/bench.sh, section 5), for nodehttpbench.js, in its own process.
+// (tools/bench/5-node.sh, section 5), for nodehttpbench.js, in its own process.
 //
 //	node nodeload.js PORT REQUESTS CONNECTIONS [--exit]
 //	node nodeload.js PORT 0 0 --exit
@@ -18,7 +18,7 @@
 // --exit, then one GET /exit on the same agent (the server exits after
 // responding); not timed. So the server handles REQUESTS + CONNECTIONS
 // (+ 1) requests in all. `PORT 0 0 --exit`: only the GET /exit (what
-// tools/bench.sh does once it has read what it needs from the running
+// tools/bench/5-node.sh does once it has read what it needs from the running
 // server).
 //
 // Success: one line on stdout, exit 0:

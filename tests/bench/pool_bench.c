@@ -1,5 +1,5 @@
 /* pool_bench: throughput of a thread pool, for weft's overhead benchmark
- * (tools/bench.sh). The same shape as tests/targets/pool.c, without the
+ * (tools/bench/2-pool.sh). The same shape as tests/targets/pool.c, without the
  * sleeps and the helper threads:
  *
  *   pool_bench [TASKS [BATCH [WORKERS [WORK]]]]

@@ -1,0 +1,207 @@
+"""Section 4 (Go: 4a goroutine spawn, 4b net/http) and section 6 (weft
+check) of BENCHMARKS.md."""
+from md_common import f, median, raw, table
+import md_probe
+
+GO_INTRO = """\
+weft's Go adapter traps once per goroutine creation (a uprobe on each RET
+of `runtime.newproc1`), once per exit (`runtime.gdestroy` from Go 1.22,
+`runtime.goexit0` before) and twice per transaction (the entry past the
+stack check, the RET taken)."""
+
+
+def write_go_intro(a, b):
+    """The paragraph before 4a: which Go, how the programs are built."""
+    if a is None or a.skipped:
+        src = b if b is not None and not b.skipped else None
+        if src is None:
+            return (a or b).skipped if (a or b) is not None else ""
+        return "Go %s (`%s`, the newest installed).\n%s" % (src["go"], src["go_bin"], GO_INTRO)
+    old = a["go_old_bin"]
+    return "\n".join([
+        "Go %s (`%s`, the newest installed)%s." % (
+            a["go"], a["go_bin"], " and Go 1.19 (`%s`) for the spawn rows" % old if old else ""),
+        "The two programs are built into the temporary directory, e.g.:",
+        "`%s`" % a["build_cmd"],
+        "(the same for `tests/bench/gohttpbench.go`%s)." % (", and for gospawn.go with Go 1.19" if old else ""),
+        GO_INTRO])
+
+
+SPAWN_INTRO = """\
+`tests/bench/gospawn.go N BATCH`: main calls `main.spawnBatch` (the `--txn`:
+one transaction per batch) {batches} times; each call starts {batch} goroutines that
+run a 50-iteration xorshift loop and waits for them (sync.WaitGroup). It
+prints goroutines/s ({goroutines} goroutines, first batch to last). Same binary,
+untraced and traced runs alternating. Commands:"""
+
+SPAWN_COUNTS = """\
+Goroutines created / ended: the JSON's goroutine segments (all of the
+process's: the {goroutines} spawned, plus the runtime's own, e.g. the GC workers,
+which never exit), and those with an end. Traps per goroutine = the
+"goroutine" probe's hits (JSON `capture.probes[].hits`) / goroutines
+created: 2 (creation + exit), a hair under 2 because of the runtime's
+goroutines that never exit; with `--go-lean` exactly 1, the exits being read
+from runtime.allgs instead. Counts as expected: hits = created + ended
+(--go-lean: hits = created),
+`--txn` hits = 2 per batch, {batches} transactions each with {batch}
+goroutines and no leak."""
+
+SITES_TEXT = """\
+Where the probes are (objdump of the binaries), and what the kernel does
+with the instruction it replaced (section 1: `push`, nops and jumps are
+emulated, other instructions, `ret` included, single-stepped):"""
+
+
+def spawn_verdict(a, ctx):
+    """The traced goroutine's cost against section 1's trap costs."""
+    way = a["go"]
+    u = median(a.values("untraced", "rate", way=way))
+    t = median(a.values("traced", "rate", way=way))
+    ns = md_probe.ns_per_hit(ctx["1"]) if "1" in ctx else {}
+    ss, em = ns.get(md_probe.SINGLE), ns.get(md_probe.EMULATED)
+    if u is None or t is None or ss is None:
+        return ""
+    add = 1e6 / t - 1e6 / u
+    out = ("With Go %s, a traced goroutine costs %.1f us more than an untraced one\n"
+           "(an untraced spawn, run and exit takes %.2f us). Section 1 measured\n"
+           "%.1f us for a single-stepped probe and %s us for an emulated one: both\n"
+           "goroutine probes are single-stepped (`ret`, and the stack-check `cmp` at\n"
+           "the exit function's entry): two such traps, 2 x %.1f = %.1f us, against\n"
+           % (way, add, 1e6 / u, ss / 1000, f("%.1f", em / 1000 if em is not None else None),
+              ss / 1000, 2 * ss / 1000))
+    r = 2 * ss / 1000 / add
+    if r > 0.7:
+        return out + "the %.1f us measured: the traps are most of the cost." % add
+    return out + "the %.1f us measured: the traps are %.0f%% of the cost." % (add, 100 * r)
+
+
+def write_spawn(a, b, ctx):
+    m = a.meta
+    out = [SPAWN_INTRO.format(**m), ""]
+    for w in a.all("way"):
+        out.append("- Go %s: `%s`\n  and `%s`" % (w["way"], w["untraced_cmd"], w["traced_cmd"]))
+    rows, summary = [], []
+    for w in a.all("way"):
+        way = w["way"]
+        un = {r["run"]: r for r in a.all("untraced", way=way)}
+        tr = a.all("traced", way=way)
+        for r in tr:
+            rows.append([way, r["run"], raw(un[r["run"]]["rate"]), raw(r["rate"]), r["events"], r["lost"],
+                         r["evicted"], r["created"], r["ended"], r["goroutine_hits"],
+                         "%.4f" % (r["goroutine_hits"] / r["created"]), r["txn_hits"], r["ok"]])
+        if not tr:
+            continue
+        u, t = median(x["rate"] for x in un.values()), median(x["rate"] for x in tr)
+        uc, tc = median(x["cpu"] for x in un.values()), median(x["cpu"] for x in tr)
+        traps = median(float("%.4f" % (x["goroutine_hits"] / x["created"])) for x in tr)
+        summary.append([way, w["runs"], "%.0f" % u, "%.0f" % t,
+                        "%.1f%% (%.1fx slower)" % (100 * t / u, u / t), "%.2f" % (1e6 / t - 1e6 / u),
+                        "%.2f / %.2f" % (uc, tc), "%.2f" % ((tc - uc) * 1e6 / m["goroutines"]),
+                        "%.4f" % traps])
+    out += ["", table(["Go", "run", "untraced goroutines/s", "traced goroutines/s", "events", "lost",
+                       "evicted", "goroutines created", "ended", "\"goroutine\" probe hits",
+                       "traps per goroutine", "--txn hits", "counts as expected"], rows), ""]
+    out += [SPAWN_COUNTS.format(**m), ""]
+    out += [table(["Go", "runs", "untraced goroutines/s (median)", "traced goroutines/s (median)",
+                   "traced / untraced", "added wall us per goroutine",
+                   "CPU s, untraced / traced (median; traced: target + weft)",
+                   "added CPU us per goroutine", "traps per goroutine (median)"], summary), ""]
+    sites = a.all("site") + (b.all("site") if b is not None and not b.skipped else [])
+    out += [SITES_TEXT, "", table(["Go", "probe", "instruction", "kernel path"],
+                                  [[x["go"], x["probe"], "`%s`" % x["insn"], x["path"]] for x in sites]), ""]
+    out.append(spawn_verdict(a, ctx))
+    return "\n".join(out)
+
+
+HTTP_INTRO = """\
+`tests/bench/gohttpbench.go REQS CLIENTS FANOUT ITERS`: an HTTP server on
+127.0.0.1 and, in the same process, {clients} client goroutines with one keep-alive
+connection each: 1 warm-up request per client, then {reqs} timed requests
+(GET /work) between them; it prints req/s (timed requests only). The handler
+starts {fanout} goroutines that share ~{work_us} us of CPU work (ITERS = {iters} xorshift
+iterations, calibrated once: `{calibrate_cmd}` (3 runs: {calibrations}; median {iters}))
+and waits for them. Three ways, one run of each per round, in an order that
+rotates from round to round:
+
+- untraced: `{untraced_cmd}`
+- weft, no `--txn`: every request is a transaction ("GET /work", at
+  `net/http.serverHandler.ServeHTTP`): `{weft_cmd}`
+- Go's execution tracer (the program calls `runtime/trace.Start` to that
+  file before serving, `trace.Stop` after the last request):
+  `{trace_cmd}`"""
+
+HTTP_COUNTS = """\
+Transactions: {transactions} expected ({reqs} timed + {clients} warm-up requests), each
+"GET /work" with {fanout} goroutines and no leak. Goroutines per request: the
+handler's {fanout} plus net/http's `(*connReader).backgroundRead` (started before
+the handler, outside the transaction), plus the process's few others spread over
+the requests. Traps per request = ("goroutine" + ServeHTTP probe hits) /
+requests: 2 per goroutine + 2 for the transaction = {expect} expected (median here:
+{traps}; goroutines per request {gor})."""
+
+
+def write_http(b, ctx):
+    m = b.meta
+    n = m["transactions"]
+    out = [HTTP_INTRO.format(**m), ""]
+    runs = {(r["way"], r["round"]): r for r in b.all("run")}
+    traps, gor, rows = [], [], []
+    for rd in b.all("round"):
+        i = rd["round"]
+        u, w, g = (runs.get((k, i), {}) for k in "uwg")
+        cells = ["-"] * 7
+        if w.get("rate") is not None:
+            traps.append(float("%.2f" % ((w["goroutine_hits"] + w["txn_hits"]) / n)))
+            gor.append(float("%.2f" % (w["created"] / n)))
+            cells = [w["events"], "%d / %d" % (w["lost"], w["evicted"]), w["transactions"], w["created"],
+                     "%.2f" % gor[-1], "%.2f" % traps[-1], w["ok"]]
+        rows.append([i, rd["order"], raw(u.get("rate")), raw(w.get("rate")), raw(g.get("rate")),
+                     raw(g.get("trace_bytes"))] + cells)
+    out += [table(["run", "order", "untraced req/s", "weft req/s", "runtime/trace req/s",
+                   "runtime/trace file, bytes", "weft events", "lost / evicted", "transactions",
+                   "goroutines created", "goroutines per request", "traps per request",
+                   "counts as expected"], rows), ""]
+    med = {k: median(b.values("run", "rate", way=k)) for k in "uwg"}
+    cpu = {k: median(b.values("run", "cpu", way=k)) for k in "uwg"}
+    u, w, g = med["u"], med["w"] or 0, med["g"]
+    out += [table(["", "untraced", "weft", "runtime/trace"], [
+        ["req/s (median)", "%.0f" % u, "%.0f" % w, "%.0f" % g],
+        ["throughput, % of untraced", "100", "%.1f" % (100 * w / u if w else 0), "%.1f" % (100 * g / u)],
+        ["added wall us per request", "-", "%.1f" % (1e6 / w - 1e6 / u if w else 0), "%.1f" % (1e6 / g - 1e6 / u)],
+        ["CPU s of the run (median; weft: target + weft)", "%.2f" % cpu["u"], f("%.2f", cpu["w"]), "%.2f" % cpu["g"]],
+        ["output", "-", "JSON report", "trace file, %.1f MiB (median)"
+         % (median(b.values("run", "trace_bytes", way="g")) / 1048576)]]), ""]
+    out.append(HTTP_COUNTS.format(expect=2 * (m["fanout"] + 1) + 2, traps=f("%.2f", median(traps)),
+                                  gor=f("%.2f", median(gor)), **m))
+    return "\n".join(out)
+
+
+def write_go(a, b, ctx):
+    """Section 4: its intro, 4a and 4b (either may be missing or skipped)."""
+    out = [write_go_intro(a, b)]
+    if a is not None and not a.skipped:
+        out += ["", "### 4a. Goroutine spawn: traps per goroutine", "", ctx["head"]("4a"), write_spawn(a, b, ctx)]
+    if b is not None and not b.skipped:
+        out += ["", "### 4b. net/http server: weft and Go's runtime/trace", "", ctx["head"]("4b"), write_http(b, ctx)]
+    return "\n".join(x for x in out if x is not None)
+
+
+CHECK_INTRO = """\
+The Go test package `tests/gotest/leaky` (11 tests, 3 of them leaking, one that
+sleeps 700 ms so every leak is judged while it runs), built with `go test -c`,
+run {runs} times alone and {runs} times under `weft check`, alternating:
+
+- alone: `{alone_cmd}`
+- checked: `{check_cmd}`"""
+
+
+def write_check(s, ctx):
+    rows = [[r["run"], raw(r["alone_wall"]), raw(r["check_wall"]), raw(r["alone_cpu"]),
+             raw(r["check_cpu"]), r["leaks"]] for r in s.all("run")]
+    a, b, c, d = (median(s.values("run", k)) for k in ("alone_wall", "check_wall", "alone_cpu", "check_cpu"))
+    return "\n".join([
+        CHECK_INTRO.format(**s.meta), "",
+        table(["run", "wall s, alone", "wall s, weft check", "CPU s, alone",
+               "CPU s, weft check (with weft's own)", "leak lines (3 expected)"], rows), "",
+        "Median wall time: %.2f s alone, %.2f s under weft check (+%.2f s: attaching,\n"
+        "detaching and the report); CPU %.2f s against %.2f s." % (a, b, b - a, c, d)])

@@ -1,0 +1,90 @@
+"""Sections 2 (overhead on a thread pool) and 3 (model replay) of
+BENCHMARKS.md."""
+from md_common import f, median, raw, slash, table
+
+POOL_INTRO = """\
+`tests/bench/pool_bench TASKS BATCH WORKERS WORK`: {workers} worker threads, {tasks} tasks
+submitted in batches of {batch} by `handle_batch` (one transaction per batch, which
+waits for its tasks); each task runs a {work}-iteration xorshift loop in
+`run_task`. It prints tasks/s (first submit to last batch end). Same binary,
+{runs} untraced and {runs} traced runs, alternating.
+
+- untraced: `{untraced_cmd}`
+- traced: `{traced_cmd}`"""
+
+POOL_TRAPS = """\
+Traps per task = uprobe and uretprobe hits (JSON `capture.probes[].hits`,
+without the scheduler tracepoints) / tasks: 1 at `submit_task`, 2 at
+`run_task` (entry and return), plus 2 per batch of {batch} for
+`handle_batch`. The first instruction of each probed function decides its
+entry cost (section 1):"""
+
+POOL_LEAF = """\
+(`run_task` is a leaf function: at -O1 it has no frame-pointer prologue, so
+its probe is single-stepped. The returns are uretprobes: the kernel's
+return trampoline, no single-step.)"""
+
+
+def write_pool(s, ctx):
+    m = s.meta
+    out = [POOL_INTRO.format(**m), ""]
+    untraced = {r["run"]: r for r in s.all("untraced")}
+    traced = s.all("traced")
+    rows = [[r["run"], raw(untraced.get(r["run"], {}).get("rate")), raw(r["rate"]), r["events"],
+             r["lost"], r["evicted"], r["uprobe_hits"], "%.3f" % (r["uprobe_hits"] / m["tasks"]), r["ok"]]
+            for r in traced]
+    out += [table(["run", "untraced tasks/s", "traced tasks/s", "events", "lost", "evicted",
+                   "uprobe hits", "traps per task", "counts as expected"], rows), ""]
+    if traced:
+        u, t = median(s.values("untraced", "rate")), median(s.values("traced", "rate"))
+        uc, tc = median(s.values("untraced", "cpu")), median(s.values("traced", "cpu"))
+        out += [table(["", "untraced", "traced"],
+                      [["tasks/s (median)", "%.0f" % u, "%.0f" % t],
+                       ["CPU time of the run, s (median; traced: target + weft)",
+                        "%.2f" % uc, "%.2f" % tc]]), "",
+                "**Traced throughput: %.1f%% of untraced (%.2fx slower).** "
+                "Added wall time per task: %.2f us; added CPU time per task (target and weft "
+                "together): %.2f us." % (100 * t / u, u / t, 1e6 / t - 1e6 / u,
+                                         (tc - uc) * 1e6 / m["tasks"])]
+    out += ["", POOL_TRAPS.format(**m), ""]
+    out += [table(["function", "first instruction", "entry"],
+                  [[x["function"], "`%s`" % x["insn"], x["entry"]] for x in s.all("site")]), ""]
+    if traced:
+        # the last traced run's events (today's BENCHMARKS.md took them from
+        # whatever section ran last)
+        out += ["Events per task: %.2f (task created, run begins, run ends, task ends; plus the\n"
+                "transactions). The \"2 events per hit\" row of section 1 gives what events add "
+                "to a trap.\n" % (traced[-1]["events"] / m["tasks"])]
+    out.append(POOL_LEAF)
+    for n in s.all("note"):
+        out += ["", n["text"]]
+    return "\n".join(out)
+
+
+REPLAY_TEXT = """\
+Replay, pinned to one CPU (`taskset -c 0`; weft report is single-threaded),
+{replay_runs} runs per format, output to /dev/null. Wall time (bash `time`);
+events/s = events / median wall time."""
+
+
+def write_replay(s, ctx):
+    out = ["Record: `%s`" % s["record_cmd"], ""]
+    rec = s.one("record")
+    if not rec:
+        out.append("(no record file: see the problems below)")
+        return "\n".join(out)
+    e, size = rec["events"], rec["size"]
+    out += [table(["events (JSON `capture.events`)", "lost", "evicted", "file size", "bytes per event"],
+                  [[e, rec["lost"], rec["evicted"], "%d bytes (%.1f MiB)" % (size, size / 1048576),
+                    "%.1f" % (size / e if e else 0)]]), ""]
+    out += [REPLAY_TEXT.format(**s.meta), ""]
+    rows = []
+    for fm in s.all("format"):
+        runs = s.all("replay", format=fm["format"])
+        wm = median(r["wall"] for r in runs)
+        rows.append([fm["format"], slash(r["wall"] for r in runs), raw(wm),
+                     raw(median(r["cpu"] for r in runs)),
+                     "**%.2f**" % (e / wm / 1e6 if wm else 0), "`%s`" % fm["cmd"]])
+    out.append(table(["format", "wall s, each run", "wall s (median)", "CPU s (median)",
+                      "M events/s", "command"], rows))
+    return "\n".join(out)
