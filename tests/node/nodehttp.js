@@ -373,7 +373,7 @@ function onRequest(req, res) {
   const url = req.url;
   tlog(`nodehttp req method=${req.method} url=${url}`);
   res.on('finish', () => tlog(`nodehttp done url=${url}`));
-  const route = routes[url];
+  const route = routes[url.split('?')[0]];
   const fn = route ? () => route(req, res) : () => { res.statusCode = 404; res.end('no'); };
   if (check) check.run(url, res, fn);
   else fn();

@@ -3,9 +3,10 @@
 # The Node adapter on every Node at hand (tools/node-versions.sh): the
 # server of tests/node/nodehttp.js, driven by tests/node/nodeclient.js from
 # another process, on one keep-alive connection:
-#   /ok*3 /fs*2 /leak*2 /late /nested*3, then (0.8 s later) /exit.
+#   /ok?n=1*3 /fs*2 /leak*2 /late /nested*3, then (0.8 s later) /exit.
 # Known by construction (the header of nodehttp.js):
-#   - 15 transactions, named by method and URL, in order; 3 GET /inner among
+#   - 15 transactions, named by method and path (GET /ok: no query string,
+#     one route one name, as Go's), in order; 3 GET /inner among
 #     them, each begun in the first GET /nested's context (the inner server
 #     was made there): conflation, live for the first, stale after;
 #   - resources per request: /fs 4 FSREQCALLBACK (1 on 26: its readFile is
@@ -36,7 +37,7 @@ CLI=$ROOT/tests/node/nodeclient.js
 
 # plan NODE PORT: the client's requests, then /exit.
 plan() {
-	"$1" "$CLI" "$2" '/ok*3' '/fs*2' '/leak*2' /late '/nested*3' \
+	"$1" "$CLI" "$2" '/ok?n=1*3' '/fs*2' '/leak*2' /late '/nested*3' \
 		>"$TMP/cli.out" 2>&1 || fail "node $V: client: $(tail -c 300 "$TMP/cli.out")"
 	sleep 0.8
 	"$1" "$CLI" "$2" /exit >/dev/null 2>&1

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* weft: an eBPF, kernel-assisted tracer of async context. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "follow.h"
 #include "goroutines_cmd.h"
 #include "opts.h"
@@ -9,6 +11,35 @@
 #include "top.h"
 
 #define WEFT_VERSION "0.1.0"
+
+/* -p of a thread (what top -H and many logs show) is its process: said in
+ * one line. A thread is not listed in /proc, but /proc/TID is there. */
+static void pid_of_thread(struct opts *o)
+{
+	char path[64], line[256], comm[64] = "?";
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", o->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return; /* no such process: said where it is looked at */
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Tgid:", 5))
+			tgid = strtol(line + 5, NULL, 10);
+	fclose(f);
+	if (tgid <= 0 || tgid == o->pid)
+		return;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", tgid);
+	if ((f = fopen(path, "re"))) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	fprintf(stderr, "weft: -p %d is a thread of process %ld (%s): tracing the process\n",
+		o->pid, tgid, comm);
+	o->pid = (pid_t)tgid;
+}
 
 int main(int argc, char **argv)
 {
@@ -19,6 +50,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "weft: %s\n", err);
 		return 2;
 	}
+	if (o.pid)
+		pid_of_thread(&o);
 	switch (o.cmd) {
 	case CMD_HELP:
 		opts__usage(stdout);

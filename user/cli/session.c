@@ -388,6 +388,30 @@ static int check_out(struct session *s)
 	return rc;
 }
 
+/* How the target ended, in one line. -- CMD: weft's status is the
+ * command's own, or 128+N when signal N killed it (as time(1) and perf
+ * stat say), unless weft itself failed (rc) or judges (check: 0/1/2). */
+static int target_fate(struct session *s, int rc)
+{
+	int st = s->child_status;
+
+	if (!s->child || (!WIFEXITED(st) && !WIFSIGNALED(st))) {
+		fprintf(stderr, "weft: target pid %d exited\n", s->tracer.pid);
+		return rc;
+	}
+	if (WIFSIGNALED(st))
+		fprintf(stderr, "weft: target pid %d killed by signal %d (%s)%s\n", s->tracer.pid,
+			WTERMSIG(st), strsignal(WTERMSIG(st)), WCOREDUMP(st) ? ", core dumped" : "");
+	else if (WEXITSTATUS(st))
+		fprintf(stderr, "weft: target pid %d exited with status %d\n", s->tracer.pid,
+			WEXITSTATUS(st));
+	else
+		fprintf(stderr, "weft: target pid %d exited\n", s->tracer.pid);
+	if (rc || s->o->cmd == CMD_CHECK)
+		return rc;
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -580,7 +604,7 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	if (stop_signal)
 		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);
 	else if (s.target_gone)
-		fprintf(stderr, "weft: target pid %d exited\n", s.tracer.pid);
+		rc = target_fate(&s, rc);
 	session__cleanup(&s);
 	return rc;
 }

@@ -298,6 +298,7 @@ void node__name_h2(struct weft_event *e)
 
 	memcpy(path, e->name, sizeof(path));
 	path[sizeof(path) - 1] = 0;
+	path[strcspn(path, "?#")] = 0;
 	memcpy(method, e->name + WEFT_H2_METHOD, sizeof(method));
 	method[sizeof(method) - 1] = 0;
 	if (!path[0])
@@ -323,6 +324,7 @@ void node__name_request(struct weft_event *e)
 
 	memcpy(url, e->name, sizeof(url));
 	url[sizeof(url) - 1] = 0;
+	url[strcspn(url, "?#")] = 0; /* one route, one name: as Go's URL.Path */
 	snprintf(e->name, sizeof(e->name), "%s %s", m, url);
 	e->site = 0;
 }

@@ -33,13 +33,15 @@ void node_tracer__providers(const struct tracer *t, char *buf, size_t len);
 /* The provider type's name (TCPWRAP, ...); "" unknown. */
 const char *node_tracer__provider(const struct tracer *t, uint64_t type);
 bool node_tracer__suspect(struct tracer *t, const struct weft_event *e);
-/* Names a request's transaction "METHOD URL" (the BPF side sends the URL
- * and llhttp's method number). */
+/* Names a request's transaction "METHOD PATH" (the BPF side sends the URL
+ * and llhttp's method number; the query string and fragment are left out,
+ * as Go's names do). */
 void node__name_request(struct weft_event *e);
 /* Names an outbound call "METHOD host" from the head of its request
  * (a WEFT_EV_SEG_NAME with WEFT_F_HTTP: raw bytes). node_client.c */
 void node__name_call(struct weft_event *e);
-/* Names an HTTP/2 stream's transaction (WEFT_F_H2NAME): "METHOD :path", or
+/* Names an HTTP/2 stream's transaction (WEFT_F_H2NAME): "METHOD :path" (no
+ * query string), or
  * a gRPC call by its full method, "/pkg.Service/Method". */
 void node__name_h2(struct weft_event *e);
 
