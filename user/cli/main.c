@@ -7,6 +7,7 @@
 #include "goroutines_cmd.h"
 #include "opts.h"
 #include "record.h"
+#include "report_out.h"
 #include "session.h"
 #include "top.h"
 
@@ -52,6 +53,13 @@ int main(int argc, char **argv)
 	}
 	if (o.pid)
 		pid_of_thread(&o);
+	/* an output that cannot be written is said now, not after the capture */
+	if ((o.output && o.cmd != CMD_HELP && o.cmd != CMD_VERSION &&
+	     out_writable("-o", o.output, err, sizeof(err))) ||
+	    (o.junit && out_writable("--junit", o.junit, err, sizeof(err)))) {
+		fprintf(stderr, "weft: %s\n", err);
+		return 2;
+	}
 	switch (o.cmd) {
 	case CMD_HELP:
 		opts__usage(stdout);

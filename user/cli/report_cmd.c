@@ -78,13 +78,11 @@ int session__report(const struct opts *o)
 	{
 		struct report rep = { r.m, r.st, &meta, &r.pt };
 
-		if (report_write(f, &rep, o, o->txn_filter, meta.start_realtime_ns)) {
-			fclose(f);
+		int bad = report_write(f, &rep, o, o->txn_filter, meta.start_realtime_ns);
+
+		if (out_close(f, o->output) || bad)
 			goto out;
-		}
 	}
-	if (f != stdout)
-		fclose(f);
 	rc = 0;
 out:
 	model__free(r.m);

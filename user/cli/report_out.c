@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "model.h"
 #include "pprof.h"
 #include "probes.h"
@@ -77,4 +83,41 @@ int report_write(FILE *f, const struct report *r, const struct opts *o, const ch
 	else
 		report__text(f, r);
 	return 0;
+}
+
+int out_close(FILE *f, const char *path)
+{
+	int bad = fflush(f) || ferror(f), err = errno;
+
+	if (f != stdout && fclose(f) && !bad) {
+		bad = 1;
+		err = errno;
+	}
+	if (!bad)
+		return 0;
+	fprintf(stderr, "weft: %s: write failed: %s\n", path ? path : "standard output",
+		strerror(err ? err : EIO));
+	return -1;
+}
+
+int out_writable(const char *flag, const char *path, char *err, size_t len)
+{
+	char dir[4096];
+	struct stat st;
+	int fd;
+
+	if (!stat(path, &st)) {
+		if (S_ISDIR(st.st_mode))
+			return snprintf(err, len, "%s %s: a directory; give a file name", flag, path), -1;
+		/* opened, not truncated: root passes access() where a write fails */
+		if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK)) >= 0)
+			return close(fd), 0;
+	} else {
+		snprintf(dir, sizeof(dir), "%s", path);
+		if (!access(dirname(dir), W_OK | X_OK))
+			return 0;
+	}
+	snprintf(err, len, "%s %s: cannot write there (%s); give a path in a writable directory",
+		 flag, path, strerror(errno));
+	return -1;
 }

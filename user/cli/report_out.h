@@ -21,5 +21,12 @@ uint64_t judged_until(const struct record_meta *m);
  * all). 0, or pprof's failure. */
 int report_write(FILE *f, const struct report *r, const struct opts *o, const char *txn_filter,
 		 uint64_t start_realtime_ns);
+/* Flushes and closes an output (stdout: flushed only), checked: a full disk
+ * or an I/O error says one line naming path ("standard output" for NULL)
+ * and gives -1. */
+int out_close(FILE *f, const char *path);
+/* Before any capture: can path be written (the file, or a new one in its
+ * directory)? 0, or -1 with one line in err naming the flag and a fix. */
+int out_writable(const char *flag, const char *path, char *err, size_t len);
 
 #endif

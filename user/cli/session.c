@@ -347,19 +347,19 @@ static void loop(struct session *s)
 	ring_buffer__consume(s->rb);
 }
 
-static void report_out(struct session *s)
+static int report_out(struct session *s)
 {
 	struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
+	const char *path = s->o->cmd == CMD_TRACE ? s->o->output : NULL;
 	FILE *f = stdout;
+	int rc;
 
-	if (s->o->cmd == CMD_TRACE && s->o->output && !(f = fopen(s->o->output, "we"))) {
-		fprintf(stderr, "weft: %s: %s\n", s->o->output, strerror(errno));
-		return;
+	if (path && !(f = fopen(path, "we"))) {
+		fprintf(stderr, "weft: %s: %s\n", path, strerror(errno));
+		return 1;
 	}
-	report_write(f, &r, s->o, NULL, s->meta.start_realtime_ns);
-	if (f != stdout)
-		fclose(f);
-	fflush(stdout);
+	rc = report_write(f, &r, s->o, NULL, s->meta.start_realtime_ns);
+	return out_close(f, path) || rc ? 1 : 0;
 }
 
 /* weft check: the verdict on stderr, the JSON report to -o; the exit
@@ -377,7 +377,8 @@ static int check_out(struct session *s)
 			return 2;
 		}
 		report__json(f, &r);
-		fclose(f);
+		if (out_close(f, s->o->output))
+			return 2;
 	}
 	if (!rc && s->child && s->target_gone && WIFEXITED(s->child_status) &&
 	    WEXITSTATUS(s->child_status)) {
@@ -597,9 +598,7 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	} else if (o->cmd == CMD_CHECK) {
 		rc = check_out(&s);
 	} else {
-		if (!live)
-			report_out(&s);
-		rc = 0;
+		rc = live ? 0 : report_out(&s);
 	}
 	if (stop_signal)
 		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);

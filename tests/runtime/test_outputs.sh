@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Outputs: one that cannot be written is said before anything is traced
+# (exit 2, one line, the command never started); a write that fails later
+# (a full disk: /dev/full) is one line and exit 1, for trace -o, trace to
+# standard output, weft report -o and weft check -o.
+. "$(dirname "$0")/lib.sh"
+require_root
+require_weft
+
+target P pool
+MARK=$TMP/started
+
+# unwritable: before the capture, the command not run
+for flag in "-o $TMP/no/such/dir/out.json" "-o $TMP"; do
+	rm -f "$MARK"
+	# shellcheck disable=SC2086 # the flag and its value, split on purpose
+	weft_run "$TMP/o" "$TMP/e" trace $flag -- sh -c "touch $MARK"
+	assert_one_error_line "$TMP/e" "trace $flag" "${flag#-o }"
+	assert_eq "$RC" 2 "trace $flag: exit status"
+	CHECKS=$((CHECKS + 1))
+	[ ! -e "$MARK" ] || fail "trace $flag: the command ran although its output could not be written"
+done
+weft_run "$TMP/o" "$TMP/e" record -o "$TMP/no/such/dir/r.weft" -- "$P" 1
+assert_one_error_line "$TMP/e" "record -o <missing dir>" "$TMP/no/such/dir/r.weft" \
+	"cannot write there (No such file or directory); give a path in a writable directory"
+weft_run "$TMP/o" "$TMP/e" check --junit "$TMP/no/such/dir/j.xml" -- sh -c true
+assert_one_error_line "$TMP/e" "check --junit <missing dir>" "--junit $TMP/no/such/dir/j.xml"
+assert_eq "$RC" 2 "check --junit <missing dir>: exit status"
+
+# a full disk: the write fails after the capture: one line, exit 1
+weft_run "$TMP/o" "$TMP/e" trace --format json -o /dev/full --txn handle_batch -- "$P" 1
+assert_eq "$RC" 1 "trace -o /dev/full: exit status"
+assert_eq "$(grep -c '^weft: /dev/full: write failed: No space left on device$' "$TMP/e")" 1 \
+	"trace -o /dev/full: one line"
+timeout -k 5 40 "$WEFT" trace --txn handle_batch -- "$P" 1 >/dev/full 2>"$TMP/e" </dev/null
+RC=$?
+assert_eq "$RC" 1 "trace >/dev/full: exit status"
+assert_eq "$(grep -c '^weft: standard output: write failed: No space left on device$' "$TMP/e")" 1 \
+	"trace >/dev/full: one line"
+weft_run "$TMP/o" "$TMP/e" record -o "$TMP/r.weft" --txn handle_batch -- "$P" 1
+assert_exit_ok "record"
+weft_run "$TMP/o" "$TMP/e" report "$TMP/r.weft" --format json -o /dev/full
+assert_one_error_line "$TMP/e" "report -o /dev/full" "/dev/full: write failed: No space left on device"
+finish
