@@ -76,6 +76,11 @@ static void test_opts(void **state)
 	assert_int_equal(o.nr_specs, 1);
 	assert_int_equal(o.specs[0].role, ROLE_TXN);
 
+	/* the same spec twice is one; another role on the same symbol is not */
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "42", "--txn", "h", "--txn", "h",
+			       "--task-run", "h:arg0", "--task-run", "h:arg0", NULL), 0);
+	assert_int_equal(o.nr_specs, 2);
+
 	assert_int_equal(parse(&o, err, "weft", "trace", "--txn", "h", "--", "./srv", "-p", "1",
 			       NULL), 0);
 	assert_int_equal(o.pid, 0);

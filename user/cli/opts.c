@@ -174,6 +174,14 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+static bool same_spec(const struct probe_spec *a, const struct probe_spec *b)
+{
+	return a->role == b->role && !strcmp(a->bin, b->bin) && !strcmp(a->sym, b->sym) &&
+	       a->arg == b->arg && a->off == b->off;
+}
+
+/* A spec given twice is one: two probes would count each hit twice (every
+ * transaction a conflation with itself) */
 static int add_spec(struct opts *o, const char *s, enum spec_role role, char *err, size_t len)
 {
 	if (o->nr_specs >= MAX_SPECS) {
@@ -182,6 +190,9 @@ static int add_spec(struct opts *o, const char *s, enum spec_role role, char *er
 	}
 	if (spec__parse(s, role, &o->specs[o->nr_specs], err, len))
 		return -1;
+	for (int i = 0; i < o->nr_specs; i++)
+		if (same_spec(&o->specs[i], &o->specs[o->nr_specs]))
+			return 0;
 	o->nr_specs++;
 	return 0;
 }
