@@ -27,7 +27,8 @@ assert_eq "$(own_target_pids | wc -l)" 0 "target processes left after the bad-sp
 weft_run "$TMP/o" "$TMP/e" trace --format json --txn no_such_function_wx -- "$P" 1
 assert_one_error_line "$TMP/e" "--txn <missing symbol>" no_such_function_wx "$B"
 weft_run "$TMP/o" "$TMP/e" trace --format json --task-create no_such_task_fn:arg0 --txn handle_batch -- "$P" 1
-assert_one_error_line "$TMP/e" "--task-create <missing symbol>" no_such_task_fn "$B"
+assert_one_error_line "$TMP/e" "--task-create <missing symbol>" no_such_task_fn "$B" \
+	"name the binary: --task-create BIN:no_such_task_fn:arg0"
 weft_run "$TMP/o" "$TMP/e" trace --format json --txn "$TMP/no/such/lib.so:foo" -- "$P" 1
 assert_one_error_line "$TMP/e" "--txn <missing binary>" "$TMP/no/such/lib.so"
 sleep 0.2

@@ -186,8 +186,8 @@ static int resolve(struct tracer *t, const struct probe_spec *s, char *path, siz
 	}
 	if (rc)
 		snprintf(err, len, "symbol '%s' not found in %s or the libraries it maps; "
-			 "name the binary: --%s BIN:%s", s->sym, t->exe,
-			 s->role == ROLE_TXN ? "txn" : "task-...", s->sym);
+			 "name the binary: %s BIN:%s", s->sym, t->exe, spec__role_flag(s->role),
+			 s->text);
 	return rc;
 }
 
