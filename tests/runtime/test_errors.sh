@@ -15,6 +15,29 @@ for _ in 1 2 3 4 5; do [ -e "/proc/$dead" ] || break; sleep 0 & dead=$!; wait "$
 weft_run "$TMP/o" "$TMP/e" trace -d 1 --txn handle_batch -p "$dead"
 assert_one_error_line "$TMP/e" "trace -p <dead pid $dead>" "$dead"
 
+# -- a zombie and a kernel thread: said as such, not "no such process"
+python3 -c 'import os, sys, time
+p = os.fork()
+if p == 0:
+    os._exit(0)
+print(p, flush=True)
+time.sleep(5)' >"$TMP/zombie" &
+ZPARENT=$!
+wait_for "$TMP/zombie" '^[0-9]' 5 "$ZPARENT"
+zombie=$(head -n1 "$TMP/zombie")
+weft_run "$TMP/o" "$TMP/e" trace -d 1 -p "$zombie"
+assert_one_error_line "$TMP/e" "trace -p <zombie>" "pid $zombie (python3) is a zombie" "nothing to trace"
+kill "$ZPARENT" 2>/dev/null
+wait "$ZPARENT" 2>/dev/null
+kthread=$(grep -l '^Kthread:[[:space:]]*1' /proc/[0-9]*/status 2>/dev/null | head -n1 | cut -d/ -f3)
+if [ -n "$kthread" ]; then
+	weft_run "$TMP/o" "$TMP/e" trace -d 1 -p "$kthread"
+	assert_one_error_line "$TMP/e" "trace -p <kernel thread>" "pid $kthread (" \
+		"is a kernel thread: weft traces user processes"
+else
+	note "no kernel thread with a Kthread: line in /proc (kernel < 6.x): that case not run"
+fi
+
 # -- bad task specs (the target must not be left running)
 for spec in 'submit_task:argX' 'submit_task' 'submit_task:arg0+' ':arg0' 'submit_task:arg99'; do
 	weft_run "$TMP/o" "$TMP/e" trace --format json --task-create "$spec" --txn handle_batch -- "$P" 1

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -33,6 +34,41 @@ static const char *bpf_fail_hint(int e)
 	return "run with -vv for libbpf's log";
 }
 
+/* Why /proc/PID/exe cannot be read (e: its errno), in words that name the
+ * real problem: gone, a zombie, a kernel thread, or protected from root. */
+static void no_exe(pid_t pid, int e, char *err, size_t len)
+{
+	char path[64], line[128], comm[64] = "?", state = 0;
+	bool kthread = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (e == ENOENT && (f = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "Name:", 5))
+				sscanf(line + 5, " %63[^\n]", comm);
+			else if (!strncmp(line, "State:", 6))
+				sscanf(line + 6, " %c", &state);
+			else if (!strncmp(line, "Kthread:", 8))
+				kthread = atoi(line + 8) == 1;
+		}
+		fclose(f);
+	}
+	if (e == EACCES || e == EPERM)
+		snprintf(err, len, geteuid() ? "pid %d: permission denied; run as root (sudo), or "
+			 "with CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE" : "pid %d: permission denied "
+			 "although weft runs as root: the process is protected (another user "
+			 "namespace, or a ptrace policy such as Yama's); run weft where it runs", pid);
+	else if (state == 'Z')
+		snprintf(err, len, "pid %d (%s) is a zombie: it exited and its parent has not "
+			 "reaped it; nothing to trace", pid, comm);
+	else if (kthread || state)
+		snprintf(err, len, "pid %d (%s) is a kernel thread: weft traces user processes",
+			 pid, comm);
+	else
+		snprintf(err, len, "pid %d: %s", pid, e == ENOENT ? "no such process" : strerror(e));
+}
+
 int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, size_t len)
 {
 	struct native_bpf *skel;
@@ -46,12 +82,7 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 	snprintf(t->exe_path, sizeof(t->exe_path), "/proc/%d/exe", pid);
 	n = readlink(t->exe_path, t->exe, sizeof(t->exe) - 1);
 	if (n < 0) {
-		if (errno == EACCES || errno == EPERM)
-			snprintf(err, len, "pid %d: permission denied; run as root (sudo), or with "
-				 "CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE", pid);
-		else
-			snprintf(err, len, "pid %d: %s", pid,
-				 errno == ENOENT ? "no such process" : strerror(errno));
+		no_exe(pid, errno, err, len);
 		return -1;
 	}
 	t->exe[n] = 0;
