@@ -54,6 +54,15 @@ assert_one_error_line "$TMP/e" "--task-create <missing symbol>" no_such_task_fn 
 	"name the binary: --task-create BIN:no_such_task_fn:arg0"
 weft_run "$TMP/o" "$TMP/e" trace --format json --txn "$TMP/no/such/lib.so:foo" -- "$P" 1
 assert_one_error_line "$TMP/e" "--txn <missing binary>" "$TMP/no/such/lib.so"
+# a data symbol: said as data, not "not found"
+weft_run "$TMP/o" "$TMP/e" trace --format json --txn queue_head -- "$P" 1
+assert_one_error_line "$TMP/e" "--txn <data symbol>" "symbol 'queue_head' in" \
+	"is data, not a function"
+# a library by its file name alone: the one the target maps (or needs)
+weft_run "$TMP/o" "$TMP/e" trace --format json --txn libc.so.6:getpid --txn handle_batch -- "$P" 1
+assert_exit_ok "--txn libc.so.6:getpid (a library by its name)"
+assert_jq "$TMP/o" '[p["hits"] > 0 for p in d["capture"]["probes"] if p["name"] == "handle_batch"]' \
+	'[true]' "--txn libc.so.6:getpid: traced with the rest"
 sleep 0.2
 assert_eq "$(own_target_pids | wc -l)" 0 "target processes left after the missing-symbol runs"
 

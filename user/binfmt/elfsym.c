@@ -28,7 +28,9 @@ static int vaddr_to_off(Elf *e, uint64_t vaddr, uint64_t *off)
 	return -1;
 }
 
-static int find_in(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, const char *name, uint64_t *vaddr)
+/* 0: name is a function at *vaddr; -1 not here; *data: it is, as data */
+static int find_in(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, const char *name, uint64_t *vaddr,
+		   bool *data)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	GElf_Sym s;
@@ -38,12 +40,17 @@ static int find_in(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, const char *name, uint64
 	for (size_t i = 0; i < sh->sh_size / sh->sh_entsize; i++) {
 		const char *n;
 
+		bool func;
+
 		if (!gelf_getsym(d, i, &s) || s.st_shndx == SHN_UNDEF || !s.st_value)
 			continue;
-		if (GELF_ST_TYPE(s.st_info) != STT_FUNC && GELF_ST_TYPE(s.st_info) != STT_GNU_IFUNC)
+		func = GELF_ST_TYPE(s.st_info) == STT_FUNC || GELF_ST_TYPE(s.st_info) == STT_GNU_IFUNC;
+		if (!func && GELF_ST_TYPE(s.st_info) != STT_OBJECT && GELF_ST_TYPE(s.st_info) != STT_TLS)
 			continue;
 		n = elf_strptr(e, sh->sh_link, s.st_name);
-		if (n && !strcmp(n, name)) {
+		if (n && !strcmp(n, name) && !func)
+			*data = true;
+		else if (n && !strcmp(n, name)) {
 			*vaddr = s.st_value;
 			return 0;
 		}
@@ -54,7 +61,7 @@ static int find_in(Elf *e, Elf_Scn *scn, GElf_Shdr *sh, const char *name, uint64
 int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *err, size_t len)
 {
 	int fd, rc = -1;
-	bool has_symtab = false;
+	bool has_symtab = false, data = false;
 	uint64_t vaddr = 0;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
@@ -74,10 +81,13 @@ int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *er
 			if (sh.sh_type == SHT_SYMTAB)
 				has_symtab = true;
 			if (sh.sh_type == (pass ? SHT_DYNSYM : SHT_SYMTAB))
-				rc = find_in(e, scn, &sh, sym, &vaddr);
+				rc = find_in(e, scn, &sh, sym, &vaddr, &data);
 		}
 	}
-	if (rc)
+	if (rc && data)
+		snprintf(err, len, "symbol '%s' in %s is data, not a function: a probe needs the "
+			 "function that handles it", sym, path);
+	else if (rc)
 		snprintf(err, len, "symbol '%s' not found in %s%s", sym, path,
 			 has_symtab ? "" : " (no .symtab: stripped? install its debug symbols)");
 	else if (vaddr_to_off(e, vaddr, file_off)) {

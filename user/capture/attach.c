@@ -168,6 +168,57 @@ static int lib_has_sym(void *ctx, const char *lib)
 	return 0;
 }
 
+struct lib_name {
+	const char *name;
+	char *path;
+	size_t plen;
+	bool found;
+};
+
+static bool same_base(const char *path, const char *name)
+{
+	const char *b = strrchr(path, '/');
+
+	return !strcmp(b ? b + 1 : path, name);
+}
+
+static int lib_named(void *ctx, const char *lib)
+{
+	struct lib_name *ln = ctx;
+
+	if (!same_base(lib, ln->name))
+		return 1;
+	snprintf(ln->path, ln->plen, "%s", lib);
+	ln->found = true;
+	return 0;
+}
+
+/* BIN given by its file name alone (libc.so.6): the library of that name
+ * the target maps, else (a command not started yet) the one it needs. */
+static bool lib_by_name(struct tracer *t, const char *name, char *path, size_t plen)
+{
+	char maps[64], line[1024];
+	struct lib_name ln = { name, path, plen, false };
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", t->pid);
+	if ((f = fopen(maps, "re"))) {
+		while (!ln.found && fgets(line, sizeof(line), f)) {
+			char *p = strchr(line, '/');
+
+			if (!p)
+				continue;
+			p[strcspn(p, "\n")] = 0;
+			if (same_base(p, name))
+				ln.found = snprintf(path, plen, "%s", p) > 0;
+		}
+		fclose(f);
+	}
+	if (!ln.found)
+		elfsym__needed(t->exe_path, lib_named, &ln);
+	return ln.found;
+}
+
 /* The binary holding sym: BIN if given, else the executable, then each
  * library the target maps, then (a command not started yet has mapped none)
  * the libraries the executable needs. */
@@ -179,12 +230,16 @@ static int resolve(struct tracer *t, const struct probe_spec *s, char *path, siz
 	int rc;
 
 	if (s->bin[0]) {
-		snprintf(path, plen, "%s", s->bin);
+		if (strchr(s->bin, '/') || access(s->bin, F_OK) == 0 ||
+		    !lib_by_name(t, s->bin, path, plen))
+			snprintf(path, plen, "%s", s->bin);
 		return elfsym__find(path, s->sym, off, err, len);
 	}
 	snprintf(path, plen, "%s", t->exe_path);
 	if (!elfsym__find(t->exe_path, s->sym, off, err, len))
 		return 0;
+	if (strstr(err, " is data, not a function"))
+		return -1; /* said as it is: no library makes it a function */
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", t->pid);
 	f = fopen(maps, "re");
 	if (!f)
