@@ -37,6 +37,19 @@ RC=$?
 assert_eq "$RC" 1 "trace >/dev/full: exit status"
 assert_eq "$(grep -c '^weft: standard output: write failed: No space left on device$' "$TMP/e")" 1 \
 	"trace >/dev/full: one line"
+# weft record onto a disk that fills: one line, exit 1, no signal made up
+mkdir -p "$TMP/small"
+if mount -t tmpfs -o size=8k tmpfs "$TMP/small" 2>"$TMP/mount.err"; then
+	weft_run "$TMP/o" "$TMP/e" record -o "$TMP/small/r.weft" --txn handle_batch \
+		--task-create submit_task:arg0 --task-done run_task:arg0 -- "$P" 20
+	umount "$TMP/small"
+	assert_eq "$RC" 1 "record onto a full disk: exit status"
+	assert_eq "$(grep -c "write failed: No space left on device" "$TMP/e")" 1 \
+		"record onto a full disk: said once"
+	assert_eq "$(grep -c 'stopped by signal' "$TMP/e")" 0 "record onto a full disk: no signal said"
+else
+	note "no tmpfs mount here ($(head -c 200 "$TMP/mount.err")): the full disk case not run"
+fi
 weft_run "$TMP/o" "$TMP/e" record -o "$TMP/r.weft" --txn handle_batch -- "$P" 1
 assert_exit_ok "record"
 weft_run "$TMP/o" "$TMP/e" report "$TMP/r.weft" --format json -o /dev/full

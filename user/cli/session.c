@@ -54,6 +54,7 @@ struct session {
 	struct adapter_hooks hooks[2];
 	int nr_hooks;
 	uint64_t last_drain_ns; /* traps per transaction, read from BPF */
+	int write_errno; /* the record file's first failed write: the capture ends */
 	const struct session_live *live; /* weft top: a view on every turn of the loop */
 };
 
@@ -214,9 +215,11 @@ static int on_event(void *ctx, void *data, size_t size)
 		for (uint32_t i = 0; i < e->nr_frames && i < WEFT_MAX_FRAMES; i++)
 			fprintf(stderr, "seg %llu frame %u: %llx\n", (unsigned long long)e->seg, i,
 				(unsigned long long)e->frames[i]);
-	if (s->writer && record_writer__event(s->writer, e)) {
-		errline("writing the record file failed; stopping");
-		stop_signal = SIGTERM;
+	if (s->writer && !s->write_errno && record_writer__event(s->writer, e)) {
+		/* said once; the capture ends as it would at -d */
+		s->write_errno = errno ? errno : EIO;
+		fprintf(stderr, "weft: %s: write failed: %s; the capture stops here\n",
+			s->o->output, strerror(s->write_errno));
 	}
 	model__feed(s->model, e);
 	return 0;
@@ -322,7 +325,7 @@ static void loop(struct session *s)
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
 	int timeout = 100;
 
-	while (!stop_signal) {
+	while (!stop_signal && !s->write_errno) {
 		/* The BPF side wakes us only past a backlog: read on a timer too. */
 		int n = ring_buffer__poll(s->rb, timeout);
 
@@ -587,9 +590,11 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	 * (an exit cuts cleanup short): said, not called a leak */
 	model__finish(s.model, judged_until(&s.meta));
 	if (s.writer) {
-		if (record_writer__close(s.writer, &s.meta, s.st))
-			fprintf(stderr, "weft: %s: write failed: %s\n", o->output, strerror(errno));
-		else {
+		if (record_writer__close(s.writer, &s.meta, s.st) || s.write_errno) {
+			if (!s.write_errno)
+				fprintf(stderr, "weft: %s: write failed: %s\n", o->output,
+					strerror(errno));
+		} else {
 			fprintf(stderr, "[ weft record: %" PRIu64 " events%s, %" PRIu64
 					" lost, written to %s ]\n",
 				model__nr_events(s.model), profile_note(&s), s.meta.lost, o->output);
