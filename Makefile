@@ -87,11 +87,14 @@ $(OUT)/weft: $(USER_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # A unit test links the core and the binary readers (archives: only what it
-# uses), never libbpf: `make unit` needs no clang, bpftool or BTF.
-$(OUT)/tests/unit/%: tests/unit/%.c $(UNIT_CLI_OBJS) $(OUT)/libweftelf.a $(OUT)/libweftcore.a
+# uses), never libbpf: `make unit` needs no clang, bpftool or BTF. The
+# tests' shared headers (fixtures, event builders) rebuild every test.
+UNIT_HDRS := $(wildcard tests/unit/*.h)
+$(OUT)/tests/unit/%: tests/unit/%.c $(UNIT_CLI_OBJS) $(OUT)/libweftelf.a $(OUT)/libweftcore.a \
+		$(UNIT_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $^ $(ELF_LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(filter-out %.h,$^) $(ELF_LDLIBS) -lcmocka -o $@
 
 # The core alone, every member linked: an undefined symbol (libbpf's, a
 # capture file's) that sneaks into it fails here.

@@ -83,7 +83,7 @@ func main() {
 }
 EOF
 
-# The environment the tests build Go programs in (tests/unit/test_goelf.c).
+# The environment the tests build Go programs in (tests/unit/go_toolchains.h: go_env).
 unset GOROOT GOBIN
 export HOME=${HOME:-/tmp} GOCACHE=$ROOT/build/gocache GOPATH=$tmp/gopath GOENV=off \
 	GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=

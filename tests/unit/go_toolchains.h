@@ -1,7 +1,8 @@
 /* The unit tests' Go toolchains (tools/go-versions.sh's: the installed
  * /usr/lib/go-1.N and those tools/fetch-go.sh unpacked under build/go) and how
- * they build a test program: shared by test_goelf.c and test_go_offsets.c.
- * Included once per test binary (static). */
+ * they build a test program: shared by the Go unit tests. Included once per
+ * test binary (static); the functions static inline, so a test that uses only
+ * some of them builds without warnings. */
 #ifndef WEFT_TEST_GO_TOOLCHAINS_H
 #define WEFT_TEST_GO_TOOLCHAINS_H
 
@@ -15,14 +16,14 @@ struct toolchain {
 	char name[32]; /* "go1.N" (the test's name) */
 	int minor;     /* N */
 	char dir[512]; /* its build directory */
-	char bin[600]; /* the normal build, once built (test_goelf) */
+	char bin[600]; /* the normal build, once built (test_goelf_rejects) */
 };
 
 static char tmpdir[256];
 static struct toolchain tcs[MAX_TC];
 static int nr_tc;
 
-static int run(const char *fmt, ...)
+static inline int run(const char *fmt, ...)
 {
 	char cmd[4096];
 	va_list ap;
@@ -33,7 +34,7 @@ static int run(const char *fmt, ...)
 	return system(cmd);
 }
 
-static void write_file(const char *path, const void *buf, size_t n)
+static inline void write_file(const char *path, const void *buf, size_t n)
 {
 	FILE *f = fopen(path, "w");
 
@@ -43,7 +44,7 @@ static void write_file(const char *path, const void *buf, size_t n)
 }
 
 /* "go1.19.8" from `go version` ("go version go1.19.8 linux/amd64"). */
-static void go_version(const char *go, char *out, size_t len)
+static inline void go_version(const char *go, char *out, size_t len)
 {
 	char cmd[512], line[256] = "", v[64] = "";
 	FILE *p;
@@ -58,7 +59,7 @@ static void go_version(const char *go, char *out, size_t len)
 	snprintf(out, len, "%s", v);
 }
 
-static int build(const struct toolchain *tc, const char *out, const char *flags)
+static inline int build(const struct toolchain *tc, const char *out, const char *flags)
 {
 	return run("cd %s && %s build -buildvcs=false %s -o %s prog.go >build.log 2>&1 || "
 		   "cat build.log >&2",
@@ -67,7 +68,7 @@ static int build(const struct toolchain *tc, const char *out, const char *flags)
 
 /* tools/go-versions.sh's list ("1.N PATH" lines), run from the repository
  * (make unit's directory); else every GO_GLOB match. */
-static int find_toolchains(void)
+static inline int find_toolchains(void)
 {
 	char line[512], path[300];
 	FILE *p = popen("bash tools/go-versions.sh 2>/dev/null", "r");
@@ -100,7 +101,7 @@ static int find_toolchains(void)
 	return nr_tc;
 }
 
-static void go_env(void)
+static inline void go_env(void)
 {
 	char p[512];
 
@@ -117,6 +118,26 @@ static void go_env(void)
 	setenv("GOFLAGS", "", 1);
 	setenv("CGO_ENABLED", "0", 1);
 	unsetenv("GOROOT");
+}
+
+/* A test binary's start: tmpdir made from pattern (mkdtemp's), Go's
+ * environment, the toolchains found. 0, or -1 with no directory. */
+static inline int go_tests_begin(const char *pattern)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "%s", pattern);
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	go_env();
+	find_toolchains();
+	return 0;
+}
+
+/* ...and its end: the module cache is read-only, made writable to go. */
+static inline void go_tests_end(void)
+{
+	run("chmod -R u+w %s 2>/dev/null; rm -rf %s", tmpdir, tmpdir);
 }
 
 #endif
