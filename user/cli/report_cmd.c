@@ -2,6 +2,7 @@
 /* weft report FILE: a recording replayed through the model, reported as a
  * live capture would have been. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include "model.h"
@@ -64,6 +65,12 @@ int session__report(const struct opts *o)
 		fprintf(stderr, "weft: %s: %s\n", o->input, err);
 		goto out;
 	}
+	if (meta.cut)
+		fprintf(stderr, "weft: warning: %s was cut before its end (its writer killed, or "
+			"its disk full): read %" PRIu64 " events in %" PRIu64 " whole chunks, "
+			"dropped the last %" PRIu64 " bytes%s\n", o->input, meta.cut_events,
+			meta.cut_chunks, meta.cut_bytes,
+			symtab__count(r.st) ? "" : "; no symbols: sites unnamed");
 	if (replay_prepare(&r)) {
 		fprintf(stderr, "weft: out of memory\n");
 		goto out;

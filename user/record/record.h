@@ -44,6 +44,10 @@ struct record_meta {
 	uint64_t sample_hz, offcpu_min_ns;
 	uint64_t samples_taken, samples_lost; /* of the target; lost: ring buffer full */
 	uint64_t offcpu_short, offcpu_short_ns; /* spans below offcpu_min_ns, not sent */
+	/* set by the reader of a file cut before its trailer, never written:
+	 * what it read (whole, checked chunks) and the bytes it dropped */
+	bool cut;
+	uint64_t cut_chunks, cut_events, cut_bytes;
 };
 
 struct record_writer;
@@ -55,7 +59,9 @@ int record_writer__close(struct record_writer *w, const struct record_meta *fina
 
 /* Reads a whole file: meta and symbols first (the trailer points at them), then
  * calls fn for each event in order. Returns 0, or -1 with a one-line reason in
- * err ("truncated", "bad magic", "unsupported version 7", ...). */
+ * err ("bad magic", "unsupported version 7", ...). A file cut before its
+ * trailer gives what it holds up to its last whole, checked chunk, with
+ * meta->cut set (no symbols, no final counters, unless they made it). */
 typedef int (*record_event_fn)(void *ctx, const struct weft_event *e);
 int record__read(const char *path, struct record_meta *meta, struct symtab *st,
 		 record_event_fn fn, void *ctx, char *err, size_t errlen);

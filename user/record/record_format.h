@@ -8,14 +8,18 @@
  *   12  u32      header length (16; a reader skips any bytes past 16)
  *
  * Then sections, each a 16 byte header and its payload:
- *   0   u32      type: 1 META, 2 EVENTS, 3 SYMS, 4 FINAL_META
+ *   0   u32      type: 1 META, 2 EVENTS, 3 SYMS, 4 FINAL_META, 5 CHUNK_CRC
  *   4   u32      flags: bit 0 REQUIRED (a reader that does not know the type
  *                must refuse the file); other bits are ignored
  *   8   u64      payload length
  *   16  payload
  * Unknown types without REQUIRED are skipped. The writer emits META, any
  * number of EVENTS (one per 64 KiB of events, written as the capture runs),
- * SYMS, FINAL_META, in that order.
+ * each followed by its CHUNK_CRC, then SYMS, FINAL_META, in that order.
+ *
+ * CHUNK_CRC payload: u32 CRC-32 of the EVENTS section right before it
+ * (header and payload). A file cut before its trailer (the writer killed,
+ * the disk full) is read up to its last complete, checked chunk.
  *
  * META and FINAL_META payload: u32 count, then count entries
  *   u16 key length (1..255), u16 value type, u32 value length, key, value
@@ -75,6 +79,7 @@ enum sect_type {
 	SECT_EVENTS = 2,
 	SECT_SYMS = 3,
 	SECT_FINAL_META = 4,
+	SECT_CHUNK_CRC = 5,
 };
 
 enum sect_flags {

@@ -14,39 +14,12 @@
 #include <sys/types.h>
 #include "record.h"
 #include "record_format.h"
+#include "record_read_int.h"
 
 /* ---- reader ---- */
 
-/* Reads are bounded by `end`, the end of the current section (or of the
- * file): lengths and counts in the file are checked against it, never
- * trusted. */
-struct rd {
-	FILE *f;
-	uint64_t size;	/* of the file */
-	uint64_t pos;	/* where the next read starts */
-	uint64_t end;	/* reads may not go past here */
-	char what[64];	/* what is being read, for messages */
-	char *err;
-	size_t errlen;
-	bool failed;
-	char *scratch;	/* STR_MAX + 1 bytes for symbol strings */
-};
-
-struct trailer {
-	uint64_t nr_events;
-	uint64_t meta_off, syms_off, final_off;
-	uint64_t off; /* of the trailer itself */
-};
-
-/* Where the sections the trailer names are, checked against the file. */
-struct layout {
-	uint64_t hdr_len;
-	uint64_t meta_len, syms_len, final_len;
-	bool meta, syms, final;
-};
-
 __attribute__((format(printf, 2, 3)))
-static int rd__fail(struct rd *r, const char *fmt, ...)
+int rd__fail(struct rd *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -62,7 +35,7 @@ static int rd__fail(struct rd *r, const char *fmt, ...)
 }
 
 __attribute__((format(printf, 2, 3)))
-static void rd__what(struct rd *r, const char *fmt, ...)
+void rd__what(struct rd *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -71,7 +44,7 @@ static void rd__what(struct rd *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int rd__seek(struct rd *r, uint64_t off, uint64_t end)
+int rd__seek(struct rd *r, uint64_t off, uint64_t end)
 {
 	if (off > r->size || end > r->size || off > end)
 		return rd__fail(r, "corrupt: offset %llu is outside the file",
@@ -83,7 +56,7 @@ static int rd__seek(struct rd *r, uint64_t off, uint64_t end)
 	return 0;
 }
 
-static int rd__read(struct rd *r, void *p, size_t n)
+int rd__read(struct rd *r, void *p, size_t n)
 {
 	if (n > r->end - r->pos)
 		return rd__fail(r, "corrupt: %s runs past the end of its section", r->what);
@@ -103,7 +76,7 @@ static int rd__skip(struct rd *r, uint64_t n)
 	return rd__seek(r, r->pos + n, r->end);
 }
 
-static int rd__u32(struct rd *r, uint32_t *v)
+int rd__u32(struct rd *r, uint32_t *v)
 {
 	uint8_t b[4];
 
@@ -114,7 +87,7 @@ static int rd__u32(struct rd *r, uint32_t *v)
 }
 
 /* What is left of the current section must be nothing. */
-static int rd__done(struct rd *r)
+int rd__done(struct rd *r)
 {
 	if (r->pos != r->end)
 		return rd__fail(r, "corrupt: %llu stray bytes after %s",
@@ -147,6 +120,16 @@ static int rd__header(struct rd *r, struct layout *l)
 	if (l->hdr_len < REC_HDR_LEN || l->hdr_len > r->size)
 		return rd__fail(r, "corrupt: header length %llu", (unsigned long long)l->hdr_len);
 	return 0;
+}
+
+/* The trailer's magic at the end: the file was closed, not cut */
+static bool has_trailer(struct rd *r, const struct layout *l)
+{
+	uint8_t b[REC_MAGIC_LEN];
+
+	return r->size - l->hdr_len >= TRAILER_LEN &&
+	       !fseeko(r->f, (off_t)(r->size - TRAILER_LEN), SEEK_SET) &&
+	       fread(b, 1, sizeof(b), r->f) == sizeof(b) && !memcmp(b, REC_END_MAGIC, REC_MAGIC_LEN);
 }
 
 static int rd__trailer(struct rd *r, const struct layout *l, struct trailer *t)
@@ -400,7 +383,7 @@ static int rd__meta_entry(struct rd *r, const char *sect, uint32_t i, struct rec
 	return rd__meta_value(r, f, vlen, m);
 }
 
-static int rd__meta(struct rd *r, const char *sect, uint64_t off, uint64_t len,
+int rd__meta(struct rd *r, const char *sect, uint64_t off, uint64_t len,
 		    struct record_meta *m)
 {
 	uint32_t nr;
@@ -457,7 +440,7 @@ static int rd__sym(struct rd *r, uint32_t i, struct symtab *st)
 	return 0;
 }
 
-static int rd__syms(struct rd *r, uint64_t off, uint64_t len, struct symtab *st)
+int rd__syms(struct rd *r, uint64_t off, uint64_t len, struct symtab *st)
 {
 	uint32_t nr;
 
@@ -479,7 +462,7 @@ static int rd__syms(struct rd *r, uint64_t off, uint64_t len, struct symtab *st)
 	return rd__done(r);
 }
 
-static int rd__event(struct rd *r, uint64_t idx, struct weft_event *e)
+int rd__event(struct rd *r, uint64_t idx, struct weft_event *e)
 {
 	uint8_t b[EV_MAX_LEN], *u = b + EV_FIXED_LEN;
 	size_t ulen;
@@ -582,11 +565,14 @@ int record__read(const char *path, struct record_meta *meta, struct symtab *st,
 	if (err && errlen)
 		err[0] = 0;
 	memset(m, 0, sizeof(*m));
-	rc = rd__open(&r, path) || rd__header(&r, &l) || rd__trailer(&r, &l, &t) ||
-	     rd__checksum(&r) || rd__walk(&r, &t, &l) ||
-	     rd__meta(&r, "META", t.meta_off, l.meta_len, m) ||
-	     rd__meta(&r, "FINAL_META", t.final_off, l.final_len, m) ||
-	     rd__syms(&r, t.syms_off, l.syms_len, st) || rd__events(&r, &t, &l, fn, ctx);
+	rc = rd__open(&r, path) || rd__header(&r, &l);
+	if (!rc && !has_trailer(&r, &l))
+		rc = rd__salvage(&r, &l, m, st, fn, ctx);
+	else
+		rc = rc || rd__trailer(&r, &l, &t) || rd__checksum(&r) || rd__walk(&r, &t, &l) ||
+		     rd__meta(&r, "META", t.meta_off, l.meta_len, m) ||
+		     rd__meta(&r, "FINAL_META", t.final_off, l.final_len, m) ||
+		     rd__syms(&r, t.syms_off, l.syms_len, st) || rd__events(&r, &t, &l, fn, ctx);
 	if (r.f)
 		fclose(r.f);
 	free(r.scratch);

@@ -221,33 +221,44 @@ static void writer__out(struct record_writer *w, const void *p, size_t n)
 	w->pos += n;
 }
 
-static void writer__section(struct record_writer *w, uint32_t type, const void *head,
-			    size_t head_len, const struct buf *b)
+/* A section; returns the CRC-32 of its bytes (header and payload) */
+static uint32_t writer__section(struct record_writer *w, uint32_t type, const void *head,
+				size_t head_len, const struct buf *b)
 {
 	uint8_t h[SECT_HDR_LEN];
+	uint32_t crc;
 
 	if (b->oom) {
 		w->err = w->err ? w->err : ENOMEM;
-		return;
+		return 0;
 	}
 	put32(h, type);
 	put32(h + 4, 0);
 	put64(h + 8, head_len + b->len);
+	crc = record__crc32(0, h, sizeof(h));
+	crc = record__crc32(crc, head, head_len);
+	crc = record__crc32(crc, b->p, b->len);
 	writer__out(w, h, sizeof(h));
 	writer__out(w, head, head_len);
 	writer__out(w, b->p, b->len);
+	return crc;
 }
 
 static void writer__flush_events(struct record_writer *w)
 {
-	uint8_t nr[4];
+	static const struct buf none;
+	uint8_t nr[4], crc[4];
 
 	if (!w->chunk_nr)
 		return;
 	put32(nr, w->chunk_nr);
-	writer__section(w, SECT_EVENTS, nr, sizeof(nr), &w->chunk);
+	put32(crc, writer__section(w, SECT_EVENTS, nr, sizeof(nr), &w->chunk));
+	writer__section(w, SECT_CHUNK_CRC, crc, sizeof(crc), &none);
 	w->chunk.len = 0;
 	w->chunk_nr = 0;
+	/* on disk now: a writer killed later leaves every chunk before */
+	if (!w->err && fflush(w->f))
+		w->err = errno ? errno : EIO;
 }
 
 static void writer__meta(struct record_writer *w, uint32_t type, const struct record_meta *m,
