@@ -498,14 +498,32 @@ int rd__event(struct rd *r, uint64_t idx, struct weft_event *e)
 	return 0;
 }
 
+int rd__chunk(struct rd *r, uint64_t at, uint64_t *idx, record_event_fn fn, void *ctx)
+{
+	struct weft_event e;
+	uint32_t nr;
+
+	rd__what(r, "the EVENTS section at offset %llu", (unsigned long long)at);
+	if (rd__u32(r, &nr))
+		return -1;
+	for (uint32_t i = 0; i < nr; i++, (*idx)++) {
+		if (rd__event(r, *idx, &e))
+			return -1;
+		if (fn && fn(ctx, &e))
+			return rd__fail(r, "event %llu could not be processed (out of memory?)",
+					(unsigned long long)*idx);
+	}
+	rd__what(r, "the EVENTS section at offset %llu", (unsigned long long)at);
+	return rd__done(r);
+}
+
 /* The second walk: the section chain was checked by rd__walk(). */
 static int rd__events(struct rd *r, const struct trailer *t, const struct layout *l,
 		      record_event_fn fn, void *ctx)
 {
 	uint64_t at = l->hdr_len, idx = 0;
-	uint32_t type, flags, nr;
+	uint32_t type, flags;
 	uint64_t len;
-	struct weft_event e;
 
 	while (at < t->off) {
 		r->pos = at;
@@ -514,20 +532,7 @@ static int rd__events(struct rd *r, const struct trailer *t, const struct layout
 		at = r->end;
 		if (type != SECT_EVENTS)
 			continue;
-		rd__what(r, "the EVENTS section at offset %llu",
-			 (unsigned long long)(at - len - SECT_HDR_LEN));
-		if (rd__u32(r, &nr))
-			return -1;
-		for (uint32_t i = 0; i < nr; i++, idx++) {
-			if (rd__event(r, idx, &e))
-				return -1;
-			if (fn && fn(ctx, &e))
-				return rd__fail(r, "event %llu could not be processed "
-						"(out of memory?)", (unsigned long long)idx);
-		}
-		rd__what(r, "the EVENTS section at offset %llu",
-			 (unsigned long long)(at - len - SECT_HDR_LEN));
-		if (rd__done(r))
+		if (rd__chunk(r, at - len - SECT_HDR_LEN, &idx, fn, ctx))
 			return -1;
 	}
 	return 0;

@@ -50,6 +50,9 @@ int rd__meta(struct rd *r, const char *sect, uint64_t off, uint64_t len, struct 
 int rd__syms(struct rd *r, uint64_t off, uint64_t len, struct symtab *st);
 /* The event at r's position (the idx-th, for messages) */
 int rd__event(struct rd *r, uint64_t idx, struct weft_event *e);
+/* The EVENTS section at at, r at its payload: each event to fn, counted in
+ * *idx */
+int rd__chunk(struct rd *r, uint64_t at, uint64_t *idx, record_event_fn fn, void *ctx);
 /* A file with no trailer: what it holds up to its last whole, checked chunk */
 int rd__salvage(struct rd *r, const struct layout *l, struct record_meta *m, struct symtab *st,
 		record_event_fn fn, void *ctx);

@@ -63,8 +63,7 @@ int rd__salvage(struct rd *r, const struct layout *l, struct record_meta *m, str
 		record_event_fn fn, void *ctx)
 {
 	uint64_t at = l->hdr_len, len, next, idx = 0;
-	uint32_t type, nr;
-	struct weft_event e;
+	uint32_t type;
 
 	if (!whole(r, at, &type, &len) || type != SECT_META)
 		return rd__fail(r, "truncated before its first section: nothing to read");
@@ -81,17 +80,9 @@ int rd__salvage(struct rd *r, const struct layout *l, struct record_meta *m, str
 		} else if (type == SECT_EVENTS) {
 			if (!(next = chunk_checked(r, at, len)))
 				break;
-			rd__what(r, "the EVENTS section at offset %llu", (unsigned long long)at);
 			if (rd__seek(r, at + SECT_HDR_LEN, at + SECT_HDR_LEN + len) ||
-			    rd__u32(r, &nr))
+			    rd__chunk(r, at, &idx, fn, ctx))
 				return -1;
-			for (uint32_t i = 0; i < nr; i++, idx++) {
-				if (rd__event(r, idx, &e))
-					return -1;
-				if (fn && fn(ctx, &e))
-					return rd__fail(r, "event %llu could not be processed "
-							"(out of memory?)", (unsigned long long)idx);
-			}
 			m->cut_chunks++;
 			at = next;
 			continue;
