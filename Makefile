@@ -7,7 +7,16 @@ CFLAGS ?= -O2 -g
 USER_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.[ch]))))
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror=implicit-function-declaration \
 	  -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUT) -D_GNU_SOURCE
-LDLIBS := -lbpf -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++ -lncursesw
+# libbpf 1.4 from bookworm-backports (tools/fetch-libbpf.sh), static, for
+# multi-uprobe links; the system's (1.1) when it is not there.
+LIBBPF_A := $(wildcard build/libbpf/usr/lib/x86_64-linux-gnu/libbpf.a)
+# when it came (dpkg -x keeps the package's old mtimes): objects rebuilt
+LIBBPF_STAMP := $(wildcard build/libbpf/.fetched)
+ifneq ($(LIBBPF_A),)
+LIBBPF_INC := -Ibuild/libbpf/usr/include
+CFLAGS += $(LIBBPF_INC)
+endif
+LDLIBS := $(if $(LIBBPF_A),$(LIBBPF_A),-lbpf) -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++ -lncursesw
 ARCH := x86
 
 ifeq ($(V),1)
@@ -58,16 +67,16 @@ $(OUT)/vmlinux.h:
 	$(Q)mkdir -p $(OUT)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) $(wildcard include/weft/*.h) $(OUT)/vmlinux.h
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.bpf.h) $(wildcard include/weft/*.h) $(OUT)/vmlinux.h $(LIBBPF_STAMP)
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) -Ibpf -I/usr/include/x86_64-linux-gnu \
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Iinclude -I$(OUT) -Ibpf $(LIBBPF_INC) -I/usr/include/x86_64-linux-gnu \
 		-c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/user/%.o: user/%.c $(wildcard user/*/*.h) include/weft/events.h
+$(OUT)/user/%.o: user/%.c $(wildcard user/*/*.h) include/weft/events.h $(LIBBPF_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

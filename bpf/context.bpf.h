@@ -6,7 +6,9 @@
 #define WEFT_CONTEXT_BPF_H
 
 #include "weft/context.h"
+#include "pid_view.bpf.h"
 
+/* the kernel's tgid (root namespace): what maps and filters compare */
 const volatile __u32 target_tgid = 0;
 /* Wake the reader only past this much pending data: a wakeup per event
  * costs the target more than the trap. Userspace also polls on a timer.
@@ -120,11 +122,15 @@ static __always_inline bool in_target(void)
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
-/* Reserves an event with the common fields filled in; NULL (counted) if the
- * ring buffer is full. */
-static __always_inline struct weft_event *event_new(__u32 type, __u32 kind, __u32 probe)
+_Static_assert(__builtin_offsetof(struct weft_event, frames) == WEFT_EVENT_HEAD, "event head");
+
+/* Reserves an event of size bytes (a constant: the whole, or the head and
+ * the frames it carries) with the common fields filled in; NULL (counted)
+ * if the ring buffer is full. */
+static __always_inline struct weft_event *event_new_sized(__u32 type, __u32 kind, __u32 probe,
+							  __u64 size)
 {
-	struct weft_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct weft_event *e = bpf_ringbuf_reserve(&events, size, 0);
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!e) {
@@ -135,8 +141,15 @@ static __always_inline struct weft_event *event_new(__u32 type, __u32 kind, __u3
 	e->ts_ns = bpf_ktime_get_ns();
 	e->type = type;
 	e->kind = kind;
-	e->pid = id >> 32;
-	e->tid = (__u32)id;
+	if (view_level) {
+		struct task_struct *t = bpf_get_current_task_btf();
+
+		e->pid = task_view_tgid(t);
+		e->tid = task_view_tid(t);
+	} else {
+		e->pid = id >> 32;
+		e->tid = (__u32)id;
+	}
 	e->seg = e->parent = e->txn = e->obj = e->site = 0;
 	e->probe = probe;
 	e->flags = 0;
@@ -144,6 +157,15 @@ static __always_inline struct weft_event *event_new(__u32 type, __u32 kind, __u3
 	e->pad = 0;
 	return e;
 }
+
+static __always_inline struct weft_event *event_new(__u32 type, __u32 kind, __u32 probe)
+{
+	return event_new_sized(type, kind, probe, sizeof(struct weft_event));
+}
+
+/* An event that carries at most n frames (n a constant) */
+#define event_new_frames(type, kind, probe, n)                                                  \
+	event_new_sized(type, kind, probe, WEFT_EVENT_HEAD + 8 * (n))
 
 /* The user stack of the current thread. With skip_ip, frame 0 is the return
  * address read at the stack pointer (we are at a function's entry, before its
@@ -188,11 +210,10 @@ static __always_inline struct thread_state *thread_get(__u32 tid, __u32 probe)
 		__sync_fetch_and_add(&counters.evicted, 1);
 		return NULL;
 	}
-	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_THREAD, probe);
+	e = event_new_frames(WEFT_EV_SEG_BEGIN, WEFT_KIND_THREAD, probe, 0);
 	if (e) {
 		e->seg = ts->cur.seg;
-		e->obj = tid;
-		e->tid = tid;
+		e->obj = e->tid; /* the current thread's, as weft sees it */
 		e->flags = WEFT_F_PREATTACH | WEFT_F_NOSTACK;
 		event_submit(e);
 	}
@@ -228,7 +249,7 @@ static __always_inline bool ctx_pop(struct thread_state *ts)
 
 static __always_inline void emit_seg_end(__u64 seg, __u64 txn, __u32 kind, __u64 obj, __u32 probe)
 {
-	struct weft_event *e = event_new(WEFT_EV_SEG_END, kind, probe);
+	struct weft_event *e = event_new_frames(WEFT_EV_SEG_END, kind, probe, 0);
 
 	if (!e)
 		return;

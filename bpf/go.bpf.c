@@ -49,6 +49,10 @@ struct {
 	__type(value, struct thread_state);
 } goroutines SEC(".maps");
 
+/* Its entries: --go-lean sweeps before it fills (userspace's sweeps and
+ * seeds add theirs) */
+__s64 goroutines_stored = 0;
+
 /* An outbound call: its segment and transaction, kept until its end. */
 struct go_call {
 	__u64 seg, txn;
@@ -90,7 +94,8 @@ static __always_inline struct thread_state *goroutine_get(__u64 goid)
 		__sync_fetch_and_add(&counters.evicted, 1);
 		return NULL;
 	}
-	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE);
+	__sync_fetch_and_add(&goroutines_stored, 1);
+	e = event_new_frames(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE, 0);
 	if (e) {
 		e->seg = gs->cur.seg;
 		e->obj = goid;
@@ -100,15 +105,25 @@ static __always_inline struct thread_state *goroutine_get(__u64 goid)
 	return bpf_map_lookup_elem(&goroutines, &goid);
 }
 
-/* At a RET of newproc1: RAX is the new g. newproc1 runs on the system
- * stack, so R14 is g0 and the creator is g0.m.curg. */
+#define COOKIE_NEWG_RBX (1ULL << 32) /* as in user/go/go_attach.c */
+
+/* A new g, ready: at newproc's call runqput(pp, newg, next) (RBX, a call:
+ * emulated), or where newproc1 returns it (RAX). Either runs on the
+ * system stack, so R14 is g0 and the creator is g0.m.curg. */
 SEC("uprobe")
-int BPF_KPROBE(go_newproc1_ret)
+int BPF_KPROBE(go_newg)
 {
 	struct thread_state *ps, *cs;
 	struct weft_event *e;
-	__u64 newg = ctx->ax, creator, goid, pgoid;
+	__u64 newg, creator, goid, pgoid;
 	__u32 zero = 0;
+
+	/* both loaded, then chosen: a ctx load at a computed offset is refused */
+	newg = ctx->ax;
+	creator = ctx->bx;
+	barrier_var(creator);
+	if (bpf_get_attach_cookie(ctx) & COOKIE_NEWG_RBX)
+		newg = creator;
 
 	if (!in_target())
 		return 0;
@@ -129,11 +144,13 @@ int BPF_KPROBE(go_newproc1_ret)
 	cs->cur.txn = ps ? ps->cur.txn : 0;
 	cs->cur.obj = goid;
 	cs->cur.kind = WEFT_KIND_GOROUTINE;
-	if (bpf_map_update_elem(&goroutines, &goid, cs, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+	if (!bpf_map_update_elem(&goroutines, &goid, cs, BPF_NOEXIST)) {
+		__sync_fetch_and_add(&goroutines_stored, 1);
+	} else if (bpf_map_update_elem(&goroutines, &goid, cs, BPF_EXIST)) {
+		__sync_fetch_and_add(&counters.evicted, 1); /* full */
 		return 0;
 	}
-	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE);
+	e = event_new_frames(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE, 1);
 	if (!e)
 		return 0;
 	/* what its creator read from the target itself, it may handle (grpc
@@ -180,7 +197,8 @@ int BPF_KPROBE(go_exit)
 	emit_seg_end(gs->depth ? gs->saved[0].seg : gs->cur.seg, 0, WEFT_KIND_GOROUTINE, goid,
 		     WEFT_PROBE_GOROUTINE);
 	h2_call_end(goid);
-	bpf_map_delete_elem(&goroutines, &goid);
+	if (!bpf_map_delete_elem(&goroutines, &goid))
+		__sync_fetch_and_add(&goroutines_stored, -1);
 	bpf_map_delete_elem(&wire_in, &goid);
 	bpf_map_delete_elem(&wire_as, &goid);
 	return 0;

@@ -125,7 +125,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	e->seg = cts->cur.seg;
 	e->parent = pc.seg;
 	e->txn = pc.txn;
-	e->obj = ctid;
+	e->obj = task_view_tid(child);
 	/* The start routine, from the new thread's struct pthread (its TCB is
 	 * its fs base). Userspace keeps it only if it names a function entry. */
 	if (pthread_start_off &&
@@ -152,7 +152,7 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (!ts)
 		return 0;
 	emit_seg_end(ts->saved[0].seg && ts->depth ? ts->saved[0].seg : ts->cur.seg, 0,
-		     WEFT_KIND_THREAD, tid, WEFT_PROBE_THREAD);
+		     WEFT_KIND_THREAD, task_view_tid(p), WEFT_PROBE_THREAD);
 	bpf_map_delete_elem(&threads, &tid);
 	return 0;
 }

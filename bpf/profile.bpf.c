@@ -133,8 +133,8 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	if (e) {
 		/* the event is about next, not the current (prev) thread */
 		e->ts_ns = b->ts;
-		e->pid = target_tgid;
-		e->tid = tid;
+		e->pid = task_view_tgid(next);
+		e->tid = task_view_tid(next);
 		e->seg = b->seg;
 		e->txn = b->txn;
 		e->obj = now - b->ts;

@@ -1,7 +1,8 @@
 # Sourced by tools/fetch-*.sh: a private apt configuration under build/apt
-# (its own sources list for trixie, trixie-backports and sid, its own lists
-# and cache) that downloads .deb files without installing anything and
-# without touching the machine's apt setup.
+# (its own sources list for trixie, trixie-backports and sid, or the suites
+# in APT_SUITES with their own APT directory; its own lists and cache) that
+# downloads .deb files without installing anything and without touching the
+# machine's apt setup.
 #
 # After `apt_private_setup NAME`, APT_OPTS holds the apt-get/apt-cache
 # options; it returns non-zero (with one warning line naming NAME) when
@@ -19,7 +20,7 @@ apt_private_setup()
 	# the archive the machine already uses for bookworm, else Debian's own
 	uri=$(sed -n 's/^URIs:[[:space:]]*\(http[^ ]*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
 	uri=${uri:-http://deb.debian.org/debian}
-	for suite in trixie trixie-backports sid; do
+	for suite in ${APT_SUITES:-trixie trixie-backports sid}; do
 		echo "deb [signed-by=$keyring] $uri $suite main"
 	done >"$APT/sources.list"
 	APT_OPTS=(-o "Dir::Etc::sourcelist=$APT/sources.list" -o Dir::Etc::sourceparts=-

@@ -86,8 +86,10 @@ enum weft_ev_flags {
 
 #define WEFT_H2_METHOD 224 /* in a WEFT_F_H2NAME event's name: where the :method is */
 
-/* One event. Sizes are fixed so that ring buffer reservations are constant;
- * only nr_frames entries of frames[] are meaningful. */
+/* One event. Only nr_frames entries of frames[] are meaningful, and an
+ * event with few or none is sent shorter: WEFT_EVENT_HEAD bytes, plus 8 per
+ * frame it carries (the reader zeroes the rest). A goroutine's creation and
+ * a segment's end are a quarter of the whole. */
 struct weft_event {
 	__u64 ts_ns;  /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
 	__u32 type;   /* enum weft_ev_type */
@@ -110,6 +112,8 @@ struct weft_event {
 		char name[WEFT_MAX_FRAMES * 8];
 	};
 };
+
+#define WEFT_EVENT_HEAD 80 /* offsetof(struct weft_event, frames) */
 
 /* Where frame pointers cannot be trusted (libc's pthread_create has none),
  * the BPF side copies the registers and the top of the user stack, and

@@ -433,10 +433,14 @@ perf_fds() {
 
 # probes_left PATH [PID] | probes_left PID: uprobes attached (by any process)
 # to the executable PATH (or to PID's executable), from `bpftool perf show`
-# (perf-event uprobes/uretprobes, which is how libbpf attaches uprobes and
-# USDT probes) and `bpftool link show` (links that carry a path, e.g.
-# uprobe_multi on newer bpftool). A filename of the form /proc/PID/... counts
-# when PID is given. Prints the count.
+# (perf-event uprobes/uretprobes: USDT probes, and uprobes without
+# multi-uprobe links) and `bpftool link show` (uprobe_multi links, each
+# counted by its sites: bookworm-backports' bpftool, which
+# tools/fetch-libbpf.sh unpacks; the system's 7.1 does not show their path).
+# A filename of the form /proc/PID/... counts when PID is given. Prints the
+# count.
+BPFTOOL=${BPFTOOL:-$ROOT/build/libbpf/usr/sbin/bpftool}
+[ -x "$BPFTOOL" ] || BPFTOOL=bpftool
 probes_left() {
 	local path pid=${2:-}
 	if [[ $1 =~ ^[0-9]+$ ]] && [ -z "$pid" ]; then
@@ -445,8 +449,8 @@ probes_left() {
 	else
 		path=$(readlink -f "$1")
 	fi
-	bpftool -j perf show >"$TMP/.perf.json" 2>/dev/null || echo '[]' >"$TMP/.perf.json"
-	bpftool -j link show >"$TMP/.link.json" 2>/dev/null || echo '[]' >"$TMP/.link.json"
+	"$BPFTOOL" -j perf show >"$TMP/.perf.json" 2>/dev/null || echo '[]' >"$TMP/.perf.json"
+	"$BPFTOOL" -j link show >"$TMP/.link.json" 2>/dev/null || echo '[]' >"$TMP/.link.json"
 	python3 - "$path" "$pid" "$TMP/.perf.json" "$TMP/.link.json" <<'EOF'
 import json, os, sys
 path, pid = sys.argv[1], sys.argv[2]
@@ -472,7 +476,7 @@ for e in load(sys.argv[3]):
 for l in load(sys.argv[4]):
     for k in ("path", "filename", "file", "file_name", "binary_path"):
         if same(l.get(k)):
-            n += 1
+            n += l.get("func_cnt", 1)
             break
 print(n)
 EOF

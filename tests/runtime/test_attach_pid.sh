@@ -26,7 +26,7 @@ if ! wait_for "$ERR_FILE" 'attached' 15 "$WPID"; then
 fi
 CHECKS=$((CHECKS + 1))
 [ "$(probes_left "$S" "$TPID")" -ge 1 ] ||
-	fail "while attached, bpftool perf show lists no uprobe on $S: probes_left cannot see weft's probes"
+	fail "while attached, bpftool lists no uprobe on $S: probes_left cannot see weft's probes"
 touch "$WAIT"
 
 wait_exit "$WPID" 20 || { fail "weft -d 2 still running after 20 s"; finish; }

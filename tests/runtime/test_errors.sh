@@ -81,6 +81,9 @@ weft_run "$TMP/o" "$TMP/e" trace --no-such-option -- "$P" 1
 assert_one_error_line "$TMP/e" "unknown option"
 weft_run "$TMP/o" "$TMP/e" trace --preset nosuchruntime -- "$P" 1
 assert_one_error_line "$TMP/e" "--preset nosuchruntime" nosuchruntime
+weft_run "$TMP/o" "$TMP/e" trace --preset libuv -- "$P" 1
+assert_one_error_line "$TMP/e" "--preset libuv on a program without libuv" \
+	"--preset libuv: 'uv_queue_work' is not in $P or the libraries it maps: the target does not use libuv"
 sleep 0.2
 assert_eq "$(own_target_pids | wc -l)" 0 "target processes left after the bad-option runs"
 

@@ -9,6 +9,8 @@
 #   gotrace 6 (--txn main.handleTrace, -- CMD): traces 0 and 3 never
 #     released: 4 leaked goroutines at 2 sites, the released ones exit ~30 ms
 #     after their transaction (not leaks at 500 ms, leaks at 1 ms);
+#   gofanout 60 --go-lean --max-tasks 1024: 1980 goroutines through a map
+#     of 1024, none evicted (read when half full);
 #   gotrace keep, attached with -p: the same leaks, and every goroutine that
 #     existed before the attach is preattach, never an orphan or a leak.
 . "$(dirname "$0")/lib.sh"
@@ -153,6 +155,14 @@ while read -r v; do
 	assert_py "$TMP/lean-$v-500ms.json" \
 		"sorted(s['state'] for s in d['segments'] if s['txn'] and s['kind'] == 'goroutine') == ['ended'] * 8 + ['leaked'] * 4" \
 		"go $v --go-lean: released goroutines found ended, leaked ones alive"
+	# goroutines made faster than transactions end: the map half full
+	# calls for a read, not the next due (1980 goroutines, a 1024 map)
+	weft_run "$TMP/lean-fast-$v.out" "$TMP/lean-fast-$v.err" trace --go-lean --max-tasks 1024 \
+		--format json -o "$TMP/lean-fast-$v.json" --txn main.runFanout -- "$FAN" 60
+	assert_exit_ok "go $v: weft trace --go-lean --max-tasks 1024 -- gofanout 60"
+	assert_py "$TMP/lean-fast-$v.json" \
+		"d['capture']['evicted'] == 0 and [t['segments'] for t in d['transactions']] == [33] * 60" \
+		"go $v --go-lean, 1980 goroutines through a 1024-entry map: none evicted, 60 x 33"
 
 	# net/http: with no --txn, every request served is a transaction named by
 	# method and path; /leak leaves one goroutine blocked per request

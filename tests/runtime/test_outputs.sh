@@ -2,7 +2,8 @@
 # Outputs: one that cannot be written is said before anything is traced
 # (exit 2, one line, the command never started); a write that fails later
 # (a full disk: /dev/full) is one line and exit 1, for trace -o, trace to
-# standard output, weft report -o and weft check -o.
+# standard output and weft report -o; for weft check's --junit and -o, exit 2
+# (its verdict could not be given).
 . "$(dirname "$0")/lib.sh"
 require_root
 require_weft
@@ -37,6 +38,15 @@ RC=$?
 assert_eq "$RC" 1 "trace >/dev/full: exit status"
 assert_eq "$(grep -c '^weft: standard output: write failed: No space left on device$' "$TMP/e")" 1 \
 	"trace >/dev/full: one line"
+# weft check: the verdict CI reads cannot be written: no verdict (2), one line
+target CT ctests
+for out in "--junit /dev/full" "-o /dev/full --format json"; do
+	# shellcheck disable=SC2086 # the flag and its value, split on purpose
+	weft_run "$TMP/o" "$TMP/e" check $out --txn run_case -- "$CT"
+	assert_eq "$RC" 2 "check $out: exit status"
+	assert_eq "$(grep -c '^weft: /dev/full: write failed: No space left on device$' "$TMP/e")" 1 \
+		"check $out: one line"
+done
 # weft record onto a disk that fills: one line, exit 1, no signal made up
 mkdir -p "$TMP/small"
 if mount -t tmpfs -o size=8k tmpfs "$TMP/small" 2>"$TMP/mount.err"; then

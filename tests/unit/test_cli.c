@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include "opts.h"
 #include "probes.h"
+#include "probe_site.h"
 #include "spec.h"
 
 static void test_spec_ok(void **state)
@@ -99,6 +100,14 @@ static void test_opts(void **state)
 	assert_int_equal(o.nr_specs, 3);
 	assert_string_equal(o.specs[1].sym, "uv__queue_work");
 	assert_int_equal(o.specs[1].off, -88);
+	assert_string_equal(o.specs[1].preset, "libuv");
+	/* a preset's spec the user also wrote is one, the user's */
+	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", "--preset", "libuv",
+			       "--task-create", "uv_queue_work:arg1", NULL), 0);
+	assert_int_equal(probes__expand_presets(&o, err, 256), 0);
+	assert_int_equal(o.nr_specs, 3);
+	assert_null(o.specs[0].preset);
+	assert_string_equal(o.specs[2].preset, "libuv");
 
 	/* Go requests by route (default) or by path; report overrides the file */
 	assert_int_equal(parse(&o, err, "weft", "trace", "-p", "1", NULL), 0);
@@ -227,12 +236,57 @@ static void test_probe_table_roundtrip(void **state)
 	assert_string_equal(b.descs[PROBE_FIRST_SPEC], "--txn srv:handle");
 	assert_string_equal(b.names[PROBE_FIRST_SPEC + 1], "submit");
 	assert_string_equal(b.names[WEFT_PROBE_THREAD], "thread");
+
+	/* sites: grouped by instruction and path, counted, kept by the file */
+	probes__add_site(&a, PROBE_FIRST_SPEC, "push rbp", "emulated");
+	probes__add_site(&a, PROBE_FIRST_SPEC, "ret", "single-step");
+	probes__add_site(&a, PROBE_FIRST_SPEC, "ret", "single-step");
+	probes__add_site(&a, WEFT_MAX_PROBES, "ret", "single-step"); /* out of range: ignored */
+	probes__format_sites(&a, text, sizeof(text));
+	assert_string_equal(text, "7 1 emulated push rbp\n7 2 single-step ret\n");
+	probes__parse_sites(&b, text);
+	assert_int_equal(b.sites[PROBE_FIRST_SPEC][1].count, 2);
+	assert_string_equal(b.sites[PROBE_FIRST_SPEC][0].insn, "push rbp");
+	assert_string_equal(b.sites[PROBE_FIRST_SPEC][1].path, "single-step");
+	assert_int_equal(b.sites[PROBE_FIRST_SPEC + 1][0].count, 0);
+}
+
+/* What the kernel does with the instruction under a uprobe (x86-64) */
+static void test_probe_site_paths(void **state)
+{
+	static const struct {
+		uint8_t code[8];
+		size_t n;
+		const char *insn, *path;
+	} cases[] = {
+		{ { 0x55 }, 1, "push rbp", "emulated" },
+		{ { 0x41, 0x57 }, 2, "push r15", "emulated" },
+		{ { 0xff, 0x35, 0, 0, 0, 0 }, 6, "push qword ptr [rip]", "single-step" },
+		{ { 0x90 }, 1, "nop1", "emulated" },
+		{ { 0x0f, 0x1f, 0x44, 0, 0 }, 5, "nop5", "optimized" },
+		{ { 0xe8, 0, 0, 0, 0 }, 5, "call", "emulated" },
+		{ { 0xff, 0xd0 }, 2, "call rax", "single-step" },
+		{ { 0xeb, 0x10 }, 2, "jmp", "emulated" },
+		{ { 0x74, 0x10 }, 2, "je", "emulated" },
+		{ { 0xe3, 0x10 }, 2, "jrcxz 0x12", "single-step" },
+		{ { 0xc3 }, 1, "ret", "single-step" },
+		{ { 0x48, 0x83, 0xec, 0x18 }, 4, "sub rsp, 0x18", "single-step" },
+	};
+	char insn[40];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum trap_path p = probe_site__classify(cases[i].code, cases[i].n, insn, sizeof(insn));
+
+		assert_string_equal(insn, cases[i].insn);
+		assert_string_equal(trap_path_name(p), cases[i].path);
+	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_ok),
+		cmocka_unit_test(test_probe_site_paths),
 		cmocka_unit_test(test_spec_bad),
 		cmocka_unit_test(test_opts),
 		cmocka_unit_test(test_opts_bad),

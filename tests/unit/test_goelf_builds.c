@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <elfutils/libdw.h>
 #include "goelf.h"
+#include "probe_site.h"
 #include "go_toolchains.h"
 #include "goelf_prog.h"
 #include "gopclntab.h"
@@ -250,6 +251,32 @@ static void test_toolchain(void **state)
 	assert_int_equal(goelf__entry_after_prologue(bin, v, sz, &after), 0);
 	assert_true(after - off >= 20); /* mov, sub, jb, cmp, jbe: past both */
 	assert_true(after - off <= 32);
+	/* a panic block that falls into the morestack block is not the
+	 * stack check: the probe goes where the frame is made */
+	assert_int_equal(goelf__func(bin, "main.mustErr", &v, &sz, &off), 0);
+	assert_int_equal(goelf__entry_after_prologue(bin, v, sz, &after), 0);
+	assert_true(after > off && after - off <= 16);
+	{
+		char insn[40];
+		enum trap_path p = probe_site__at(bin, after, insn, sizeof(insn));
+
+		if (tc->minor >= 21) { /* push rbp: emulated */
+			assert_string_equal(insn, "push rbp");
+			assert_int_equal(p, TRAP_EMULATED);
+		} else { /* the frame made by sub/add rsp */
+			assert_true(!strncmp(insn, "sub rsp", 7) || !strncmp(insn, "add rsp", 7));
+		}
+	}
+	/* goroutine creation: newproc's one call of runqput (a call: emulated) */
+	{
+		uint64_t cv, csz, coff, site[2];
+
+		assert_int_equal(goelf__func(bin, "runtime.newproc.func1", &v, &sz, &off), 0);
+		assert_int_equal(goelf__func(bin, "runtime.runqput", &cv, &csz, &coff), 0);
+		assert_int_equal(goelf__call_sites(bin, v, sz, cv, site, 2), 1);
+		assert_true(site[0] > off && site[0] < off + sz);
+		assert_int_equal(byte_at(bin, site[0]), 0xe8);
+	}
 	assert_int_equal(goelf__func(bin, "main.leaf", &v2, &sz2, &off2), 0);
 	assert_int_equal(goelf__entry_after_prologue(bin, v2, sz2, &after), 0);
 	assert_int_equal(after, off2);

@@ -62,10 +62,7 @@ for ((r = 1; r <= POOL_RUNS; r++)); do
 done
 rec meta "untraced_cmd=$(showcmd "${PU_CMD[@]}")" "traced_cmd=$(showcmd "${PT_CMD[@]}")" "pool_extra=${POOL_EXTRA[*]}"
 
-# the first instruction of each probed function decides its entry cost
-for f in handle_batch submit_task run_task; do
-	i=$(first_insn "$POOL" "$f")
-	rec site "function=$f" "insn=$i" "entry=$(insn_path "$i")"
-done
+# where the probes sit (the last traced run's JSON)
+[ -s "$W/pool.json" ] && json_sites pool "$W/pool.json" "$POOL_TASKS" task
 
 bench_finish

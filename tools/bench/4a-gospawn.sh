@@ -3,9 +3,10 @@
 # main.spawnBatch) with the newest installed Go (tools/go-versions.sh),
 # built into the temporary directory: goroutines/s untraced and traced,
 # alternating; traps per goroutine from the JSON ("goroutine" probe hits /
-# goroutines created); the same with --go-lean, and with Go 1.19 (goexit0
-# instead of gdestroy) if installed. Where the probes are (objdump).
-# Knobs: SPAWN_RUNS [5] SPAWN_OLD_RUNS [3] (0: no Go 1.19) SPAWN_N [100000]
+# goroutines created); the same with --go-lean, and with Go 1.23 and Go
+# 1.19 (goexit0 instead of gdestroy) if installed. Where the probes are, as weft reports
+# them (its JSON's capture.probes[].sites).
+# Knobs: SPAWN_RUNS [5] SPAWN_OLD_RUNS [3] (0: no Go 1.23, 1.19) SPAWN_N [100000]
 #        SPAWN_BATCH [100] NO_GO=1
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/go.sh"
@@ -19,13 +20,17 @@ SPAWN_BATCH=${SPAWN_BATCH:-100}
 newest_go || skip_section "skipped: no Go toolchain installed (tools/install-deps.sh installs them)"
 GO_OLD_BIN=$(awk '$1 == "1.19" { print $2 }' <<<"$GO_VERS")
 [ "$GO_V" != 1.19 ] && [ "$SPAWN_OLD_RUNS" -gt 0 ] || GO_OLD_BIN=""
+# Go 1.23, the production release beside the newest (bookworm-backports)
+GO_MID_BIN=$(awk '$1 == "1.23" { print $2 }' <<<"$GO_VERS")
+[ "$GO_V" != 1.23 ] && [ "$SPAWN_OLD_RUNS" -gt 0 ] || GO_MID_BIN=""
 spawn_batches=$(((SPAWN_N + SPAWN_BATCH - 1) / SPAWN_BATCH))
 spawn_n=$((spawn_batches * SPAWN_BATCH))
 GS=$W/gospawn-$GO_V
-note "go: building tests/bench/gospawn.go with Go $GO_V${GO_OLD_BIN:+ (and with 1.19)}"
+note "go: building tests/bench/gospawn.go with Go $GO_V${GO_MID_BIN:+, 1.23}${GO_OLD_BIN:+, 1.19}"
 go_build "$GO_BIN" "$GS" tests/bench/gospawn.go
 [ -z "$GO_OLD_BIN" ] || go_build "$GO_OLD_BIN" "$W/gospawn-1.19" tests/bench/gospawn.go
-rec meta "go=$GO_V" "go_bin=$GO_BIN" "go_old_bin=$GO_OLD_BIN" "runs:=$SPAWN_RUNS" "old_runs:=$SPAWN_OLD_RUNS" \
+[ -z "$GO_MID_BIN" ] || go_build "$GO_MID_BIN" "$W/gospawn-1.23" tests/bench/gospawn.go
+rec meta "go=$GO_V" "go_bin=$GO_BIN" "go_old_bin=$GO_OLD_BIN" "go_mid_bin=$GO_MID_BIN" "runs:=$SPAWN_RUNS" "old_runs:=$SPAWN_OLD_RUNS" \
 	"n:=$SPAWN_N" "batch:=$SPAWN_BATCH" "batches:=$spawn_batches" "goroutines:=$spawn_n" \
 	"build_cmd=$(showcmd "${GO_ENV[@]}" "$GO_BIN" build -buildvcs=false -o "$GS" tests/bench/gospawn.go)"
 
@@ -67,15 +72,14 @@ spawn_bench() {
 		[ "$ok" = yes ] || problem "go $v spawn run $r: counts: $ok"
 		rec traced "way=$way" "run:=$r" "rate:=$trate" "cpu:=$(cpu_of "$tm")" "events:=$ev" "lost:=$lost" \
 			"evicted:=$evicted" "created:=$created" "ended:=$ended" "goroutine_hits:=$gh" "txn_hits:=$th" "ok=$ok"
+		[ "$r" = "$runs" ] && json_sites "$way" "$W/gs.json" "$created" goroutine
 	done
 	rm -f "$W/gs.json"
 }
 
 spawn_bench "$GO_V" "$GS" "$SPAWN_RUNS"
 spawn_bench "$GO_V" "$GS" "$SPAWN_RUNS" lean
+[ -z "$GO_MID_BIN" ] || spawn_bench 1.23 "$W/gospawn-1.23" "$SPAWN_OLD_RUNS"
 [ -z "$GO_OLD_BIN" ] || spawn_bench 1.19 "$W/gospawn-1.19" "$SPAWN_OLD_RUNS"
-
-go_sites "$GO_V" "$GS" main.spawnBatch
-[ -z "$GO_OLD_BIN" ] || go_sites 1.19 "$W/gospawn-1.19" main.spawnBatch
 
 bench_finish

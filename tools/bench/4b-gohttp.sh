@@ -16,7 +16,6 @@ newest_go || skip_section "skipped: no Go toolchain installed (tools/install-dep
 GH=$W/gohttpbench-$GO_V
 note "go: building tests/bench/gohttpbench.go with Go $GO_V"
 go_build "$GO_BIN" "$GH" tests/bench/gohttpbench.go
-go_sites "$GO_V (gohttpbench)" "$GH" net/http.serverHandler.ServeHTTP txn-only
 gohttp_calibrate "$GH"
 
 HTTP_ARGS=("$HTTP_REQS" "$HTTP_CLIENTS" "$HTTP_FANOUT" "$HTTP_ITERS")
@@ -59,6 +58,8 @@ http_w() {
 	[ "$ok" = yes ] || problem "go http run $r: counts: $ok"
 	rec run "way=w" "round:=$r" "rate:=$rate" "cpu:=$(cpu_of "$tm")" "events:=$ev" "lost:=$lost" \
 		"evicted:=$evicted" "transactions:=$ntx" "created:=$created" "goroutine_hits:=$gh" "txn_hits:=$th" "ok=$ok"
+	[ "$r" = "$HTTP_RUNS" ] && json_sites "$GO_V (gohttpbench)" "$W/gh.json" "$ntx" request
+	return 0
 }
 http_g() {
 	local tm rate

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Section 5: Node (/usr/bin/node, and the newest of tools/node-versions.sh
-# if another major): an HTTP server (tests/bench/nodehttpbench.js) and a
+# Section 5: Node (/usr/bin/node, then Node 24 and the newest of
+# tools/node-versions.sh, if other majors): an HTTP server (tests/bench/nodehttpbench.js) and a
 # load process (tests/bench/nodeload.js): req/s untraced, under weft (every
 # request a transaction), with AsyncLocalStorage and with async_hooks in
 # the server, one run of each per round in a rotating order; traps (BPF run
@@ -131,6 +131,8 @@ node_way() {
 		"events:=$ev" "lost:=$lost" "evicted:=$evicted" "transactions:=$ntx" "async_hits:=$ah" \
 		"http_hits:=$hh" "async_traps:=$tr_a" "http_traps:=$tr_h" "prog_runs=$tr_runs" \
 		"txn_resources:=$tres" "resources:=$res" "ok=$ok"
+	[ "$r" = "$NODE_RUNS" ] && json_sites "Node $NODE_V" "$W/node.json" "$ntx" request
+	return 0
 }
 
 # node_idle: weft's fixed CPU cost, the weft way with a token load
@@ -185,11 +187,14 @@ node_bench() {
 
 NODE_MAJ=$("$NODE_BIN" --version | sed 's/^v//; s/\..*//')
 node_bench "$NODE_MAJ" "$NODE_BIN" "$NODE_RUNS"
+# then Node 24 and the newest (26), the production pair, if other majors
 if [ "$NODE_NEWEST_RUNS" -gt 0 ]; then
-	read -r nv nb <<<"$(bash tools/node-versions.sh 2>/dev/null | tail -1)"
-	if [ -n "${nb:-}" ] && [ "$nv" != "$NODE_MAJ" ]; then
+	newest=$(bash tools/node-versions.sh 2>/dev/null | tail -1 | cut -d' ' -f1)
+	while read -r nv nb; do
+		[ -n "${nb:-}" ] && [ "$nv" != "$NODE_MAJ" ] && { [ "$nv" = 24 ] || [ "$nv" = "$newest" ]; } ||
+			continue
 		node_bench "$nv" "$nb" "$NODE_NEWEST_RUNS"
-	fi
+	done < <(bash tools/node-versions.sh 2>/dev/null)
 fi
 rm -f "$W/node.json" "$W/node.port" "$W/progs0.json" "$W/progs1.json"
 

@@ -27,42 +27,6 @@ print(c["events"], c["lost_events"], c["evicted"], gh, created, ended, th, len(t
 PY
 }
 
-# go_insn DUMP SYM WHICH: WHICH = entry (first insn), after (the insn after
-# the stack-check branch, where weft puts a --txn entry probe), rets (the
-# RET instructions: "N x ret").
-go_insn() {
-	awk -v s="<$2>:" -v w="$3" '
-		function txt(l) { sub(/^[ \t]*[0-9a-f]+:[ \t]*/, "", l); sub(/[ \t]*#.*/, "", l);
-				  gsub(/[ \t]+/, " ", l); return l }
-		$2 == s { p = 1; n = 0; next }
-		p && /^$/ { exit }
-		p { n++; i = txt($0)
-		    if (w == "entry") { print i; exit }
-		    if (w == "after") { if (take) { print i; exit } if (n <= 8 && i ~ /^j(be|b|ae|a) /) take = 1 }
-		    if (w == "rets" && i ~ /^ret/) r++ }
-		END { if (w == "rets") print r " x ret" }' "$1"
-}
-
-# go_sites VERSION BIN TXN_SYM [txn-only]: where weft's Go probes are in
-# BIN (objdump), one "site" record each
-go_sites() {
-	local v=$1 bin=$2 txn=$3 dump=$W/objdump.txt exitf i
-	objdump -d --no-show-raw-insn "$bin" >"$dump" 2>/dev/null
-	exitf=runtime.gdestroy
-	grep -q '<runtime.gdestroy>:' "$dump" || exitf=runtime.goexit0
-	if [ -z "${4:-}" ]; then
-		i=$(go_insn "$dump" runtime.newproc1 rets)
-		rec site "go=$v" "probe=creation: each RET of \`runtime.newproc1\`" "insn=$i" "path=$(insn_path "${i#* x }")"
-		i=$(go_insn "$dump" "$exitf" entry)
-		rec site "go=$v" "probe=exit: entry of \`$exitf\`" "insn=$i" "path=$(insn_path "$i")"
-	fi
-	i=$(go_insn "$dump" "$txn" after)
-	rec site "go=$v" "probe=--txn: \`$txn\` past the stack check" "insn=$i" "path=$(insn_path "$i")"
-	i=$(go_insn "$dump" "$txn" rets)
-	rec site "go=$v" "probe=--txn: each RET of \`$txn\`" "insn=$i" "path=$(insn_path "${i#* x }")"
-	rm -f "$dump"
-}
-
 # gohttp_calibrate GH: HTTP_ITERS, the median of 3 calibrations of ~HTTP_WORK_US
 # of work; HTTP_CAL, the 3 of them ("a/b/c")
 gohttp_calibrate() {

@@ -81,9 +81,25 @@ our_procs() {
 # process that is not ours is someone else's (another weft on the same Node
 # binary, e.g. the tests): not reported.
 leftover_uprobes() {
-	local line f n holder
-	command -v bpftool >/dev/null || return 0
-	bpftool perf show 2>/dev/null | grep uprobe | while read -r line; do
+	local line f n holder bt=$ROOT/build/libbpf/usr/sbin/bpftool
+	[ -x "$bt" ] || bt=bpftool
+	command -v "$bt" >/dev/null || return 0
+	# multi-uprobe links (shown with their path by bpftool >= 7.3) as lines
+	# like perf show's
+	{
+		"$bt" perf show 2>/dev/null | grep uprobe
+		"$bt" -j link show 2>/dev/null | python3 -c '
+import json, sys
+try:
+    links = json.load(sys.stdin)
+except Exception:
+    links = []
+for l in links if isinstance(links, list) else []:
+    if l.get("type") == "uprobe_multi":
+        holders = l.get("pids") or [{}]
+        print("pid %s uprobe_multi link %s filename %s" % (holders[0].get("pid", ""), l.get("id"), l.get("path", "")))
+'
+	} | while read -r line; do
 		holder=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' <<<"$line")
 		[ -n "$holder" ] && [ -d "/proc/$holder" ] && ! is_ours "$holder" && continue
 		f=$(sed -n 's/.* filename \([^ ]*\).*/\1/p' <<<"$line")
@@ -209,12 +225,27 @@ first_insn() {
 			  gsub(/[ \t]+/, " "); print; exit }'
 }
 
-# insn_path INSN -> how the x86 uprobe code takes it (section 1)
-insn_path() {
-	case $1 in
-	push* | nop* | jmp* | call* | j[a-z]*) echo "emulated" ;;
-	*) echo "single-stepped" ;;
-	esac
+# json_sites LABEL JSON UNITS UNIT: where weft put its uprobes, as weft
+# itself reports them (capture.probes[].sites of its JSON), one "site"
+# record per probe that has any: its hits per UNIT (UNITS of them in the
+# run) and its sites ("N x INSN: PATH", PATH the kernel's: emulated,
+# optimized, single-step, uretprobe, tracepoint)
+json_sites() {
+	local probe per sites
+	while IFS=$'\t' read -r probe per sites; do
+		rec site "who=$1" "unit=$4" "probe=$probe" "per=$per" "sites=$sites"
+	done < <(python3 - "$2" "$3" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+units = float(sys.argv[2])
+for p in d["capture"]["probes"]:
+    if not p.get("sites"):
+        continue
+    per = "%.2f" % (p["hits"] / units) if units else "-"
+    print("%s\t%s\t%s" % (p["name"], per, "; ".join(
+        "%d x `%s`: %s" % (s["count"], s["insn"], s["path"]) for s in p["sites"])))
+PY
+	)
 }
 
 # capture JSON -> "events lost evicted uprobe_hits" then one "name hits" per

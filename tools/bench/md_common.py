@@ -74,3 +74,37 @@ def run_table(s, title="run"):
             ("weft revision", m.get("revision")),
             ("section run time", "%s s" % raw(m.get("seconds")))]
     return table(["", ""], rows)
+
+
+SITES_TEXT = """\
+Where weft put its probes and what the kernel does with the instruction
+under each, as weft reports them (its JSON's `capture.probes[].sites`,
+the text report's `at` lines): `emulated` (push, nops, direct jmp/call,
+jcc: ~1 us here, section 1), `optimized` (a nop5 turned into a call to
+the uprobe trampoline), `single-step` (anything else: a second trap, ~10
+us), `uretprobe` (a return probe: the entry trap, then the kernel's return
+trampoline), `tracepoint` (no trap). Hits per unit are the probe's, from
+the last weft run of each row."""
+
+
+def sites_table(records):
+    """One row per probe of the "site" records (tools/bench/lib.sh json_sites;
+    a section's JSON from before them: one objdump'd instruction each)."""
+    def row(x):
+        if "who" in x:
+            return [x["who"], x["probe"], "%s per %s" % (x["per"], x["unit"]), x["sites"]]
+        return [x.get("go", ""), x.get("probe", x.get("function", "")), "-",
+                "`%s`: %s" % (x.get("insn", "?"), x.get("path", x.get("entry", "?")))]
+    return table(["run", "probe", "hits per unit", "sites: instruction, kernel path"],
+                 [row(x) for x in records])
+
+
+def site_paths(sites):
+    """{"emulated": 2, "single-step": 1} from a record's "sites" text"""
+    out = {}
+    for part in sites.split("; "):
+        n, _, rest = part.partition(" x ")
+        path = rest.rpartition(": ")[2]
+        if n.isdigit() and path:
+            out[path] = out.get(path, 0) + int(n)
+    return out

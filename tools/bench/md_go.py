@@ -1,13 +1,15 @@
 """Section 4 (Go: 4a goroutine spawn, 4b net/http) and section 6 (weft
 check) of BENCHMARKS.md."""
-from md_common import f, median, raw, table
+from md_common import SITES_TEXT, f, median, raw, site_paths, sites_table, table
 import md_probe
 
 GO_INTRO = """\
-weft's Go adapter traps once per goroutine creation (a uprobe on each RET
-of `runtime.newproc1`), once per exit (`runtime.gdestroy` from Go 1.22,
-`runtime.goexit0` before) and twice per transaction (the entry past the
-stack check, the RET taken)."""
+weft's Go adapter traps once per goroutine creation (at newproc's call of
+`runtime.runqput`, a call the kernel emulates), once per exit (past the
+stack check of `runtime.gdestroy` from Go 1.22, at `runtime.goexit0`'s
+call of `casgstatus` before) and twice per transaction (the entry past
+the stack check, the RET taken). The tables of sites below say where each
+probe sits, as weft reports it."""
 
 
 def write_go_intro(a, b):
@@ -17,13 +19,16 @@ def write_go_intro(a, b):
         if src is None:
             return (a or b).skipped if (a or b) is not None else ""
         return "Go %s (`%s`, the newest installed).\n%s" % (src["go"], src["go_bin"], GO_INTRO)
-    old = a["go_old_bin"]
+    others = [(v, a.meta.get(k)) for v, k in (("1.23", "go_mid_bin"), ("1.19", "go_old_bin"))
+              if a.meta.get(k)]
+    more = "".join(" and Go %s (`%s`)" % (v, b) for v, b in others)
     return "\n".join([
         "Go %s (`%s`, the newest installed)%s." % (
-            a["go"], a["go_bin"], " and Go 1.19 (`%s`) for the spawn rows" % old if old else ""),
+            a["go"], a["go_bin"], more + " for the spawn rows" if others else ""),
         "The two programs are built into the temporary directory, e.g.:",
         "`%s`" % a["build_cmd"],
-        "(the same for `tests/bench/gohttpbench.go`%s)." % (", and for gospawn.go with Go 1.19" if old else ""),
+        "(the same for `tests/bench/gohttpbench.go`%s)." % (
+            ", and for gospawn.go with Go " + " and ".join(v for v, _ in others) if others else ""),
         GO_INTRO])
 
 
@@ -46,33 +51,28 @@ from runtime.allgs instead. Counts as expected: hits = created + ended
 `--txn` hits = 2 per batch, {batches} transactions each with {batch}
 goroutines and no leak."""
 
-SITES_TEXT = """\
-Where the probes are (objdump of the binaries), and what the kernel does
-with the instruction it replaced (section 1: `push`, nops and jumps are
-emulated, other instructions, `ret` included, single-stepped):"""
-
-
 def spawn_verdict(a, ctx):
-    """The traced goroutine's cost against section 1's trap costs."""
+    """The traced goroutine's cost against section 1's trap costs and the
+    goroutine probe's sites (each hit once per goroutine)."""
     way = a["go"]
     u = median(a.values("untraced", "rate", way=way))
     t = median(a.values("traced", "rate", way=way))
     ns = md_probe.ns_per_hit(ctx["1"]) if "1" in ctx else {}
     ss, em = ns.get(md_probe.SINGLE), ns.get(md_probe.EMULATED)
-    if u is None or t is None or ss is None:
+    sites = [x for x in a.all("site") if x["who"] == way and x["probe"] == "goroutine"]
+    if u is None or t is None or ss is None or em is None or not sites:
         return ""
+    paths = site_paths(sites[0]["sites"])
+    ne, nss = paths.get("emulated", 0), paths.get("single-step", 0)
     add = 1e6 / t - 1e6 / u
-    out = ("With Go %s, a traced goroutine costs %.1f us more than an untraced one\n"
-           "(an untraced spawn, run and exit takes %.2f us). Section 1 measured\n"
-           "%.1f us for a single-stepped probe and %s us for an emulated one: both\n"
-           "goroutine probes are single-stepped (`ret`, and the stack-check `cmp` at\n"
-           "the exit function's entry): two such traps, 2 x %.1f = %.1f us, against\n"
-           % (way, add, 1e6 / u, ss / 1000, f("%.1f", em / 1000 if em is not None else None),
-              ss / 1000, 2 * ss / 1000))
-    r = 2 * ss / 1000 / add
-    if r > 0.7:
-        return out + "the %.1f us measured: the traps are most of the cost." % add
-    return out + "the %.1f us measured: the traps are %.0f%% of the cost." % (add, 100 * r)
+    traps = (ne * em + nss * ss) / 1000
+    return ("With Go %s, a traced goroutine costs %.1f us more than an untraced one\n"
+            "(an untraced spawn, run and exit takes %.2f us). Its traps: %d emulated and %d\n"
+            "single-stepped (the table above); section 1 measured %.1f us for an emulated\n"
+            "probe and %.1f us for a single-stepped one: %.1f us of traps, %.0f%% of the %.1f us\n"
+            "measured. The rest is the BPF programs' work (events, map updates) and weft\n"
+            "reading the events on the same 2 CPUs."
+            % (way, add, 1e6 / u, ne, nss, em / 1000, ss / 1000, traps, 100 * traps / add, add))
 
 
 def write_spawn(a, b, ctx):
@@ -107,8 +107,7 @@ def write_spawn(a, b, ctx):
                    "CPU s, untraced / traced (median; traced: target + weft)",
                    "added CPU us per goroutine", "traps per goroutine (median)"], summary), ""]
     sites = a.all("site") + (b.all("site") if b is not None and not b.skipped else [])
-    out += [SITES_TEXT, "", table(["Go", "probe", "instruction", "kernel path"],
-                                  [[x["go"], x["probe"], "`%s`" % x["insn"], x["path"]] for x in sites]), ""]
+    out += [SITES_TEXT, "", sites_table(sites), ""]
     out.append(spawn_verdict(a, ctx))
     return "\n".join(out)
 

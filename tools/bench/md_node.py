@@ -1,6 +1,6 @@
 """Section 5 of BENCHMARKS.md: Node, weft against AsyncLocalStorage and
 async_hooks."""
-from md_common import f, median, raw, table
+from md_common import SITES_TEXT, f, median, raw, sites_table, table
 
 WAYS = [("u", "untraced"), ("w", "weft"), ("a", "AsyncLocalStorage"), ("h", "async_hooks")]
 
@@ -161,4 +161,6 @@ def write(s, ctx):
     out += text + ["", NOTES.format(stats=m.get("bpf_stats") or "not readable", served=n - 1, **m)]
     if progs:
         out += ["", PROGS, "", table(["Node", "BPF program", "runs (traps)", "per request"], progs)]
+    if s.all("site"):
+        out += ["", SITES_TEXT, "", sites_table(s.all("site"))]
     return "\n".join(out)

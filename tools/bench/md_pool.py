@@ -1,6 +1,6 @@
 """Sections 2 (overhead on a thread pool) and 3 (model replay) of
 BENCHMARKS.md."""
-from md_common import f, median, raw, slash, table
+from md_common import f, median, raw, sites_table, slash, table
 
 POOL_INTRO = """\
 `tests/bench/pool_bench TASKS BATCH WORKERS WORK`: {workers} worker threads, {tasks} tasks
@@ -16,8 +16,8 @@ POOL_TRAPS = """\
 Traps per task = uprobe and uretprobe hits (JSON `capture.probes[].hits`,
 without the scheduler tracepoints) / tasks: 1 at `submit_task`, 2 at
 `run_task` (entry and return), plus 2 per batch of {batch} for
-`handle_batch`. The first instruction of each probed function decides its
-entry cost (section 1):"""
+`handle_batch`. The instruction under each probe decides its cost (section
+1); where they sit, as weft reports it:"""
 
 POOL_LEAF = """\
 (`run_task` is a leaf function: at -O1 it has no frame-pointer prologue, so
@@ -47,8 +47,7 @@ def write_pool(s, ctx):
                 "together): %.2f us." % (100 * t / u, u / t, 1e6 / t - 1e6 / u,
                                          (tc - uc) * 1e6 / m["tasks"])]
     out += ["", POOL_TRAPS.format(**m), ""]
-    out += [table(["function", "first instruction", "entry"],
-                  [[x["function"], "`%s`" % x["insn"], x["entry"]] for x in s.all("site")]), ""]
+    out += [sites_table(s.all("site")), ""]
     if traced:
         # the last traced run's events (today's BENCHMARKS.md took them from
         # whatever section ran last)

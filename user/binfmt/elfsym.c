@@ -98,17 +98,17 @@ int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *er
 	return rc;
 }
 
-bool elfsym__has_usdt(const char *path, const char *provider, const char *name)
+int elfsym__usdt_offs(const char *path, const char *provider, const char *name, uint64_t *offs,
+		      int max)
 {
-	int fd;
-	bool found = false;
+	int fd, found = 0;
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 	Elf *e = elf_file__open(path, &fd);
 
 	if (!e)
-		return false;
-	while (!found && (scn = elf_nextscn(e, scn))) {
+		return 0;
+	while ((scn = elf_nextscn(e, scn))) {
 		Elf_Data *d;
 		GElf_Nhdr nh;
 		size_t off = 0, noff, doff;
@@ -116,9 +116,10 @@ bool elfsym__has_usdt(const char *path, const char *provider, const char *name)
 		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
 			continue;
 		d = elf_getdata(scn, NULL);
-		while (d && !found && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
 			const char *desc = (const char *)d->d_buf + doff;
 			const char *p, *n;
+			uint64_t pc;
 
 			if (nh.n_type != 3 || nh.n_namesz != 8 ||
 			    memcmp((char *)d->d_buf + noff, "stapsdt", 8) || nh.n_descsz < 26)
@@ -128,13 +129,24 @@ bool elfsym__has_usdt(const char *path, const char *provider, const char *name)
 			if (!memchr(p, 0, nh.n_descsz - 24))
 				continue;
 			n = p + strlen(p) + 1;
-			if (n >= desc + nh.n_descsz || !memchr(n, 0, desc + nh.n_descsz - n))
+			if (n >= desc + nh.n_descsz || !memchr(n, 0, desc + nh.n_descsz - n) ||
+			    strcmp(p, provider) || strcmp(n, name))
 				continue;
-			found = !strcmp(p, provider) && !strcmp(n, name);
+			memcpy(&pc, desc, sizeof(pc));
+			if (found < max && vaddr_to_off(e, pc, &offs[found]))
+				continue;
+			found++;
 		}
 	}
 	elf_file__close(e, fd);
 	return found;
+}
+
+bool elfsym__has_usdt(const char *path, const char *provider, const char *name)
+{
+	uint64_t off;
+
+	return elfsym__usdt_offs(path, provider, name, &off, 0) > 0;
 }
 
 void elfsym__build_id(const char *path, char *hex, size_t len)

@@ -11,6 +11,10 @@
 int elfsym__find(const char *path, const char *sym, uint64_t *file_off, char *err, size_t len);
 /* Does path carry a stapsdt note provider:name? */
 bool elfsym__has_usdt(const char *path, const char *provider, const char *name);
+/* How many provider:name notes path carries; the file offsets of the first
+ * max of their sites in offs */
+int elfsym__usdt_offs(const char *path, const char *provider, const char *name, uint64_t *offs,
+		      int max);
 
 
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +8,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "probe_site.h"
 #include "counters.h"
 #include "elfsym.h"
 #include "go_attach.h"
+#include "goelf.h"
 #include "node_attach.h"
 #include "profile_attach.h"
 #include "wire_attach.h"
@@ -86,6 +89,9 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 		return -1;
 	}
 	t->exe[n] = 0;
+	if (pid_view__resolve(pid, &t->view, err, len))
+		return -1;
+	uprobes__init(&t->uprobes);
 	if (probes__from_opts(&t->probes, o)) {
 		snprintf(err, len, "too many probes (at most %d)", WEFT_MAX_PROBES);
 		return -1;
@@ -96,8 +102,9 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 		return -1;
 	}
 	t->skel = skel;
-	skel->rodata->target_tgid = pid;
+	PID_VIEW_SET(skel->rodata, &t->view);
 	skel->rodata->pthread_start_off = pthread_start_offset();
+	uprobes__prepare(&t->uprobes, skel->obj);
 	bpf_map__set_max_entries(skel->maps.threads, o->max_threads);
 	bpf_map__set_max_entries(skel->maps.tasks, o->max_tasks);
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_mb << 20);
@@ -138,14 +145,39 @@ int tracer__add_link(struct tracer *t, struct bpf_link *l, const char *what, cha
 	return 0;
 }
 
+int tracer__uprobe(struct tracer *t, struct bpf_program *prog, const char *path, uint64_t off,
+		   const struct bpf_uprobe_opts *uo, int probe, const char *what, char *err,
+		   size_t len)
+{
+	enum trap_path p;
+	char insn[40];
+
+	t->nr_uprobes++;
+	if (t->uprobes.multi) {
+		if (uprobes__add(&t->uprobes, prog, path, off, uo ? uo->bpf_cookie : 0,
+				 uo && uo->retprobe, what)) {
+			snprintf(err, len, "out of memory");
+			return -1;
+		}
+	} else if (tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, path, off, uo),
+				    what, err, len)) {
+		return -1;
+	}
+	if (probe < 0)
+		return 0;
+	p = probe_site__at(path, off, insn, sizeof(insn));
+	/* a return probe: a trap on insn at the entry, then the kernel's
+	 * return trampoline */
+	probes__add_site(&t->probes, probe, insn, uo && uo->retprobe ? "uretprobe" : trap_path_name(p));
+	return 0;
+}
+
 static int attach_uprobe(struct tracer *t, struct bpf_program *prog, bool ret, const char *path,
 			 uint64_t off, uint64_t cookie, const char *what, char *err, size_t len)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = ret, .bpf_cookie = cookie);
 
-	t->nr_uprobes++;
-	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, path, off, &uo), what,
-			err, len);
+	return tracer__uprobe(t, prog, path, off, &uo, (int)(cookie & 0xff), what, err, len);
 }
 
 struct lib_search {
@@ -270,7 +302,10 @@ static int resolve(struct tracer *t, const struct probe_spec *s, char *path, siz
 		elfsym__needed(t->exe_path, lib_has_sym, &ls);
 		rc = ls.found ? 0 : -1;
 	}
-	if (rc)
+	if (rc && s->preset)
+		snprintf(err, len, "--preset %s: '%s' is not in %s or the libraries it maps: the "
+			 "target does not use %s", s->preset, s->sym, t->exe, s->preset);
+	else if (rc)
 		snprintf(err, len, "symbol '%s' not found in %s or the libraries it maps; "
 			 "name the binary: %s BIN:%s", s->sym, t->exe, spec__role_flag(s->role),
 			 s->text);
@@ -310,6 +345,20 @@ static int attach_spec(struct tracer *t, const struct probe_spec *s, uint32_t id
 	return 0;
 }
 
+/* The sites of provider:name's notes, under probe */
+static void note_usdt_sites(struct tracer *t, int probe, const char *provider, const char *name)
+{
+	uint64_t offs[64];
+	int n = elfsym__usdt_offs(t->exe_path, provider, name, offs, 64);
+	char insn[40];
+
+	for (int i = 0; i < n && i < 64; i++) {
+		enum trap_path p = probe_site__at(t->exe_path, offs[i], insn, sizeof(insn));
+
+		probes__add_site(&t->probes, probe, insn, trap_path_name(p));
+	}
+}
+
 /* The markers are attached in the reverse of a life's order: the ends first
  * (txn_end, task_end), then task_begin, task_create, and txn_begin last. A
  * process keeps running while weft attaches: attached the other way round, a
@@ -344,13 +393,14 @@ static int attach_markers(struct tracer *t, char *err, size_t len)
 							 marker_names[i], NULL),
 			     what, err, len))
 			return -1;
+		note_usdt_sites(t, WEFT_PROBE_USER + i, "weft", marker_names[i]);
 		if (i == 0)
 			t->probes.txns_traced = true;
 	}
 	return 0;
 }
 
-int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
+static int attach_all(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct native_bpf *k = t->skel;
 
@@ -375,13 +425,64 @@ int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len
 	    tracer__add_link(t, bpf_program__attach(k->progs.on_exit), "tp_btf/sched_process_exit", err,
 		     len))
 		return -1;
+	/* no trap: the scheduler calls the program */
+	probes__add_site(&t->probes, WEFT_PROBE_THREAD, "sched_process_fork", "tracepoint");
+	probes__add_site(&t->probes, WEFT_PROBE_THREAD, "sched_process_exit", "tracepoint");
 	return 0;
+}
+
+int tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
+{
+	int rc = attach_all(t, o, err, len) || uprobes__flush(t, &t->uprobes, err, len) ? -1 : 0;
+
+	goelf__dwarf_release(); /* the Go adapter's lookups are done: its memory back */
+	return rc;
+}
+
+#define DETACH_THREADS 32
+
+struct detach_slice {
+	struct bpf_link **links;
+	int nr, first, step;
+};
+
+static void *detach_slice(void *arg)
+{
+	struct detach_slice *d = arg;
+
+	for (int i = d->first; i < d->nr; i += d->step)
+		bpf_link__destroy(d->links[i]);
+	return NULL;
+}
+
+/* Each uprobe's removal waits for a grace period (~0.2 s here): one after
+ * the other, a target's 10 probes take 2 s. Removed side by side, their
+ * waits overlap. Their order does not matter: nothing reads the events
+ * any more (the session freed its ring buffer first). */
+static void detach_all(struct bpf_link **links, int nr)
+{
+	struct detach_slice d[DETACH_THREADS];
+	pthread_t th[DETACH_THREADS];
+	int n = nr < DETACH_THREADS ? nr : DETACH_THREADS;
+
+	bool ran[DETACH_THREADS];
+
+	for (int i = 0; i < n; i++) {
+		d[i] = (struct detach_slice){ links, nr, i, n };
+		ran[i] = n > 1 && pthread_create(&th[i], NULL, detach_slice, &d[i]) == 0;
+		if (!ran[i])
+			detach_slice(&d[i]); /* one link, or no thread: here */
+	}
+	for (int i = 0; i < n; i++)
+		if (ran[i])
+			pthread_join(th[i], NULL);
 }
 
 void tracer__close(struct tracer *t)
 {
-	while (t->nr_links > 0)
-		bpf_link__destroy(t->links[--t->nr_links]);
+	detach_all(t->links, t->nr_links);
+	t->nr_links = 0;
+	uprobes__free(&t->uprobes);
 	profile__close(t);
 	wire__close(t);
 	go_tracer__close(t);

@@ -20,6 +20,8 @@
 #include "session.h"
 #include "weft/follow.h"
 #include "follow.skel.h"
+#include "pid_view.h"
+#include "report_out.h"
 
 /* A process being checked: its target, the forked weft checking it. */
 struct checked {
@@ -300,10 +302,22 @@ static bool sessions_done(const struct follower *f)
 
 static int open_follow(struct follower *f, char *err, size_t len)
 {
-	__u32 root = f->root;
+	struct pid_view view;
+	__u32 root;
 	__u8 one = 1;
 
-	f->skel = follow_bpf__open_and_load();
+	if (pid_view__resolve(f->root, &view, err, len))
+		return -1;
+	root = view.kernel_tgid;
+	f->skel = follow_bpf__open();
+	if (f->skel) {
+		f->skel->rodata->view_level = view.level;
+		f->skel->rodata->view_ns_ino = view.ns_ino;
+		if (follow_bpf__load(f->skel)) {
+			follow_bpf__destroy(f->skel);
+			f->skel = NULL;
+		}
+	}
 	if (!f->skel) {
 		snprintf(err, len, "failed to load the BPF program that follows the command's "
 			 "processes: %s; run as root", strerror(errno));
@@ -371,8 +385,10 @@ static int merge_junit(const struct follower *f)
 	unsigned long tests = 0, failures = 0;
 	char path[96];
 
-	if (!out)
+	if (!out) {
+		fprintf(stderr, "weft: %s: %s\n", f->o->junit, strerror(errno));
 		return -1;
+	}
 	for (size_t i = 0; i < f->nr; i++) {
 		size_t n;
 		char *s, *a;
@@ -399,7 +415,7 @@ static int merge_junit(const struct follower *f)
 		free(s);
 	}
 	fputs("</testsuites>\n", out);
-	return fclose(out);
+	return out_close(out, f->o->junit);
 }
 
 /* One process: its report as weft report gives it; more: {"processes": [...]}. */
@@ -409,8 +425,10 @@ static int merge_json(const struct follower *f)
 	char path[96];
 	size_t parts = 0;
 
-	if (!out)
+	if (!out) {
+		fprintf(stderr, "weft: %s: %s\n", f->o->output, strerror(errno));
 		return -1;
+	}
 	if (f->nr != 1)
 		fputs("{\"processes\": [", out);
 	for (size_t i = 0; i < f->nr; i++) {
@@ -427,7 +445,7 @@ static int merge_json(const struct follower *f)
 	}
 	if (f->nr != 1)
 		fputs("]}\n", out);
-	return fclose(out);
+	return out_close(out, f->o->output);
 }
 
 static void remove_parts(const struct follower *f)
@@ -488,7 +506,7 @@ int follow__check(struct opts *o)
 	struct follower f = { .o = o };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[1024], label[128];
-	bool forwarded = false;
+	bool forwarded = false, failed_out;
 	enum checkable c;
 	int rc;
 
@@ -545,13 +563,12 @@ int follow__check(struct opts *o)
 	close_follow(&f);
 	while (!sessions_done(&f) && reap(&f, true))
 		;
-	if (o->junit && merge_junit(&f))
-		fprintf(stderr, "weft: %s: cannot write the JUnit report\n", o->junit);
-	if (o->output && merge_json(&f))
-		fprintf(stderr, "weft: %s: %s\n", o->output, strerror(errno));
+	/* CI reads the verdict in these: one not written is no verdict (2) */
+	failed_out = o->junit && merge_junit(&f);
+	failed_out |= o->output && merge_json(&f);
 	remove_parts(&f);
 	remove_perf_maps(&f);
-	rc = verdict(&f);
+	rc = failed_out ? 2 : verdict(&f);
 	if (stop_signal)
 		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);
 	free(f.c);

@@ -40,7 +40,7 @@ int profile__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 	k = p->skel;
 	p->hz = o->sample_hz;
 	p->off_cpu = o->off_cpu;
-	k->rodata->target_tgid = t->pid;
+	PID_VIEW_SET(k->rodata, &t->view);
 	k->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
 	k->rodata->offcpu_min_ns = PROFILE_OFFCPU_MIN_NS;
 	go_tracer__layout(t, &goid, &gm, &curg);

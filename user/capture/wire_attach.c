@@ -24,7 +24,7 @@ int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 		return -1;
 	}
 	t->wire = k;
-	k->rodata->target_tgid = t->pid;
+	PID_VIEW_SET(k->rodata, &t->view);
 	go_tracer__layout(t, &goid, &gm, &curg);
 	k->rodata->is_go = gfd >= 0;
 	k->rodata->g_goid = goid;

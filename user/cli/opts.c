@@ -469,13 +469,12 @@ int probes__expand_presets(struct opts *o, char *err, size_t len)
 	if (!o->preset_libuv)
 		return 0;
 	for (size_t i = 0; i < sizeof(libuv) / sizeof(libuv[0]); i++) {
-		if (o->nr_specs >= MAX_SPECS) {
-			snprintf(err, len, "too many probe specs");
+		int n = o->nr_specs;
+
+		if (add_spec(o, libuv[i].spec, libuv[i].role, err, len))
 			return -1;
-		}
-		if (spec__parse(libuv[i].spec, libuv[i].role, &o->specs[o->nr_specs], err, len))
-			return -1;
-		o->nr_specs++;
+		if (o->nr_specs > n)
+			o->specs[n].preset = "libuv";
 	}
 	return 0;
 }

@@ -30,6 +30,7 @@ static int replay_prepare(struct replay *r)
 	if (r->m)
 		return 0;
 	probes__parse(&r->pt, r->meta->probes);
+	probes__parse_sites(&r->pt, r->meta->probe_sites);
 	if (r->o->leak_grace_set)
 		r->meta->leak_grace_ns = r->o->leak_grace_ns;
 	mo.leak_grace_ns = r->meta->leak_grace_ns;

@@ -72,13 +72,11 @@ uint64_t judged_until(const struct record_meta *m)
 int report_write(FILE *f, const struct report *r, const struct opts *o, const char *txn_filter,
 		 uint64_t start_realtime_ns)
 {
-	const struct record_meta *mt = r->meta;
+	char losses[256];
 
 	/* the text report says it in itself; any other format, on stderr */
-	if (o->format != FMT_TEXT && (mt->lost || mt->evicted))
-		fprintf(stderr, "weft: warning: %" PRIu64 " events lost, %" PRIu64 " map entries "
-			"not stored: the report misses them; raise --ringbuf-mb / --max-threads / "
-			"--max-tasks\n", mt->lost, mt->evicted);
+	if (o->format != FMT_TEXT && report__losses(r->meta, losses, sizeof(losses)))
+		fprintf(stderr, "weft: warning: %s\n", losses);
 	if (o->format == FMT_JSON)
 		report__json(f, r);
 	else if (o->format == FMT_PERFETTO)

@@ -33,6 +33,7 @@
 struct session {
 	struct opts *o;
 	struct tracer tracer;
+	uint64_t attach_ns; /* tracer__open + tracer__attach: -v says it */
 	struct model *model;
 	struct symtab *st;
 	struct symbolizer *sym;
@@ -93,6 +94,7 @@ static void meta_init(struct session *s)
 	snprintf(m->exe, sizeof(m->exe), "%s", s->tracer.exe);
 	elfsym__build_id(s->tracer.exe_path, m->build_id, sizeof(m->build_id));
 	probes__format(pt, m->probes, sizeof(m->probes));
+	probes__format_sites(pt, m->probe_sites, sizeof(m->probe_sites));
 	node_tracer__providers(&s->tracer, m->node_providers, sizeof(m->node_providers));
 	{
 		const char *src = "", *go = go_tracer__version(&s->tracer, &src);
@@ -158,9 +160,13 @@ static int on_event(void *ctx, void *data, size_t size)
 		on_ustack(s, data);
 		return 0;
 	}
-	if (size < sizeof(*e))
+	if (size < WEFT_EVENT_HEAD || size > sizeof(*e))
 		return 0;
-	memcpy(&copy, data, sizeof(copy));
+	/* a short event: the frames it carries, the rest zero */
+	memcpy(&copy, data, size);
+	memset((char *)&copy + size, 0, sizeof(copy) - size);
+	if (e->nr_frames > (size - WEFT_EVENT_HEAD) / 8)
+		e->nr_frames = (size - WEFT_EVENT_HEAD) / 8;
 	for (int i = 0; i < s->nr_hooks; i++)
 		if (s->hooks[i].rewrite)
 			s->hooks[i].rewrite(s->hooks[i].self, e);
@@ -447,11 +453,13 @@ static int setup(struct session *s, char *err, size_t len)
 		}
 		node__auto_specs(o, exe);
 	}
+	s->attach_ns = mono_ns();
 	if (tracer__open(&s->tracer, o, pid, err, len) || tracer__attach(&s->tracer, o, err, len)) {
 		if (!s->child && kill(pid, 0) && errno == ESRCH)
 			snprintf(err, len, "pid %d exited while weft was attaching", pid);
 		return -1;
 	}
+	s->attach_ns = mono_ns() - s->attach_ns;
 	s->st = symtab__new();
 	s->sym = s->st ? symbolizer__new(pid, s->st) : NULL;
 	s->model = s->st ? model_for(&s->tracer.probes, o, s->st) : NULL;
@@ -504,7 +512,7 @@ int session__run(struct opts *o)
 int session__run_live(struct opts *o, const struct session_live *live)
 {
 	struct session s = { .o = o, .pidfd = -1, .live = live };
-	char err[1024];
+	char err[1024], line[256];
 	int rc = 1;
 
 	install_signals();
@@ -529,6 +537,9 @@ int session__run_live(struct opts *o, const struct session_live *live)
 		fprintf(stderr, "weft: attached to pid %d (%s): %d probes (%d uprobes)%s; %s\n",
 			s.tracer.pid, s.tracer.exe, s.tracer.probes.nr, s.tracer.nr_uprobes, go,
 			o->duration_ns ? "stops at -d or Ctrl-C" : "Ctrl-C to stop");
+		if (o->verbose)
+			fprintf(stderr, "weft: attach took %.1f ms (%d links)\n", s.attach_ns / 1e6,
+				s.tracer.nr_links);
 	}
 	if (!s.tracer.probes.txns_traced && o->cmd != CMD_CHECK)
 		no_txn_hint(&s.tracer);
@@ -547,7 +558,13 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	/* Probes off before any output: the target runs untraced from here. */
 	ring_buffer__free(s.rb);
 	s.rb = NULL;
-	tracer__close(&s.tracer);
+	{
+		uint64_t t0 = mono_ns();
+
+		tracer__close(&s.tracer);
+		if (o->verbose)
+			fprintf(stderr, "weft: detach took %.1f ms\n", (mono_ns() - t0) / 1e6);
+	}
 	/* check: what was alive at the exit within its grace is undecided
 	 * (an exit cuts cleanup short): said, not called a leak */
 	model__finish(s.model, judged_until(&s.meta));
@@ -560,6 +577,8 @@ int session__run_live(struct opts *o, const struct session_live *live)
 			fprintf(stderr, "[ weft record: %" PRIu64 " events%s, %" PRIu64
 					" lost, written to %s ]\n",
 				model__nr_events(s.model), profile_note(&s), s.meta.lost, o->output);
+			if (report__losses(&s.meta, line, sizeof(line)))
+				fprintf(stderr, "weft: warning: %s\n", line);
 			rc = 0;
 		}
 	} else if (o->cmd == CMD_CHECK) {

@@ -27,8 +27,8 @@ int probes__from_specs(struct probe_table *pt, const struct probe_spec *specs, i
 		set(pt, WEFT_PROBE_USER + i, marker_names[i], buf);
 	}
 	set(pt, WEFT_PROBE_GOROUTINE, "goroutine",
-	    go_lean ? "runtime.newproc1 RETs; exits read from allgs (--go-lean)"
-		    : "runtime.newproc1 RETs + exit (Go only)");
+	    go_lean ? "go statements; exits read from allgs (--go-lean)"
+		    : "go statements + goroutine exits (Go only)");
 	/* attach sets txns_traced too when the target has a txn_begin marker */
 	for (int i = 0; i < nr_specs; i++) {
 		const struct probe_spec *s = &specs[i];
@@ -80,5 +80,50 @@ void probes__parse(struct probe_table *pt, const char *text)
 		if (sp)
 			line[sp - line] = 0;
 		set(pt, pt->nr, line, sp ? line + (sp - line) + 1 : "");
+	}
+}
+
+void probes__add_site(struct probe_table *pt, int idx, const char *insn, const char *path)
+{
+	struct probe_site_kind *k;
+
+	if (idx < 0 || idx >= WEFT_MAX_PROBES)
+		return;
+	for (int i = 0; i < PROBE_SITE_KINDS; i++) {
+		k = &pt->sites[idx][i];
+		if (!k->count) {
+			snprintf(k->insn, sizeof(k->insn), "%s", insn);
+			snprintf(k->path, sizeof(k->path), "%s", path);
+		} else if (strcmp(k->insn, insn) || strcmp(k->path, path)) {
+			continue;
+		}
+		k->count++;
+		return;
+	}
+}
+
+void probes__format_sites(const struct probe_table *pt, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < pt->nr; i++)
+		for (int j = 0; j < PROBE_SITE_KINDS && pt->sites[i][j].count && n < len; j++)
+			n += snprintf(buf + n, len - n, "%d %u %s %s\n", i, pt->sites[i][j].count,
+				      pt->sites[i][j].path, pt->sites[i][j].insn);
+}
+
+void probes__parse_sites(struct probe_table *pt, const char *text)
+{
+	char path[16], insn[40];
+	unsigned count;
+	int idx, n;
+
+	while (text && *text) {
+		if (sscanf(text, "%d %u %15s %39[^\n]%n", &idx, &count, path, insn, &n) == 4)
+			while (count--)
+				probes__add_site(pt, idx, insn, path);
+		text = strchr(text, '\n');
+		text = text ? text + 1 : NULL;
 	}
 }

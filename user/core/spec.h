@@ -22,6 +22,7 @@ struct probe_spec {
 	int arg;       /* -1 for ROLE_TXN */
 	int64_t off;   /* added to the argument */
 	char text[800]; /* as the user wrote it, for reports */
+	const char *preset; /* "libuv": added by --preset, not written by the user */
 };
 
 /* "[BIN:]SYM" for ROLE_TXN, "[BIN:]SYM:argN[+-OFF]" for tasks. 0 or -1 with

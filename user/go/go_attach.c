@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "probe_site.h"
 #include "counters.h"
 #include "clock.h"
 #include "go_attach.h"
@@ -109,6 +110,7 @@ static void seed(struct tracer *t)
 		if (bpf_map_update_elem(bpf_map__fd(g->skel->maps.goroutines), &gs[i].goid, &st,
 					BPF_NOEXIST))
 			continue;
+		__atomic_fetch_add(&g->skel->bss->goroutines_stored, 1, __ATOMIC_RELAXED);
 		e->ts_ns = now;
 		e->type = WEFT_EV_SEG_BEGIN;
 		e->kind = WEFT_KIND_GOROUTINE;
@@ -170,7 +172,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	g->gi = gi;
 	g->lean = o->go_lean;
 	t->go = g;
-	g->skel->rodata->target_tgid = t->pid;
+	PID_VIEW_SET(g->skel->rodata, &t->view);
 	g->skel->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
 	g->skel->rodata->g_goid = gi.g_goid;
 	g->skel->rodata->g_gopc = gi.g_gopc;
@@ -235,6 +237,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		snprintf(err, len, "failed to share the ring buffer: %s", strerror(errno));
 		return -1;
 	}
+	uprobes__prepare(&t->uprobes, g->skel->obj);
 	rc = go_bpf__load(g->skel);
 	if (rc) {
 		snprintf(err, len, "failed to load the Go BPF programs: %s", strerror(-rc));
@@ -244,15 +247,15 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	return 1;
 }
 
+/* Hits count under the spec's probe (a cookie's low byte), else "goroutine" */
 static int attach_at(struct tracer *t, struct bpf_program *prog, uint64_t off, uint64_t cookie,
 		     const char *what, char *err, size_t len)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
 
-	t->nr_uprobes++;
-	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, t->exe_path, off,
-								    &uo),
-				what, err, len);
+	return tracer__uprobe(t, prog, t->exe_path, off, &uo,
+			      cookie & 0xff ? (int)(cookie & 0xff) : WEFT_PROBE_GOROUTINE, what, err,
+			      len);
 }
 
 /* A uprobe on every RET of the function at vaddr. */
@@ -333,6 +336,46 @@ static int attach_grpc_reader(struct tracer *t, struct go_bpf *k, char *err, siz
 	return attach_at(t, k->progs.go_grpc_reader, at, 0, what, err, len);
 }
 
+#define COOKIE_NEWG_RBX (1ULL << 32) /* as in bpf/go.bpf.c */
+
+/* The first direct call to callee in the function fn (only: the one there
+ * is): its file offset */
+static int call_site(const char *path, const char *fn, const char *callee, bool only,
+		     uint64_t *off)
+{
+	uint64_t v, sz, o, cv, csz, co;
+	int n;
+
+	if (goelf__func(path, fn, &v, &sz, &o) || goelf__func(path, callee, &cv, &csz, &co))
+		return -1;
+	n = goelf__call_sites(path, v, sz, cv, off, 1);
+	return n == 1 || (n > 1 && !only) ? 0 : -1;
+}
+
+/* Goroutine creation. Every go statement's g passes newproc's call
+ * runqput(pp, newg, true), in its systemstack closure: a direct call, which
+ * the kernel emulates (~1 us; a RET of newproc1 is single-stepped, ~10 us),
+ * newg in RBX. Coroutines (iter.Pull, 1.23+) are made by newcoro's closure
+ * and never queued: taken where its newproc1 call returns (RAX), a
+ * single-stepped site, as rare as iter.Pull. (A debugger's injected call
+ * makes one too, not seen.) A layout without that call: every RET of
+ * newproc1. */
+static int attach_creation(struct tracer *t, struct go_bpf *k, char *err, size_t len)
+{
+	uint64_t at;
+	char what[512];
+
+	if (call_site(t->exe_path, "runtime.newproc.func1", "runtime.runqput", true, &at))
+		return attach_rets(t, "runtime.newproc1", k->progs.go_newg, 0, err, len);
+	snprintf(what, sizeof(what), "uprobe %s:runtime.newproc.func1 (call runqput)", t->exe);
+	if (attach_at(t, k->progs.go_newg, at, COOKIE_NEWG_RBX, what, err, len))
+		return -1;
+	if (call_site(t->exe_path, "runtime.newcoro.func1", "runtime.newproc1", true, &at))
+		return 0; /* before 1.23, or no iter.Pull: no coroutines */
+	snprintf(what, sizeof(what), "uprobe %s:runtime.newcoro.func1 (newproc1's return)", t->exe);
+	return attach_at(t, k->progs.go_newg, at + 5 /* call rel32 */, 0, what, err, len);
+}
+
 int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct go_bpf *k = t->go->skel;
@@ -369,7 +412,7 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 	if (t->go->client && go_client__attach(t, k, err, len))
 		return -1;
 	seed(t);
-	if (attach_rets(t, "runtime.newproc1", k->progs.go_newproc1_ret, 0, err, len))
+	if (attach_creation(t, k, err, len))
 		return -1;
 	if (t->go->lean)
 		return 0; /* exits are found by go_tracer__sweep */
@@ -381,8 +424,12 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 		return -1;
 	}
 	/* Past the stack check: its `cmp` would be single-stepped (~10 us),
-	 * the `push %rbp` after it is emulated (~1 us); RAX still holds gp. */
+	 * the `push %rbp` after it is emulated (~1 us); RAX still holds gp.
+	 * Before 1.21 the frame is made by a `sub` (single-stepped): there, the
+	 * first call, casgstatus(gp, _Grunning, _Gdead), gp in RAX too. */
 	goelf__entry_after_prologue(t->exe_path, v, sz, &off);
+	if (probe_site__at(t->exe_path, off, what, sizeof(what)) != TRAP_EMULATED)
+		call_site(t->exe_path, exit_fn, "runtime.casgstatus", false, &off);
 	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, exit_fn);
 	if (attach_at(t, k->progs.go_exit, off, 0, what, err, len))
 		return -1;
@@ -414,6 +461,14 @@ static int goid_cmp(const void *a, const void *b)
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+bool go_tracer__map_half_full(const struct tracer *t)
+{
+	const struct go_bpf *k = t->go ? t->go->skel : NULL;
+
+	return k && __atomic_load_n(&k->bss->goroutines_stored, __ATOMIC_RELAXED) * 2 >
+			    (int64_t)bpf_map__max_entries(k->maps.goroutines);
 }
 
 int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
@@ -460,7 +515,8 @@ int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
 			continue;
 		e.seg = st.depth ? st.saved[0].seg : st.cur.seg;
 		e.obj = held[i];
-		bpf_map_delete_elem(fd, &held[i]);
+		if (!bpf_map_delete_elem(fd, &held[i]))
+			__atomic_fetch_sub(&g->skel->bss->goroutines_stored, 1, __ATOMIC_RELAXED);
 		emit(ctx, &e);
 		ended++;
 		/* an HTTP/2 call ends with its doRequest goroutine */

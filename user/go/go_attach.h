@@ -42,6 +42,8 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
  * leaves the BPF map. Returns how many ended, -1 when the read failed (then
  * nothing is ended: never a guess). */
 int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx);
+/* --go-lean: the goroutine map is more than half full (sweep now) */
+bool go_tracer__map_half_full(const struct tracer *t);
 bool go_tracer__lean(const struct tracer *t);
 /* A cgo binary: C code may make threads of its own (the runtime's Ms, which
  * start in cgo's threadentry, are not the program's work). */

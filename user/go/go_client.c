@@ -101,7 +101,7 @@ int go_client__prepare(struct tracer *t, struct go_bpf *skel, int host, bool dwa
 
 /* An entry probe past the stack check: fires once per call */
 static int attach_entry(struct tracer *t, struct bpf_program *prog, const char *fn,
-			uint64_t cookie, char *err, size_t len)
+			uint64_t cookie, int probe, char *err, size_t len)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = cookie);
 	uint64_t v, sz, off;
@@ -113,24 +113,23 @@ static int attach_entry(struct tracer *t, struct bpf_program *prog, const char *
 	}
 	goelf__entry_after_prologue(t->exe_path, v, sz, &off);
 	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, fn);
-	t->nr_uprobes++;
-	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, t->exe_path, off,
-								    &uo),
-				what, err, len);
+	return tracer__uprobe(t, prog, t->exe_path, off, &uo, probe, what, err, len);
 }
 
 int go_client__attach(struct tracer *t, struct go_bpf *skel, char *err, size_t len)
 {
+	int p = (int)skel->rodata->client_probe, h2 = (int)skel->rodata->h2_probe;
+
 	/* ends first: a call seen begin is seen end */
 	if (attach_entry(t, skel->progs.go_call_end, "net/http.(*Transport).tryPutIdleConn", 0,
-			 err, len) ||
+			 p, err, len) ||
 	    attach_entry(t, skel->progs.go_call_end, "net/http.(*persistConn).closeLocked",
-			 COOKIE_CLOSE, err, len) ||
-	    attach_entry(t, skel->progs.go_conn_loop, "net/http.(*persistConn).readLoop", 0, err,
-			 len) ||
+			 COOKIE_CLOSE, p, err, len) ||
+	    attach_entry(t, skel->progs.go_conn_loop, "net/http.(*persistConn).readLoop", 0, p,
+			 err, len) ||
 	    attach_entry(t, skel->progs.go_conn_loop, "net/http.(*persistConn).writeLoop",
-			 COOKIE_WRITELOOP, err, len) ||
-	    attach_entry(t, skel->progs.go_call_begin, begin_fn, 0, err, len))
+			 COOKIE_WRITELOOP, p, err, len) ||
+	    attach_entry(t, skel->progs.go_call_begin, begin_fn, 0, p, err, len))
 		return -1;
 	for (size_t i = 0; i < sizeof(h2_clients) / sizeof(h2_clients[0]) && skel->rodata->h2_probe;
 	     i++) {
@@ -140,8 +139,8 @@ int go_client__attach(struct tracer *t, struct go_bpf *skel, char *err, size_t l
 		if (!rt)
 			continue;
 		/* the reader first: a connection a call dials is seen pooled */
-		if (attach_entry(t, skel->progs.go_h2_conn_loop, c->read_loop, 0, err, len) ||
-		    attach_entry(t, skel->progs.go_h2_call_begin, rt, 0, err, len))
+		if (attach_entry(t, skel->progs.go_h2_conn_loop, c->read_loop, 0, h2, err, len) ||
+		    attach_entry(t, skel->progs.go_h2_call_begin, rt, 0, h2, err, len))
 			return -1;
 		break;
 	}

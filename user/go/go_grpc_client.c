@@ -36,26 +36,23 @@ int go_grpc__client_prepare(struct tracer *t, struct go_bpf *skel)
 }
 
 static int attach_at(struct tracer *t, struct bpf_program *prog, uint64_t off, const char *fn,
-		     char *err, size_t len)
+		     int probe, char *err, size_t len)
 {
 	char what[512];
 
 	snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, fn);
-	t->nr_uprobes++;
-	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, t->exe_path, off,
-								    NULL),
-				what, err, len);
+	return tracer__uprobe(t, prog, t->exe_path, off, NULL, probe, what, err, len);
 }
 
 int go_grpc__client_attach(struct tracer *t, struct go_bpf *skel, char *err, size_t len)
 {
 	uint64_t v, sz, off, entry, rets[MAX_RETS];
-	int n;
+	int n, p = (int)skel->rodata->grpc_call_probe;
 
 	/* the end first, then the RETs: a call seen begin is seen end */
 	if (goelf__func(t->exe_path, end_fn, &v, &sz, &off) ||
 	    goelf__entry_after_prologue(t->exe_path, v, sz, &off) ||
-	    attach_at(t, skel->progs.go_grpc_call_end, off, end_fn, err, len))
+	    attach_at(t, skel->progs.go_grpc_call_end, off, end_fn, p, err, len))
 		return -1;
 	if (goelf__func(t->exe_path, begin_fn, &v, &sz, &entry))
 		return -1;
@@ -65,9 +62,9 @@ int go_grpc__client_attach(struct tracer *t, struct go_bpf *skel, char *err, siz
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
-		if (attach_at(t, skel->progs.go_grpc_call_open, rets[i], begin_fn, err, len))
+		if (attach_at(t, skel->progs.go_grpc_call_open, rets[i], begin_fn, p, err, len))
 			return -1;
 	if (goelf__entry_after_prologue(t->exe_path, v, sz, &off))
 		off = entry;
-	return attach_at(t, skel->progs.go_grpc_call_begin, off, begin_fn, err, len);
+	return attach_at(t, skel->progs.go_grpc_call_begin, off, begin_fn, p, err, len);
 }

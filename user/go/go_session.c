@@ -141,7 +141,10 @@ static int tick(void *self, uint64_t now)
 	}
 	if (now - g->last_try_ns < SWEEP_MIN_NS)
 		return 1 + (g->last_try_ns + SWEEP_MIN_NS - now) / 1000000;
-	if ((g->nr_dues && g->dues[0] <= now) || now - g->last_try_ns >= SWEEP_EVERY_NS) {
+	/* due, or a second since the last, or the map filling up (goroutines
+	 * made faster than transactions end: their exits are known only here) */
+	if ((g->nr_dues && g->dues[0] <= now) || now - g->last_try_ns >= SWEEP_EVERY_NS ||
+	    go_tracer__map_half_full(g->io.tracer)) {
 		ts = g->nr_dues && g->dues[0] <= now ? g->dues[0] : now;
 		if (ts < g->last_sweep_ns)
 			ts = g->last_sweep_ns;

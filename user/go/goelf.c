@@ -310,6 +310,7 @@ static unsigned offsets_next;
 void goelf__forget(void)
 {
 	memset(offsets_cache, 0, sizeof(offsets_cache));
+	goelf__dwarf_release();
 }
 
 static bool offsets_cached(struct go_info *gi)
@@ -454,7 +455,7 @@ found:
 		gi->allglen_vaddr = v;
 	if (!gi->allgs_vaddr)
 		goelf_allgs_by_code(path, gi);
-	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
+	dbg = goelf_dwarf(path);
 	if (!dbg) {
 		/* not kept: a stripped build may share its build id with the
 		 * one with DWARF; deriving takes some 15 ms */
@@ -472,7 +473,6 @@ found:
 	} else if (gi->build_id[0]) {
 		offsets_cache[offsets_next++ % 4] = *gi;
 	}
-	dwarf_end(dbg);
 	elf_file__close(e, fd);
 	return rc;
 }

@@ -59,6 +59,8 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len);
 const char *goelf__offsets_src_name(enum go_offsets_src src);
 /* Forgets the offsets read so far (they are kept per build id). */
 void goelf__forget(void);
+/* Closes the DWARF kept open between lookups (memory: it is inflated) */
+void goelf__dwarf_release(void);
 
 /* A function by its Go name as .symtab spells it ("main.(*Server).handle",
  * "main.main.func1", "runtime.newproc1"): its vaddr, size and the file
@@ -82,6 +84,19 @@ struct gopcln *goelf__pclntab(const char *path);
  * With file_offs NULL it only counts. A function may also leave by a panic
  * or, in assembly and wrappers, a tail JMP: those are not RETs. */
 int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max);
+
+/* Where the function at vaddr has returned, on instructions the kernel
+ * emulates: for each direct call to it in the binary, the first emulated
+ * instruction after the call that only its return reaches (file offsets,
+ * at most max). The count; 0 or -1 when any other way in exists (a func
+ * value, an itab, a jump) or some caller cannot be placed: then only the
+ * RETs are sure. */
+int goelf__return_sites(const char *path, uint64_t vaddr, uint64_t *file_offs, int max);
+
+/* The direct calls to target in [vaddr, vaddr+size): how many, the file
+ * offsets of the first max in file_offs; -1 when the code cannot be read */
+int goelf__call_sites(const char *path, uint64_t vaddr, uint64_t size, uint64_t target,
+		      uint64_t *file_offs, int max);
 
 /* Decodes [vaddr, vaddr+size) by a linear sweep (x86-64, with details),
  * stepping a byte over what does not decode, and calls fn for each

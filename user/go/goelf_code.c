@@ -215,6 +215,16 @@ static bool morestack_block(struct code *c, uint64_t vaddr, uint64_t size, uint6
 	return ok;
 }
 
+/* push, or rsp moved (sub, or add of a negative): the frame being made */
+static bool frame_setup(const cs_insn *i)
+{
+	const cs_x86 *x = &i->detail->x86;
+
+	return i->id == X86_INS_PUSH ||
+	       ((i->id == X86_INS_SUB || i->id == X86_INS_ADD) && x->op_count == 2 &&
+		x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_RSP);
+}
+
 int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
 				uint64_t *file_off)
 {
@@ -229,8 +239,9 @@ int goelf__entry_after_prologue(const char *path, uint64_t vaddr, uint64_t size,
 	for (int i = 0; i < PROLOGUE_INSNS && (insn = insn_walk__next(&w)); i++) {
 		uint64_t t;
 
-		if (insn->id == X86_INS_CALL || insn->id == X86_INS_RET || insn->id == X86_INS_JMP)
-			break;
+		if (insn->id == X86_INS_CALL || insn->id == X86_INS_RET || insn->id == X86_INS_JMP ||
+		    frame_setup(insn))
+			break; /* the stack check comes before the frame is made */
 		/* the last one: a big frame checks for underflow, then the bound */
 		if (is_jcc(c.cs, insn) && imm_target(insn, &t) &&
 		    morestack_block(&c, vaddr, size, t))
@@ -310,4 +321,31 @@ int goelf__calls(const char *path, uint64_t vaddr, uint64_t size, uint64_t *targ
 	if (max <= 0)
 		return 0;
 	return goelf__decode(path, vaddr, size, calls_insn, &w) ? -1 : w.n;
+}
+
+struct call_sites_walk {
+	uint64_t target, *file_offs;
+	int max, n;
+};
+
+static int call_sites_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t file_off)
+{
+	struct call_sites_walk *w = ctx;
+	uint64_t t;
+
+	(void)cs;
+	if (insn->id != X86_INS_CALL || !imm_target(insn, &t) || t != w->target)
+		return 0;
+	if (w->n < w->max)
+		w->file_offs[w->n] = file_off;
+	w->n++;
+	return 0;
+}
+
+int goelf__call_sites(const char *path, uint64_t vaddr, uint64_t size, uint64_t target,
+		      uint64_t *file_offs, int max)
+{
+	struct call_sites_walk w = { .target = target, .file_offs = file_offs, .max = max };
+
+	return goelf__decode(path, vaddr, size, call_sites_insn, &w) ? -1 : w.n;
 }

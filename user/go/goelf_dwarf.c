@@ -3,6 +3,7 @@
  * variables, any struct's member (goelf.h). */
 #include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include "elf_file.h"
@@ -164,6 +165,48 @@ static int dwarf_var(Dwarf *dbg, const char *name, uint64_t *vaddr, uint64_t *si
 	return -1;
 }
 
+/* The DWARF of the binary read last, kept open: Go compresses its DWARF,
+ * and each open inflated all of .debug_info again (net/http's lookups
+ * opened it 5 times: 220 ms of a 320 ms attach). Known by the file, not
+ * the path: /proc/PID/exe of two processes of one binary is one. */
+static struct {
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	int fd;
+	Elf *e;
+	Dwarf *dbg;
+	bool open;
+} kept;
+
+void goelf__dwarf_release(void)
+{
+	if (kept.dbg)
+		dwarf_end(kept.dbg);
+	if (kept.e)
+		elf_file__close(kept.e, kept.fd);
+	memset(&kept, 0, sizeof(kept));
+}
+
+Dwarf *goelf_dwarf(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return NULL;
+	if (kept.open && kept.dev == st.st_dev && kept.ino == st.st_ino &&
+	    kept.mtime.tv_sec == st.st_mtim.tv_sec && kept.mtime.tv_nsec == st.st_mtim.tv_nsec)
+		return kept.dbg;
+	goelf__dwarf_release();
+	kept.e = elf_file__open(path, &kept.fd);
+	kept.dbg = kept.e ? dwarf_begin_elf(kept.e, DWARF_C_READ, NULL) : NULL;
+	kept.dev = st.st_dev;
+	kept.ino = st.st_ino;
+	kept.mtime = st.st_mtim;
+	kept.open = true;
+	return kept.dbg;
+}
+
 int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *size)
 {
 	uint64_t v, sz;
@@ -175,9 +218,8 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
 		return -1;
 	if (!goelf_symtab_find(e, name, STT_OBJECT, &v, &sz) && sz) {
 		rc = 0;
-	} else if ((dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL))) {
+	} else if ((dbg = goelf_dwarf(path))) {
 		rc = dwarf_var(dbg, name, &v, &sz);
-		dwarf_end(dbg);
 	} else if (!strcmp(name, "runtime.waitReasonStrings")) {
 		rc = goelf_wait_reasons_by_code(path, &v, &sz);
 	}
@@ -193,13 +235,9 @@ int goelf__member(const char *path, const char *type, const char *member)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
-	Dwarf *dbg;
-	int fd, rc = -1;
-	Elf *e = elf_file__open(path, &fd);
+	Dwarf *dbg = goelf_dwarf(path);
+	int rc = -1;
 
-	if (!e)
-		return -1;
-	dbg = dwarf_begin_elf(e, DWARF_C_READ, NULL);
 	while (dbg && rc < 0 && !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
 		Dwarf_Die cu, die;
 
@@ -214,8 +252,5 @@ int goelf__member(const char *path, const char *type, const char *member)
 		}
 		off = next;
 	}
-	if (dbg)
-		dwarf_end(dbg);
-	elf_file__close(e, fd);
 	return rc;
 }

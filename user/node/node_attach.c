@@ -74,7 +74,7 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	}
 	n->ni = ni;
 	t->node = n;
-	n->skel->rodata->target_tgid = t->pid;
+	PID_VIEW_SET(n->skel->rodata, &t->view);
 	n->skel->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
 	n->skel->rodata->off_provider = ni.off_provider;
 	n->skel->rodata->off_async_id = ni.off_async_id;
@@ -102,6 +102,7 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 		snprintf(err, len, "failed to share the BPF maps: %s", strerror(errno));
 		return -1;
 	}
+	uprobes__prepare(&t->uprobes, n->skel->obj);
 	rc = node_bpf__load(n->skel);
 	if (rc) {
 		snprintf(err, len, "failed to load the Node BPF programs: %s", strerror(-rc));
@@ -111,6 +112,22 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	snprintf(t->probes.descs[WEFT_PROBE_GOROUTINE], sizeof(t->probes.descs[0]),
 		 "node %s: AsyncReset + callback scopes + destroy", ni.version);
 	return 1;
+}
+
+/* The probe whose hits a function's program counts */
+static int probe_of(const struct tracer *t, enum node_fn fn)
+{
+	const struct node_bpf *k = t->node->skel;
+
+	switch (fn) {
+	case NODE_HTTP_URL: case NODE_UV_TRY_WRITE: case NODE_SSL_WRITE:
+		return (int)k->rodata->http_probe;
+	case NODE_H2_BEGIN: case NODE_H2_HEADERS: case NODE_H2_CLOSE: case NODE_H2_FINISH:
+	case NODE_H2_SESSION_CLOSE:
+		return (int)k->rodata->h2_probe;
+	default:
+		return WEFT_PROBE_GOROUTINE;
+	}
 }
 
 /* ret: a return probe placed past the guard of Close, where the stack
@@ -125,10 +142,8 @@ static int attach_at(struct tracer *t, struct bpf_program *prog, enum node_fn fn
 
 	snprintf(what, sizeof(what), "uprobe %s+%#llx", t->exe,
 		 (unsigned long long)t->node->ni.probe_off[fn]);
-	t->nr_uprobes++;
-	return tracer__add_link(t, bpf_program__attach_uprobe_opts(prog, t->pid, t->exe_path,
-								    t->node->ni.probe_off[fn], &uo),
-				what, err, len);
+	return tracer__uprobe(t, prog, t->exe_path, t->node->ni.probe_off[fn], &uo,
+			      probe_of(t, fn), what, err, len);
 }
 
 #define COOKIE_TTY 1 /* as in bpf/node.bpf.c */
@@ -143,11 +158,8 @@ static int attach_stdio(struct tracer *t, enum node_fn fn, uint64_t cookie, char
 		return 0;
 	snprintf(what, sizeof(what), "uprobe %s+%#llx", t->exe,
 		 (unsigned long long)t->node->ni.probe_off[fn]);
-	t->nr_uprobes++;
-	return tracer__add_link(t, bpf_program__attach_uprobe_opts(t->node->skel->progs.node_stdio,
-								    t->pid, t->exe_path,
-								    t->node->ni.probe_off[fn], &uo),
-				what, err, len);
+	return tracer__uprobe(t, t->node->skel->progs.node_stdio, t->exe_path,
+			      t->node->ni.probe_off[fn], &uo, WEFT_PROBE_GOROUTINE, what, err, len);
 }
 
 int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
@@ -231,11 +243,8 @@ int node_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_
 		return -1;
 	/* last: resources are created only once their ends can be seen */
 	snprintf(what, sizeof(what), "uprobe %s:AsyncReset (after the id stores)", t->exe);
-	t->nr_uprobes++;
-	return tracer__add_link(t, bpf_program__attach_uprobe_opts(k->progs.node_async_init, t->pid,
-								    t->exe_path, ni->reset_site_off,
-								    NULL),
-				what, err, len);
+	return tracer__uprobe(t, k->progs.node_async_init, t->exe_path, ni->reset_site_off, NULL,
+			      WEFT_PROBE_GOROUTINE, what, err, len);
 }
 
 void node_tracer__close(struct tracer *t)

@@ -23,6 +23,7 @@ struct record_meta {
 	char exe[512];
 	char build_id[64]; /* hex */
 	char probes[2048]; /* probe specs, one per line, index order */
+	char probe_sites[4096]; /* where their uprobes sit (probes__format_sites) */
 	char cmdline[512]; /* weft's own command line */
 	uint64_t start_ns, end_ns;   /* capture window (monotonic) */
 	uint64_t start_realtime_ns;  /* CLOCK_REALTIME at start_ns, ns since the epoch

@@ -14,6 +14,7 @@ const struct meta_field meta_fields[] = {
 	MF(exe, KV_STR, false),
 	MF(build_id, KV_STR, false),
 	MF(probes, KV_STR, false),
+	MF(probe_sites, KV_STR, false), /* absent from older files: "" */
 	MF(cmdline, KV_STR, false),
 	MF(start_ns, KV_U64, false),
 	MF(start_realtime_ns, KV_U64, false), /* absent from older files: 0 */

@@ -485,9 +485,12 @@ int pprof__encode(const struct report *r, uint64_t time_ns, uint8_t **out, size_
 	pb_put(&o, samples.p, samples.len);
 	o.oom |= samples.oom;
 	encode_tables(&b, &o, &sub);
-	snprintf(text, sizeof(text), "weft: pid %u %s; -F %llu: %llu samples taken, %llu lost%s",
+	snprintf(text, sizeof(text), "weft: pid %u %s; -F %llu: %llu samples taken, %llu lost; "
+		 "%llu events lost, %llu map entries not stored%s%s",
 		 mt->pid, mt->exe, (unsigned long long)mt->sample_hz,
 		 (unsigned long long)mt->samples_taken, (unsigned long long)mt->samples_lost,
+		 (unsigned long long)mt->lost, (unsigned long long)mt->evicted,
+		 mt->cut ? "; the recording was cut: its end is missing" : "",
 		 truncated ? "; some stacks cut short ([truncated])" : "");
 	comment = str_id(&b.s, text);
 	{

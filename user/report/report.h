@@ -17,6 +17,9 @@ struct report {
 };
 
 void report__text(FILE *f, const struct report *r);
+/* "N events lost and M map entries not stored: ...; raise ..." in buf;
+ * false when nothing was lost */
+bool report__losses(const struct record_meta *mt, char *buf, size_t len);
 void report__json(FILE *f, const struct report *r);
 /* Folded stacks (flamegraph.pl, speedscope): "txn;outermost;...;innermost N"
  * per distinct stack, the transaction's name as the root frame ("(none)"

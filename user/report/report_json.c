@@ -67,6 +67,12 @@ static void json_capture(FILE *f, const struct report *r)
 		mt->end_ns - mt->start_ns, model__nr_events(r->m), mt->lost, mt->evicted,
 		mt->nest_overflow, mt->go_reads_failed, mt->leak_grace_ns);
 	json_str(f, mt->host);
+	if (mt->cut)
+		fprintf(f, ", \"recording_cut\": {\"chunks\": %" PRIu64 ", \"events\": %" PRIu64
+			   ", \"dropped_bytes\": %" PRIu64 "}",
+			mt->cut_chunks, mt->cut_events, mt->cut_bytes);
+	else
+		fputs(", \"recording_cut\": null", f);
 	if (mt->node_providers[0])
 		fprintf(f, ", \"node_layout_suspect\": %" PRIu64, mt->node_suspect);
 	if (mt->node_providers[0])
@@ -80,7 +86,15 @@ static void json_capture(FILE *f, const struct report *r)
 		json_str(f, r->pt->names[i]);
 		fputs(", \"spec\": ", f);
 		json_str(f, r->pt->descs[i]);
-		fprintf(f, ", \"hits\": %" PRIu64 "}", mt->hits[i]);
+		fprintf(f, ", \"hits\": %" PRIu64 ", \"sites\": [", mt->hits[i]);
+		for (int j = 0; j < PROBE_SITE_KINDS && r->pt->sites[i][j].count; j++) {
+			fprintf(f, "%s{\"insn\": ", j ? ", " : "");
+			json_str(f, r->pt->sites[i][j].insn);
+			fputs(", \"path\": ", f);
+			json_str(f, r->pt->sites[i][j].path);
+			fprintf(f, ", \"count\": %u}", r->pt->sites[i][j].count);
+		}
+		fputs("]}", f);
 	}
 	fputs("]},\n", f);
 }

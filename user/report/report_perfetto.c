@@ -548,9 +548,12 @@ static void emit_trace(struct pf *p)
 		      ", \"exe\": ", p->r->meta->pid);
 	json_str(p->f, p->r->meta->exe);
 	fprintf(p->f, ", \"capture_start_ns\": %" PRIu64 ", \"duration_ns\": %" PRIu64
+		      ", \"lost_events\": %" PRIu64 ", \"evicted\": %" PRIu64
+		      ", \"samples_lost\": %" PRIu64 ", \"recording_cut\": %s"
 		      ", \"samples\": \"on-CPU: instant events, cat cpu; off-CPU: X slices, cat offcpu\"},"
 		      "\n\"traceEvents\": [",
-		p->t0, p->t_end - p->t0);
+		p->t0, p->t_end - p->t0, p->r->meta->lost, p->r->meta->evicted,
+		p->r->meta->samples_lost, p->r->meta->cut ? "true" : "false");
 	emit_tracks(p);
 	for (size_t i = 0; i < p->nr_out; i++) {
 		const struct out *o = &p->out[i];

@@ -299,7 +299,7 @@ static void text_conflations(FILE *f, const struct report *r)
 void report__text(FILE *f, const struct report *r)
 {
 	const struct record_meta *mt = r->meta;
-	char dur[32];
+	char dur[32], line[256];
 	uint64_t pending = 0, live = 0, pooled = 0;
 
 	for (size_t i = 0; i < model__nr_segments(r->m); i++) {
@@ -338,6 +338,10 @@ void report__text(FILE *f, const struct report *r)
 			continue; /* built-in probes that were not attached or never fired */
 		fprintf(f, "  %-16.16s %-40.40s %12" PRIu64 "\n", r->pt->names[i], r->pt->descs[i],
 			mt->hits[i]);
+		/* where its traps are, and what the kernel does at each */
+		for (int j = 0; j < PROBE_SITE_KINDS && r->pt->sites[i][j].count; j++)
+			fprintf(f, "  %16s   at %u x %s: %s\n", "", r->pt->sites[i][j].count,
+				r->pt->sites[i][j].insn, r->pt->sites[i][j].path);
 	}
 	if (mt->nest_overflow)
 		fprintf(f, "\nwarning: %" PRIu64 " task runs or transactions nested deeper than the "
@@ -357,8 +361,20 @@ void report__text(FILE *f, const struct report *r)
 	if (mt->samples_lost)
 		fprintf(f, "\nwarning: %" PRIu64 " of %" PRIu64 " samples lost (ring buffer full): "
 			   "raise --ringbuf-mb or lower -F\n", mt->samples_lost, mt->samples_taken);
-	if (mt->lost || mt->evicted)
-		fprintf(f, "\nwarning: %" PRIu64 " events lost, %" PRIu64 " map entries not stored: "
-			   "raise --ringbuf-mb / --max-threads / --max-tasks\n",
-			mt->lost, mt->evicted);
+	if (report__losses(mt, line, sizeof(line)))
+		fprintf(f, "\nwarning: %s\n", line);
+}
+
+bool report__losses(const struct record_meta *mt, char *buf, size_t len)
+{
+	char lost[48] = "", evicted[64] = "";
+
+	if (mt->lost)
+		snprintf(lost, sizeof(lost), "%" PRIu64 " events lost", mt->lost);
+	if (mt->evicted)
+		snprintf(evicted, sizeof(evicted), "%" PRIu64 " map entries not stored", mt->evicted);
+	snprintf(buf, len, "%s%s%s: the report misses what they held; raise %s%s%s", lost,
+		 lost[0] && evicted[0] ? " and " : "", evicted, lost[0] ? "--ringbuf-mb" : "",
+		 lost[0] && evicted[0] ? ", " : "", evicted[0] ? "--max-threads or --max-tasks" : "");
+	return mt->lost || mt->evicted;
 }
