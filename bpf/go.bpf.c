@@ -178,6 +178,26 @@ int BPF_KPROBE(go_newg)
 	return 0;
 }
 
+static __always_inline void http_pattern(struct weft_event *e, __u64 req);
+
+/* A transaction still open on a goroutine that exits has ended: its
+ * function was called where no end probe sees the return (net/http's
+ * handler through an interface, on a goroutine of its own) or it panicked. */
+static __always_inline void txn_end_at_exit(struct thread_state *gs)
+{
+	struct wctx cur = gs->cur;
+	struct weft_event *e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, WEFT_PROBE_GOROUTINE);
+
+	ctx_pop(gs);
+	if (!e)
+		return;
+	e->seg = cur.seg;
+	e->txn = cur.txn;
+	if (http_patterns && cur.obj)
+		http_pattern(e, cur.obj);
+	event_submit_wake(e, wake_on_txn_end);
+}
+
 /* goexit0 (1.19-1.21) or gdestroy (1.22+, also ends iter.Pull coroutines):
  * the dying g in RAX. */
 SEC("uprobe")
@@ -194,6 +214,8 @@ int BPF_KPROBE(go_exit)
 	if (!gs)
 		return 0;
 	count_txn_trap(gs->cur.txn);
+	if (gs->cur.kind == WEFT_KIND_TXN)
+		txn_end_at_exit(gs);
 	emit_seg_end(gs->depth ? gs->saved[0].seg : gs->cur.seg, 0, WEFT_KIND_GOROUTINE, goid,
 		     WEFT_PROBE_GOROUTINE);
 	h2_call_end(goid);

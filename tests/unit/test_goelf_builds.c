@@ -277,6 +277,29 @@ static void test_toolchain(void **state)
 		assert_true(site[0] > off && site[0] < off + sz);
 		assert_int_equal(byte_at(bin, site[0]), 0xe8);
 	}
+	/* a function's return sites: twice's two direct calls in callTwice,
+	 * each followed (past moves and an indirect call) by a direct call */
+	{
+		uint64_t cv, csz, coff, site[4];
+		bool taken = true;
+		char insn[40];
+
+		assert_int_equal(goelf__func(bin, "main.twice", &v, &sz, &off), 0);
+		assert_int_equal(goelf__func(bin, "main.callTwice", &cv, &csz, &coff), 0);
+		assert_int_equal(goelf__return_sites(bin, v, site, 4, &taken), 2);
+		assert_false(taken);
+		for (int i = 0; i < 2; i++) {
+			assert_true(site[i] > coff && site[i] < coff + csz);
+			assert_int_equal(probe_site__at(bin, site[i], insn, sizeof(insn)),
+					 TRAP_EMULATED);
+			assert_string_equal(insn, "call");
+		}
+		assert_true(site[0] < site[1]);
+		/* a func value's function: its address is in data */
+		assert_int_equal(goelf__func(bin, "main.viaValue", &v, &sz, &off), 0);
+		goelf__return_sites(bin, v, site, 4, &taken);
+		assert_true(taken);
+	}
 	assert_int_equal(goelf__func(bin, "main.leaf", &v2, &sz2, &off2), 0);
 	assert_int_equal(goelf__entry_after_prologue(bin, v2, sz2, &after), 0);
 	assert_int_equal(after, off2);

@@ -289,7 +289,35 @@ static int attach_rets(struct tracer *t, const char *name, struct bpf_program *p
 	return attach_rets_at(t, name, vaddr, size, prog, cookie, err, len);
 }
 
-/* Entry (past the prologue) and RETs of each function the spec names: a
+/* A transaction's end: where its function has returned to each caller, on
+ * an emulated instruction (goelf__return_sites), else on its RETs
+ * (single-stepped). net/http's serverHandler is also called through an
+ * interface (HTTP/2 from Go 1.24): those calls run on a goroutine of their
+ * own, and end at its exit (bpf/go.bpf.c, go_exit; --go-lean has no exit
+ * probe: RETs). WEFT_TXN_END_RETS=1
+ * keeps the RETs (the bench's side-by-side). */
+static int attach_txn_end(struct tracer *t, const char *name, uint64_t vaddr, uint64_t size,
+			  uint64_t cookie, char *err, size_t len)
+{
+	struct bpf_program *prog = t->go->skel->progs.go_txn_end;
+	const char *rets = getenv("WEFT_TXN_END_RETS");
+	uint64_t sites[MAX_RETS];
+	bool taken = false;
+	char what[512];
+	int n = 0;
+
+	if (!rets || strcmp(rets, "1"))
+		n = goelf__return_sites(t->exe_path, vaddr, sites, MAX_RETS, &taken);
+	if (n <= 0 || (taken && (!(cookie & COOKIE_HTTP) || t->go->lean)))
+		return attach_rets_at(t, name, vaddr, size, prog, cookie, err, len);
+	snprintf(what, sizeof(what), "uprobe %s:%s return site", t->exe, name);
+	for (int i = 0; i < n; i++)
+		if (attach_at(t, prog, sites[i], cookie, what, err, len))
+			return -1;
+	return 0;
+}
+
+/* Entry (past the prologue) and end of each function the spec names: a
  * generic "pkg.f[...]" names every instantiation. */
 static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx, char *err,
 		      size_t len)
@@ -310,8 +338,7 @@ static int attach_txn(struct tracer *t, const struct probe_spec *s, uint32_t idx
 			at = entry;
 		/* ends first: a call already under way when the begin comes
 		 * would otherwise stay open for ever */
-		if (attach_rets_at(t, s->sym, vaddr, size, t->go->skel->progs.go_txn_end,
-				   idx & (0xff | COOKIE_HTTP), err, len) ||
+		if (attach_txn_end(t, s->sym, vaddr, size, idx & (0xff | COOKIE_HTTP), err, len) ||
 		    attach_at(t, t->go->skel->progs.go_txn_begin, at, idx, what, err, len))
 			return -1;
 	}

@@ -87,11 +87,14 @@ int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_
 
 /* Where the function at vaddr has returned, on instructions the kernel
  * emulates: for each direct call to it in the binary, the first emulated
- * instruction after the call that only its return reaches (file offsets,
- * at most max). The count; 0 or -1 when any other way in exists (a func
- * value, an itab, a jump) or some caller cannot be placed: then only the
- * RETs are sure. */
-int goelf__return_sites(const char *path, uint64_t vaddr, uint64_t *file_offs, int max);
+ * instruction after the call that only its return reaches (else, on that
+ * path alone, the caller's RET). File offsets, at most max; the count, or
+ * -1 when another way in exists in code (a jump, its address taken) or a
+ * caller cannot be placed: then only its RETs are sure. *taken: its
+ * address is in data too (a func value, an itab), calls through which no
+ * site sees. */
+int goelf__return_sites(const char *path, uint64_t vaddr, uint64_t *file_offs, int max,
+			bool *taken);
 
 /* The direct calls to target in [vaddr, vaddr+size): how many, the file
  * offsets of the first max in file_offs; -1 when the code cannot be read */
