@@ -5,7 +5,9 @@
 #         300 ms tail every task is a leak, 4 per batch)
 #   hook --task-create submit_task:arg0 --task-begin task_begin_hook:arg0
 #        --task-end task_end_hook:arg0        (tasks end: no leaks)
-#   done --task-create submit_task:arg0 --task-done run_task:arg0 (no leaks)
+#   done --task-create submit_task:arg0 --task-done run_task:arg0 (no leaks),
+#        probed where run_task is called and has returned (emulated), and
+#        again at its entry and return (WEFT_NO_RETURN_SITES=1): one tree
 # always with --txn handle_batch and K = 3 batches of 4 tasks; task 0 of each
 # batch creates one joined helper thread inside run_task.
 . "$(dirname "$0")/lib.sh"
@@ -99,5 +101,25 @@ WEFT_TEST_LOG=$LOG weft_run "$TMP/done.json" "$TMP/done.err" trace --format json
 assert_exit_ok "done: weft trace"
 assert_contains "$LOG" "pool done" "done: target completed"
 check_pool done "$TMP/done.json"
+# every probe on an instruction the kernel emulates: run_task's end where
+# it has returned to its one caller (a call), handle_batch's where it has
+# returned (a jump or call), no uretprobe (~8 us) nor single-step (~10 us)
+assert_py "$TMP/done.json" \
+	"sorted({s['path'] for p in d['capture']['probes'] if p['spec'].startswith('--') for s in p['sites']}) == ['emulated']" \
+	"done: every spec probe emulated"
+assert_py "$TMP/done.json" \
+	"[p['hits'] for p in d['capture']['probes'] if p['spec'].endswith('run_task:arg0')] == [8 * int(E['K'])]" \
+	"done: run_task: 2 hits per task (its call, where it returned)"
+
+# 4. the same with return probes (WEFT_NO_RETURN_SITES=1): the same tree
+export LOG=$TMP/done-ret.log
+WEFT_NO_RETURN_SITES=1 WEFT_TEST_LOG=$LOG weft_run "$TMP/done-ret.json" "$TMP/done-ret.err" \
+	trace --format json --task-create submit_task:arg0 --task-done run_task:arg0 \
+	--txn handle_batch -- "$P" "$K"
+assert_exit_ok "done, return probes: weft trace"
+check_pool done-ret "$TMP/done-ret.json"
+assert_py "$TMP/done-ret.json" \
+	"sorted({s['path'] for p in d['capture']['probes'] if p['spec'].endswith('run_task:arg0') for s in p['sites']}) == ['emulated', 'uretprobe']" \
+	"done, return probes: run_task's entry (a push) and its uretprobe"
 
 finish

@@ -27,4 +27,13 @@ void elfsym__build_id(const char *path, char *hex, size_t len);
 typedef int (*elfsym_lib_fn)(void *ctx, const char *lib_path);
 void elfsym__needed(const char *path, elfsym_lib_fn fn, void *ctx);
 
+/* Where sym (in .symtab) is called and where it has returned to each
+ * caller, on instructions the kernel emulates (return_sites.h): file
+ * offsets of each direct call and of its return site. n, or -1 when any
+ * other way in exists (exported, a function pointer, a tail jump) or the
+ * code cannot be placed: then its entry and a return probe are the only
+ * sure sites. */
+int elfsym__return_sites(const char *path, const char *sym, uint64_t *calls, uint64_t *rets,
+			 int max);
+
 #endif

@@ -294,13 +294,13 @@ static int attach_rets(struct tracer *t, const char *name, struct bpf_program *p
  * (single-stepped). net/http's serverHandler is also called through an
  * interface (HTTP/2 from Go 1.24): those calls run on a goroutine of their
  * own, and end at its exit (bpf/go.bpf.c, go_exit; --go-lean has no exit
- * probe: RETs). WEFT_TXN_END_RETS=1
+ * probe: RETs). WEFT_NO_RETURN_SITES=1
  * keeps the RETs (the bench's side-by-side). */
 static int attach_txn_end(struct tracer *t, const char *name, uint64_t vaddr, uint64_t size,
 			  uint64_t cookie, char *err, size_t len)
 {
 	struct bpf_program *prog = t->go->skel->progs.go_txn_end;
-	const char *rets = getenv("WEFT_TXN_END_RETS");
+	const char *rets = getenv("WEFT_NO_RETURN_SITES");
 	uint64_t sites[MAX_RETS];
 	bool taken = false;
 	char what[512];

@@ -12,6 +12,7 @@
 #include "goelf.h"
 #include "goelf_int.h"
 #include "gopclntab.h"
+#include "return_sites.h"
 
 /* The longest function goelf__rets and the prologue scan will read. */
 #define MAX_FUNC_SIZE (16u << 20)
@@ -348,4 +349,36 @@ int goelf__call_sites(const char *path, uint64_t vaddr, uint64_t size, uint64_t 
 	struct call_sites_walk w = { .target = target, .file_offs = file_offs, .max = max };
 
 	return goelf__decode(path, vaddr, size, call_sites_insn, &w) ? -1 : w.n;
+}
+
+static int pcln_func_at(void *ctx, uint64_t vaddr, uint64_t *entry, uint64_t *end)
+{
+	struct gofunc f;
+
+	if (gopcln__func_at(ctx, vaddr, &f))
+		return -1;
+	*entry = f.entry;
+	*end = f.end;
+	return 0;
+}
+
+int goelf__return_sites(const char *path, uint64_t vaddr, uint64_t *file_offs, int max,
+			bool *taken)
+{
+	struct gopcln *tab = goelf__pclntab(path);
+	struct code_funcs cf = { .func_at = pcln_func_at, .ctx = tab };
+	uint64_t calls[64];
+	struct return_sites rs = { .calls = calls, .rets = file_offs, .max = max < 64 ? max : 64 };
+	struct gofunc dr;
+	int n;
+
+	*taken = false;
+	if (!tab)
+		return -1;
+	/* a recovered panic resumes at the deferreturn call: not a return */
+	if (!gopcln__func_by_name(tab, "runtime.deferreturn", 0, &dr))
+		cf.no_site_call = dr.entry;
+	n = return_sites__find(path, vaddr, &cf, &rs);
+	*taken = rs.taken;
+	return n;
 }
