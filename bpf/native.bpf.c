@@ -84,7 +84,7 @@ out:
 	event_submit(e);
 }
 
-SEC("tp_btf/sched_process_fork")
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	struct thread_state *pts, *cts;
@@ -92,11 +92,12 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	struct wctx pc;
 	__u32 ptid, ctid, d, zero = 0;
 
-	if (parent->tgid != target_tgid || child->tgid != parent->tgid)
+	if (BPF_CORE_READ(parent, tgid) != target_tgid ||
+	    BPF_CORE_READ(child, tgid) != BPF_CORE_READ(parent, tgid))
 		return 0;
 	count_hit(WEFT_PROBE_THREAD);
-	ptid = parent->pid;
-	ctid = child->pid;
+	ptid = BPF_CORE_READ(parent, pid);
+	ctid = BPF_CORE_READ(child, pid);
 	pts = thread_get(ptid, WEFT_PROBE_THREAD);
 	if (!pts)
 		return 0;
@@ -130,7 +131,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	 * its fs base). Userspace keeps it only if it names a function entry. */
 	if (pthread_start_off &&
 	    bpf_probe_read_user(&e->site, sizeof(e->site),
-				(void *)(child->thread.fsbase + pthread_start_off)))
+				(void *)(BPF_CORE_READ(child, thread.fsbase) + pthread_start_off)))
 		e->site = 0;
 	/* No frame-pointer walk: glibc's clone path has no frame pointers.
 	 * Userspace fills the frames from the USTACK event sent before. */
@@ -139,15 +140,15 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(on_exit, struct task_struct *p)
 {
 	struct thread_state *ts;
 	__u32 tid;
 
-	if (p->tgid != target_tgid)
+	if (BPF_CORE_READ(p, tgid) != target_tgid)
 		return 0;
-	tid = p->pid;
+	tid = BPF_CORE_READ(p, pid);
 	ts = bpf_map_lookup_elem(&threads, &tid);
 	if (!ts)
 		return 0;

@@ -82,7 +82,7 @@ int on_sample(struct bpf_perf_event_data *ctx)
 }
 
 /* Runs on prev's CPU, in prev's context: prev's user stack is current. */
-SEC("tp_btf/sched_switch")
+SEC("raw_tp/sched_switch")
 int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
@@ -94,13 +94,14 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 
 	/* a thread going to sleep (not preempted: runnable time is not
 	 * blocked time), while it works for a transaction */
-	if (prev->tgid == target_tgid && !preempt && prev_state && ctx_now(prev->pid, &c) &&
+	if (BPF_CORE_READ(prev, tgid) == target_tgid && !preempt && prev_state &&
+	    ctx_now(BPF_CORE_READ(prev, pid), &c) &&
 	    c.txn) {
 		b = bpf_map_lookup_elem(&blocked_scratch, &zero);
 		if (b) {
 			long n;
 
-			tid = prev->pid;
+			tid = BPF_CORE_READ(prev, pid);
 			b->ts = bpf_ktime_get_ns();
 			b->seg = c.seg;
 			b->txn = c.txn;
@@ -116,9 +117,9 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 				__sync_fetch_and_add(&offcpu_evicted, 1);
 		}
 	}
-	if (next->tgid != target_tgid)
+	if (BPF_CORE_READ(next, tgid) != target_tgid)
 		return 0;
-	tid = next->pid;
+	tid = BPF_CORE_READ(next, pid);
 	b = bpf_map_lookup_elem(&blocked, &tid);
 	if (!b)
 		return 0;

@@ -78,7 +78,7 @@ static __always_inline bool sock_key(const struct sock *sk, struct wire_key *k, 
 
 /* In tcp_sendmsg_locked's copy loop, before the bytes are queued: the tag
  * is there before the reader can read them. */
-SEC("tp_btf/tcp_sendmsg_locked")
+SEC("raw_tp/tcp_sendmsg_locked")
 int BPF_PROG(wire_send, const struct sock *sk, const struct msghdr *msg, const struct sk_buff *skb,
 	     int size_goal)
 {
@@ -105,7 +105,7 @@ int BPF_PROG(wire_send, const struct sock *sk, const struct msghdr *msg, const s
 }
 
 /* After any socket's recvmsg: bytes were read. */
-SEC("tp_btf/sock_recv_length")
+SEC("raw_tp/sock_recv_length")
 int BPF_PROG(wire_recv, struct sock *sk, int ret, int flags)
 {
 	__u64 id = bpf_get_current_pid_tgid(), key;
@@ -130,7 +130,7 @@ int BPF_PROG(wire_recv, struct sock *sk, int ret, int flags)
 
 /* A closed connection's tag goes: its 4-tuple may be used again. Any
  * process (a close may run in softirq, on any task): one lookup. */
-SEC("tp_btf/inet_sock_set_state")
+SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(wire_state, const struct sock *sk, const int oldstate, const int newstate)
 {
 	struct wire_key k;

@@ -255,7 +255,7 @@ json_capture() {
 import json, sys
 d = json.load(open(sys.argv[1]))
 c = d["capture"]
-up = sum(p["hits"] for p in c["probes"] if not p["spec"].startswith("tp_btf"))
+up = sum(p["hits"] for p in c["probes"] if not p["spec"].startswith(("tp_btf", "raw_tp")))
 print(c["events"], c["lost_events"], c["evicted"], up)
 for p in c["probes"]:
     if p["hits"]:

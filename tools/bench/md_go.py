@@ -139,13 +139,12 @@ requests: 2 per goroutine + 2 for the transaction = {expect} expected (median he
 {traps}; goroutines per request {gor})."""
 
 
-def write_http(b, ctx):
-    m = b.meta
-    n = m["transactions"]
-    out = [HTTP_INTRO.format(**m), ""]
-    runs = {(r["way"], r["round"]): r for r in b.all("run")}
+def http_version(b, gv, n):
+    """One Go's rounds: the per-run table and the medians."""
+    match = {"go": gv} if gv else {}
+    runs = {(r["way"], r["round"]): r for r in b.all("run", **match)}
     traps, gor, rows = [], [], []
-    for rd in b.all("round"):
+    for rd in b.all("round", **match):
         i = rd["round"]
         u, w, g = (runs.get((k, i), {}) for k in "uwg")
         cells = ["-"] * 7
@@ -156,12 +155,12 @@ def write_http(b, ctx):
                      "%.2f" % gor[-1], "%.2f" % traps[-1], w["ok"]]
         rows.append([i, rd["order"], raw(u.get("rate")), raw(w.get("rate")), raw(g.get("rate")),
                      raw(g.get("trace_bytes"))] + cells)
-    out += [table(["run", "order", "untraced req/s", "weft req/s", "runtime/trace req/s",
-                   "runtime/trace file, bytes", "weft events", "lost / evicted", "transactions",
-                   "goroutines created", "goroutines per request", "traps per request",
-                   "counts as expected"], rows), ""]
-    med = {k: median(b.values("run", "rate", way=k)) for k in "uwg"}
-    cpu = {k: median(b.values("run", "cpu", way=k)) for k in "uwg"}
+    out = [table(["run", "order", "untraced req/s", "weft req/s", "runtime/trace req/s",
+                  "runtime/trace file, bytes", "weft events", "lost / evicted", "transactions",
+                  "goroutines created", "goroutines per request", "traps per request",
+                  "counts as expected"], rows), ""]
+    med = {k: median(b.values("run", "rate", way=k, **match)) for k in "uwg"}
+    cpu = {k: median(b.values("run", "cpu", way=k, **match)) for k in "uwg"}
     u, w, g = med["u"], med["w"] or 0, med["g"]
     out += [table(["", "untraced", "weft", "runtime/trace"], [
         ["req/s (median)", "%.0f" % u, "%.0f" % w, "%.0f" % g],
@@ -169,7 +168,28 @@ def write_http(b, ctx):
         ["added wall us per request", "-", "%.1f" % (1e6 / w - 1e6 / u if w else 0), "%.1f" % (1e6 / g - 1e6 / u)],
         ["CPU s of the run (median; weft: target + weft)", "%.2f" % cpu["u"], f("%.2f", cpu["w"]), "%.2f" % cpu["g"]],
         ["output", "-", "JSON report", "trace file, %.1f MiB (median)"
-         % (median(b.values("run", "trace_bytes", way="g")) / 1048576)]]), ""]
+         % (median(b.values("run", "trace_bytes", way="g", **match)) / 1048576)]]), ""]
+    return out, traps, gor
+
+
+def write_http(b, ctx):
+    m = b.meta
+    n = m["transactions"]
+    out = [HTTP_INTRO.format(**m), ""]
+    versions = b.all("version") or [{"go": None}]
+    for v in versions[1:]:
+        out.append("- Go %s, the same three ways: `%s`, `%s`, `%s`" % (
+            v["go"], v["untraced_cmd"], v["weft_cmd"], v["trace_cmd"]))
+    if len(versions) > 1:
+        out.append("")
+    traps = gor = []
+    for k, v in enumerate(versions):
+        if len(versions) > 1:
+            out += ["Go %s, %d rounds:" % (v["go"], v["runs"]), ""]
+        part, t, g = http_version(b, v["go"], n)
+        out += part
+        if k == 0:
+            traps, gor = t, g
     out.append(HTTP_COUNTS.format(expect=2 * (m["fanout"] + 1) + 2, traps=f("%.2f", median(traps)),
                                   gor=f("%.2f", median(gor)), **m))
     return "\n".join(out)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <capstone/capstone.h>
 #include "elf_file.h"
 #include "insn_walk.h"
@@ -197,32 +198,35 @@ static int scan_caller(const struct text *t, uint64_t entry, uint64_t end, uint6
 }
 
 /* A pointer to fn anywhere in the loaded data (func values, itabs, a
- * PIE's relocations, a vtable): 8-byte aligned, as compilers lay them out */
+ * PIE's relocations, a vtable): 8-byte aligned, as compilers lay them out.
+ * Read in chunks: the data can be tens of MB. */
 static bool data_refers(int fd, Elf *e, uint64_t fn)
 {
-	uint8_t *buf;
+	enum { CHUNK = 256 << 10 };
+	uint64_t *buf = malloc(CHUNK);
 	GElf_Phdr ph;
-	bool found = false;
+	bool found = !buf;
 	size_t n;
 
 	if (elf_getphdrnum(e, &n))
-		return true;
+		found = true;
 	for (size_t k = 0; k < n && !found; k++) {
-		if (!gelf_getphdr(e, k, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X) ||
-		    !ph.p_filesz)
+		if (!gelf_getphdr(e, k, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X))
 			continue;
-		if (ph.p_filesz > (1ull << 31) || !(buf = malloc(ph.p_filesz)))
-			return true;
-		if (pread(fd, buf, ph.p_filesz, ph.p_offset) != (ssize_t)ph.p_filesz)
-			found = true;
-		for (uint64_t o = (8 - ph.p_offset % 8) % 8; !found && o + 8 <= ph.p_filesz; o += 8) {
-			uint64_t v;
+		/* from the first 8-aligned vaddr */
+		for (uint64_t o = (8 - ph.p_vaddr % 8) % 8; !found && o < ph.p_filesz; o += CHUNK) {
+			size_t want = ph.p_filesz - o < CHUNK ? ph.p_filesz - o : CHUNK;
+			ssize_t got = pread(fd, buf, want, (off_t)(ph.p_offset + o));
 
-			memcpy(&v, buf + o, 8);
-			found = v == fn;
+			if (got != (ssize_t)want) {
+				found = true; /* unreadable: assume the worst */
+				break;
+			}
+			for (size_t w = 0; w < want / 8 && !found; w++)
+				found = buf[w] == fn;
 		}
-		free(buf);
 	}
+	free(buf);
 	return found;
 }
 
@@ -251,8 +255,16 @@ static int text_read(int fd, Elf *e, uint64_t fn, struct text *t)
 		if (!gelf_getphdr(e, k, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X) ||
 		    fn < ph.p_vaddr || fn - ph.p_vaddr >= ph.p_filesz)
 			continue;
-		if (ph.p_filesz > (1ull << 31) || !(t->buf = malloc(ph.p_filesz)))
+		if (ph.p_filesz > (1ull << 31))
 			return -1;
+		/* populated at once: MBs faulted in page by page cost more here
+		 * than the copy */
+		t->buf = mmap(NULL, ph.p_filesz, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (t->buf == MAP_FAILED) {
+			t->buf = NULL;
+			return -1;
+		}
 		t->vaddr = ph.p_vaddr;
 		t->off = ph.p_offset;
 		t->size = ph.p_filesz;
@@ -291,7 +303,7 @@ static int text_refs(const struct text *t, uint64_t fn, uint64_t fn_entry, bool 
 
 	for (uint64_t i = 0; i + 4 <= t->size; i++) {
 		memcpy(&v, t->buf + i, 4);
-		if ((uint32_t)(v + i) != want && !(abs32 && v == fn))
+		if (__builtin_expect((uint32_t)(v + i) != want, 1) && !(abs32 && v == fn))
 			continue;
 		if (owner_of(t, s->cf, t->vaddr + i, &entry, &end))
 			return -1; /* code nothing owns: unknown */
@@ -332,6 +344,12 @@ static bool window_entered(const struct text *t, const struct sites *s)
 		uint64_t to, at = t->vaddr + i;
 
 		memcpy(&rel, t->buf + i, 4);
+		/* rel + i lands in [lo, hi] seen from the text's start: one
+		 * unsigned compare */
+		if (__builtin_expect((uint32_t)((uint32_t)rel + (uint32_t)i -
+						 (uint32_t)(lo - t->vaddr - 4)) >
+					     (uint32_t)(hi - lo), 1))
+			continue;
 		to = at + 4 + (int64_t)rel;
 		if (to < lo || to > hi)
 			continue;
@@ -388,7 +406,8 @@ int return_sites__find(const char *path, uint64_t fn, const struct code_funcs *c
 	    !text_refs(&t, fn, entry, eh.e_type == ET_EXEC && fn < (1ull << 32), s) &&
 	    !window_entered(&t, s))
 		rc = rs->n;
-	free(t.buf);
+	if (t.buf)
+		munmap(t.buf, t.size);
 	free(s);
 	elf_file__close(e, fd);
 	return rc;

@@ -8,6 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "kernel_btf.h"
 #include "probe_site.h"
 #include "counters.h"
 #include "elfsym.h"
@@ -72,6 +73,33 @@ static void no_exe(pid_t pid, int e, char *err, size_t len)
 		snprintf(err, len, "pid %d: %s", pid, e == ENOENT ? "no such process" : strerror(e));
 }
 
+/* Only the programs some probe will use are loaded: each costs the
+ * verifier's time at every attach. A spec on another binary or a library
+ * is decided later: every spec role present keeps its programs. */
+static void native_autoload(struct native_bpf *k, const struct opts *o, const char *exe)
+{
+	bool role[8] = { false }, markers = false;
+
+	for (int i = 0; i < o->nr_specs; i++)
+		if ((unsigned)o->specs[i].role < 8)
+			role[o->specs[i].role] = true;
+	for (int i = 0; i < 5 && !o->no_markers; i++)
+		markers |= elfsym__has_usdt(exe, "weft", marker_names[i]);
+	bpf_program__set_autoload(k->progs.spec_txn_begin, role[ROLE_TXN]);
+	bpf_program__set_autoload(k->progs.spec_txn_end, role[ROLE_TXN]);
+	bpf_program__set_autoload(k->progs.spec_task_create, role[ROLE_TASK_CREATE]);
+	bpf_program__set_autoload(k->progs.spec_task_begin, role[ROLE_TASK_BEGIN] ||
+			       role[ROLE_TASK_RUN] || role[ROLE_TASK_DONE]);
+	bpf_program__set_autoload(k->progs.spec_task_end, role[ROLE_TASK_END]);
+	bpf_program__set_autoload(k->progs.spec_task_run_ret, role[ROLE_TASK_RUN]);
+	bpf_program__set_autoload(k->progs.spec_task_done_ret, role[ROLE_TASK_DONE]);
+	bpf_program__set_autoload(k->progs.mark_txn_begin, markers);
+	bpf_program__set_autoload(k->progs.mark_txn_end, markers);
+	bpf_program__set_autoload(k->progs.mark_task_create, markers);
+	bpf_program__set_autoload(k->progs.mark_task_begin, markers);
+	bpf_program__set_autoload(k->progs.mark_task_end, markers);
+}
+
 int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, size_t len)
 {
 	struct native_bpf *skel;
@@ -96,7 +124,9 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 		snprintf(err, len, "too many probes (at most %d)", WEFT_MAX_PROBES);
 		return -1;
 	}
-	skel = native_bpf__open();
+	KERNEL_BTF_OPTS(oo);
+
+	skel = native_bpf__open_opts(&oo);
 	if (!skel) {
 		snprintf(err, len, "failed to open BPF object: %s", strerror(errno));
 		return -1;
@@ -109,6 +139,8 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 	bpf_map__set_max_entries(skel->maps.tasks, o->max_tasks);
 	bpf_map__set_max_entries(skel->maps.events, o->ringbuf_mb << 20);
 	skel->rodata->wakeup_bytes = (o->ringbuf_mb << 20) / 8;
+	shared_maps__reuse(&t->shared, skel->obj); /* none yet: its maps made on demand */
+	native_autoload(skel, o, t->exe_path);
 	rc = native_bpf__load(skel);
 	if (rc) {
 		snprintf(err, len, "failed to load BPF programs: %s; %s", strerror(-rc),
@@ -465,9 +497,9 @@ static int attach_all(struct tracer *t, const struct opts *o, char *err, size_t 
 	 * with cgo, C code may make its own (the Ms are left out by name) */
 	if (t->go && !go_tracer__cgo(t))
 		return 0;
-	if (tracer__add_link(t, bpf_program__attach(k->progs.on_fork), "tp_btf/sched_process_fork", err,
+	if (tracer__add_link(t, bpf_program__attach(k->progs.on_fork), "raw_tp/sched_process_fork", err,
 		     len) ||
-	    tracer__add_link(t, bpf_program__attach(k->progs.on_exit), "tp_btf/sched_process_exit", err,
+	    tracer__add_link(t, bpf_program__attach(k->progs.on_exit), "raw_tp/sched_process_exit", err,
 		     len))
 		return -1;
 	/* no trap: the scheduler calls the program */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "kernel_btf.h"
 #include "counters.h"
 #include "go_attach.h"
 #include "profile_attach.h"
@@ -31,7 +32,9 @@ int profile__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 	if (!o->sample_hz && !o->off_cpu)
 		return 0;
 	p = calloc(1, sizeof(*p));
-	if (!p || !(p->skel = profile_bpf__open())) {
+	KERNEL_BTF_OPTS(oo);
+
+	if (!p || !(p->skel = profile_bpf__open_opts(&oo))) {
 		free(p);
 		snprintf(err, len, "failed to open the profiler's BPF object: %s", strerror(errno));
 		return -1;
@@ -135,7 +138,7 @@ int profile__attach(struct tracer *t, const struct opts *o, char *err, size_t le
 	if (p->off_cpu) {
 		l = bpf_program__attach(p->skel->progs.on_switch);
 		if (!l || add_link(p, l)) {
-			snprintf(err, len, "failed to attach tp_btf/sched_switch: %s",
+			snprintf(err, len, "failed to attach raw_tp/sched_switch: %s",
 				 strerror(errno));
 			return -1;
 		}

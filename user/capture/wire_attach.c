@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "kernel_btf.h"
 #include "counters.h"
 #include "go_attach.h"
 #include "wire_attach.h"
@@ -18,7 +19,9 @@ int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 
 	if (o->no_wire || (!t->go && !t->node))
 		return 0; /* only the Go and Node adapters read it */
-	k = wire_bpf__open();
+	KERNEL_BTF_OPTS(oo);
+
+	k = wire_bpf__open_opts(&oo);
 	if (!k) {
 		snprintf(err, len, "failed to open the wire's BPF object: %s", strerror(errno));
 		return -1;
@@ -38,7 +41,7 @@ int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 	}
 	rc = wire_bpf__load(k);
 	if (rc) {
-		snprintf(err, len, "failed to load the wire's BPF programs (tp_btf on tcp_sendmsg_locked): "
+		snprintf(err, len, "failed to load the wire's BPF programs (raw_tp on tcp_sendmsg_locked): "
 			 "%s; run with -vv for libbpf's log, or --no-wire", strerror(-rc));
 		return -1;
 	}
@@ -51,12 +54,12 @@ int wire__attach(struct tracer *t, char *err, size_t len)
 
 	if (!k)
 		return 0;
-	if (tracer__add_link(t, bpf_program__attach(k->progs.wire_send), "tp_btf/tcp_sendmsg_locked", err,
+	if (tracer__add_link(t, bpf_program__attach(k->progs.wire_send), "raw_tp/tcp_sendmsg_locked", err,
 			     len) ||
-	    tracer__add_link(t, bpf_program__attach(k->progs.wire_recv), "tp_btf/sock_recv_length", err,
+	    tracer__add_link(t, bpf_program__attach(k->progs.wire_recv), "raw_tp/sock_recv_length", err,
 			     len) ||
 	    tracer__add_link(t, bpf_program__attach(k->progs.wire_state),
-			     "tp_btf/inet_sock_set_state", err, len))
+			     "raw_tp/inet_sock_set_state", err, len))
 		return -1;
 	return 0;
 }

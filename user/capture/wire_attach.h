@@ -1,5 +1,5 @@
 /* The wire's attach: kernel tracepoints on TCP send, receive and close
- * (tp_btf, no uprobe) that carry a writer's context to the reader when the
+ * (raw tracepoints, no uprobe) that carry a writer's context to the reader when the
  * target talks to itself. It shares the native object's thread
  * contexts and wire maps, and the Go object's goroutine contexts. */
 #ifndef WEFT_WIRE_ATTACH_H

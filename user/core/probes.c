@@ -21,7 +21,7 @@ int probes__from_specs(struct probe_table *pt, const struct probe_spec *specs, i
 	char buf[900];
 
 	memset(pt, 0, sizeof(*pt));
-	set(pt, WEFT_PROBE_THREAD, "thread", "tp_btf sched_process_fork/exit");
+	set(pt, WEFT_PROBE_THREAD, "thread", "raw_tp sched_process_fork/exit");
 	for (int i = 0; i < 5; i++) {
 		snprintf(buf, sizeof(buf), "usdt weft:%s", marker_names[i]);
 		set(pt, WEFT_PROBE_USER + i, marker_names[i], buf);

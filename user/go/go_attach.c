@@ -5,6 +5,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "kernel_btf.h"
 #include "probe_site.h"
 #include "counters.h"
 #include "clock.h"
@@ -144,11 +145,30 @@ size_t go_tracer__seeds(const struct tracer *t, const struct weft_event **out)
 	return t->go ? t->go->nr_seeds : 0;
 }
 
+/* Only the programs this binary's probes use are loaded (the verifier's
+ * time is paid at every attach) */
+static void go_autoload(struct go_tracer *g, bool grpc_server)
+{
+	struct go_bpf *k = g->skel;
+
+	bpf_program__set_autoload(k->progs.go_exit, !g->lean);
+	bpf_program__set_autoload(k->progs.go_grpc_reader, grpc_server);
+	bpf_program__set_autoload(k->progs.go_call_begin, g->client);
+	bpf_program__set_autoload(k->progs.go_call_end, g->client);
+	bpf_program__set_autoload(k->progs.go_conn_loop, g->client);
+	bpf_program__set_autoload(k->progs.go_h2_conn_loop, g->client);
+	bpf_program__set_autoload(k->progs.go_h2_call_begin, g->client);
+	bpf_program__set_autoload(k->progs.go_grpc_call_begin, g->grpc_client);
+	bpf_program__set_autoload(k->progs.go_grpc_call_open, g->grpc_client);
+	bpf_program__set_autoload(k->progs.go_grpc_call_end, g->grpc_client);
+}
+
 int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct go_tracer *g;
 	struct go_info gi;
 	uint64_t v, sz, off;
+	bool grpc_server;
 	char why[256];
 	int rc;
 
@@ -164,7 +184,9 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		return -1;
 	}
 	g = calloc(1, sizeof(*g));
-	if (!g || !(g->skel = go_bpf__open())) {
+	KERNEL_BTF_OPTS(oo);
+
+	if (!g || !(g->skel = go_bpf__open_opts(&oo))) {
 		free(g);
 		snprintf(err, len, "failed to open the Go BPF object: %s", strerror(errno));
 		return -1;
@@ -220,7 +242,8 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	}
 	/* RPC names, when the binary serves gRPC: the method's offset in the
 	 * transport stream, read from grpc's own accessor */
-	if (!goelf__func(t->exe_path, GO_GRPC_TXN, &v, &sz, &off)) {
+	grpc_server = !goelf__func(t->exe_path, GO_GRPC_TXN, &v, &sz, &off);
+	if (grpc_server) {
 		int moff = go_grpc__method_off(t->exe_path, why, sizeof(why));
 
 		g->grpc_names = moff >= 0;
@@ -238,6 +261,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 		return -1;
 	}
 	uprobes__prepare(&t->uprobes, g->skel->obj);
+	go_autoload(g, grpc_server);
 	rc = go_bpf__load(g->skel);
 	if (rc) {
 		snprintf(err, len, "failed to load the Go BPF programs: %s", strerror(-rc));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "kernel_btf.h"
 #include "counters.h"
 #include "node_attach.h"
 #include "nodeelf.h"
@@ -67,7 +68,9 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 		fprintf(stderr, "weft: Node %s: HTTP/2 streams are not traced: %s\n", ni.version,
 			ni.h2_why);
 	n = calloc(1, sizeof(*n));
-	if (!n || !(n->skel = node_bpf__open())) {
+	KERNEL_BTF_OPTS(oo);
+
+	if (!n || !(n->skel = node_bpf__open_opts(&oo))) {
 		free(n);
 		snprintf(err, len, "failed to open the Node BPF object: %s", strerror(errno));
 		return -1;
