@@ -39,6 +39,15 @@ static void test_osr(void **state)
 	expect("JS:~o /srv/a.js:1:1", "o", "a.js", 1);
 }
 
+/* Node 26.12: "'" after the mark, code specialized to its context */
+static void test_context_specialized(void **state)
+{
+	expect("JS:+'spinBusy /srv/nodeshape.js:80:18", "spinBusy", "nodeshape.js", 80);
+	expect("JS:*'spinBusy /srv/nodeshape.js:80:18", "spinBusy", "nodeshape.js", 80);
+	expect("JS:+'get node:internal/bootstrap/node:436:8", "get", "node:internal/bootstrap/node",
+	       436);
+}
+
 static void test_node_modules(void **state)
 {
 	expect("JS:~emit node:events:478:44", "emit", "node:events", 478);
@@ -50,6 +59,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tiers),
 		cmocka_unit_test(test_osr),
+		cmocka_unit_test(test_context_specialized),
 		cmocka_unit_test(test_node_modules),
 	};
 
