@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Section 6: weft check: the Go test package tests/gotest/leaky (go test -c,
 # newest installed Go) alone and under weft check, alternating: wall and
-# CPU time, and the 3 leaks it must report each time.
-# Knobs: CHECK_RUNS [5] NO_GO=1
+# CPU time, and the 3 leaks it must report each time. Then what every
+# checked process pays: weft's attach and detach of that binary with a
+# --txn (weft trace -v says each), as built and with every BPF hash map
+# preallocated (WEFT_PREALLOC=1, how weft made them before), alternating.
+# Knobs: CHECK_RUNS [5] ATTACH_RUNS [7] NO_GO=1
 source "$(dirname "$0")/lib.sh"
 bench_init 6
 
 CHECK_RUNS=${CHECK_RUNS:-5}
+ATTACH_RUNS=${ATTACH_RUNS:-7}
 [ "${NO_GO:-0}" = 1 ] && skip_section "skipped: no Go toolchain (NO_GO=1)"
 newest_go || skip_section "skipped: no Go toolchain installed (tools/install-deps.sh installs them)"
 CT=$W/leaky.test
@@ -24,6 +28,23 @@ for ((r = 1; r <= CHECK_RUNS; r++)); do
 	[ "$leaks" = 3 ] || problem "weft check run $r: $leaks leak lines, expected 3: $(tail -3 "$W/cw.err" | tr '\n' ' ')"
 	rec run "run:=$r" "alone_wall:=${tu%% *}" "check_wall:=${tw%% *}" "alone_cpu:=$(cpu_of "$tu")" \
 		"check_cpu:=$(cpu_of "$tw")" "leaks:=$leaks"
+done
+
+CA_CMD=("$WEFT" trace -v -o /dev/null --txn testing.tRunner -- "$CT" -test.run '^$')
+rec meta "attach_runs:=$ATTACH_RUNS" "attach_cmd=$(showcmd "${CA_CMD[@]}")"
+took() { sed -n "s/^weft: $1 took \([0-9.]*\) ms.*/\1/p" "$2" | tail -1; }
+for ((r = 1; r <= ATTACH_RUNS; r++)); do
+	note "attach and detach: run $r/$ATTACH_RUNS as built, then WEFT_PREALLOC=1"
+	for way in built prealloc; do
+		if [ $way = built ]; then
+			"${CA_CMD[@]}" >/dev/null 2>"$W/ca.err"
+		else
+			WEFT_PREALLOC=1 "${CA_CMD[@]}" >/dev/null 2>"$W/ca.err"
+		fi
+		a=$(took attach "$W/ca.err") d=$(took detach "$W/ca.err")
+		[ -n "$a" ] && [ -n "$d" ] || die "$(showcmd "${CA_CMD[@]}") failed: $(head -3 "$W/ca.err")"
+		rec attach "way=$way" "run:=$r" "attach_ms:=$a" "detach_ms:=$d"
+	done
 done
 
 bench_finish

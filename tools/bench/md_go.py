@@ -223,4 +223,20 @@ def write_check(s, ctx):
         table(["run", "wall s, alone", "wall s, weft check", "CPU s, alone",
                "CPU s, weft check (with weft's own)", "leak lines (3 expected)"], rows), "",
         "Median wall time: %.2f s alone, %.2f s under weft check (+%.2f s: attaching,\n"
-        "detaching and the report); CPU %.2f s against %.2f s." % (a, b, b - a, c, d)])
+        "detaching and the report); CPU %.2f s against %.2f s." % (a, b, b - a, c, d)] + write_attach(s))
+
+
+def write_attach(s):
+    if not s.all("attach"):
+        return []
+    rows = [[r["run"], r["way"], raw(r["attach_ms"]), raw(r["detach_ms"])] for r in s.all("attach")]
+    med = {w: (median(s.values("attach", "attach_ms", way=w)), median(s.values("attach", "detach_ms", way=w)))
+           for w in ("built", "prealloc")}
+    return ["", "What each checked process pays, measured alone: weft's attach and detach of the same "
+            "binary with a `--txn` (no test run), as `-v` reports them, %d runs each way, alternating: "
+            "as built, and with every BPF hash map preallocated (`WEFT_PREALLOC=1`: how weft made them "
+            "before): `%s`" % (s["attach_runs"], s["attach_cmd"]), "",
+            table(["run", "way", "attach ms", "detach ms"], rows), "",
+            table(["", "attach ms (median)", "detach ms (median)"],
+                  [["as built", "%.1f" % med["built"][0], "%.1f" % med["built"][1]],
+                   ["WEFT_PREALLOC=1", "%.1f" % med["prealloc"][0], "%.1f" % med["prealloc"][1]]])]
