@@ -180,20 +180,20 @@ int BPF_KPROBE(go_newg)
 
 static __always_inline void http_pattern(struct weft_event *e, __u64 req);
 
-/* A transaction still open on a goroutine that exits has ended: its
- * function was called where no end probe sees the return (net/http's
- * handler through an interface, on a goroutine of its own) or it panicked. */
-static __always_inline void txn_end_at_exit(struct thread_state *gs)
+/* Pops the transaction current on gs and says it ended; with http, its
+ * route's pattern read from the request it began with. */
+static __always_inline void txn_pop_end(struct thread_state *gs, __u32 probe, bool http)
 {
 	struct wctx cur = gs->cur;
-	struct weft_event *e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, WEFT_PROBE_GOROUTINE);
+	struct weft_event *e;
 
 	ctx_pop(gs);
+	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, probe);
 	if (!e)
 		return;
 	e->seg = cur.seg;
 	e->txn = cur.txn;
-	if (http_patterns && cur.obj)
+	if (http && http_patterns && cur.obj)
 		http_pattern(e, cur.obj);
 	event_submit_wake(e, wake_on_txn_end);
 }
@@ -214,8 +214,12 @@ int BPF_KPROBE(go_exit)
 	if (!gs)
 		return 0;
 	count_txn_trap(gs->cur.txn);
+	/* a transaction still open on a goroutine that exits has ended: its
+	 * function was called where no end probe sees the return (net/http's
+	 * handler through an interface, on a goroutine of its own) or it
+	 * panicked. Only HTTP transactions keep a request in obj. */
 	if (gs->cur.kind == WEFT_KIND_TXN)
-		txn_end_at_exit(gs);
+		txn_pop_end(gs, WEFT_PROBE_GOROUTINE, true);
 	emit_seg_end(gs->depth ? gs->saved[0].seg : gs->cur.seg, 0, WEFT_KIND_GOROUTINE, goid,
 		     WEFT_PROBE_GOROUTINE);
 	h2_call_end(goid);
@@ -383,8 +387,6 @@ int BPF_KPROBE(go_txn_end)
 {
 	__u32 probe = bpf_get_attach_cookie(ctx) & 0xff;
 	struct thread_state *gs;
-	struct weft_event *e;
-	struct wctx cur;
 	__u64 goid;
 
 	if (!in_target())
@@ -394,17 +396,8 @@ int BPF_KPROBE(go_txn_end)
 	gs = bpf_map_lookup_elem(&goroutines, &goid);
 	if (!gs || gs->cur.kind != WEFT_KIND_TXN)
 		return 0;
-	cur = gs->cur;
-	ctx_pop(gs);
-	count_txn_trap(cur.txn);
-	e = event_new(WEFT_EV_TXN_END, WEFT_KIND_TXN, probe);
-	if (!e)
-		return 0;
-	e->seg = cur.seg;
-	e->txn = cur.txn;
-	if ((bpf_get_attach_cookie(ctx) & COOKIE_HTTP) && http_patterns && cur.obj)
-		http_pattern(e, cur.obj);
-	event_submit_wake(e, wake_on_txn_end);
+	count_txn_trap(gs->cur.txn);
+	txn_pop_end(gs, probe, bpf_get_attach_cookie(ctx) & COOKIE_HTTP);
 	return 0;
 }
 

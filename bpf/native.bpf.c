@@ -92,8 +92,8 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	struct wctx pc;
 	__u32 ptid, ctid, d, zero = 0;
 
-	if (BPF_CORE_READ(parent, tgid) != target_tgid ||
-	    BPF_CORE_READ(child, tgid) != BPF_CORE_READ(parent, tgid))
+	/* the parent's tgid is the target's: the child's must be the same */
+	if (BPF_CORE_READ(parent, tgid) != target_tgid || BPF_CORE_READ(child, tgid) != target_tgid)
 		return 0;
 	count_hit(WEFT_PROBE_THREAD);
 	ptid = BPF_CORE_READ(parent, pid);

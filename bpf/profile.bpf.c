@@ -95,13 +95,11 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 	/* a thread going to sleep (not preempted: runnable time is not
 	 * blocked time), while it works for a transaction */
 	if (BPF_CORE_READ(prev, tgid) == target_tgid && !preempt && prev_state &&
-	    ctx_now(BPF_CORE_READ(prev, pid), &c) &&
-	    c.txn) {
+	    ctx_now(tid = BPF_CORE_READ(prev, pid), &c) && c.txn) {
 		b = bpf_map_lookup_elem(&blocked_scratch, &zero);
 		if (b) {
 			long n;
 
-			tid = BPF_CORE_READ(prev, pid);
 			b->ts = bpf_ktime_get_ns();
 			b->seg = c.seg;
 			b->txn = c.txn;
