@@ -7,13 +7,15 @@ CFLAGS ?= -O2 -g
 USER_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.[ch]))))
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation -Werror=implicit-function-declaration \
 	  -Iinclude $(addprefix -I,$(USER_DIRS)) -I$(OUT) -D_GNU_SOURCE
-# libbpf 1.4 from bookworm-backports (tools/fetch-libbpf.sh), static, for
-# multi-uprobe links; the system's (1.1) when it is not there.
-LIBBPF_A := $(wildcard build/libbpf/usr/lib/x86_64-linux-gnu/libbpf.a)
+# libbpf built by tools/fetch-libbpf.sh (sid's source, static), for
+# multi-uprobe links and the kernel's BTF mapped; the system's (1.1) when it
+# is not there.
+LIBBPF_DIR ?= build/libbpf
+LIBBPF_A := $(wildcard $(LIBBPF_DIR)/usr/lib/x86_64-linux-gnu/libbpf.a)
 # when it came (dpkg -x keeps the package's old mtimes): objects rebuilt
-LIBBPF_STAMP := $(wildcard build/libbpf/.fetched)
+LIBBPF_STAMP := $(wildcard $(LIBBPF_DIR)/.fetched)
 ifneq ($(LIBBPF_A),)
-LIBBPF_INC := -Ibuild/libbpf/usr/include
+LIBBPF_INC := -I$(LIBBPF_DIR)/usr/include
 CFLAGS += $(LIBBPF_INC)
 endif
 LDLIBS := $(if $(LIBBPF_A),$(LIBBPF_A),-lbpf) -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++ -lncursesw

@@ -21,8 +21,6 @@ set -euo pipefail
 bash "$(dirname "$0")/fetch-node.sh" || true
 # Go 1.24-1.27 (trixie, sid: unpacked under build/go, never installed)
 bash "$(dirname "$0")/fetch-go.sh" || true
-# libbpf 1.4 (bookworm-backports: unpacked under build/libbpf): multi-uprobe links
-bash "$(dirname "$0")/fetch-libbpf.sh" || true
 # Go binaries shipped in npm packages (esbuild, buf): real programs to trace
 bash "$(dirname "$0")/fetch-npm-go.sh" || true
 # @grpc/grpc-js (npm): the Node gRPC server the Node HTTP/2 tests trace
@@ -34,6 +32,9 @@ bash "$(dirname "$0")/fetch-speedscope.sh" || true
 # and etcd, for the gRPC tests: after the packages, whose apt lists the
 # bookworm download uses
 done_ok() {
+	# libbpf built from sid's source, bpftool from bookworm-backports (under
+	# build/libbpf): multi-uprobe links, the kernel's BTF mapped; needs make, gcc
+	bash "$(dirname "$0")/fetch-libbpf.sh" || true
 	bash "$(dirname "$0")/fetch-grpc.sh" || true
 	exit 0
 }

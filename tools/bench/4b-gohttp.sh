@@ -2,17 +2,17 @@
 # Section 4b: a net/http server with its own load generator
 # (tests/bench/gohttpbench.go), built with the newest installed Go and with
 # Go 1.23 (the production release beside it) when installed: req/s
-# untraced, under weft (no --txn: every request a transaction) and under
-# Go's runtime/trace, one run of each per round in a rotating order; traps
-# and goroutines per request.
-# Knobs: HTTP_RUNS [6] HTTP_MID_RUNS [3] (0: no Go 1.23) HTTP_REQS [8000]
+# untraced, under weft (no --txn: every request a transaction), under weft
+# --go-lean (no exit probe) and under Go's runtime/trace, one run of each
+# per round in a rotating order; traps and goroutines per request.
+# Knobs: HTTP_RUNS [8] HTTP_MID_RUNS [4] (0: no Go 1.23) HTTP_REQS [8000]
 #        HTTP_CLIENTS [4] HTTP_FANOUT [3] HTTP_WORK_US [100] NO_GO=1
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/go.sh"
 bench_init 4b
 
-HTTP_RUNS=${HTTP_RUNS:-6}
-HTTP_MID_RUNS=${HTTP_MID_RUNS:-3}
+HTTP_RUNS=${HTTP_RUNS:-8}
+HTTP_MID_RUNS=${HTTP_MID_RUNS:-4}
 [ "${NO_GO:-0}" = 1 ] && skip_section "skipped (NO_GO=1)"
 newest_go || skip_section "skipped: no Go toolchain installed (tools/install-deps.sh installs them)"
 GH=$W/gohttpbench-$GO_V
@@ -29,6 +29,7 @@ http_n=$((HTTP_REQS + HTTP_CLIENTS)) # + the warm-up requests
 http_cmds() {
 	HU_CMD=("$1" "${HTTP_ARGS[@]}")
 	HW_CMD=("$WEFT" trace --format json -o "$W/gh.json" -- "$1" "${HTTP_ARGS[@]}")
+	HL_CMD=("$WEFT" trace --go-lean --format json -o "$W/gh.json" -- "$1" "${HTTP_ARGS[@]}")
 	HG_CMD=(env GOHTTPBENCH_TRACE="$W/go.trace" "$1" "${HTTP_ARGS[@]}")
 }
 http_cmds "$GH"
@@ -36,7 +37,7 @@ rec meta "go=$GO_V" "go_bin=$GO_BIN" "runs:=$HTTP_RUNS" "reqs:=$HTTP_REQS" "clie
 	"fanout:=$HTTP_FANOUT" "work_us:=$HTTP_WORK_US" "iters:=$HTTP_ITERS" "calibrations=$HTTP_CAL" \
 	"calibrate_cmd=$(showcmd "$GH" calibrate "$HTTP_WORK_US")" "transactions:=$http_n" \
 	"untraced_cmd=$(showcmd "${HU_CMD[@]}")" "weft_cmd=$(showcmd "${HW_CMD[@]}")" \
-	"trace_cmd=$(showcmd "${HG_CMD[@]}")"
+	"lean_cmd=$(showcmd "${HL_CMD[@]}")" "trace_cmd=$(showcmd "${HG_CMD[@]}")"
 http_rate() { sed -n 's/^gohttpbench .*req_per_s=\([0-9.]*\).*/\1/p' "$1" | tail -1; }
 
 # one run of each way, recorded as "run" records (way u, w or g)
@@ -47,29 +48,39 @@ http_u() {
 	[ -n "$rate" ] || die "$(showcmd "${HU_CMD[@]}") failed: $(head -3 "$W/hu.err")"
 	rec run "go=$gv" "way=u" "round:=$r" "rate:=$rate" "cpu:=$(cpu_of "$tm")"
 }
-http_w() {
-	local tm rate ok ev lost evicted gh created ended th ntx good
+# http_weft WAY: weft's way w (as built) or l (--go-lean: one trap per
+# goroutine, its exit read from the runtime's goroutine list)
+http_weft() {
+	local way=$1 tm rate ok ev lost evicted gh created ended th ntx good cmd
+	if [ "$way" = l ]; then cmd=("${HL_CMD[@]}"); else cmd=("${HW_CMD[@]}"); fi
 	rm -f "$W/gh.json"
-	tm=$(run_timed /dev/null "$W/hw.err" "${HW_CMD[@]}")
+	tm=$(run_timed /dev/null "$W/hw.err" "${cmd[@]}")
 	rate=$(http_rate "$W/hw.err")
 	if [ -z "$rate" ] || [ ! -s "$W/gh.json" ]; then
-		problem "go http: '$(showcmd "${HW_CMD[@]}")' failed: $(grep -v '^gohttpbench ' "$W/hw.err" | head -3 | tr '\n' ' ')"
-		rec run "go=$gv" "way=w" "round:=$r" "rate:=" "failed=yes"
+		problem "go http: '$(showcmd "${cmd[@]}")' failed: $(grep -v '^gohttpbench ' "$W/hw.err" | head -3 | tr '\n' ' ')"
+		rec run "go=$gv" "way=$way" "round:=$r" "rate:=" "failed=yes"
 		return
 	fi
 	read -r ev lost evicted gh created ended th ntx good _ <<<"$(go_json "$W/gh.json" "GET /work" "$HTTP_FANOUT")"
 	ok=yes
-	[ "$gh" = $((created + ended)) ] || ok="no: goroutine hits $gh, expected created + ended = $((created + ended))"
+	if [ "$way" = l ]; then
+		[ "$gh" = "$created" ] || ok="no: goroutine hits $gh, expected created = $created"
+	else
+		[ "$gh" = $((created + ended)) ] || ok="no: goroutine hits $gh, expected created + ended = $((created + ended))"
+	fi
 	[ "$th" = $((2 * http_n)) ] || ok="no: ServeHTTP hits $th, expected $((2 * http_n))"
 	[ "$ntx" = "$http_n" ] && [ "$good" = "$http_n" ] ||
 		ok="no: $ntx transactions, $good of them \"GET /work\" with $HTTP_FANOUT goroutines and no leak, expected $http_n"
-	[ "$lost" = 0 ] && [ "$evicted" = 0 ] || problem "go http run $r: $lost lost events, $evicted evicted"
-	[ "$ok" = yes ] || problem "go http run $r: counts: $ok"
-	rec run "go=$gv" "way=w" "round:=$r" "rate:=$rate" "cpu:=$(cpu_of "$tm")" "events:=$ev" "lost:=$lost" \
-		"evicted:=$evicted" "transactions:=$ntx" "created:=$created" "goroutine_hits:=$gh" "txn_hits:=$th" "ok=$ok"
-	[ "$r" = "$runs" ] && json_sites "$gv (gohttpbench)" "$W/gh.json" "$ntx" request
+	[ "$lost" = 0 ] && [ "$evicted" = 0 ] || problem "go http run $r ($way): $lost lost events, $evicted evicted"
+	[ "$ok" = yes ] || problem "go http run $r ($way): counts: $ok"
+	rec run "go=$gv" "way=$way" "round:=$r" "rate:=$rate" "cpu:=$(cpu_of "$tm")" "events:=$ev" "lost:=$lost" \
+		"evicted:=$evicted" "transactions:=$ntx" "created:=$created" "ended:=$ended" "goroutine_hits:=$gh" \
+		"txn_hits:=$th" "ok=$ok"
+	[ "$r" = "$runs" ] && json_sites "$gv (gohttpbench$([ "$way" = l ] && echo ", --go-lean"))" "$W/gh.json" "$ntx" request
 	return 0
 }
+http_w() { http_weft w; }
+http_l() { http_weft l; }
 http_g() {
 	local tm rate
 	rm -f "$W/go.trace"
@@ -82,16 +93,17 @@ http_g() {
 
 # the order rotates from round to round, so no way always follows the
 # same other one
-HTTP_ORDERS=("u w g" "w g u" "g u w")
-declare -A HTTP_WAY=([u]=untraced [w]=weft [g]=runtime/trace)
+HTTP_ORDERS=("u w l g" "w l g u" "l g u w" "g u w l")
+declare -A HTTP_WAY=([u]=untraced [w]=weft [l]="weft --go-lean" [g]=runtime/trace)
 # http_rounds GO_VERSION BIN RUNS
 http_rounds() {
 	gv=$1 runs=$3
 	http_cmds "$2"
 	rec version "go=$gv" "runs:=$runs" "untraced_cmd=$(showcmd "${HU_CMD[@]}")" \
-		"weft_cmd=$(showcmd "${HW_CMD[@]}")" "trace_cmd=$(showcmd "${HG_CMD[@]}")"
+		"weft_cmd=$(showcmd "${HW_CMD[@]}")" "lean_cmd=$(showcmd "${HL_CMD[@]}")" \
+		"trace_cmd=$(showcmd "${HG_CMD[@]}")"
 	for ((r = 1; r <= runs; r++)); do
-		order=${HTTP_ORDERS[(r - 1) % 3]}
+		order=${HTTP_ORDERS[(r - 1) % 4]}
 		ways=$(for k in $order; do printf '%s, ' "${HTTP_WAY[$k]}"; done)
 		ways=${ways%, }
 		note "go $gv http: run $r/$runs: $ways"

@@ -119,12 +119,15 @@ connection each: 1 warm-up request per client, then {reqs} timed requests
 (GET /work) between them; it prints req/s (timed requests only). The handler
 starts {fanout} goroutines that share ~{work_us} us of CPU work (ITERS = {iters} xorshift
 iterations, calibrated once: `{calibrate_cmd}` (3 runs: {calibrations}; median {iters}))
-and waits for them. Three ways, one run of each per round, in an order that
+and waits for them. Four ways, one run of each per round, in an order that
 rotates from round to round:
 
 - untraced: `{untraced_cmd}`
 - weft, no `--txn`: every request is a transaction ("GET /work", at
   `net/http.serverHandler.ServeHTTP`): `{weft_cmd}`
+- weft `--go-lean`: the same, without the goroutine exit probe (one trap per
+  goroutine; exits read from the runtime's goroutine list):
+  `{lean_cmd}`
 - Go's execution tracer (the program calls `runtime/trace.Start` to that
   file before serving, `trace.Stop` after the last request):
   `{trace_cmd}`"""
@@ -143,31 +146,46 @@ def http_version(b, gv, n):
     """One Go's rounds: the per-run table and the medians."""
     match = {"go": gv} if gv else {}
     runs = {(r["way"], r["round"]): r for r in b.all("run", **match)}
-    traps, gor, rows = [], [], []
+    traps, gor, rows = {"w": [], "l": []}, [], []
     for rd in b.all("round", **match):
         i = rd["round"]
-        u, w, g = (runs.get((k, i), {}) for k in "uwg")
-        cells = ["-"] * 7
-        if w.get("rate") is not None:
-            traps.append(float("%.2f" % ((w["goroutine_hits"] + w["txn_hits"]) / n)))
-            gor.append(float("%.2f" % (w["created"] / n)))
-            cells = [w["events"], "%d / %d" % (w["lost"], w["evicted"]), w["transactions"], w["created"],
-                     "%.2f" % gor[-1], "%.2f" % traps[-1], w["ok"]]
-        rows.append([i, rd["order"], raw(u.get("rate")), raw(w.get("rate")), raw(g.get("rate")),
-                     raw(g.get("trace_bytes"))] + cells)
-    out = [table(["run", "order", "untraced req/s", "weft req/s", "runtime/trace req/s",
-                  "runtime/trace file, bytes", "weft events", "lost / evicted", "transactions",
-                  "goroutines created", "goroutines per request", "traps per request",
-                  "counts as expected"], rows), ""]
-    med = {k: median(b.values("run", "rate", way=k, **match)) for k in "uwg"}
-    cpu = {k: median(b.values("run", "cpu", way=k, **match)) for k in "uwg"}
-    u, w, g = med["u"], med["w"] or 0, med["g"]
-    out += [table(["", "untraced", "weft", "runtime/trace"], [
-        ["req/s (median)", "%.0f" % u, "%.0f" % w, "%.0f" % g],
-        ["throughput, % of untraced", "100", "%.1f" % (100 * w / u if w else 0), "%.1f" % (100 * g / u)],
-        ["added wall us per request", "-", "%.1f" % (1e6 / w - 1e6 / u if w else 0), "%.1f" % (1e6 / g - 1e6 / u)],
-        ["CPU s of the run (median; weft: target + weft)", "%.2f" % cpu["u"], f("%.2f", cpu["w"]), "%.2f" % cpu["g"]],
-        ["output", "-", "JSON report", "trace file, %.1f MiB (median)"
+        u, w, l, g = (runs.get((k, i), {}) for k in "uwlg")
+        cells = []
+        for k, x in (("w", w), ("l", l)):
+            if x.get("rate") is None:
+                cells += ["-"] * 3
+                continue
+            traps[k].append(float("%.2f" % ((x["goroutine_hits"] + x["txn_hits"]) / n)))
+            if k == "w":
+                gor.append(float("%.2f" % (x["created"] / n)))
+            cells += ["%d / %d" % (x["lost"], x["evicted"]), "%.2f" % traps[k][-1], x["ok"]]
+        rows.append([i, rd["order"], raw(u.get("rate")), raw(w.get("rate")), raw(l.get("rate")),
+                     raw(g.get("rate")), raw(g.get("trace_bytes")), raw(w.get("events")),
+                     raw(w.get("transactions")), raw(w.get("created")),
+                     "%.2f" % gor[-1] if w.get("rate") is not None else "-"] + cells)
+    out = [table(["run", "order", "untraced req/s", "weft req/s", "weft --go-lean req/s",
+                  "runtime/trace req/s", "runtime/trace file, bytes", "weft events", "transactions",
+                  "goroutines created", "goroutines per request", "weft: lost / evicted",
+                  "weft: traps per request", "weft: counts as expected", "--go-lean: lost / evicted",
+                  "--go-lean: traps per request", "--go-lean: counts as expected"], rows), ""]
+    med = {k: median(b.values("run", "rate", way=k, **match)) for k in "uwlg"}
+    cpu = {k: median(b.values("run", "cpu", way=k, **match)) for k in "uwlg"}
+    u, g = med["u"], med["g"]
+
+    def pct(x):
+        return "%.1f" % (100 * x / u) if x else "-"
+
+    def added(x):
+        return "%.1f" % (1e6 / x - 1e6 / u) if x else "-"
+
+    out += [table(["", "untraced", "weft", "weft --go-lean", "runtime/trace"], [
+        ["req/s (median)", "%.0f" % u, f("%.0f", med["w"]), f("%.0f", med["l"]), "%.0f" % g],
+        ["throughput, % of untraced", "100", pct(med["w"]), pct(med["l"]), pct(g)],
+        ["added wall us per request", "-", added(med["w"]), added(med["l"]), added(g)],
+        ["traps per request (median)", "-", f("%.2f", median(traps["w"])), f("%.2f", median(traps["l"])), "-"],
+        ["CPU s of the run (median; weft: target + weft)", "%.2f" % cpu["u"], f("%.2f", cpu["w"]),
+         f("%.2f", cpu["l"]), "%.2f" % cpu["g"]],
+        ["output", "-", "JSON report", "JSON report", "trace file, %.1f MiB (median)"
          % (median(b.values("run", "trace_bytes", way="g", **match)) / 1048576)]]), ""]
     return out, traps, gor
 
@@ -175,14 +193,14 @@ def http_version(b, gv, n):
 def write_http(b, ctx):
     m = b.meta
     n = m["transactions"]
-    out = [HTTP_INTRO.format(**m), ""]
+    out = [HTTP_INTRO.format(**{"lean_cmd": "-", **m}), ""]
     versions = b.all("version") or [{"go": None}]
     for v in versions[1:]:
-        out.append("- Go %s, the same three ways: `%s`, `%s`, `%s`" % (
-            v["go"], v["untraced_cmd"], v["weft_cmd"], v["trace_cmd"]))
+        out.append("- Go %s, the same four ways: `%s`, `%s`, `%s`, `%s`" % (
+            v["go"], v["untraced_cmd"], v["weft_cmd"], v.get("lean_cmd", "-"), v["trace_cmd"]))
     if len(versions) > 1:
         out.append("")
-    traps = gor = []
+    traps, gor = {"w": [], "l": []}, []
     for k, v in enumerate(versions):
         if len(versions) > 1:
             out += ["Go %s, %d rounds:" % (v["go"], v["runs"]), ""]
@@ -190,7 +208,8 @@ def write_http(b, ctx):
         out += part
         if k == 0:
             traps, gor = t, g
-    out.append(HTTP_COUNTS.format(expect=2 * (m["fanout"] + 1) + 2, traps=f("%.2f", median(traps)),
+    out.append(HTTP_COUNTS.format(expect=2 * (m["fanout"] + 1) + 2, traps=f("%.2f", median(traps["w"])),
+                                  expect_lean=(m["fanout"] + 1) + 2, traps_lean=f("%.2f", median(traps["l"])),
                                   gor=f("%.2f", median(gor)), **m))
     return "\n".join(out)
 
@@ -233,7 +252,8 @@ def write_attach(s):
     med = {w: (median(s.values("attach", "attach_ms", way=w)), median(s.values("attach", "detach_ms", way=w)))
            for w in ("built", "prealloc")}
     return ["", "What each checked process pays, measured alone: weft's attach and detach of the same "
-            "binary with a `--txn` (no test run), as `-v` reports them, %d runs each way, alternating: "
+            "binary with a `--txn` (no test run), as `-v` reports them (attach: from weft's first read of "
+            "the binary to every probe live, the BPF objects' loads included), %d runs each way, alternating: "
             "as built, and with every BPF hash map preallocated (`WEFT_PREALLOC=1`: how weft made them "
             "before): `%s`" % (s["attach_runs"], s["attach_cmd"]), "",
             table(["run", "way", "attach ms", "detach ms"], rows), "",

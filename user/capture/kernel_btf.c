@@ -4,7 +4,19 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <bpf/libbpf_version.h>
 #include "kernel_btf.h"
+
+/* libbpf >= 1.6 maps /sys/kernel/btf/vmlinux (kernel >= 6.16) instead of
+ * reading it: no copy to make, and nothing to read for every object */
+static int libbpf_mmaps_vmlinux_btf(void)
+{
+#if LIBBPF_MAJOR_VERSION > 1 || (LIBBPF_MAJOR_VERSION == 1 && LIBBPF_MINOR_VERSION >= 6)
+	return 1;
+#else
+	return 0;
+#endif
+}
 
 static char path[64];
 static int tried;
@@ -17,6 +29,8 @@ const char *kernel_btf__path(void)
 
 	if (tried++)
 		return path[0] ? path : NULL;
+	if (libbpf_mmaps_vmlinux_btf())
+		return NULL;
 	in = open("/sys/kernel/btf/vmlinux", O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return NULL;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -33,7 +34,7 @@
 struct session {
 	struct opts *o;
 	struct tracer tracer;
-	uint64_t attach_ns; /* tracer__open + tracer__attach: -v says it */
+	uint64_t attach_ns; /* first read of its binary to probes live: -v says it */
 	struct model *model;
 	struct symtab *st;
 	struct symbolizer *sym;
@@ -42,6 +43,7 @@ struct session {
 	struct record_meta meta;
 	pid_t child; /* -- CMD: ours to reap */
 	int pidfd;
+	int wait_fd; /* epoll: the ring buffer's and the target's exit (a pidfd) */
 	bool target_gone;
 	int child_status;
 	/* Unwound creation stacks waiting for their SEG_BEGIN: events from
@@ -288,6 +290,35 @@ static void drain_traps(struct session *s)
 
 #define DRAIN_EVERY_NS 100000000ULL
 
+/* Wakes at events, at the timeout, or at once when the target exits (a
+ * checked test binary is reported as soon as it is gone) */
+static int wait_events(struct session *s, int timeout)
+{
+	struct epoll_event ev[2];
+	int n;
+
+	if (s->wait_fd < 0)
+		return ring_buffer__poll(s->rb, timeout);
+	n = epoll_wait(s->wait_fd, ev, 2, timeout);
+	return n < 0 ? -errno : n;
+}
+
+static void wait_fd_open(struct session *s)
+{
+	struct epoll_event rb = { .events = EPOLLIN }, gone = { .events = EPOLLIN };
+	int exit_fd = s->child ? (int)syscall(SYS_pidfd_open, s->child, 0) : s->pidfd;
+
+	s->wait_fd = exit_fd >= 0 ? epoll_create1(EPOLL_CLOEXEC) : -1;
+	if (s->wait_fd >= 0 &&
+	    (epoll_ctl(s->wait_fd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &rb) ||
+	     epoll_ctl(s->wait_fd, EPOLL_CTL_ADD, exit_fd, &gone))) {
+		close(s->wait_fd);
+		s->wait_fd = -1;
+	}
+	if (s->child && exit_fd >= 0)
+		close(exit_fd); /* the epoll set holds it */
+}
+
 static void loop(struct session *s)
 {
 	uint64_t deadline = s->o->duration_ns ? mono_ns() + s->o->duration_ns : 0;
@@ -295,7 +326,7 @@ static void loop(struct session *s)
 
 	while (!stop_signal && !s->write_errno) {
 		/* The BPF side wakes us only past a backlog: read on a timer too. */
-		int n = ring_buffer__poll(s->rb, timeout);
+		int n = wait_events(s, timeout);
 
 		if (n >= 0)
 			n = ring_buffer__consume(s->rb);
@@ -397,6 +428,7 @@ static void install_signals(void)
 
 static void session__cleanup(struct session *s)
 {
+	go__prefetch_wait();
 	ring_buffer__free(s->rb);
 	tracer__close(&s->tracer);
 	symbolizer__free(s->sym);
@@ -406,6 +438,8 @@ static void session__cleanup(struct session *s)
 		s->hooks[i].free(s->hooks[i].self);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
+	if (s->wait_fd >= 0)
+		close(s->wait_fd);
 }
 
 static int hooks_open(struct session *s)
@@ -443,17 +477,18 @@ static int setup(struct session *s, char *err, size_t len)
 		return -1;
 	}
 	s->pidfd = s->child ? -1 : syscall(SYS_pidfd_open, pid, 0);
+	s->attach_ns = mono_ns(); /* from the first read of the target's binary */
 	{
 		char exe[64];
 
 		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		go__prefetch(exe);
 		if (go__auto_specs(o, exe) < 0) {
 			snprintf(err, len, "cannot add the automatic transaction probes (net/http, gRPC): too many probe specs");
 			return -1;
 		}
 		node__auto_specs(o, exe);
 	}
-	s->attach_ns = mono_ns();
 	if (tracer__open(&s->tracer, o, pid, err, len) || tracer__attach(&s->tracer, o, err, len)) {
 		if (!s->child && kill(pid, 0) && errno == ESRCH)
 			snprintf(err, len, "pid %d exited while weft was attaching", pid);
@@ -477,6 +512,7 @@ static int setup(struct session *s, char *err, size_t len)
 		snprintf(err, len, "ring buffer: %s", strerror(errno));
 		return -1;
 	}
+	wait_fd_open(s);
 	if (hooks_open(s)) {
 		snprintf(err, len, "out of memory");
 		return -1;
@@ -511,7 +547,7 @@ int session__run(struct opts *o)
 
 int session__run_live(struct opts *o, const struct session_live *live)
 {
-	struct session s = { .o = o, .pidfd = -1, .live = live };
+	struct session s = { .o = o, .pidfd = -1, .wait_fd = -1, .live = live };
 	char err[1024], line[256];
 	int rc = 1;
 

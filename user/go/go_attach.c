@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +39,48 @@ static int auto_spec(struct opts *o, const char *sym, const char *what)
 	return 1;
 }
 
+/* Reading a Go binary's runtime offsets from its DWARF (inflating it: ~25
+ * ms for a test binary) runs beside the rest of the attach (function lookups
+ * in the pclntab, the other BPF objects' loads): goelf keeps them by build
+ * id and the DWARF open, so go_tracer__open finds them read. */
+static struct {
+	pthread_t thread;
+	bool running;
+	char path[64];
+} prefetch;
+
+static void *prefetch_run(void *arg)
+{
+	struct go_info gi;
+
+	goelf__open(prefetch.path, &gi, NULL, 0);
+	return NULL;
+}
+
+void go__prefetch(const char *exe_path)
+{
+	if (prefetch.running)
+		return;
+	snprintf(prefetch.path, sizeof(prefetch.path), "%s", exe_path);
+	prefetch.running = !pthread_create(&prefetch.thread, NULL, prefetch_run, NULL);
+}
+
+void go__prefetch_wait(void)
+{
+	if (prefetch.running)
+		pthread_join(prefetch.thread, NULL);
+	prefetch.running = false;
+}
+
+/* Only the function table (no DWARF): go__prefetch may be reading that */
 int go__auto_specs(struct opts *o, const char *exe_path)
 {
 	uint64_t v, sz, off;
-	struct go_info gi;
-	char err[256];
 	int n = 0;
 
 	for (int i = 0; i < o->nr_specs; i++)
 		if (o->specs[i].role == ROLE_TXN)
 			return 0; /* the user said what a transaction is */
-	if (goelf__open(exe_path, &gi, err, sizeof(err)))
-		return 0;
 	/* a test binary: its tests; else a server: its requests, HTTP and
 	 * gRPC (etcd serves both) */
 	if (!goelf__func(exe_path, GO_TEST_TXN, &v, &sz, &off))
@@ -163,6 +194,23 @@ static void go_autoload(struct go_tracer *g, bool grpc_server)
 	bpf_program__set_autoload(k->progs.go_grpc_call_end, g->grpc_client);
 }
 
+/* The maps of what this binary does not do get one entry: their programs
+ * are not loaded, and a 64K-entry hash map takes ~2 ms to make. */
+static void unused_maps_small(struct go_tracer *g, bool grpc_server)
+{
+	struct go_bpf *k = g->skel;
+	struct bpf_map *client[] = { k->maps.go_calls, k->maps.go_conns, k->maps.go_h2_calls,
+				     k->maps.go_h2_pending };
+	struct bpf_map *grpc_client[] = { k->maps.grpc_streams, k->maps.grpc_opening };
+
+	for (size_t i = 0; !g->client && i < sizeof(client) / sizeof(client[0]); i++)
+		bpf_map__set_max_entries(client[i], 1);
+	for (size_t i = 0; !g->grpc_client && i < sizeof(grpc_client) / sizeof(grpc_client[0]); i++)
+		bpf_map__set_max_entries(grpc_client[i], 1);
+	if (!grpc_server)
+		bpf_map__set_max_entries(k->maps.grpc_readers, 1);
+}
+
 int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct go_tracer *g;
@@ -172,6 +220,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	char why[256];
 	int rc;
 
+	go__prefetch_wait();
 	if (goelf__open(t->exe_path, &gi, why, sizeof(why))) {
 		if (!gi.version[0])
 			return 0; /* not Go: the native adapter alone */
@@ -255,6 +304,7 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	}
 	g->grpc_client = go_grpc__client_prepare(t, g->skel) == 1;
 	bpf_map__set_max_entries(g->skel->maps.goroutines, o->max_tasks);
+	unused_maps_small(g, grpc_server);
 	/* one ring buffer and one id space for every adapter */
 	if (shared_maps__reuse(&t->shared, g->skel->obj)) {
 		snprintf(err, len, "failed to share the ring buffer: %s", strerror(errno));

@@ -23,6 +23,10 @@ struct go_tracer;
  * requests as transactions (a test binary: its tests). 1 added, 0 not, -1
  * error. */
 int go__auto_specs(struct opts *o, const char *exe_path);
+/* Start reading exe's Go runtime offsets in a thread (go_tracer__open waits
+ * for it); go__prefetch_wait before anything else reads its DWARF. */
+void go__prefetch(const char *exe_path);
+void go__prefetch_wait(void);
 
 /* 1: the target is Go and the adapter is loaded; 0: not Go; -1: error. */
 int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t len);

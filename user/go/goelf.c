@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
@@ -495,7 +496,10 @@ static struct pcln_entry {
 } pcln_cache[PCLN_CACHE];
 static unsigned pcln_next;
 
-struct gopcln *goelf__pclntab(const char *path)
+/* Locked: go__prefetch's thread may read a table while the attach reads one */
+static pthread_mutex_t pcln_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct gopcln *pclntab_locked(const char *path)
 {
 	struct pcln_entry *c;
 	struct stat st;
@@ -505,7 +509,9 @@ struct gopcln *goelf__pclntab(const char *path)
 		return NULL;
 	for (int i = 0; i < PCLN_CACHE; i++) {
 		c = &pcln_cache[i];
-		if (c->path[0] && !strcmp(c->path, path) && c->dev == st.st_dev &&
+		/* by the file: the attach reads /proc/PID/exe, the symbolizer
+		 * the mapping's path */
+		if (c->path[0] && c->dev == st.st_dev &&
 		    c->ino == st.st_ino && c->mtime.tv_sec == st.st_mtim.tv_sec &&
 		    c->mtime.tv_nsec == st.st_mtim.tv_nsec)
 			return c->tab;
@@ -519,6 +525,16 @@ struct gopcln *goelf__pclntab(const char *path)
 	c->ino = st.st_ino;
 	c->mtime = st.st_mtim;
 	return c->tab;
+}
+
+struct gopcln *goelf__pclntab(const char *path)
+{
+	struct gopcln *tab;
+
+	pthread_mutex_lock(&pcln_lock);
+	tab = pclntab_locked(path);
+	pthread_mutex_unlock(&pcln_lock);
+	return tab;
 }
 
 /* The runtime's own table first (stripped binaries have nothing else),
