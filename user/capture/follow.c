@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
@@ -51,6 +52,12 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+/* Nothing to do: its arrival interrupts the wait (no SA_RESTART), so a
+ * session or the command that ended is reaped at once, not at the timeout */
+static void on_child(int sig)
+{
 }
 
 static void errline(const char *msg)
@@ -188,6 +195,7 @@ static void check_process(struct follower *f, pid_t pid, const char *label, bool
 	if (w == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
 		_exit(session__run(&sub));
 	}
 	if (w < 0) {
@@ -335,6 +343,37 @@ static int open_follow(struct follower *f, char *err, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/* open_follow in a thread, while the command's binary is read */
+struct follow_opening {
+	struct follower *f;
+	pthread_t thread;
+	bool started;
+	int rc;
+	char err[512];
+};
+
+static void *open_follow_run(void *arg)
+{
+	struct follow_opening *fo = arg;
+
+	fo->rc = open_follow(fo->f, fo->err, sizeof(fo->err));
+	return NULL;
+}
+
+/* 0: started; else open_follow is to be called here */
+static int open_follow_start(struct follower *f, struct follow_opening *fo)
+{
+	fo->started = !pthread_create(&fo->thread, NULL, open_follow_run, fo);
+	return !fo->started;
+}
+
+static int open_follow_wait(struct follow_opening *fo)
+{
+	pthread_join(fo->thread, NULL);
+	fo->started = false;
+	return fo->rc;
 }
 
 /* Stops following; an exec stopped meanwhile is continued, never left. */
@@ -507,13 +546,16 @@ int follow__check(struct opts *o)
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[1024], label[128];
 	bool forwarded = false, failed_out;
-	enum checkable c;
-	int rc;
+	struct follow_opening fo = { .f = &f };
+	enum checkable c = NOT_CHECKED;
+	int rc, follow_failed = 0;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_child;
+	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(f.dir, sizeof(f.dir), "/tmp/weft-check.XXXXXX");
 	if ((o->junit || o->output) && !mkdtemp(f.dir)) {
@@ -522,7 +564,17 @@ int follow__check(struct opts *o)
 	}
 	ask_js_names(o);
 	f.root = session__launch(o->argv, err, sizeof(err));
-	if (f.root < 0 || open_follow(&f, err, sizeof(err))) {
+	if (f.root >= 0 && open_follow_start(&f, &fo))
+		follow_failed = open_follow(&f, err, sizeof(err));
+	if (f.root >= 0) {
+		/* beside the follow object's load: is the command itself a
+		 * test process (stopped the same way)? */
+		note_node(&f, f.root);
+		c = checkable(o, f.root, label, sizeof(label));
+		if (fo.started && (follow_failed = open_follow_wait(&fo)))
+			snprintf(err, sizeof(err), "%s", fo.err);
+	}
+	if (f.root < 0 || follow_failed) {
 		errline(err);
 		if (f.root > 0) {
 			kill(f.root, SIGKILL);
@@ -533,9 +585,7 @@ int follow__check(struct opts *o)
 		rmdir(f.dir);
 		return 2;
 	}
-	/* the command itself may be the test process: stopped the same way */
-	note_node(&f, f.root);
-	if ((c = checkable(o, f.root, label, sizeof(label))) != NOT_CHECKED) {
+	if (c != NOT_CHECKED) {
 		ptrace(PTRACE_DETACH, f.root, NULL, (void *)(long)SIGSTOP);
 		check_process(&f, f.root, label, true, c == CHECKED_NODE_FILE);
 	} else {
