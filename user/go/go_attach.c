@@ -40,9 +40,10 @@ static int auto_spec(struct opts *o, const char *sym, const char *what)
 }
 
 /* Reading a Go binary's runtime offsets from its DWARF (inflating it: ~25
- * ms for a test binary) runs beside the rest of the attach (function lookups
- * in the pclntab, the other BPF objects' loads): goelf keeps them by build
- * id and the DWARF open, so go_tracer__open finds them read. */
+ * ms for a test binary), indexing its structs and reading its function
+ * table run beside the rest of the attach (the other BPF objects' loads):
+ * goelf keeps them (offsets by build id, the DWARF and table open), so
+ * go_tracer__open finds them read. */
 static struct {
 	pthread_t thread;
 	bool running;
@@ -53,7 +54,9 @@ static void *prefetch_run(void *arg)
 {
 	struct go_info gi;
 
-	goelf__open(prefetch.path, &gi, NULL, 0);
+	if (!goelf__open(prefetch.path, &gi, NULL, 0) && gi.offsets_src == GO_OFFSETS_DWARF)
+		goelf__member(prefetch.path, "net/http.Request", "Method"); /* its index */
+	goelf__pclntab(prefetch.path);
 	return NULL;
 }
 

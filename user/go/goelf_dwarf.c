@@ -2,6 +2,7 @@
 /* A Go binary's DWARF: the runtime's and net/http's field offsets,
  * variables, any struct's member (goelf.h). */
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <dwarf.h>
@@ -177,6 +178,9 @@ static struct {
 	Elf *e;
 	Dwarf *dbg;
 	bool open;
+	struct struct_die *structs; /* its structs by name, built at the first member lookup */
+	size_t nr_structs;
+	bool indexed;
 } kept;
 
 void goelf__dwarf_release(void)
@@ -185,6 +189,7 @@ void goelf__dwarf_release(void)
 		dwarf_end(kept.dbg);
 	if (kept.e)
 		elf_file__close(kept.e, kept.fd);
+	free(kept.structs);
 	memset(&kept, 0, sizeof(kept));
 }
 
@@ -231,26 +236,79 @@ int goelf__var(const char *path, const char *name, uint64_t *vaddr, uint64_t *si
 	return rc;
 }
 
-int goelf__member(const char *path, const char *type, const char *member)
-{
-	Dwarf_Off off = 0, next;
-	size_t hsize;
-	Dwarf *dbg = goelf_dwarf(path);
-	int rc = -1;
+/* The top-level structs (with members) of every CU, sorted by name: a
+ * lookup of a type the binary lacks (net/http's in a test binary) scanned
+ * every CU, ~3.5 ms each, 7 of them per attach */
+struct struct_die {
+	const char *name; /* in the DWARF's data: valid while it is open */
+	Dwarf_Off off;
+};
 
-	while (dbg && rc < 0 && !dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
+static int struct_die_cmp(const void *a, const void *b)
+{
+	const struct struct_die *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : x->off < y->off ? -1 : x->off > y->off;
+}
+
+static void index_structs(Dwarf *dbg)
+{
+	struct struct_die *v = NULL, *nv;
+	size_t n = 0, cap = 0, hsize;
+	Dwarf_Off off = 0, next;
+
+	kept.indexed = true;
+	while (!dwarf_nextcu(dbg, off, &next, &hsize, NULL, NULL, NULL)) {
 		Dwarf_Die cu, die;
 
 		if (dwarf_offdie(dbg, off + hsize, &cu) && !dwarf_child(&cu, &die)) {
 			do {
-				if (dwarf_tag(&die) == DW_TAG_structure_type &&
-				    dwarf_haschildren(&die) > 0 && !strcmp(die_name(&die), type)) {
-					rc = struct_member(&die, member, NULL);
-					break;
+				if (dwarf_tag(&die) != DW_TAG_structure_type ||
+				    dwarf_haschildren(&die) <= 0)
+					continue;
+				if (n == cap) {
+					cap = cap ? 2 * cap : 1024;
+					if (!(nv = realloc(v, cap * sizeof(*v)))) {
+						free(v);
+						return;
+					}
+					v = nv;
 				}
+				v[n++] = (struct struct_die){ die_name(&die), dwarf_dieoffset(&die) };
 			} while (!dwarf_siblingof(&die, &die));
 		}
 		off = next;
+	}
+	qsort(v, n, sizeof(*v), struct_die_cmp);
+	kept.structs = v;
+	kept.nr_structs = n;
+}
+
+int goelf__member(const char *path, const char *type, const char *member)
+{
+	Dwarf *dbg = goelf_dwarf(path);
+	size_t lo = 0, hi;
+	int rc = -1;
+
+	if (!dbg)
+		return -1;
+	if (!kept.indexed)
+		index_structs(dbg);
+	for (hi = kept.nr_structs; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(kept.structs[mid].name, type) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* the first, in the DWARF's order, that has the member */
+	for (; rc < 0 && lo < kept.nr_structs && !strcmp(kept.structs[lo].name, type); lo++) {
+		Dwarf_Die die;
+
+		if (dwarf_offdie(dbg, kept.structs[lo].off, &die))
+			rc = struct_member(&die, member, NULL);
 	}
 	return rc;
 }

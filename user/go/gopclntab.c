@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "elf_file.h"
 #include "gopclntab.h"
@@ -13,8 +15,12 @@
 #define MAGIC_120 0xfffffff1u /* Go 1.20 and later: _func gains startLine */
 #define HDR_LEN (8 + 8 * 8)
 
+/* Read in place: the binary is mapped (reading it and copying its tables
+ * was most of the time of an open, 20 ms for a test binary) */
 struct gopcln {
-	uint8_t *tab;  /* the whole table, from its header */
+	const uint8_t *map; /* the whole file */
+	size_t map_len;
+	const uint8_t *tab;  /* the whole table, from its header */
 	size_t len;
 	uint64_t vaddr; /* where the header is loaded (link time) */
 	uint64_t nfunc, text_start;
@@ -22,7 +28,7 @@ struct gopcln {
 	int func_id_off; /* offset of funcID in _func: 40 (1.20+) or 36 */
 	/* go:func.* (moduledata.gofunc), where funcdata offsets point: a copy
 	 * from there to the end of its segment; none without moduledata */
-	uint8_t *gofunc;
+	const uint8_t *gofunc;
 	size_t gofunc_len;
 };
 
@@ -65,10 +71,7 @@ static int load(struct gopcln *g, const uint8_t *p, size_t n, uint64_t vaddr)
 	if (!header_ok(p, n))
 		return -1;
 	g->vaddr = vaddr;
-	g->tab = malloc(n);
-	if (!g->tab)
-		return -1;
-	memcpy(g->tab, p, n);
+	g->tab = p;
 	g->len = n;
 	g->nfunc = u64(p + 8);
 	g->text_start = u64(p + 24);
@@ -83,7 +86,13 @@ static int load(struct gopcln *g, const uint8_t *p, size_t n, uint64_t vaddr)
 
 /* No section names (stripped of them, or packed): look for the header in
  * every loaded, non-executable segment. */
-static int find_in_segments(Elf *e, int fd, struct gopcln *g)
+/* A segment's bytes in the file, or NULL if they are not all in it */
+static const uint8_t *in_file(const struct gopcln *g, uint64_t off, uint64_t len)
+{
+	return off <= g->map_len && len <= g->map_len - off ? g->map + off : NULL;
+}
+
+static int find_in_segments(Elf *e, struct gopcln *g)
 {
 	GElf_Phdr ph;
 	size_t n;
@@ -91,22 +100,15 @@ static int find_in_segments(Elf *e, int fd, struct gopcln *g)
 	if (elf_getphdrnum(e, &n))
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		uint8_t *buf;
+		const uint8_t *buf;
 
 		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X) ||
-		    !ph.p_filesz || ph.p_filesz > (1ull << 31))
+		    !ph.p_filesz || !(buf = in_file(g, ph.p_offset, ph.p_filesz)))
 			continue;
-		buf = malloc(ph.p_filesz);
-		if (!buf)
-			continue;
-		if (pread(fd, buf, ph.p_filesz, ph.p_offset) == (ssize_t)ph.p_filesz)
-			for (size_t o = 0; o + HDR_LEN <= ph.p_filesz; o += 8)
-				if ((u32(buf + o) == MAGIC_120 || u32(buf + o) == MAGIC_118) &&
-				    !load(g, buf + o, ph.p_filesz - o, ph.p_vaddr + o)) {
-					free(buf);
-					return 0;
-				}
-		free(buf);
+		for (size_t o = 0; o + HDR_LEN <= ph.p_filesz; o += 8)
+			if ((u32(buf + o) == MAGIC_120 || u32(buf + o) == MAGIC_118) &&
+			    !load(g, buf + o, ph.p_filesz - o, ph.p_vaddr + o))
+				return 0;
 	}
 	return -1;
 }
@@ -136,7 +138,7 @@ static uint64_t md_gofunc(const struct gopcln *g, const uint8_t *md, size_t room
 }
 
 /* The copy of gofunc's segment from gofunc on. */
-static void gofunc_load(Elf *e, int fd, struct gopcln *g, uint64_t gofunc)
+static void gofunc_load(Elf *e, struct gopcln *g, uint64_t gofunc)
 {
 	GElf_Phdr ph;
 	size_t n;
@@ -144,25 +146,19 @@ static void gofunc_load(Elf *e, int fd, struct gopcln *g, uint64_t gofunc)
 	if (!gofunc || elf_getphdrnum(e, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		size_t len;
+		uint64_t len;
 
 		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || gofunc < ph.p_vaddr ||
 		    gofunc >= ph.p_vaddr + ph.p_filesz)
 			continue;
 		len = ph.p_vaddr + ph.p_filesz - gofunc;
-		if (len > (1ull << 31) || !(g->gofunc = malloc(len)))
-			return;
-		if (pread(fd, g->gofunc, len, ph.p_offset + (gofunc - ph.p_vaddr)) != (ssize_t)len) {
-			free(g->gofunc);
-			g->gofunc = NULL;
-			return;
-		}
-		g->gofunc_len = len;
+		if ((g->gofunc = in_file(g, ph.p_offset + (gofunc - ph.p_vaddr), len)))
+			g->gofunc_len = len;
 		return;
 	}
 }
 
-static int moduledata_read(Elf *e, int fd, struct gopcln *g)
+static int moduledata_read(Elf *e, struct gopcln *g)
 {
 	uint8_t needle[16];
 	GElf_Phdr ph;
@@ -177,16 +173,12 @@ static int moduledata_read(Elf *e, int fd, struct gopcln *g)
 	if (elf_getphdrnum(e, &n))
 		return -1;
 	for (size_t i = 0; i < n && found; i++) {
-		uint8_t *buf, *at;
+		const uint8_t *buf, *at;
 
 		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X) ||
-		    ph.p_filesz < MD_TEXT + 8 || ph.p_filesz > (1ull << 31))
+		    ph.p_filesz < MD_TEXT + 8 || !(buf = in_file(g, ph.p_offset, ph.p_filesz)))
 			continue;
-		if (!(buf = malloc(ph.p_filesz)))
-			continue;
-		if (pread(fd, buf, ph.p_filesz, ph.p_offset) == (ssize_t)ph.p_filesz)
-			for (at = buf; (at = memmem(at, buf + ph.p_filesz - at, needle, 16));
-			     at += 8) {
+		for (at = buf; (at = memmem(at, buf + ph.p_filesz - at, needle, 16)); at += 8) {
 				uint64_t text;
 
 				if ((at - buf) % 8 || at + MD_TEXT + 8 > buf + ph.p_filesz)
@@ -200,10 +192,9 @@ static int moduledata_read(Elf *e, int fd, struct gopcln *g)
 					break;
 				}
 			}
-		free(buf);
 	}
 	if (!found)
-		gofunc_load(e, fd, g, gofunc);
+		gofunc_load(e, g, gofunc);
 	return found;
 }
 
@@ -211,6 +202,7 @@ struct gopcln *gopcln__open(const char *path, char *err, size_t len)
 {
 	struct gopcln *g = calloc(1, sizeof(*g));
 	Elf_Scn *scn = NULL;
+	struct stat st;
 	GElf_Shdr sh;
 	int fd = -1;
 	Elf *e = g ? elf_file__open(path, &fd) : NULL;
@@ -220,25 +212,34 @@ struct gopcln *gopcln__open(const char *path, char *err, size_t len)
 			 : strerror(errno));
 		goto fail;
 	}
-	if ((scn = elf_file__scn(e, ".gopclntab", &sh))) {
-		Elf_Data *d = elf_getdata(scn, NULL);
+	if (fstat(fd, &st) || !st.st_size ||
+	    (g->map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		g->map = NULL;
+		snprintf(err, len, "cannot map it: %s", strerror(errno));
+		goto fail;
+	}
+	g->map_len = st.st_size;
+	if ((scn = elf_file__scn(e, ".gopclntab", &sh)) && sh.sh_type == SHT_PROGBITS &&
+	    !(sh.sh_flags & SHF_COMPRESSED)) {
+		const uint8_t *p = in_file(g, sh.sh_offset, sh.sh_size);
 
-		if (d && d->d_buf && !load(g, d->d_buf, d->d_size, sh.sh_addr))
+		if (p && !load(g, p, sh.sh_size, sh.sh_addr))
 			goto done;
 	}
-	if (!find_in_segments(e, fd, g))
+	if (!find_in_segments(e, g))
 		goto done;
 	snprintf(err, len, "no Go function table (pclntab) of Go 1.18 or later");
 	goto fail;
 no_text:
 	snprintf(err, len, "Go function table without its text address (no runtime moduledata)");
-	free(g->tab);
 fail:
 	elf_file__close(e, fd);
+	if (g && g->map)
+		munmap((void *)g->map, g->map_len);
 	free(g);
 	return NULL;
 done:
-	if (moduledata_read(e, fd, g) && !g->text_start)
+	if (moduledata_read(e, g) && !g->text_start)
 		goto no_text;
 	elf_file__close(e, fd);
 	return g;
@@ -248,8 +249,8 @@ void gopcln__close(struct gopcln *g)
 {
 	if (!g)
 		return;
-	free(g->tab);
-	free(g->gofunc);
+	if (g->map)
+		munmap((void *)g->map, g->map_len);
 	free(g);
 }
 
