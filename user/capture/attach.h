@@ -32,6 +32,7 @@ struct tracer {
 	struct node_tracer *node; /* the Node.js adapter, when the target is Node */
 	struct profiler *prof; /* -F / --off-cpu: samples and blocked time */
 	struct wire_bpf *wire; /* TCP hooks: requests to itself */
+	struct wire_loading *wire_loading; /* its load, in a thread until wire__attach */
 	struct shared_maps shared; /* every object's common maps (shared_maps.h) */
 	struct uprobe_batch uprobes; /* attached together at the end (uprobes.h) */
 	bool spec_owned[MAX_SPECS]; /* attached by an adapter, not natively */

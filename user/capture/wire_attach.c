@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
@@ -11,10 +12,26 @@
 #include "native.skel.h"
 #include "wire.skel.h"
 
+/* Its verifier's work (~15 ms) beside the adapters' attach */
+struct wire_loading {
+	struct wire_bpf *k;
+	pthread_t thread;
+	bool running;
+	int rc;
+};
+
+static void *wire_load(void *arg)
+{
+	struct wire_loading *l = arg;
+
+	l->rc = wire_bpf__load(l->k);
+	return NULL;
+}
+
 int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct wire_bpf *k;
-	int gfd = shared_maps__fd(&t->shared, "goroutines"), rc;
+	int gfd = shared_maps__fd(&t->shared, "goroutines");
 	uint32_t goid, gm, curg;
 
 	if (o->no_wire || (!t->go && !t->node))
@@ -39,21 +56,47 @@ int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len)
 			 strerror(errno));
 		return -1;
 	}
-	rc = wire_bpf__load(k);
-	if (rc) {
-		snprintf(err, len, "failed to load the wire's BPF programs (raw_tp on tcp_sendmsg_locked): "
-			 "%s; run with -vv for libbpf's log, or --no-wire", strerror(-rc));
+	if (!(t->wire_loading = calloc(1, sizeof(*t->wire_loading)))) {
+		snprintf(err, len, "out of memory");
 		return -1;
 	}
+	t->wire_loading->k = k;
+	if (pthread_create(&t->wire_loading->thread, NULL, wire_load, t->wire_loading)) {
+		wire_load(t->wire_loading); /* here, then */
+		return 0;
+	}
+	t->wire_loading->running = true;
 	return 0;
+}
+
+/* The load's result, once: 0 or a negative errno */
+static int wire_loaded(struct tracer *t)
+{
+	struct wire_loading *l = t->wire_loading;
+	int rc;
+
+	if (!l)
+		return 0;
+	if (l->running)
+		pthread_join(l->thread, NULL);
+	rc = l->rc;
+	free(l);
+	t->wire_loading = NULL;
+	return rc;
 }
 
 int wire__attach(struct tracer *t, char *err, size_t len)
 {
 	struct wire_bpf *k = t->wire;
+	int rc = wire_loaded(t);
 
 	if (!k)
 		return 0;
+	if (rc) {
+		snprintf(err, len, "failed to load the wire's BPF programs (raw_tp on tcp_sendmsg_locked): "
+			 "%s; run with -vv for libbpf's log, or --no-wire", strerror(-rc));
+		return -1;
+	}
 	if (tracer__add_link(t, bpf_program__attach(k->progs.wire_send), "raw_tp/tcp_sendmsg_locked", err,
 			     len) ||
 	    tracer__add_link(t, bpf_program__attach(k->progs.wire_recv), "raw_tp/sock_recv_length", err,
@@ -66,6 +109,7 @@ int wire__attach(struct tracer *t, char *err, size_t len)
 
 void wire__close(struct tracer *t)
 {
+	wire_loaded(t);
 	wire_bpf__destroy(t->wire);
 	t->wire = NULL;
 }

@@ -11,8 +11,9 @@
 struct tracer;
 struct capture_counters;
 
-/* 0: loaded (or nothing to do); -1 with err. Call after the adapters' open:
- * it reuses their maps. */
+/* 0: loading in a thread (or nothing to do); -1 with err. Call after the
+ * adapters' open: it reuses their maps. wire__attach waits for the load
+ * (the adapters attach meanwhile) and says its failure. */
 int wire__open(struct tracer *t, const struct opts *o, char *err, size_t len);
 int wire__attach(struct tracer *t, char *err, size_t len);
 void wire__close(struct tracer *t);
