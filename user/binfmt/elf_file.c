@@ -51,3 +51,10 @@ Elf_Scn *elf_file__scn(Elf *e, const char *name, GElf_Shdr *sh)
 	}
 	return NULL;
 }
+
+bool elf_file__has_sections(Elf *e)
+{
+	size_t n;
+
+	return !elf_getshdrnum(e, &n) && n > 1;
+}

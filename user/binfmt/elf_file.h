@@ -2,6 +2,7 @@
 #ifndef WEFT_ELF_FILE_H
 #define WEFT_ELF_FILE_H
 
+#include <stdbool.h>
 #include <gelf.h>
 #include <libelf.h>
 
@@ -11,5 +12,7 @@ Elf *elf_file__open(const char *path, int *fd);
 void elf_file__close(Elf *e, int fd);
 /* The section called name, its header in *sh; NULL if none. */
 Elf_Scn *elf_file__scn(Elf *e, const char *name, GElf_Shdr *sh);
+/* Whether it has section headers (a packer may drop them) */
+bool elf_file__has_sections(Elf *e);
 
 #endif

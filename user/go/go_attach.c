@@ -84,6 +84,8 @@ int go__auto_specs(struct opts *o, const char *exe_path)
 	for (int i = 0; i < o->nr_specs; i++)
 		if (o->specs[i].role == ROLE_TXN)
 			return 0; /* the user said what a transaction is */
+	if (!goelf__pclntab(exe_path))
+		return 0; /* not Go (its symbol table is not searched: node's is 100K) */
 	/* a test binary: its tests; else a server: its requests, HTTP and
 	 * gRPC (etcd serves both) */
 	if (!goelf__func(exe_path, GO_TEST_TXN, &v, &sz, &off))

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <capstone/capstone.h>
 #include "elf_file.h"
@@ -164,21 +165,21 @@ const char *nodeelf_fn_label(int fn)
 	return fn >= 0 && fn < NODE_NR_FNS ? fn_labels[fn] : "?";
 }
 
-static bool matches(const char *n, int i)
+/* n: a symbol's name, l its length, no '.' in it */
+static bool matches(const char *n, size_t l, int i)
 {
-	size_t l = strlen(n), w = strlen(wanted[i].name);
+	size_t w = strlen(wanted[i].name);
 
-	if (strchr(n, '.'))
-		return false; /* .cold, .part.N, .isra.N: pieces of a function */
 	switch (wanted[i].how) {
-	case EXACT: return !strcmp(n, wanted[i].name);
-	case PREFIX: return !strncmp(n, wanted[i].name, w);
-	case SUFFIX: return l > w && !strcmp(n + l - w, wanted[i].name) && !strncmp(n, "_ZN4node", 8);
+	case EXACT: return l == w && !memcmp(n, wanted[i].name, w);
+	case PREFIX: return l >= w && !memcmp(n, wanted[i].name, w);
+	case SUFFIX: return l > w && !memcmp(n + l - w, wanted[i].name, w) && !strncmp(n, "_ZN4node", 8);
 	}
 	return false;
 }
 
-/* One pass over .symtab, then .dynsym for what is still missing. */
+/* One pass over .symtab, then .dynsym for what is still missing; names
+ * read from the string table's data directly (node has ~100K symbols) */
 static void find_symbols(Elf *e, struct node_info *ni)
 {
 	for (int pass = 0; pass < 2; pass++) {
@@ -186,24 +187,34 @@ static void find_symbols(Elf *e, struct node_info *ni)
 		GElf_Shdr sh;
 
 		while ((scn = elf_nextscn(e, scn))) {
-			Elf_Data *d;
+			Elf_Data *d, *strs;
+			Elf_Scn *str_scn;
 
 			if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
 			    sh.sh_type != (pass ? SHT_DYNSYM : SHT_SYMTAB))
 				continue;
 			d = elf_getdata(scn, NULL);
+			str_scn = elf_getscn(e, sh.sh_link);
+			strs = str_scn ? elf_getdata(str_scn, NULL) : NULL;
+			if (!strs || !strs->d_buf || !strs->d_size)
+				continue;
 			for (size_t k = 0; d && k < sh.sh_size / sh.sh_entsize; k++) {
-				GElf_Sym s;
 				const char *n;
+				size_t l;
+				GElf_Sym s;
 
 				if (!gelf_getsym(d, k, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-				    !s.st_value || s.st_shndx == SHN_UNDEF)
+				    !s.st_value || s.st_shndx == SHN_UNDEF || s.st_name >= strs->d_size)
 					continue;
-				n = elf_strptr(e, sh.sh_link, s.st_name);
-				if (!n || (n[0] != '_' && n[0] != 'u' && n[0] != 'S' && n[0] != 'n'))
+				n = (const char *)strs->d_buf + s.st_name;
+				if (n[0] != '_' && n[0] != 'u' && n[0] != 'S' && n[0] != 'n')
+					continue;
+				l = strnlen(n, strs->d_size - s.st_name);
+				/* .cold, .part.N, .isra.N: pieces of a function; unterminated: none */
+				if (l == strs->d_size - s.st_name || memchr(n, '.', l))
 					continue;
 				for (int i = 0; i < NODE_NR_FNS; i++)
-					if (!ni->vaddr[i] && matches(n, i)) {
+					if (!ni->vaddr[i] && matches(n, l, i)) {
 						ni->vaddr[i] = s.st_value;
 						ni->size[i] = s.st_size;
 					}
@@ -514,7 +525,59 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 	return rc;
 }
 
+static int nodeelf_read(const char *path, struct node_info *ni, char *err, size_t len);
+
+/* What was read of the last few binaries, by file: an attach asks about
+ * its target 2-3 times, and reading node's 100K symbols takes ~40 ms */
+#define NODEELF_CACHE 4
+static struct {
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
+	bool used;
+	int rc;
+	struct node_info ni;
+	char err[256];
+} nodeelf_cache[NODEELF_CACHE];
+static unsigned nodeelf_next;
+
 int nodeelf__open(const char *path, struct node_info *ni, char *err, size_t len)
+{
+	struct stat st;
+	char e[256] = "";
+	int rc;
+
+	if (stat(path, &st))
+		return nodeelf_read(path, ni, err, len);
+	for (int i = 0; i < NODEELF_CACHE; i++) {
+		typeof(nodeelf_cache[0]) *c = &nodeelf_cache[i];
+
+		if (c->used && c->dev == st.st_dev && c->ino == st.st_ino &&
+		    c->mtime.tv_sec == st.st_mtim.tv_sec && c->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			*ni = c->ni;
+			if (err && len && c->rc < 0)
+				snprintf(err, len, "%s", c->err);
+			return c->rc;
+		}
+	}
+	rc = nodeelf_read(path, ni, e, sizeof(e));
+	{
+		typeof(nodeelf_cache[0]) *c = &nodeelf_cache[nodeelf_next++ % NODEELF_CACHE];
+
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+		c->mtime = st.st_mtim;
+		c->used = true;
+		c->rc = rc;
+		c->ni = *ni;
+		snprintf(c->err, sizeof(c->err), "%s", e);
+	}
+	if (err && len && rc < 0)
+		snprintf(err, len, "%s", e);
+	return rc;
+}
+
+static int nodeelf_read(const char *path, struct node_info *ni, char *err, size_t len)
 {
 	const struct layout *l = NULL;
 	char why[256] = "";
