@@ -584,6 +584,7 @@ int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
 	uint64_t bias, key, next, *held = NULL, *alive = NULL;
 	size_t nr_held = 0, cap = 0;
 	int n, fd, h2fd, ended = 0;
+	int wire_in = shared_maps__fd(&t->shared, "wire_in"), wire_as = shared_maps__fd(&t->shared, "wire_as");
 	struct { uint64_t seg, txn; } call; /* bpf/go.bpf.c's struct go_call */
 
 	if (!g || gomem__bias(t->pid, t->exe_path, &bias))
@@ -625,6 +626,12 @@ int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
 			__atomic_fetch_sub(&g->skel->bss->goroutines_stored, 1, __ATOMIC_RELAXED);
 		emit(ctx, &e);
 		ended++;
+		/* what the wire kept for it, as go_exit drops it (a reader per
+		 * connection: these filled up under load) */
+		if (wire_in >= 0)
+			bpf_map_delete_elem(wire_in, &held[i]);
+		if (wire_as >= 0)
+			bpf_map_delete_elem(wire_as, &held[i]);
 		/* an HTTP/2 call ends with its doRequest goroutine */
 		if (!bpf_map_lookup_elem(h2fd, &held[i], &call)) {
 			e.seg = call.seg;
