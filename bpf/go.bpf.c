@@ -19,6 +19,10 @@ const volatile __u32 g_gopc = 0;
 const volatile __u32 g_startpc = 0;
 const volatile __u32 g_m = 0;
 const volatile __u32 m_curg = 0;
+/* weft check: a creation carries its creator's stack, walked from the frame
+ * pointer it saved in g.sched as it switched to the system stack */
+const volatile __u32 g_sched_bp = 0;
+const volatile bool creator_stacks = false;
 /* net/http.Request.Method, .URL and net/url.URL.Path, for request names */
 const volatile __u32 req_method = 0;
 const volatile __u32 req_url = 0;
@@ -107,6 +111,27 @@ static __always_inline struct thread_state *goroutine_get(__u64 goid)
 
 #define COOKIE_NEWG_RBX (1ULL << 32) /* as in user/go/go_attach.c */
 
+#define CREATOR_FRAMES 24
+
+/* The creator's callers, after the go statement in frames[0]: its frame
+ * chain from the BP saved as newproc switched stacks. That frame returns
+ * into newproc, the next to the go statement (frames[1] repeats
+ * frames[0]): the first is skipped. */
+static __always_inline void creator_frames(struct weft_event *e, __u64 creator)
+{
+	__u64 bp = read_u64(read_u64(creator + g_sched_bp)), fr[2];
+
+	for (int i = 1; i < CREATOR_FRAMES; i++) {
+		if (!bp || bpf_probe_read_user(fr, sizeof(fr), (void *)bp) || !fr[1])
+			break;
+		e->frames[i] = fr[1];
+		e->nr_frames = i + 1;
+		if (fr[0] <= bp)
+			break; /* frames go up the stack */
+		bp = fr[0];
+	}
+}
+
 /* A new g, ready: at newproc's call runqput(pp, newg, next) (RBX, a call:
  * emulated), or where newproc1 returns it (RAX). Either runs on the
  * system stack, so R14 is g0 and the creator is g0.m.curg. */
@@ -150,7 +175,11 @@ int BPF_KPROBE(go_newg)
 		__sync_fetch_and_add(&counters.evicted, 1); /* full */
 		return 0;
 	}
-	e = event_new_frames(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE, 1);
+	if (creator_stacks)
+		e = event_new_frames(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE,
+				     CREATOR_FRAMES);
+	else
+		e = event_new_frames(WEFT_EV_SEG_BEGIN, WEFT_KIND_GOROUTINE, WEFT_PROBE_GOROUTINE, 1);
 	if (!e)
 		return 0;
 	/* what its creator read from the target itself, it may handle (grpc
@@ -173,6 +202,8 @@ int BPF_KPROBE(go_newg)
 	/* the go statement (a return address) and the goroutine's function */
 	e->frames[0] = read_u64(newg + g_gopc);
 	e->nr_frames = 1;
+	if (creator_stacks)
+		creator_frames(e, creator);
 	e->site = read_u64(newg + g_startpc);
 	event_submit(e);
 	return 0;
@@ -437,3 +468,33 @@ static __always_inline int call_open(struct pt_regs *ctx, __u32 probe, void *cal
 
 #include "go_grpc.bpf.h"
 #include "go_client.bpf.h"
+
+/* weft check: runtime.exit (os.Exit, main's return, a fatal panic) is the
+ * process's last act. It stops here (SIGSTOP, delivered as the thread
+ * leaves the trap) so userspace reads which goroutines are alive and what
+ * they wait on while nothing moves, then continues it. Once per process;
+ * exit_held tells userspace even if the wakeup event is lost. */
+const volatile bool hold_at_exit = false;
+__u32 exit_tried = 0;
+__u32 exit_held = 0;
+
+#define SIGSTOP_NR 19
+
+SEC("uprobe")
+int BPF_KPROBE(go_exit_hold)
+{
+	struct weft_event *e;
+
+	/* two threads exiting at once may both send: one stop, read once */
+	if (!in_target() || !hold_at_exit || exit_tried)
+		return 0;
+	exit_tried = 1;
+	count_hit(WEFT_PROBE_GOROUTINE);
+	if (bpf_send_signal(SIGSTOP_NR))
+		return 0;
+	exit_held = (__u32)bpf_get_current_pid_tgid();
+	e = event_new_frames(WEFT_EV_EXIT_HOLD, WEFT_KIND_PROCESS, WEFT_PROBE_GOROUTINE, 0);
+	if (e)
+		event_submit_wake(e, true);
+	return 0;
+}

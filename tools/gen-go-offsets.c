@@ -61,6 +61,9 @@ int main(int argc, char **argv)
 			{ "net/url.URL.Path", path },
 			{ "net/url.URL.Host", host },
 			{ "testing.common.name", tname },
+			{ "runtime.g.timer", gi.g_timer },
+			{ "runtime.timer.when", gi.timer_when },
+			{ "runtime.g.sched.bp", gi.g_sched_bp },
 			/* absent before 1.21 (goroutine parents came with it) */
 			{ "runtime.g.parentGoid", gi.major == 1 && gi.minor < 21 ? 0 : gi.g_parent_goid },
 			/* ServeMux patterns came with 1.22 */
@@ -77,10 +80,10 @@ int main(int argc, char **argv)
 	}
 	if (bad)
 		return 1;
-	printf("\t{ %d, %d, \"%s\", %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d },\n",
+	printf("\t{ %d, %d, \"%s\", %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d, %d },\n",
 	       gi.major, gi.minor, gi.version, gi.g_goid, gi.g_parent_goid, gi.g_gopc,
 	       gi.g_startpc, gi.g_atomicstatus, gi.g_waitsince, gi.g_waitreason, gi.g_m,
 	       gi.g_sched_sp, gi.m_curg, gi.m_procid, method, url, path, tname,
-	       pat, pstr, host);
+	       pat, pstr, host, gi.g_timer, gi.timer_when, gi.g_sched_bp);
 	return 0;
 }

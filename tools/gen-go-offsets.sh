@@ -149,7 +149,7 @@ done
 	echo " *   runtime.m: curg, procid,"
 	echo " *   net/http.Request: Method, URL,  net/url.URL: Path,  testing.common: name,"
 	echo " *   net/http.Request: pat,  net/http.pattern: str (-1: none before 1.22),"
-	echo " *   net/url.URL: Host"
+	echo " *   net/url.URL: Host,  runtime.g: timer,  runtime.timer: when,  runtime.g: sched.bp"
 	echo " */"
 	for m in $minors; do
 		printf '%s\n' "${rows[$m]}"

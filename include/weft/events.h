@@ -36,6 +36,18 @@ enum weft_ev_type {
 				* since its last TRAPS: what tracing it cost */
 	WEFT_EV_SEG_NAME = 13, /* seg's name (an outbound call's "GET host:port"): nr_frames
 				* words of bytes in the union, NUL included */
+	WEFT_EV_EXIT_HOLD = 14, /* from BPF, never recorded: the process reached its exit and
+				 * was stopped there (SIGSTOP) so that userspace reads what is
+				 * alive while nothing moves; userspace continues it */
+};
+
+/* GSTATE with WEFT_F_ATEXIT: what the read at the exit found a continuation
+ * doing (its probe field), the evidence weft check judges it by */
+enum weft_exit_evidence {
+	WEFT_EXIT_RUNNING = 1, /* running or runnable: cleanup in flight */
+	WEFT_EXIT_BLOCKED = 2, /* blocked on what nothing will wake before the exit */
+	WEFT_EXIT_TIMER = 3,   /* asleep on a timer: txn holds when it fires, ns after ts_ns
+				* (0: unknown) */
 };
 
 /* What kind of continuation a segment is. */
@@ -82,6 +94,8 @@ enum weft_ev_flags {
 				    * it wrote outside any), parent its segment */
 	WEFT_F_WIRE_MUX = 1 << 14, /* ... on a connection whose writer serves every call on it
 				    * (gRPC): which call wrote them is told from the calls open */
+	WEFT_F_ATEXIT = 1 << 15,   /* GSTATE: read while the process was held at its exit;
+				    * probe is an enum weft_exit_evidence */
 };
 
 #define WEFT_H2_METHOD 224 /* in a WEFT_F_H2NAME event's name: where the :method is */

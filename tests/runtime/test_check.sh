@@ -60,9 +60,9 @@ while read -r v _; do
 	grep -q '^PASS$' "$TMP/l.out" && ! grep -q -- '--- FAIL' "$TMP/l.out" ||
 		fail "go $v leaky: the tests' own output: $(tail -c 300 "$TMP/l.out")"
 	assert_eq "$(leak_lines "$TMP/l-$v.err" | sed -E 's/ created at [^ ]*\.(Test[A-Za-z.0-9]*) \(leaky_test\.go:([0-9]+)\) -> [^ ]*\.([a-zA-Z]+)/ \1:\2 \3/')" \
-		"TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive]
-TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep]
-TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive]" \
+		"TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive] (alive past the grace)
+TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep] (alive past the grace)
+TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive] (alive past the grace)" \
 		"go $v leaky: one line per leaking test and site, with what it waits on"
 	CHECKS=$((CHECKS + 1))
 	grep -qE "^weft check: +3 +[0-9.]+ms .*TestCleanup \(leaky_test.go:$(line_of late)\) -> .*lateWorker$" \
@@ -97,9 +97,9 @@ PY
 		check_run "$TMP/s.out" "$TMP/s-$v.err" -- "$SLEAKY"
 		assert_eq "$RC" 1 "go $v stripped leaky: exit status"
 		assert_eq "$(leak_lines "$TMP/s-$v.err" | sed -E 's/ created at [^ ]*\.(Test[A-Za-z.0-9]*) \(leaky_test\.go:([0-9]+)\) -> [^ ]*\.([a-zA-Z]+)/ \1:\2 \3/')" \
-			"TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive]
-TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep]
-TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive]" \
+			"TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive] (alive past the grace)
+TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep] (alive past the grace)
+TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive] (alive past the grace)" \
 			"go $v stripped leaky: the same lines"
 	fi
 
@@ -121,9 +121,9 @@ gotest_all() {
 gotest_all --junit "$TMP/all.xml" -o "$TMP/all.json" -- go test -count=1 ./... >"$TMP/all.out" 2>"$TMP/all.err"
 assert_eq "$?" 1 "go test ./...: exit status"
 assert_eq "$(leak_lines "$TMP/all.err" | sed -E 's/ created at [^ ]*\.(Test[A-Za-z.0-9]*) \(leaky_test\.go:([0-9]+)\) -> [^ ]*\.([a-zA-Z]+)/ \1:\2 \3/')" \
-	"[leaky.test] TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive]
-[leaky.test] TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep]
-[leaky.test] TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive]" \
+	"[leaky.test] TestLeakTwo: 2 goroutines TestLeakTwo:$(line_of two) blockForever [chan receive] (alive past the grace)
+[leaky.test] TestLeakOne: 1 goroutine TestLeakOne:$(line_of one) sleepLong [sleep] (alive past the grace)
+[leaky.test] TestSubtests/a: 1 goroutine TestSubtests.func1:$(line_of sub) blockForever [chan receive] (alive past the grace)" \
 	"go test ./...: the leaking package's lines, named"
 assert_contains "$TMP/all.err" "weft check: [clean.test] ok: 3 transactions, 0 leaked" "go test ./...: the clean package"
 assert_contains "$TMP/all.err" "weft check: FAIL: 2 test processes checked" "go test ./...: the summary"
@@ -162,7 +162,7 @@ CSRC=$ROOT/tests/targets/ctests.c
 check_run "$TMP/ct.out" "$TMP/ct.err" --txn run_case --junit "$TMP/ct.xml" -- "$CT"
 assert_eq "$RC" 1 "ctests: exit status"
 assert_eq "$(leak_lines "$TMP/ct.err")" \
-	"run_case: 1 thread created at leak_case (ctests.c:$(grep -n 'SITE:leak \*/' "$CSRC" | cut -d: -f1)) -> blocked_main" \
+	"run_case: 1 thread created at leak_case (ctests.c:$(grep -n 'SITE:leak \*/' "$CSRC" | cut -d: -f1)) -> blocked_main (alive past the grace)" \
 	"ctests: the leaking case's line"
 CHECKS=$((CHECKS + 1))
 grep -qE "^weft check: +1 +[0-9.]+ms .*late_case \(ctests.c:$(grep -n 'SITE:late \*/' "$CSRC" | cut -d: -f1)\) -> late_main$" \

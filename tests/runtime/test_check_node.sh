@@ -39,9 +39,9 @@ while read -r V NODE; do
 		"$NODE" --test --test-force-exit --test-reporter=tap leaky.test.js clean.test.js hang.test.js
 	assert_eq "$RC" 1 "node $V: exit status"
 	assert_eq "$(leak_lines "$TMP/e-$V")" \
-		"[hang.test.js] hang.test.js: 1 async created at leaveListening (hang.test.js:$(line_of hang.test.js hang)) -> TCPSERVERWRAP
-[leaky.test.js] leaky.test.js: 1 async created at leakServer (leaky.test.js:$(line_of leaky.test.js server)) -> TCPSERVERWRAP
-[leaky.test.js] leaky.test.js: 1 async created at leakUdp (leaky.test.js:$(line_of leaky.test.js udp)) -> UDPWRAP" \
+		"[hang.test.js] hang.test.js: 1 async created at leaveListening (hang.test.js:$(line_of hang.test.js hang)) -> TCPSERVERWRAP (open at teardown)
+[leaky.test.js] leaky.test.js: 1 async created at leakServer (leaky.test.js:$(line_of leaky.test.js server)) -> TCPSERVERWRAP (open at teardown)
+[leaky.test.js] leaky.test.js: 1 async created at leakUdp (leaky.test.js:$(line_of leaky.test.js udp)) -> UDPWRAP (open at teardown)" \
 		"node $V: one line per file and site, named by its JavaScript"
 	assert_contains "$TMP/e-$V" "weft check: [clean.test.js] ok: 1 transactions, 0 leaked" \
 		"node $V: the clean file"
@@ -78,8 +78,8 @@ read -r V NODE < <(head -n1 <<<"$NODES")
 check_run "$TMP/n.out" "$TMP/n.err" --no-js-names -- "$NODE" --test leaky.test.js
 assert_eq "$RC" 1 "node $V --no-js-names: exit status"
 assert_eq "$(leak_lines "$TMP/n.err" | sed -E 's/ created at .* -> / -> /' | sort)" \
-	"[leaky.test.js] leaky.test.js: 1 async -> TCPSERVERWRAP
-[leaky.test.js] leaky.test.js: 1 async -> UDPWRAP" "node $V --no-js-names: the same leaks"
+	"[leaky.test.js] leaky.test.js: 1 async -> TCPSERVERWRAP (open at teardown)
+[leaky.test.js] leaky.test.js: 1 async -> UDPWRAP (open at teardown)" "node $V --no-js-names: the same leaks"
 grep -q "(leaky.test.js:" "$TMP/n.err" && fail "node $V --no-js-names: a JavaScript site: $(grep LEAK "$TMP/n.err")"
 CHECKS=$((CHECKS + 1))
 

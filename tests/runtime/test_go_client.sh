@@ -131,7 +131,7 @@ while read -r v go; do
 	timeout -k 5 60 "$WEFT" check --leak-grace 100ms -- "$out" >"$TMP/check-$v.out" 2>"$TMP/check-$v.err" </dev/null
 	assert_eq "$?" 1 "go $v check: exit status (a leak)"
 	assert_eq "$(grep '^weft check: LEAK' "$TMP/check-$v.err" | sed -E 's/created at [^ ]*\.(Test[A-Za-z]*) /created at \1 /; s/127\.0\.0\.1:[0-9]+/127.0.0.1:PORT/')" \
-		"weft check: LEAK TestOpenBody: 1 call created at TestOpenBody (calls_test.go:$OPEN_LINE) -> GET 127.0.0.1:PORT" \
+		"weft check: LEAK TestOpenBody: 1 call created at TestOpenBody (calls_test.go:$OPEN_LINE) -> GET 127.0.0.1:PORT (alive past the grace)" \
 		"go $v check: one leak, the open call"
 	assert_contains "$TMP/check-$v.err" "weft check: FAIL: 3 transactions, 1 leaked continuation at 1 site" \
 		"go $v check: summary"

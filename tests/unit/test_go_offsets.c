@@ -134,6 +134,9 @@ static void test_toolchain(void **state)
 	bad |= check_field(want, "runtime.g.sched.sp", o->g_sched_sp, gi.g_sched_sp);
 	bad |= check_field(want, "runtime.m.curg", o->m_curg, gi.m_curg);
 	bad |= check_field(want, "runtime.m.procid", o->m_procid, gi.m_procid);
+	bad |= check_field(want, "runtime.g.timer", o->g_timer, gi.g_timer);
+	bad |= check_field(want, "runtime.timer.when", o->timer_when, gi.timer_when);
+	bad |= check_field(want, "runtime.g.sched.bp", o->g_sched_bp, gi.g_sched_bp);
 	bad |= check_field(want, "net/http.Request.Method", o->req_method,
 			   goelf__member(bin, "net/http.Request", "Method"));
 	bad |= check_field(want, "net/http.Request.URL", o->req_url,

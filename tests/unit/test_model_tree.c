@@ -315,6 +315,58 @@ static void test_polled_end_before_begin(void **state)
 	model__free(m);
 }
 
+static void gstate_at_exit(struct model *m, uint64_t ts, uint64_t seg, uint32_t evidence,
+			   uint64_t timer_ns)
+{
+	struct weft_event e = { .ts_ns = ts, .type = WEFT_EV_GSTATE, .kind = WEFT_KIND_GOROUTINE,
+				.seg = seg, .flags = WEFT_F_ATEXIT | 4 /* waiting */,
+				.probe = evidence, .txn = timer_ns };
+
+	model__feed(m, &e);
+}
+
+/* Alive at an exit 100ms after their transaction (grace 500ms): judged by
+ * what the read at the exit found; nothing read: not judged. A segment of
+ * a transaction that ended before the grace stays a leak by the grace. */
+static void test_judged_at_exit(void **state)
+{
+	struct model *m = new_model(500 * MS);
+
+	txn_begin(m, 0, 2, 1, 1, 0);
+	for (uint64_t seg = 3; seg <= 8; seg++)
+		thread_begin(m, 1 * MS, seg, 2, 1, 0xa0 + seg);
+	txn_end(m, 600 * MS, 2, 1);
+	txn_begin(m, 0, 10, 1, 2, 0);
+	thread_begin(m, 1 * MS, 11, 10, 2, 0xb0);
+	txn_end(m, 1 * MS, 10, 2); /* long before the exit */
+	gstate_at_exit(m, 700 * MS, 3, WEFT_EXIT_RUNNING, 0);
+	gstate_at_exit(m, 700 * MS, 4, WEFT_EXIT_BLOCKED, 0);
+	gstate_at_exit(m, 700 * MS, 5, WEFT_EXIT_TIMER, 50 * MS);   /* fires at 750: within */
+	gstate_at_exit(m, 700 * MS, 6, WEFT_EXIT_TIMER, 3600000 * MS);
+	gstate_at_exit(m, 700 * MS, 7, WEFT_EXIT_TIMER, 0);	   /* when unknown */
+	gstate_at_exit(m, 700 * MS, 11, WEFT_EXIT_RUNNING, 0);
+	model__finish(m, 700 * MS);
+
+	assert_int_equal(model__segment(m, 3)->state, SEG_PENDING);
+	assert_int_equal(model__segment(m, 3)->rule, RULE_RUNNING);
+	assert_int_equal(model__segment(m, 4)->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 4)->rule, RULE_BLOCKED);
+	assert_int_equal(model__segment(m, 5)->state, SEG_PENDING);
+	assert_int_equal(model__segment(m, 5)->rule, RULE_TIMER_SOON);
+	assert_int_equal(model__segment(m, 6)->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 6)->rule, RULE_TIMER_LATE);
+	assert_int_equal(model__segment(m, 7)->state, SEG_PENDING);
+	assert_int_equal(model__segment(m, 7)->rule, RULE_NONE);
+	assert_int_equal(model__segment(m, 8)->state, SEG_PENDING); /* nothing read */
+	assert_int_equal(model__segment(m, 8)->rule, RULE_NONE);
+	assert_int_equal(model__segment(m, 11)->state, SEG_LEAKED);
+	assert_int_equal(model__segment(m, 11)->rule, RULE_GRACE);
+	assert_int_equal(model__txn_at(m, 0)->nr_leaked, 2);
+	assert_int_equal(model__nr_leaks(m), 3);
+	assert_string_equal(model__rule_name(RULE_BLOCKED), "blocked at exit");
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_polled_end_before_begin),
 		cmocka_unit_test(test_teardown_no_grace),
+		cmocka_unit_test(test_judged_at_exit),
 	};
 
 	return cmocka_run_group_tests_name("model: tree, leaks, orphans, conflation", tests, NULL,

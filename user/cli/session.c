@@ -369,7 +369,8 @@ static int report_out(struct session *s)
 static int check_out(struct session *s)
 {
 	struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
-	int rc = report__check(stderr, &r, s->o->junit, s->o->label, s->o->junit_suite_only);
+	int rc = report__check(stderr, &r, s->o->junit, s->o->label, s->o->junit_suite_only,
+			       s->o->verbose);
 
 	if (s->o->output) {
 		FILE *f = fopen(s->o->output, "we");

@@ -94,6 +94,13 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 	if (!s)
 		return;
 	s->site = (e->flags & WEFT_F_NOSTACK) ? 0 : pick_site(m, e);
+	if (e->nr_frames && !(e->flags & WEFT_F_NOSTACK)) {
+		/* interned: a site's creations share one copy */
+		int64_t k = stacks__intern(&m->stacks, (const uint64_t *)e->frames,
+					   e->nr_frames < WEFT_MAX_FRAMES ? e->nr_frames : WEFT_MAX_FRAMES);
+
+		s->stack = k >= 0 ? (uint32_t)k + 1 : 0;
+	}
 	if (m->nr_early && idmap__get(&m->early_idx, e->seg, &i))
 		s->end_ns = m->early_ns[i] > s->begin_ns ? m->early_ns[i] : s->begin_ns;
 	if (s->txn && (t = txn_find(m, s->txn)))
@@ -286,9 +293,14 @@ void model__feed(struct model *m, const struct weft_event *e)
 		s = seg_find(m, e->seg);
 		if (s) {
 			s->has_gstate = true;
-			s->go_status = e->flags;
+			s->go_status = e->flags & ~(uint32_t)WEFT_F_ATEXIT;
 			s->go_wait_reason = e->site;
 			s->go_waited_ns = e->parent;
+		}
+		if (s && (e->flags & WEFT_F_ATEXIT)) {
+			s->exit_evidence = e->probe;
+			s->exit_read_ns = e->ts_ns;
+			s->exit_timer_ns = e->txn;
 		}
 		break;
 	case WEFT_EV_POOLED:

@@ -17,6 +17,18 @@ enum seg_state {
 	SEG_LEAKED,    /* alive the grace after its transaction ended */
 	SEG_POOLED,    /* alive, idle in a pool (a keep-alive socket): not a leak */
 };
+/* What decided a leaked or pending segment's state (model__finish) */
+enum verdict_rule {
+	RULE_NONE,	  /* pending, not judged: nothing read at the exit says */
+	RULE_GRACE,	  /* leaked: alive the grace after its transaction ended */
+	RULE_TEARDOWN,	  /* leaked: alive when the runtime tore the process down */
+	RULE_BLOCKED,	  /* leaked: at the exit, blocked on what nothing would wake */
+	RULE_TIMER_LATE,  /* leaked: at the exit, asleep on a timer due past the grace */
+	RULE_RUNNING,	  /* pending: at the exit, running or runnable (cleanup in flight) */
+	RULE_TIMER_SOON,  /* pending: at the exit, asleep on a timer due within the grace */
+};
+/* "grace", "blocked at exit", ...; "" for RULE_NONE */
+const char *model__rule_name(uint32_t rule);
 
 struct segment {
 	uint64_t id, parent, txn, obj;
@@ -36,6 +48,13 @@ struct segment {
 	bool has_gstate;
 	uint32_t go_status, go_wait_reason;
 	uint64_t go_waited_ns; /* 0 unknown */
+	/* weft check: what the read at the process's exit found (enum
+	 * weft_exit_evidence, 0: no such read), when, and when its sleep timer
+	 * fires, ns after that read (0 unknown) */
+	uint32_t exit_evidence;
+	uint64_t exit_read_ns, exit_timer_ns;
+	uint32_t rule; /* enum verdict_rule, set by model__finish */
+	uint32_t stack; /* its creation stack, model__stack(stack - 1); 0 none */
 };
 
 struct txn {

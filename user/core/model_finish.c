@@ -45,7 +45,36 @@ static int group_cmp(const void *a, const void *b)
 	return x->site < y->site ? -1 : x->site > y->site;
 }
 
-/* Alive at txn end + grace (and the capture reached that point): leaked. */
+const char *model__rule_name(uint32_t rule)
+{
+	switch (rule) {
+	case RULE_GRACE: return "alive past the grace";
+	case RULE_TEARDOWN: return "open at teardown";
+	case RULE_BLOCKED: return "blocked at exit";
+	case RULE_TIMER_LATE: return "asleep at exit, its timer due past the grace";
+	case RULE_RUNNING: return "running at exit";
+	case RULE_TIMER_SOON: return "asleep at exit, its timer due within the grace";
+	}
+	return "";
+}
+
+/* Alive at the exit within the grace: judged by what the read at the exit
+ * found, if anything (the process stopped there), else not judged. */
+static uint32_t judge_at_exit(const struct segment *s, uint64_t due)
+{
+	switch (s->exit_evidence) {
+	case WEFT_EXIT_RUNNING: return RULE_RUNNING;
+	case WEFT_EXIT_BLOCKED: return RULE_BLOCKED;
+	case WEFT_EXIT_TIMER:
+		if (!s->exit_timer_ns)
+			return RULE_NONE;
+		return s->exit_read_ns + s->exit_timer_ns <= due ? RULE_TIMER_SOON : RULE_TIMER_LATE;
+	}
+	return RULE_NONE;
+}
+
+/* Alive at txn end + grace (and the capture reached that point): leaked.
+ * Alive at the exit within the grace: judged by the exit's evidence. */
 static void classify(struct model *m, struct segment *s, uint64_t now)
 {
 	uint64_t grace = m->opts.leak_grace_ns, due;
@@ -53,6 +82,7 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	struct site_group *g;
 
 	s->state = s->end_ns ? SEG_ENDED : s->pooled ? SEG_POOLED : SEG_LIVE;
+	s->rule = RULE_NONE;
 	/* idle in a pool: its request let it go; but a test file's teardown
 	 * closes what the file left open, pooled or not */
 	if (s->stdio || (s->pooled && !(t && t->teardown)))
@@ -71,12 +101,19 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	if (s->end_ns && s->end_ns <= due)
 		return;
 	if (now < due) {
-		if (!s->end_ns)
-			s->state = SEG_PENDING;
-		return;
+		if (s->end_ns)
+			return;
+		s->state = SEG_PENDING;
+		s->rule = judge_at_exit(s, due);
+		if (s->rule != RULE_BLOCKED && s->rule != RULE_TIMER_LATE)
+			return;
+		s->state = SEG_LEAKED;
+		s->leaked_at_ns = s->exit_read_ns;
+	} else {
+		s->state = SEG_LEAKED;
+		s->rule = t->teardown ? RULE_TEARDOWN : RULE_GRACE;
+		s->leaked_at_ns = due;
 	}
-	s->state = SEG_LEAKED;
-	s->leaked_at_ns = due;
 	t->nr_leaked++;
 	g = group_add(&m->leaks, &m->nr_leaks, s);
 	if (!g)

@@ -256,6 +256,10 @@ int go_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t le
 	g->skel->rodata->g_m = gi.g_m;
 	g->skel->rodata->m_curg = gi.m_curg;
 	g->skel->rodata->wake_on_txn_end = o->go_lean || o->cmd == CMD_CHECK;
+	g->skel->rodata->hold_at_exit = o->cmd == CMD_CHECK;
+	/* weft check: every leak's whole creation stack */
+	g->skel->rodata->creator_stacks = o->cmd == CMD_CHECK && gi.g_sched_bp > 0;
+	g->skel->rodata->g_sched_bp = gi.g_sched_bp > 0 ? gi.g_sched_bp : 0;
 	/* request names ("GET /users"), when the binary has net/http; without
 	 * DWARF, from the table's row or derived with the runtime's layout */
 	{
@@ -482,6 +486,24 @@ static int attach_creation(struct tracer *t, struct go_bpf *k, char *err, size_t
 	return attach_at(t, k->progs.go_newg, at + 5 /* call rel32 */, 0, what, err, len);
 }
 
+/* weft check: the process held at its exit (bpf/go.bpf.c's go_exit_hold),
+ * at runtime.exit's entry: a single-stepped `mov`, hit once. */
+static int attach_exit_hold(struct tracer *t, struct go_bpf *k, char *err, size_t len)
+{
+	static const char *const names[] = { "runtime.exit.abi0", "runtime.exit" };
+	uint64_t v, sz, off;
+	char what[512];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (goelf__func(t->exe_path, names[i], &v, &sz, &off))
+			continue;
+		snprintf(what, sizeof(what), "uprobe %s:%s", t->exe, names[i]);
+		return attach_at(t, k->progs.go_exit_hold, off, 0, what, err, len);
+	}
+	snprintf(err, len, "%s: no runtime.exit: the exit cannot be held for weft check", t->exe);
+	return -1;
+}
+
 int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct go_bpf *k = t->go->skel;
@@ -519,6 +541,8 @@ int go_tracer__attach(struct tracer *t, const struct opts *o, char *err, size_t 
 		return -1;
 	seed(t);
 	if (attach_creation(t, k, err, len))
+		return -1;
+	if (o->cmd == CMD_CHECK && attach_exit_hold(t, k, err, len))
 		return -1;
 	if (t->go->lean)
 		return 0; /* exits are found by go_tracer__sweep */
@@ -655,12 +679,41 @@ void go_tracer__counters(const struct tracer *t, struct capture_counters *c)
 		counters__add(c, &t->go->skel->bss->counters, t->go->skel->bss->nest_overflow);
 }
 
+/* Waits the runtime itself ends (the GC, a preemption): work in flight */
+static bool transient_wait(const char *reason)
+{
+	return !strncmp(reason, "GC", 2) || strstr(reason, "garbage collection") ||
+	       !strcmp(reason, "preempted") || strstr(reason, "stopping the world") ||
+	       !strcmp(reason, "debug call") || !strcmp(reason, "suspendG") ||
+	       strstr(reason, "wait for GC");
+}
+
+/* At the exit (held still): what a goroutine's state says of it */
+static uint32_t exit_evidence(struct tracer *t, const struct go_g *g, const char *reason,
+			      int64_t now, uint64_t *due)
+{
+	int64_t when;
+
+	*due = 0;
+	if (g->status != GO_GWAITING)
+		return WEFT_EXIT_RUNNING;
+	if (transient_wait(reason))
+		return WEFT_EXIT_RUNNING;
+	if (strcmp(reason, "sleep"))
+		return WEFT_EXIT_BLOCKED;
+	when = gomem__timer_when(t->pid, &t->go->gi, g);
+	if (when && now > 0)
+		*due = when > now ? (uint64_t)(when - now) : 1;
+	return WEFT_EXIT_TIMER;
+}
+
 /* At the end of a capture, while the target lives: each goroutine's state
  * (status, wait reason, how long) from runtime.allgs, as GSTATE events for
  * the segments the BPF map holds. Wait reason names go to reasons as
- * "CODE TEXT" lines: the record file keeps them. */
+ * "CODE TEXT" lines: the record file keeps them. at_exit: the process is
+ * held at its exit; each event says what that evidence is. */
 void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
-			     size_t rlen)
+			     size_t rlen, bool at_exit)
 {
 	struct go_tracer *g = t->go;
 	struct go_g *gs = NULL;
@@ -686,15 +739,31 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
 		e.flags = gs[i].status;
 		e.site = gs[i].waitreason;
 		e.parent = gs[i].waitsince > 0 && now > gs[i].waitsince ? now - gs[i].waitsince : 0;
+		buf[0] = 0;
+		if (gs[i].status == GO_GWAITING)
+			gomem__wait_reason(t->pid, &g->gi, bias, gs[i].waitreason, buf, sizeof(buf));
+		if (at_exit) {
+			e.flags |= WEFT_F_ATEXIT; /* above the status, in the low bits */
+			uint64_t due;
+
+			e.probe = exit_evidence(t, &gs[i], buf, now, &due);
+			e.txn = due;
+		}
 		emit(ctx, &e);
 		if (gs[i].status != GO_GWAITING)
 			continue;
-		snprintf(line, sizeof(line), "%u %s\n", gs[i].waitreason,
-			 gomem__wait_reason(t->pid, &g->gi, bias, gs[i].waitreason, buf, sizeof(buf)));
+		snprintf(line, sizeof(line), "%u %s\n", gs[i].waitreason, buf);
 		if (!strstr(reasons, line) && strlen(reasons) + strlen(line) < rlen)
 			strcat(reasons, line);
 	}
 	free(gs);
+}
+
+pid_t go_tracer__take_exit_hold(struct tracer *t)
+{
+	struct go_bpf *k = t->go ? t->go->skel : NULL;
+
+	return k ? (pid_t)__atomic_exchange_n(&k->bss->exit_held, 0, __ATOMIC_RELAXED) : 0;
 }
 
 const char *go_tracer__version(const struct tracer *t, const char **offsets_src)

@@ -37,10 +37,14 @@ void go_tracer__close(struct tracer *t);
 /* Pre-attach goroutines read at attach, as SEG_BEGIN events to feed first. */
 struct weft_event;
 size_t go_tracer__seeds(const struct tracer *t, const struct weft_event **out);
-/* The live goroutines' states at the end of a capture, as GSTATE events. */
+/* The live goroutines' states at the end of a capture, as GSTATE events;
+ * at_exit: read while the process is held at its exit (WEFT_F_ATEXIT). */
 typedef void (*go_event_fn)(void *ctx, const struct weft_event *e);
 void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
-			     size_t rlen);
+			     size_t rlen, bool at_exit);
+/* weft check: the tid that stopped the process at its exit (SIGSTOP, from
+ * BPF), 0 while it has not; forgets it (the caller continues it). */
+pid_t go_tracer__take_exit_hold(struct tracer *t);
 /* --go-lean: the goroutines weft holds that the process no longer has, read
  * from runtime.allgs; each gets a SEG_END at ts (flagged WEFT_F_POLLED) and
  * leaves the BPF map. Returns how many ended, -1 when the read failed (then

@@ -27,6 +27,9 @@ struct go_offsets {
 	 * that matched (Go 1.22+; -1 before) */
 	int req_pat, pattern_str;
 	int url_host; /* net/url.URL.Host: outbound calls' names */
+	/* runtime.g.timer (time.Sleep's) and runtime.timer.when: when a sleeper wakes */
+	int g_timer, timer_when;
+	int g_sched_bp; /* runtime.g.sched.bp: the frame chain of a goroutine off CPU */
 };
 
 /* The row for exactly go<major>.<minor> (any patch release), or NULL when

@@ -2,11 +2,13 @@
 /* Go's rules in a session (user/capture/adapter.h): the runtime's own
  * threads and go test's harness left out, and --go-lean's reads of which
  * goroutines are gone, when a transaction's grace has passed. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "adapter.h"
 #include "attach.h"
 #include "clock.h"
+#include "exit_hold.h"
 #include "go_attach.h"
 #include "go_session.h"
 #include "idmap.h"
@@ -28,6 +30,8 @@ struct go_session {
 	uint64_t thread_entry; /* cgo, stripped: the runtime's thread start routine */
 	struct idmap harness_txns; /* go test's own tRunner (no test name): not a test */
 	char wait_reasons[sizeof(((struct record_meta *)0)->go_wait_reasons)];
+	uint64_t exit_read_ns; /* weft check: how long the process was held at its exit */
+	bool exit_read;
 };
 
 /* Kept sorted: ends arrive nearly in order, so this is mostly an append. */
@@ -113,6 +117,8 @@ static bool keep(void *self, struct weft_event *e)
 {
 	struct go_session *g = self;
 
+	if (e->type == WEFT_EV_EXIT_HOLD)
+		return false; /* a wakeup: the tick reads the hold */
 	if (runtime_thread(g, e) || test_harness(g, e))
 		return false;
 	if (e->type == WEFT_EV_TXN_END && (g->lean || g->check))
@@ -125,16 +131,40 @@ static bool keep(void *self, struct weft_event *e)
  * it is given the due time when that lies between (the read is late by a
  * few ms at most), else the previous read's time. weft check without
  * --go-lean: what the goroutines wait on, when leaks are judged. */
+/* weft check: the process stopped at its exit (BPF sent SIGSTOP): what is
+ * alive and what it waits on, read while nothing moves; then it goes on. */
+static void read_at_exit(struct go_session *g)
+{
+	pid_t pid = g->io.tracer->pid, tid = go_tracer__take_exit_hold(g->io.tracer);
+	uint64_t t0 = mono_ns();
+	bool still;
+
+	if (!tid)
+		return;
+	g->io.consume(g->io.ctx); /* the last tests' ends first */
+	still = exit_hold__wait(pid, tid, 1000);
+	go_tracer__final_states(g->io.tracer, g->io.emit, g->io.ctx, g->wait_reasons,
+				sizeof(g->wait_reasons), still);
+	exit_hold__release(pid);
+	g->exit_read_ns = mono_ns() - t0;
+	g->exit_read = true;
+	if (g->io.o->verbose)
+		fprintf(stderr, "weft: pid %d held at its exit for %.2f ms%s\n", pid,
+			g->exit_read_ns / 1e6, still ? "" : " (it did not stop: states not judged)");
+}
+
 static int tick(void *self, uint64_t now)
 {
 	struct go_session *g = self;
 	uint64_t ts;
 
+	if (g->check)
+		read_at_exit(g);
 	if (!g->lean) {
 		if (g->nr_dues && g->dues[0] <= now) {
 			g->io.consume(g->io.ctx);
 			go_tracer__final_states(g->io.tracer, g->io.emit, g->io.ctx,
-						g->wait_reasons, sizeof(g->wait_reasons));
+						g->wait_reasons, sizeof(g->wait_reasons), false);
 			dues_done(g, now);
 		}
 		return wait_ms(g, now, 2);
@@ -166,6 +196,10 @@ static void finish(void *self, bool target_gone)
 	struct go_session *g = self;
 	uint64_t now = mono_ns();
 
+	if (g->check && target_gone)
+		go_tracer__take_exit_hold(g->io.tracer); /* killed while held */
+	else if (g->check)
+		read_at_exit(g); /* held, and weft stops before its tick: go on */
 	if (target_gone)
 		return;
 	if (g->lean) {
@@ -174,7 +208,7 @@ static void finish(void *self, bool target_gone)
 			g->last_sweep_ns = now;
 	}
 	go_tracer__final_states(g->io.tracer, g->io.emit, g->io.ctx, g->wait_reasons,
-				sizeof(g->wait_reasons));
+				sizeof(g->wait_reasons), false);
 }
 
 static void counters(void *self, struct record_meta *m)

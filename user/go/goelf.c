@@ -344,6 +344,9 @@ static void offsets_set(struct go_info *gi, const struct go_offsets *o, enum go_
 	gi->req_pat = o->req_pat;
 	gi->pattern_str = o->pattern_str;
 	gi->url_host = o->url_host;
+	gi->g_timer = o->g_timer;
+	gi->timer_when = o->timer_when;
+	gi->g_sched_bp = o->g_sched_bp;
 	gi->offsets_src = src;
 }
 
@@ -422,6 +425,7 @@ int goelf__open(const char *path, struct go_info *gi, char *err, size_t len)
 	gi->m_curg = gi->m_procid = -1;
 	gi->req_method = gi->req_url = gi->url_path = gi->test_name = -1;
 	gi->req_pat = gi->pattern_str = gi->url_host = -1;
+	gi->g_timer = gi->timer_when = gi->g_sched_bp = -1;
 	e = elf_file__open(path, &fd);
 	if (!e) {
 		snprintf(err, len, "%s", errno == ENOEXEC ? "not an ELF file" : strerror(errno));

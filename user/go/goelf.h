@@ -40,6 +40,8 @@ struct go_info {
 	/* net/http.Request.pat, net/http.pattern.str (1.22+), as the above */
 	int req_pat, pattern_str;
 	int url_host; /* net/url.URL.Host, as the above */
+	int g_timer, timer_when; /* runtime.g.timer, runtime.timer.when (-1: unknown) */
+	int g_sched_bp;          /* runtime.g.sched.bp (-1: unknown) */
 	/* runtime.allgs, runtime.allglen (DWARF variables, else .symtab objects); 0 when absent */
 	uint64_t allgs_vaddr, allglen_vaddr;
 };

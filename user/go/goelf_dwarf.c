@@ -57,6 +57,21 @@ static int struct_member(Dwarf_Die *st, const char *name, Dwarf_Die *type)
 	return -1;
 }
 
+/* runtime.g.timer, a *runtime.timer, and that struct's when */
+static void read_timer(Dwarf_Die *g, struct go_info *gi)
+{
+	Dwarf_Die ptr, timer;
+	Dwarf_Attribute a;
+	int t = struct_member(g, "timer", &ptr), w = -1;
+
+	if (t >= 0 && dwarf_tag(&ptr) == DW_TAG_pointer_type &&
+	    dwarf_attr_integrate(&ptr, DW_AT_type, &a) && dwarf_formref_die(&a, &timer) &&
+	    !dwarf_peel_type(&timer, &timer) && dwarf_tag(&timer) == DW_TAG_structure_type)
+		w = struct_member(&timer, "when", NULL);
+	gi->g_timer = w >= 0 ? t : -1;
+	gi->timer_when = w;
+}
+
 static void read_g(Dwarf_Die *g, struct go_info *gi)
 {
 	Dwarf_Die sched;
@@ -70,11 +85,13 @@ static void read_g(Dwarf_Die *g, struct go_info *gi)
 	gi->g_waitsince = struct_member(g, "waitsince", NULL);
 	gi->g_waitreason = struct_member(g, "waitreason", NULL);
 	gi->g_m = struct_member(g, "m", NULL);
+	read_timer(g, gi);
 	s = struct_member(g, "sched", &sched);
 	if (s >= 0 && dwarf_tag(&sched) == DW_TAG_structure_type) {
-		int sp = struct_member(&sched, "sp", NULL);
+		int sp = struct_member(&sched, "sp", NULL), bp = struct_member(&sched, "bp", NULL);
 
 		gi->g_sched_sp = sp >= 0 ? s + sp : -1;
+		gi->g_sched_bp = bp >= 0 ? s + bp : -1;
 	}
 }
 

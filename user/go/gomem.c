@@ -240,7 +240,7 @@ static int snapshot_once(pid_t pid, const struct go_info *gi, uint64_t bias, str
 	struct go_g *gs = NULL;
 	size_t span = 0, nr = 0, bad = 0;
 	const int offs[] = { gi->g_goid, gi->g_parent_goid, gi->g_gopc, gi->g_startpc,
-			     gi->g_atomicstatus, gi->g_waitsince, gi->g_waitreason };
+			     gi->g_atomicstatus, gi->g_waitsince, gi->g_waitreason, gi->g_timer };
 	int rc = SNAP_FATAL;
 	ssize_t got;
 
@@ -316,6 +316,7 @@ static int snapshot_once(pid_t pid, const struct go_info *gi, uint64_t bias, str
 		g->startpc = u64_at(p, gi->g_startpc);
 		g->waitsince = gi->g_waitsince >= 0 ? (int64_t)u64_at(p, gi->g_waitsince) : 0;
 		g->waitreason = gi->g_waitreason >= 0 ? p[gi->g_waitreason] : 0;
+		g->timer = gi->g_timer >= 0 ? u64_at(p, gi->g_timer) : 0;
 		/* only GO_GSCAN may be set above the status bits */
 		if ((st & ~(uint32_t)(GO_GSCAN | 0xf)) || g->status > GO_GPREEMPTED ||
 		    g->status == GO_GMORIBUND_UNUSED || g->status == GO_GENQUEUE_UNUSED) {
@@ -405,6 +406,16 @@ static struct {
 	bool have[256];	       /* waitReason is a uint8 */
 	char str[256][MAX_REASON_LEN];
 } wr_cache;
+
+int64_t gomem__timer_when(pid_t pid, const struct go_info *gi, const struct go_g *g)
+{
+	int64_t when = 0;
+
+	if (!g->timer || (g->timer & 7) || gi->timer_when < 0 ||
+	    rd(pid, g->timer + gi->timer_when, &when, sizeof(when)))
+		return 0;
+	return when > 0 ? when : 0;
+}
 
 const char *gomem__wait_reason(pid_t pid, const struct go_info *gi, uint64_t bias,
 			       uint32_t reason, char *buf, size_t len)

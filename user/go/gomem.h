@@ -24,6 +24,7 @@ struct go_g {
 	uint64_t gopc, startpc;          /* runtime addresses (already in the target's address space) */
 	int64_t waitsince;               /* nanotime() when it blocked, 0 unknown */
 	uint32_t waitreason;             /* runtime.waitReason value */
+	uint64_t timer;                  /* its *runtime.timer (time.Sleep's), 0 none or unknown */
 };
 
 /* The load bias of exe's mapping in pid (0 for non-PIE): runtime address =
@@ -42,6 +43,10 @@ int gomem__bias(pid_t pid, const char *exe_path, uint64_t *bias);
  * in allgs order. */
 int gomem__snapshot(pid_t pid, const struct go_info *gi, uint64_t bias, struct go_g **out,
 		    char *err, size_t len);
+
+/* When g's sleep timer fires (runtime.timer.when, in nanotime), or 0 when
+ * unknown (no timer, no offsets, unreadable). */
+int64_t gomem__timer_when(pid_t pid, const struct go_info *gi, const struct go_g *g);
 
 /* The runtime's own string for a wait reason ("chan receive", "sleep", ...),
  * read from the target's runtime.waitReasonStrings array ([N]string; found

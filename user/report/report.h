@@ -37,9 +37,10 @@ void report__profile_json(FILE *f, const struct report *r);
 /* weft check: a line per leak (test, site, count, what it waits on), the
  * cleanup latency per site, a summary; a JUnit XML file when junit is set
  * (only its <testsuite> with suite_only, for follow.c to merge). A followed
- * process's lines say its label. 1 when something leaked, else 0. */
+ * process's lines say its label; stacks: each leak's creation stack under
+ * its line (the JUnit file always has them). 1 when something leaked, else 0. */
 int report__check(FILE *f, const struct report *r, const char *junit, const char *label,
-		  bool suite_only);
+		  bool suite_only, bool stacks);
 /* s as a JSON string, quoted and escaped. */
 void json_str(FILE *f, const char *s);
 /* One transaction's tree: the first with a leak, else the slowest. */
@@ -56,6 +57,16 @@ const char *report__start(const struct report *r, uint32_t kind, uint64_t addr);
 const char *kind_name(uint32_t kind);
 /* enum seg_state as the JSON report says it: live, ended, pending, ... */
 const char *seg_state_name(uint32_t state);
+/* A continuation's whole creation stack, across the continuations that
+ * made it: its own frames from its creation site outward, then its
+ * creator's from where that one was created, up to its transaction's root
+ * (a test, a request). frame() is called once per frame ("func (file:42)"),
+ * with hop 0 for the continuation's own, and the kind of the continuation
+ * whose creation it is (from hop 1: a creator). Returns the frames given. */
+size_t report__creation_stack(const struct report *r, const struct segment *s,
+			      void (*frame)(void *ctx, unsigned hop, uint32_t kind,
+					    const char *text),
+			      void *ctx);
 /* A Go wait reason's name from the capture ("chan receive"), "" unknown. */
 const char *report__wait_reason(const struct report *r, uint32_t code, char *buf, size_t len);
 

@@ -15,6 +15,8 @@ struct leak_line {
 	uint64_t count;
 	bool has_wait;
 	uint32_t wait;
+	uint32_t rule; /* enum verdict_rule */
+	const struct segment *first; /* its creation stack is the line's */
 };
 
 static const char *test_name(const struct report *r, const struct txn *t)
@@ -24,15 +26,22 @@ static const char *test_name(const struct report *r, const struct txn *t)
 	return n && *n ? n : "(no name)";
 }
 
-/* Leaked segments by (transaction name, site, start), first seen first. */
-static size_t leak_lines(const struct report *r, struct leak_line **out)
+/* A leak, or (cleanup) alive at the exit and judged not one */
+static bool wanted(const struct segment *s, bool cleanup)
+{
+	return cleanup ? s->state == SEG_PENDING && s->rule != RULE_NONE : s->state == SEG_LEAKED;
+}
+
+/* Leaked segments (or cleanup's) by (transaction name, site, start, rule),
+ * first seen first. */
+static size_t leak_lines(const struct report *r, struct leak_line **out, bool cleanup)
 {
 	struct leak_line *l = NULL;
 	size_t n = 0;
 
 	for (size_t i = 0; i < model__nr_segments(r->m); i++) {
 		const struct segment *s = model__segment_at(r->m, i);
-		const struct txn *t = s->state == SEG_LEAKED ? model__txn(r->m, s->txn) : NULL;
+		const struct txn *t = wanted(s, cleanup) ? model__txn(r->m, s->txn) : NULL;
 		const char *name;
 		size_t k;
 
@@ -41,7 +50,7 @@ static size_t leak_lines(const struct report *r, struct leak_line **out)
 		name = test_name(r, t);
 		for (k = 0; k < n; k++)
 			if (!strcmp(l[k].txn, name) && l[k].site == s->site && l[k].start == s->start &&
-			    l[k].kind == s->kind)
+			    l[k].kind == s->kind && l[k].rule == s->rule)
 				break;
 		if (k == n) {
 			struct leak_line *nl = realloc(l, (n + 1) * sizeof(*nl));
@@ -50,7 +59,7 @@ static size_t leak_lines(const struct report *r, struct leak_line **out)
 				break;
 			l = nl;
 			l[n++] = (struct leak_line){ .txn = name, .site = s->site, .start = s->start,
-						     .kind = s->kind };
+						     .kind = s->kind, .rule = s->rule, .first = s };
 		}
 		l[k].count++;
 		if (s->has_gstate && !l[k].has_wait) {
@@ -70,9 +79,44 @@ static void describe(const struct report *r, const struct leak_line *l, char *bu
 	report__site_short(r, l->site, site, sizeof(site));
 	if (l->has_wait && *report__wait_reason(r, l->wait, reason, sizeof(reason)))
 		snprintf(wait, sizeof(wait), " [%s]", reason);
-	snprintf(buf, len, "%s: %" PRIu64 " %s%s created at %s%s%s%s", l->txn, l->count,
+	snprintf(buf, len, "%s: %" PRIu64 " %s%s created at %s%s%s%s (%s)", l->txn, l->count,
 		 kind_name(l->kind), l->count > 1 ? "s" : "", site, *start ? " -> " : "", start,
-		 wait);
+		 wait, model__rule_name(l->rule));
+}
+
+/* The creation stack under a line: each hop's frames, and where a
+ * continuation's own stack ends and its creator's begins */
+struct stack_out {
+	FILE *f;
+	const char *prefix; /* before each line */
+	int hop;
+	bool xml;
+};
+
+static void xml_str(FILE *f, const char *s);
+
+static void stack_frame(void *ctx, unsigned hop, uint32_t kind, const char *text)
+{
+	struct stack_out *o = ctx;
+
+	if ((int)hop != o->hop && o->hop >= 0)
+		fprintf(o->f, "%s  (in a %s created at)\n", o->prefix, kind_name(kind));
+	o->hop = hop;
+	fputs(o->prefix, o->f);
+	fputs("  ", o->f);
+	if (o->xml)
+		xml_str(o->f, text);
+	else
+		fputs(text, o->f);
+	fputc('\n', o->f);
+}
+
+static void print_stack(FILE *f, const struct report *r, const struct segment *s,
+			const char *prefix, bool xml)
+{
+	struct stack_out o = { f, prefix, -1, xml };
+
+	report__creation_stack(r, s, stack_frame, &o);
 }
 
 static void xml_str(FILE *f, const char *s)
@@ -143,6 +187,7 @@ static int write_junit(const char *path, const struct report *r, const struct le
 			}
 			xml_str(f, line);
 			fputc('\n', f);
+			print_stack(f, r, l[j].first, "", true);
 		}
 		fputs(first ? "</testcase>\n" : "</failure>\n    </testcase>\n", f);
 	}
@@ -156,10 +201,11 @@ static int write_junit(const char *path, const struct report *r, const struct le
 }
 
 int report__check(FILE *f, const struct report *r, const char *junit, const char *label,
-		  bool suite_only)
+		  bool suite_only, bool stacks)
 {
-	struct leak_line *l;
-	size_t nl = leak_lines(r, &l), nlate = model__nr_late(r->m), tests = 0;
+	struct leak_line *l, *cl;
+	size_t nl = leak_lines(r, &l, false), ncl = leak_lines(r, &cl, true);
+	size_t nlate = model__nr_late(r->m), tests = 0;
 	uint64_t total = 0;
 	char line[1024], a[32], b[32], c[32], site[512], who[300] = "";
 
@@ -169,8 +215,15 @@ int report__check(FILE *f, const struct report *r, const char *junit, const char
 	for (size_t j = 0; j < nl; j++) {
 		describe(r, &l[j], line, sizeof(line));
 		fprintf(f, "weft check: LEAK %s%s\n", who, line);
+		if (stacks)
+			print_stack(f, r, l[j].first, "weft check:   ", false);
 		total += l[j].count;
 	}
+	for (size_t j = 0; j < ncl; j++) {
+		describe(r, &cl[j], line, sizeof(line));
+		fprintf(f, "weft check: %scleanup at exit, not a leak: %s\n", who, line);
+	}
+	free(cl);
 	if (nlate) {
 		fprintf(f, "weft check: %scleanup after the transaction, per site (exits within "
 			   "the grace are cleanup, later are leaks):\n", who);
@@ -190,8 +243,11 @@ int report__check(FILE *f, const struct report *r, const char *junit, const char
 	{
 		uint64_t pending = 0;
 
-		for (size_t i = 0; i < model__nr_segments(r->m); i++)
-			pending += model__segment_at(r->m, i)->state == SEG_PENDING;
+		for (size_t i = 0; i < model__nr_segments(r->m); i++) {
+			const struct segment *s = model__segment_at(r->m, i);
+
+			pending += s->state == SEG_PENDING && s->rule == RULE_NONE;
+		}
 		if (pending)
 			fprintf(f, "weft check: %s%" PRIu64 " continuation%s still alive at the end, "
 				   "within the grace of %s transaction: not judged (keep the command "

@@ -127,6 +127,32 @@ static void json_txns(FILE *f, const struct report *r)
 	fputs("],\n", f);
 }
 
+struct json_stack {
+	FILE *f;
+	int hop;
+};
+
+static void json_frame(void *ctx, unsigned hop, uint32_t kind, const char *text)
+{
+	struct json_stack *o = ctx;
+
+	fputs((int)hop == o->hop ? ", " : o->hop < 0 ? "[" : "], [", o->f);
+	(void)kind;
+	o->hop = hop;
+	json_str(o->f, text);
+}
+
+/* A leak's creation stack: one array of frames per continuation, its own
+ * first, then its creator's... up to its transaction's root */
+static void json_creation_stack(FILE *f, const struct report *r, const struct segment *s)
+{
+	struct json_stack o = { f, -1 };
+
+	fputs(", \"creation_stack\": [", f);
+	report__creation_stack(r, s, json_frame, &o);
+	fputs(o.hop < 0 ? "]" : "]]", f);
+}
+
 static void json_segments(FILE *f, const struct report *r)
 {
 	fputs("\"segments\": [", f);
@@ -145,10 +171,16 @@ static void json_segments(FILE *f, const struct report *r)
 			fputs("null", f);
 		fprintf(f, ", \"begin_ns\": %" PRIu64 ", \"end_ns\": ", s->begin_ns);
 		json_u64_or_null(f, s->end_ns, s->end_ns != 0);
-		fprintf(f, ", \"state\": \"%s\", \"preattach\": %s, \"pooled\": %s, \"runs\": %" PRIu64
-			   "}",
-			seg_state_name(s->state), (s->flags & WEFT_F_PREATTACH) ? "true" : "false",
-			s->pooled ? "true" : "false", s->runs);
+		fprintf(f, ", \"state\": \"%s\", \"rule\": ", seg_state_name(s->state));
+		if (s->rule)
+			json_str(f, model__rule_name(s->rule));
+		else
+			fputs("null", f);
+		if (s->state == SEG_LEAKED)
+			json_creation_stack(f, r, s);
+		fprintf(f, ", \"preattach\": %s, \"pooled\": %s, \"runs\": %" PRIu64 "}",
+			(s->flags & WEFT_F_PREATTACH) ? "true" : "false", s->pooled ? "true" : "false",
+			s->runs);
 	}
 	fputs("],\n", f);
 }
