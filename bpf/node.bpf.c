@@ -51,6 +51,12 @@ const volatile __u32 socket_a = 0;
 const volatile __u32 socket_b = 0;
 const volatile __u32 h2_stream_id = 0;
 const volatile __u32 h2_headers = 0;
+/* the timers armed at teardown (user/node/nodeelf_timers.c): libuv's
+ * default loop (0: unknown), JavaScript timers' callback, the layouts */
+const volatile __u64 uv_loop = 0;
+const volatile __u64 js_timers_cb = 0;
+const volatile __u32 uv_timer_cb = 0, uv_timer_heap_node = 0, uv_timer_timeout = 0;
+const volatile __u32 uv_loop_heap = 0, uv_loop_time = 0;
 
 #define LLHTTP_TYPE 0x48 /* u8: 1 request, 2 response */
 #define LLHTTP_METHOD 0x49
@@ -544,6 +550,39 @@ int BPF_KPROBE(node_stdio)
 	return 0;
 }
 
+#define HEAP_PEEK 15 /* the heap's top four levels */
+
+/* The loop's armed timers at teardown: how many (obj), and when the one
+ * that runs JavaScript's timers is due, ns from now plus one (parent; 0:
+ * not armed, or not among the heap's top levels). */
+static __always_inline void timers_armed(struct weft_event *e)
+{
+	__u64 node[HEAP_PEEK] = {}, now_ms, due_ms;
+	__u32 nelts = 0;
+
+	if (!uv_loop)
+		return;
+	bpf_probe_read_user(&nelts, sizeof(nelts), (void *)(uv_loop + uv_loop_heap + 8));
+	e->obj = nelts;
+	node[0] = read_u64(uv_loop + uv_loop_heap);
+	now_ms = read_u64(uv_loop + uv_loop_time);
+	for (int i = 0; i < HEAP_PEEK / 2; i++) {
+		if (!node[i])
+			continue;
+		node[2 * i + 1] = read_u64(node[i]);     /* heap_node.left */
+		node[2 * i + 2] = read_u64(node[i] + 8); /* .right */
+	}
+	for (int i = 0; i < HEAP_PEEK; i++) {
+		__u64 timer = node[i] - uv_timer_heap_node;
+
+		if (!node[i] || read_u64(timer + uv_timer_cb) != js_timers_cb)
+			continue;
+		due_ms = read_u64(timer + uv_timer_timeout);
+		e->parent = (due_ms > now_ms ? (due_ms - now_ms) * 1000000 : 0) + 1;
+		break;
+	}
+}
+
 /* Environment::RunCleanup and Environment::Exit, on the main thread (a
  * worker's Environment ends on its own): the process is being torn down.
  * Userspace gives the end to the transaction that is the whole process. */
@@ -560,6 +599,7 @@ int BPF_KPROBE(node_teardown)
 	if (!e)
 		return 0;
 	e->flags = WEFT_F_TEARDOWN;
+	timers_armed(e);
 	event_submit_wake(e, true);
 	return 0;
 }

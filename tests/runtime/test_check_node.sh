@@ -8,6 +8,8 @@
 #     left open; a server it closes itself and its stdio are not leaks;
 #   hang.test.js: 1 TCPSERVERWRAP (SITE:hang) still listening;
 #   clean.test.js: nothing;
+#   soon.test.js, interval.test.js: a timeout due within the grace and an
+#     interval never cleared, armed at teardown: said, not leaks;
 # exit 1, one JUnit suite per file, one JSON report per process; the clean
 # file alone exits 0. The runner's own resources (a signal handler in Node
 # 24, the default resolver's channel) are not the files'. weft asks node
@@ -67,6 +69,23 @@ PY
 	assert_eq "$(comm -13 <(echo "$before") <(perf_maps))" "" \
 		"node $V: the perf maps weft asked for are removed"
 	assert_eq "$(probes_left "$NODE")" 0 "node $V: no probe left"
+
+	# timers at teardown (a Timeout lives only in JavaScript): said, not
+	# leaks; a file whose only leak is one listening server fails alone
+	check_run "$TMP/t-$V" "$TMP/te-$V" --junit "$TMP/tj-$V.xml" -- "$NODE" --test \
+		--test-force-exit soon.test.js interval.test.js hang.test.js
+	assert_eq "$RC" 1 "node $V timers: exit status"
+	assert_eq "$(grep -E '^weft check: (LEAK|\[[a-z]+\.test\.js\] [a-z]+\.test\.js: JavaScript)' "$TMP/te-$V" |
+		sed -E 's/due in [0-9.]+(m[0-9]+)?m?s/due in T/' | sort)" \
+		"weft check: LEAK [hang.test.js] hang.test.js: 1 async created at leaveListening (hang.test.js:$(line_of hang.test.js hang)) -> TCPSERVERWRAP (open at teardown)
+weft check: [interval.test.js] interval.test.js: JavaScript timers still scheduled at teardown, the next due in T (a setInterval never cleared, or a setTimeout that would run past the grace)
+weft check: [soon.test.js] soon.test.js: JavaScript timers still scheduled at teardown, the next due in T, within the grace: pending cleanup, not a leak" \
+		"node $V timers: the interval and the timeout said, the server a leak"
+	assert_match "$(grep -o 'interval.test.js: JavaScript timers.*due in [0-9.m]*s' "$TMP/te-$V")" \
+		'due in (59\.[0-9]+s|60\.00s|1m00s)$' "node $V timers: the interval's due time"
+	assert_eq "$(grep -c 'failure type' "$TMP/tj-$V.xml")" 1 "node $V timers: JUnit fails the server's file only"
+	CHECKS=$((CHECKS + 1))
+	grep -q "stopped by signal" "$TMP/te-$V" "$TMP/e-$V" && fail "node $V: a signal line: $(grep -h signal "$TMP/te-$V" "$TMP/e-$V")"
 
 	check_run "$TMP/c-$V" "$TMP/ce-$V" -- "$NODE" --test clean.test.js
 	assert_eq "$RC" 0 "node $V: the clean file alone: exit status"

@@ -47,10 +47,12 @@ struct follower {
 	char dir[64]; /* the sub-sessions' JSON and JUnit parts */
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_sender;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
+	stop_sender = si ? si->si_pid : 0;
 	stop_signal = sig;
 }
 
@@ -543,7 +545,7 @@ static int verdict(const struct follower *f)
 int follow__check(struct opts *o)
 {
 	struct follower f = { .o = o };
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
 	char err[1024], label[128];
 	bool forwarded = false, failed_out;
 	struct follow_opening fo = { .f = &f };
@@ -555,6 +557,7 @@ int follow__check(struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = on_child;
+	sa.sa_flags = 0;
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(f.dir, sizeof(f.dir), "/tmp/weft-check.XXXXXX");
@@ -620,7 +623,7 @@ int follow__check(struct opts *o)
 	remove_perf_maps(&f);
 	rc = failed_out ? 2 : verdict(&f);
 	if (stop_signal)
-		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);
+		session__say_stopped(stop_signal, stop_sender);
 	free(f.c);
 	return rc;
 }

@@ -61,10 +61,12 @@ struct session {
 	const struct session_live *live; /* weft top: a view on every turn of the loop */
 };
 
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, stop_sender;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)uc;
+	stop_sender = si ? si->si_pid : 0;
 	stop_signal = sig;
 }
 
@@ -416,9 +418,27 @@ static int target_fate(struct session *s, int rc)
 	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 }
 
+void session__say_stopped(int sig, pid_t sender)
+{
+	char path[64], comm[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", sender);
+	if (sender > 0 && (f = fopen(path, "re"))) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	if (sender > 0)
+		fprintf(stderr, "weft: stopped by signal %d (%s), from pid %d%s%s%s\n", sig,
+			strsignal(sig), sender, *comm ? " (" : "", comm, *comm ? ")" : "");
+	else
+		fprintf(stderr, "weft: stopped by signal %d (%s)\n", sig, strsignal(sig));
+}
+
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_sigaction = on_signal, .sa_flags = SA_SIGINFO };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -624,7 +644,7 @@ int session__run_live(struct opts *o, const struct session_live *live)
 		rc = live ? 0 : report_out(&s);
 	}
 	if (stop_signal)
-		fprintf(stderr, "weft: stopped by signal %d\n", (int)stop_signal);
+		session__say_stopped(stop_signal, stop_sender);
 	else if (s.target_gone)
 		rc = target_fate(&s, rc);
 	session__cleanup(&s);

@@ -25,4 +25,7 @@ int session__report(const struct opts *o);
  * attached before it runs an instruction of its own. */
 pid_t session__launch(char **argv, char *err, size_t len);
 
+/* "weft: stopped by signal 15 (Terminated), from pid 42 (node)" */
+void session__say_stopped(int sig, pid_t sender);
+
 #endif

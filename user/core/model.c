@@ -189,6 +189,10 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 	if ((e->flags & WEFT_F_PATTERN) && !m->opts.name_by_path)
 		rename_by_pattern(t, e);
 	t->teardown = e->flags & WEFT_F_TEARDOWN;
+	if (t->teardown) {
+		t->timers_armed = e->obj;
+		t->js_timer_due = e->parent;
+	}
 	root = seg_find(m, t->root_seg);
 	if (root && (!root->end_ns || (e->flags & WEFT_F_HTTP)))
 		root->end_ns = e->ts_ns;

@@ -74,6 +74,9 @@ struct txn {
 	uint32_t wire_callers;
 	uint64_t wire_seg;
 	bool teardown;	      /* ended by the runtime's teardown: no grace (WEFT_F_TEARDOWN) */
+	/* at teardown (Node): the loop's armed timers, and when JavaScript's
+	 * timers were next due, ns after it plus one (0: none armed, unknown) */
+	uint64_t timers_armed, js_timer_due;
 	uint64_t traps;	      /* uprobe hits counted for it (WEFT_EV_TRAPS) */
 	char name[WEFT_MAX_FRAMES * 8]; /* from a marker; "" for spec probes */
 	/* profile (model__finish): on-CPU samples and their time, blocked time */

@@ -100,6 +100,15 @@ int node_tracer__open(struct tracer *t, const struct opts *o, char *err, size_t 
 	n->skel->rodata->h2_stream_id = ni.h2_stream_id;
 	n->skel->rodata->h2_headers = ni.h2_headers;
 	n->skel->rodata->seed_unknown = !o->argv;
+	if (ni.timers_ok) {
+		n->skel->rodata->uv_loop = ni.default_loop;
+		n->skel->rodata->js_timers_cb = ni.vaddr[NODE_RUN_TIMERS];
+		n->skel->rodata->uv_timer_cb = ni.timer_cb;
+		n->skel->rodata->uv_timer_heap_node = ni.timer_heap_node;
+		n->skel->rodata->uv_timer_timeout = ni.timer_timeout;
+		n->skel->rodata->uv_loop_heap = ni.loop_timer_heap;
+		n->skel->rodata->uv_loop_time = ni.loop_time;
+	}
 	bpf_map__set_max_entries(n->skel->maps.resources, o->max_tasks);
 	if (shared_maps__reuse(&t->shared, n->skel->obj)) {
 		snprintf(err, len, "failed to share the BPF maps: %s", strerror(errno));

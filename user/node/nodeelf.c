@@ -129,6 +129,8 @@ static const struct {
 	[NODE_UV_CLOSE] = { "uv_close", EXACT, false },
 	[NODE_TRACE_START] = { "_ZNK4node9AsyncWrap19EmitTraceAsyncStartEv", EXACT, false },
 	[NODE_SSL_WRITE] = { "SSL_write", EXACT, false },
+	[NODE_TIMER_START] = { "uv_timer_start", EXACT, false },
+	[NODE_RUN_TIMERS] = { "_ZN4node11Environment9RunTimersEP10uv_timer_s", EXACT, false },
 	[NODE_H2_BEGIN] = { "_ZN4node5http212Http2Session22OnBeginHeadersCallbackEP15nghttp2_sessionPK13nghttp2_framePv",
 			    EXACT, false },
 	[NODE_H2_HEADERS] = { "_ZN4node5http212Http2Session18HandleHeadersFrameEPK13nghttp2_frame",
@@ -152,7 +154,8 @@ static const char *const fn_labels[NODE_NR_FNS] = {
 	"uv_pipe_open", "uv_tty_init", "node::Environment::RunCleanup",
 	"node::Environment::Exit", "node::HandleWrap::Close(Local<Value>)",
 	"node::HandleWrap::Close(const FunctionCallbackInfo&)", "uv_close",
-	"node::AsyncWrap::EmitTraceAsyncStart", "SSL_write",
+	"node::AsyncWrap::EmitTraceAsyncStart", "SSL_write", "uv_timer_start",
+	"node::Environment::RunTimers",
 	"node::http2::Http2Session::OnBeginHeadersCallback",
 	"node::http2::Http2Session::HandleHeadersFrame", "node::http2::Http2Session::OnStreamClose",
 	"node::http2::Http2Stream::Http2Stream", "node::http2::Http2Stream::AddHeader",
@@ -203,10 +206,18 @@ static void find_symbols(Elf *e, struct node_info *ni)
 				size_t l;
 				GElf_Sym s;
 
-				if (!gelf_getsym(d, k, &s) || GELF_ST_TYPE(s.st_info) != STT_FUNC ||
-				    !s.st_value || s.st_shndx == SHN_UNDEF || s.st_name >= strs->d_size)
+				if (!gelf_getsym(d, k, &s) || !s.st_value || s.st_shndx == SHN_UNDEF ||
+				    s.st_name >= strs->d_size)
 					continue;
 				n = (const char *)strs->d_buf + s.st_name;
+				if (GELF_ST_TYPE(s.st_info) == STT_OBJECT && n[0] == 'd' &&
+				    strnlen(n, strs->d_size - s.st_name) == 19 &&
+				    !memcmp(n, "default_loop_struct", 19)) {
+					ni->default_loop = s.st_value;
+					continue;
+				}
+				if (GELF_ST_TYPE(s.st_info) != STT_FUNC)
+					continue;
 				if (n[0] != '_' && n[0] != 'u' && n[0] != 'S' && n[0] != 'n')
 					continue;
 				l = strnlen(n, strs->d_size - s.st_name);
@@ -484,7 +495,8 @@ static int locate(int fd, Elf *e, struct node_info *ni, const struct layout *l, 
 		uint64_t at = 0;
 
 		if (!ni->vaddr[i] || i == NODE_UV_UNREF || i == NODE_UV_CLOSE ||
-		    i == NODE_TRACE_START || i >= NODE_H2_BEGIN)
+		    i == NODE_TRACE_START || i == NODE_TIMER_START || i == NODE_RUN_TIMERS ||
+		    i >= NODE_H2_BEGIN)
 			continue;
 		if (nodeelf_code_read(fd, e, ni->vaddr[i], ni->size[i], &c)) {
 			snprintf(why, len, "%s: its code is not in the file", fn_labels[i]);
@@ -625,6 +637,7 @@ static int nodeelf_read(const char *path, struct node_info *ni, char *err, size_
 	ni->providers = l->providers;
 	ni->nr_providers = l->nr_providers;
 	nodeelf_h2(fd, e, ni, l->h2_stream_id, l->h2_headers);
+	nodeelf_timers(fd, e, ni);
 	rc = 1;
 out:
 	elf_file__close(e, fd);

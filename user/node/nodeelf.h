@@ -33,6 +33,8 @@ enum node_fn {
 			    * AsyncReset's site where the first call after the stores is
 			    * conditional (26) */
 	NODE_SSL_WRITE,    /* OpenSSL's SSL_write(ssl, buf, num): an HTTPS request's plaintext */
+	NODE_TIMER_START,  /* not probed: uv_timer_start, whose code checks the timer layout */
+	NODE_RUN_TIMERS,   /* not probed: Environment::RunTimers, JavaScript timers' callback */
 	/* HTTP/2 (nodeelf_h2.c): optional, checked apart from the rest */
 	NODE_H2_BEGIN,	   /* Http2Session::OnBeginHeadersCallback: a stream begins */
 	NODE_H2_HEADERS,   /* Http2Session::HandleHeadersFrame: its headers are complete */
@@ -79,6 +81,13 @@ struct node_info {
 	/* SSL_write found but not probed as weft probes (no push near its
 	 * entry): HTTPS calls are not seen */
 	bool ssl_write_refused;
+	/* libuv's default loop (a static: the main thread's loop) and the
+	 * uv_timer_t and uv_loop_t layout read from uv_timer_start's code
+	 * (nodeelf_timers.c): what timers are armed at teardown. timers_ok
+	 * false: not known (a shared libuv, a layout not recognised) */
+	uint64_t default_loop;
+	bool timers_ok;
+	int timer_cb, timer_heap_node, timer_timeout, loop_timer_heap, loop_time;
 };
 
 /* 1: a Node binary, ni filled and checked; 0: not Node; -1: Node that weft

@@ -21,5 +21,7 @@ int nodeelf_first_push(csh cs, const struct code *c, uint64_t *vaddr);
 /* HTTP/2's probes and Http2Stream's layout (the table's id_ and
  * current_headers_), checked against the code: sets ni->h2_ok or h2_why. */
 void nodeelf_h2(int fd, Elf *e, struct node_info *ni, int stream_id, int headers);
+/* The timers' layout from uv_timer_start's code: sets ni->timers_ok. */
+void nodeelf_timers(int fd, Elf *e, struct node_info *ni);
 
 #endif

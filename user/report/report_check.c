@@ -200,6 +200,31 @@ static int write_junit(const char *path, const struct report *r, const struct le
 	}
 }
 
+/* Node: JavaScript timers (a Timeout lives only in JavaScript) still
+ * scheduled when a file tore down: said, with when the next was due */
+static void timers_at_teardown(FILE *f, const struct report *r, const char *who)
+{
+	for (size_t i = 0; i < model__nr_txns(r->m); i++) {
+		const struct txn *t = model__txn_at(r->m, i);
+		char due[32];
+
+		/* the longest delay Node allows (2^31-1 ms), a guard of the
+		 * test runner's that never fires: not the file's */
+		if (!t->teardown || !t->js_timer_due ||
+		    t->js_timer_due - 1 >= (2147483647ULL - 3600000) * 1000000)
+			continue;
+		fmt_duration(t->js_timer_due - 1, due, sizeof(due));
+		if (t->js_timer_due - 1 <= r->meta->leak_grace_ns)
+			fprintf(f, "weft check: %s%s: JavaScript timers still scheduled at teardown, "
+				   "the next due in %s, within the grace: pending cleanup, not a leak\n",
+				who, test_name(r, t), due);
+		else
+			fprintf(f, "weft check: %s%s: JavaScript timers still scheduled at teardown, "
+				   "the next due in %s (a setInterval never cleared, or a setTimeout "
+				   "that would run past the grace)\n", who, test_name(r, t), due);
+	}
+}
+
 int report__check(FILE *f, const struct report *r, const char *junit, const char *label,
 		  bool suite_only, bool stacks)
 {
@@ -255,6 +280,7 @@ int report__check(FILE *f, const struct report *r, const char *junit, const char
 				pending == 1 ? "" : "s",
 				pending == 1 ? "its" : "their");
 	}
+	timers_at_teardown(f, r, who);
 	if (report__losses(r->meta, line, sizeof(line)))
 		fprintf(f, "weft check: %swarning: %s\n", who, line);
 	fprintf(f, "weft check: %s%s: %zu transactions, %" PRIu64 " leaked continuation%s at %zu "

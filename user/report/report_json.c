@@ -119,6 +119,12 @@ static void json_txns(FILE *f, const struct report *r)
 		fprintf(f, ", \"conflation_stale\": %s, \"to_itself\": %s, \"nested_in\": ",
 			t->outer_ended ? "true" : "false", t->from_self ? "true" : "false");
 		json_u64_or_null(f, t->nested_in, t->nested_in != 0);
+		if (t->teardown) {
+			/* Node: JavaScript's timers, armed when the process tore down */
+			fprintf(f, ", \"timers_armed_at_teardown\": %" PRIu64 ", \"js_timer_due_ns\": ",
+				t->timers_armed);
+			json_u64_or_null(f, t->js_timer_due - 1, t->js_timer_due != 0);
+		}
 		fprintf(f, ", \"cpu_samples\": %" PRIu64 ", \"cpu_ns\": %" PRIu64
 			   ", \"offcpu_ns\": %" PRIu64 ", \"traps\": %" PRIu64, t->cpu_samples, t->cpu_ns,
 			t->offcpu_ns, t->traps);
