@@ -470,31 +470,13 @@ static __always_inline int call_open(struct pt_regs *ctx, __u32 probe, void *cal
 #include "go_client.bpf.h"
 
 /* weft check: runtime.exit (os.Exit, main's return, a fatal panic) is the
- * process's last act. It stops here (SIGSTOP, delivered as the thread
- * leaves the trap) so userspace reads which goroutines are alive and what
- * they wait on while nothing moves, then continues it. Once per process;
- * exit_held tells userspace even if the wakeup event is lost. */
-const volatile bool hold_at_exit = false;
-__u32 exit_tried = 0;
-__u32 exit_held = 0;
-
-#define SIGSTOP_NR 19
+ * process's last act: held there (exit_hold.bpf.h) while userspace reads
+ * which goroutines are alive and what they wait on. */
+#include "exit_hold.bpf.h"
 
 SEC("uprobe")
 int BPF_KPROBE(go_exit_hold)
 {
-	struct weft_event *e;
-
-	/* two threads exiting at once may both send: one stop, read once */
-	if (!in_target() || !hold_at_exit || exit_tried)
-		return 0;
-	exit_tried = 1;
-	count_hit(WEFT_PROBE_GOROUTINE);
-	if (bpf_send_signal(SIGSTOP_NR))
-		return 0;
-	exit_held = (__u32)bpf_get_current_pid_tgid();
-	e = event_new_frames(WEFT_EV_EXIT_HOLD, WEFT_KIND_PROCESS, WEFT_PROBE_GOROUTINE, 0);
-	if (e)
-		event_submit_wake(e, true);
+	exit_hold();
 	return 0;
 }

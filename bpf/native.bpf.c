@@ -463,3 +463,14 @@ int BPF_USDT(mark_task_end, __u64 obj)
 		task_stop(PROBE_MARK_TASK_END, obj, true, true);
 	return 0;
 }
+
+/* weft check: libc's exit(), a C program's last act (main's return too):
+ * held there while userspace reads what each thread is blocked in. */
+#include "exit_hold.bpf.h"
+
+SEC("uprobe")
+int BPF_KPROBE(native_exit_hold)
+{
+	exit_hold();
+	return 0;
+}

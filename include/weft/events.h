@@ -22,7 +22,8 @@ enum weft_ev_type {
 	WEFT_EV_USTACK = 7,    /* struct weft_stack_event: raw stack for the next SEG_BEGIN */
 	WEFT_EV_GSTATE = 8,    /* from userspace: a live goroutine's state at the end of the
 				* capture: obj goid, seg, flags status, site wait reason code,
-				* parent waited ns (0 unknown) */
+				* parent waited ns (0 unknown); kind THREAD: a thread's, with
+				* WEFT_F_ATEXIT only (obj its tid) */
 	WEFT_EV_POOLED = 9,    /* seg idles in a pool (a keep-alive agent's socket): alive but
 				* not a leak, until taken again (a new identity) or ended */
 	WEFT_EV_SAMPLE = 10,   /* on-CPU sample (-F): thread tid was running with seg and txn
@@ -47,7 +48,9 @@ enum weft_exit_evidence {
 	WEFT_EXIT_RUNNING = 1, /* running or runnable: cleanup in flight */
 	WEFT_EXIT_BLOCKED = 2, /* blocked on what nothing will wake before the exit */
 	WEFT_EXIT_TIMER = 3,   /* asleep on a timer: txn holds when it fires, ns after ts_ns
-				* (0: unknown) */
+				* plus one (0: unknown) */
+	WEFT_EXIT_SLEEP = 4,   /* asleep for a time that began before: txn holds how long,
+				* plus one (0: unknown): it ends at most that after ts_ns */
 };
 
 /* What kind of continuation a segment is. */

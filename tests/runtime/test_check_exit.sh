@@ -11,7 +11,9 @@
 # exactly the three leaking tests fail in JUnit, each with its whole
 # creation stack (TestGroup/a's crosses the goroutine that made it); the
 # JSON says each segment's rule; -count=2 charges each test twice; nothing
-# is left "not judged", and no "stopped by signal" line.
+# is left "not judged", and no "stopped by signal" line. The same on a C
+# test binary held at libc's exit(): blocked, asleep past the grace and
+# waiting on a far deadline are leaks, a short nap and a busy thread are not.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_weft
@@ -104,4 +106,31 @@ TestBlocked 2 blocked at exit
 TestSleeper 2 asleep at exit, its timer due past the grace" "$L: -count=2: each leak charged to its test, twice"
 	done
 done <<<"$VERSIONS"
+
+# a C test binary (tests/targets/cexit.c): its cases end right before it
+# exits; held at libc's exit(), each thread judged by the call it is in
+matrix_close
+target CX cexit
+CSRC=$ROOT/tests/targets/cexit.c
+cline() { grep -n "SITE:$1 \*/" "$CSRC" | cut -d: -f1; }
+check_run "$TMP/cx.out" "$TMP/cx.err" -v --txn run_case --junit "$TMP/cx.xml" -o "$TMP/cx.json" \
+	--format json -- "$CX"
+assert_eq "$RC" 1 "cexit: exit status"
+assert_eq "$(grep -E '^weft check: (LEAK|cleanup at exit)' "$TMP/cx.err" | sed 's/^weft check: //')" \
+	"LEAK run_case: 1 thread created at blocked_case (cexit.c:$(cline blocked)) -> blocked_main (blocked at exit)
+LEAK run_case: 1 thread created at sleeper_case (cexit.c:$(cline sleeper)) -> sleeper_main (asleep at exit, its timer due past the grace)
+LEAK run_case: 1 thread created at deadline_case (cexit.c:$(cline deadline)) -> deadline_main (asleep at exit, its timer due past the grace)
+cleanup at exit, not a leak: run_case: 1 thread created at nap_case (cexit.c:$(cline nap)) -> nap_main (asleep at exit, its timer due within the grace)
+cleanup at exit, not a leak: run_case: 1 thread created at busy_case (cexit.c:$(cline busy)) -> busy_main (running at exit)" \
+	"cexit: each thread judged by what it is blocked in at the exit"
+assert_eq "$(grep -A2 '^weft check: LEAK run_case: 1 thread created at blocked_case' "$TMP/cx.err" | tail -n2 | sed -E 's/^weft check: +//')" \
+	"blocked_case (cexit.c:$(cline blocked))
+run_case (cexit.c:$(awk '/^TARGET_FN int run_case/ { f = 1 } f && /blocked_case\(\)/ { print NR; exit }' "$CSRC"))" \
+	"cexit: -v: the creation stack"
+assert_jq "$TMP/cx.json" 'sorted(s["rule"] for s in d["segments"] if s["rule"])' \
+	'["asleep at exit, its timer due past the grace","asleep at exit, its timer due past the grace","asleep at exit, its timer due within the grace","blocked at exit","running at exit"]' \
+	"cexit: JSON: each thread's rule"
+CHECKS=$((CHECKS + 1))
+grep -q "cleanup after the transaction" "$TMP/cx.err" &&
+	fail "cexit: threads the exit killed counted as late exits: $(grep -A7 'cleanup after' "$TMP/cx.err")"
 finish

@@ -259,4 +259,18 @@ def write_attach(s):
             table(["run", "way", "attach ms", "detach ms"], rows), "",
             table(["", "attach ms (median)", "detach ms (median)"],
                   [["as built", "%.1f" % med["built"][0], "%.1f" % med["built"][1]],
-                   ["WEFT_PREALLOC=1", "%.1f" % med["prealloc"][0], "%.1f" % med["prealloc"][1]]])]
+                   ["WEFT_PREALLOC=1", "%.1f" % med["prealloc"][0], "%.1f" % med["prealloc"][1]]])] + write_hold(s)
+
+
+def write_hold(s):
+    if not s.all("hold"):
+        return []
+    rows = [[r["run"], r["runtime"], raw(r["hold_ms"]), r["read"], r["leaks"]] for r in s.all("hold")]
+    med = [[rt, "%.2f" % median(s.values("hold", "hold_ms", runtime=rt))]
+           for rt in ("go", "c") if s.values("hold", "hold_ms", runtime=rt)]
+    return ["", "The verdict at the exit: how long weft holds the checked process stopped at its exit "
+            "(SIGSTOP from BPF at `runtime.exit` or libc's `exit()`) while it reads every goroutine's state "
+            "or every thread's system call, as `-v` reports it, %d runs each: `%s` (3 leaks expected) and "
+            "`%s` (3 leaks)." % (s["hold_runs"], s["hold_go_cmd"], s["hold_c_cmd"]), "",
+            table(["run", "runtime", "held ms", "goroutines / threads read", "leak lines"], rows), "",
+            table(["runtime", "held ms (median)"], med)]

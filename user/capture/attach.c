@@ -134,6 +134,7 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 	t->skel = skel;
 	PID_VIEW_SET(skel->rodata, &t->view);
 	skel->rodata->pthread_start_off = pthread_start_offset();
+	skel->rodata->hold_at_exit = o->cmd == CMD_CHECK;
 	uprobes__prepare(&t->uprobes, skel->obj);
 	bpf_map__set_max_entries(skel->maps.threads, o->max_threads);
 	bpf_map__set_max_entries(skel->maps.tasks, o->max_tasks);
@@ -477,6 +478,25 @@ static int attach_markers(struct tracer *t, char *err, size_t len)
 	return 0;
 }
 
+/* weft check on a C program: held at libc's exit() (main's return calls it
+ * too), where userspace reads what each thread is blocked in. Without it
+ * (no exit() found) what is alive at the exit is not judged: said. */
+static int attach_exit_hold(struct tracer *t, char *err, size_t len)
+{
+	struct probe_spec s = { .role = ROLE_TXN, .sym = "exit", .arg = -1 };
+	char path[512], what[600], why[256];
+	uint64_t off;
+
+	if (resolve(t, &s, path, sizeof(path), &off, why, sizeof(why))) {
+		fprintf(stderr, "weft check: %s: no exit() to hold it at: what is alive at its exit "
+			"is not judged\n", t->exe);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "uprobe %s:exit", path);
+	return tracer__uprobe(t, t->skel->progs.native_exit_hold, path, off, NULL,
+			      WEFT_PROBE_GOROUTINE, what, err, len);
+}
+
 static int attach_all(struct tracer *t, const struct opts *o, char *err, size_t len)
 {
 	struct native_bpf *k = t->skel;
@@ -505,6 +525,8 @@ static int attach_all(struct tracer *t, const struct opts *o, char *err, size_t 
 	/* no trap: the scheduler calls the program */
 	probes__add_site(&t->probes, WEFT_PROBE_THREAD, "sched_process_fork", "tracepoint");
 	probes__add_site(&t->probes, WEFT_PROBE_THREAD, "sched_process_exit", "tracepoint");
+	if (o->cmd == CMD_CHECK && !t->go && !t->node)
+		return attach_exit_hold(t, err, len);
 	return 0;
 }
 

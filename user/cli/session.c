@@ -28,6 +28,7 @@
 #include "record.h"
 #include "report.h"
 #include "report_out.h"
+#include "native_session.h"
 #include "session.h"
 #include "symbolize.h"
 
@@ -54,7 +55,7 @@ struct session {
 		__u64 frames[WEFT_MAX_FRAMES];
 	} pending[64];
 	/* the runtimes' rules: Go's, Node's (user/capture/adapter.h) */
-	struct adapter_hooks hooks[2];
+	struct adapter_hooks hooks[3];
 	int nr_hooks;
 	uint64_t last_drain_ns; /* traps per transaction, read from BPF */
 	int write_errno; /* the record file's first failed write: the capture ends */
@@ -471,6 +472,9 @@ static int hooks_open(struct session *s)
 	int rc;
 
 	if ((rc = go_session__hooks(&s->hooks[s->nr_hooks], &io)) < 0)
+		return -1;
+	s->nr_hooks += rc;
+	if ((rc = native_session__hooks(&s->hooks[s->nr_hooks], &io)) < 0)
 		return -1;
 	s->nr_hooks += rc;
 	if ((rc = node_session__hooks(&s->hooks[s->nr_hooks], &io)) < 0)

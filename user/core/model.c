@@ -295,7 +295,7 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_GSTATE:
 		s = seg_find(m, e->seg);
-		if (s) {
+		if (s && e->kind == WEFT_KIND_GOROUTINE) {
 			s->has_gstate = true;
 			s->go_status = e->flags & ~(uint32_t)WEFT_F_ATEXIT;
 			s->go_wait_reason = e->site;

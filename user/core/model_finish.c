@@ -58,6 +58,13 @@ const char *model__rule_name(uint32_t rule)
 	return "";
 }
 
+/* When s ended on its own, 0 if it did not: alive at the read at the exit,
+ * an end after it is the process's (a thread dies with it) */
+static uint64_t own_end(const struct segment *s)
+{
+	return s->exit_evidence && s->end_ns >= s->exit_read_ns ? 0 : s->end_ns;
+}
+
 /* Alive at the exit within the grace: judged by what the read at the exit
  * found, if anything (the process stopped there), else not judged. */
 static uint32_t judge_at_exit(const struct segment *s, uint64_t due)
@@ -68,7 +75,15 @@ static uint32_t judge_at_exit(const struct segment *s, uint64_t due)
 	case WEFT_EXIT_TIMER:
 		if (!s->exit_timer_ns)
 			return RULE_NONE;
-		return s->exit_read_ns + s->exit_timer_ns <= due ? RULE_TIMER_SOON : RULE_TIMER_LATE;
+		return s->exit_read_ns + s->exit_timer_ns - 1 <= due ? RULE_TIMER_SOON
+								     : RULE_TIMER_LATE;
+	case WEFT_EXIT_SLEEP:
+		/* it began after the continuation did, by the read at the latest */
+		if (!s->exit_timer_ns)
+			return RULE_NONE;
+		if (s->exit_read_ns + s->exit_timer_ns - 1 <= due)
+			return RULE_TIMER_SOON;
+		return s->begin_ns + s->exit_timer_ns - 1 > due ? RULE_TIMER_LATE : RULE_NONE;
 	}
 	return RULE_NONE;
 }
@@ -80,8 +95,9 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	uint64_t grace = m->opts.leak_grace_ns, due;
 	struct txn *t = s->txn ? txn_find(m, s->txn) : NULL;
 	struct site_group *g;
+	uint64_t end = own_end(s);
 
-	s->state = s->end_ns ? SEG_ENDED : s->pooled ? SEG_POOLED : SEG_LIVE;
+	s->state = end ? SEG_ENDED : s->pooled ? SEG_POOLED : SEG_LIVE;
 	s->rule = RULE_NONE;
 	/* idle in a pool: its request let it go; but a test file's teardown
 	 * closes what the file left open, pooled or not */
@@ -98,10 +114,10 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	if (t->teardown)
 		grace = 0; /* the runtime ends what is left: nothing ends on its own */
 	due = t->end_ns + grace;
-	if (s->end_ns && s->end_ns <= due)
+	if (end && end <= due)
 		return;
 	if (now < due) {
-		if (s->end_ns)
+		if (end)
 			return;
 		s->state = SEG_PENDING;
 		s->rule = judge_at_exit(s, due);
@@ -125,8 +141,8 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	}
 	if (s->has_gstate && s->go_waited_ns > g->max_waited_ns)
 		g->max_waited_ns = s->go_waited_ns;
-	if ((s->end_ns ? s->end_ns : now) - t->end_ns > g->max_age_ns)
-		g->max_age_ns = (s->end_ns ? s->end_ns : now) - t->end_ns;
+	if ((end ? end : now) - t->end_ns > g->max_age_ns)
+		g->max_age_ns = (end ? end : now) - t->end_ns;
 	group_name(g, model__txn_name(m, t));
 }
 
@@ -137,7 +153,7 @@ static int u64_cmp(const void *a, const void *b);
 static bool late_exit(const struct model *m, const struct segment *s, const struct txn **t)
 {
 	*t = s->txn ? txn_find(m, s->txn) : NULL;
-	return *t && (*t)->end_ns && !(*t)->teardown && s->end_ns && s->end_ns > (*t)->end_ns &&
+	return *t && (*t)->end_ns && !(*t)->teardown && own_end(s) && s->end_ns > (*t)->end_ns &&
 	       s->id != (*t)->root_seg && !s->stdio;
 }
 

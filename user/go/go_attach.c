@@ -703,7 +703,7 @@ static uint32_t exit_evidence(struct tracer *t, const struct go_g *g, const char
 		return WEFT_EXIT_BLOCKED;
 	when = gomem__timer_when(t->pid, &t->go->gi, g);
 	if (when && now > 0)
-		*due = when > now ? (uint64_t)(when - now) : 1;
+		*due = (when > now ? (uint64_t)(when - now) : 0) + 1;
 	return WEFT_EXIT_TIMER;
 }
 
@@ -712,8 +712,8 @@ static uint32_t exit_evidence(struct tracer *t, const struct go_g *g, const char
  * the segments the BPF map holds. Wait reason names go to reasons as
  * "CODE TEXT" lines: the record file keeps them. at_exit: the process is
  * held at its exit; each event says what that evidence is. */
-void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
-			     size_t rlen, bool at_exit)
+int go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
+			    size_t rlen, bool at_exit)
 {
 	struct go_tracer *g = t->go;
 	struct go_g *gs = NULL;
@@ -723,7 +723,7 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
 	int n, fd;
 
 	if (!g || gomem__bias(t->pid, t->exe_path, &bias))
-		return;
+		return -1;
 	n = gomem__snapshot(t->pid, &g->gi, bias, &gs, err, sizeof(err));
 	now = gomem__nanotime(t->pid);
 	fd = bpf_map__fd(g->skel->maps.goroutines);
@@ -757,6 +757,7 @@ void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char
 			strcat(reasons, line);
 	}
 	free(gs);
+	return n;
 }
 
 pid_t go_tracer__take_exit_hold(struct tracer *t)

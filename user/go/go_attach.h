@@ -38,10 +38,11 @@ void go_tracer__close(struct tracer *t);
 struct weft_event;
 size_t go_tracer__seeds(const struct tracer *t, const struct weft_event **out);
 /* The live goroutines' states at the end of a capture, as GSTATE events;
- * at_exit: read while the process is held at its exit (WEFT_F_ATEXIT). */
+ * at_exit: read while the process is held at its exit (WEFT_F_ATEXIT).
+ * Returns how many goroutines were read (-1: the read failed). */
 typedef void (*go_event_fn)(void *ctx, const struct weft_event *e);
-void go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
-			     size_t rlen, bool at_exit);
+int go_tracer__final_states(struct tracer *t, go_event_fn emit, void *ctx, char *reasons,
+			    size_t rlen, bool at_exit);
 /* weft check: the tid that stopped the process at its exit (SIGSTOP, from
  * BPF), 0 while it has not; forgets it (the caller continues it). */
 pid_t go_tracer__take_exit_hold(struct tracer *t);

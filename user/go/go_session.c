@@ -138,19 +138,21 @@ static void read_at_exit(struct go_session *g)
 	pid_t pid = g->io.tracer->pid, tid = go_tracer__take_exit_hold(g->io.tracer);
 	uint64_t t0 = mono_ns();
 	bool still;
+	int n;
 
 	if (!tid)
 		return;
 	g->io.consume(g->io.ctx); /* the last tests' ends first */
 	still = exit_hold__wait(pid, tid, 1000);
-	go_tracer__final_states(g->io.tracer, g->io.emit, g->io.ctx, g->wait_reasons,
-				sizeof(g->wait_reasons), still);
+	n = go_tracer__final_states(g->io.tracer, g->io.emit, g->io.ctx, g->wait_reasons,
+				    sizeof(g->wait_reasons), still);
 	exit_hold__release(pid);
 	g->exit_read_ns = mono_ns() - t0;
 	g->exit_read = true;
 	if (g->io.o->verbose)
-		fprintf(stderr, "weft: pid %d held at its exit for %.2f ms%s\n", pid,
-			g->exit_read_ns / 1e6, still ? "" : " (it did not stop: states not judged)");
+		fprintf(stderr, "weft: pid %d held at its exit for %.2f ms (%d goroutines read)%s\n",
+			pid, g->exit_read_ns / 1e6, n,
+			still ? "" : " (it did not stop: states not judged)");
 }
 
 static int tick(void *self, uint64_t now)
