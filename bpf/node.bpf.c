@@ -583,6 +583,28 @@ static __always_inline void timers_armed(struct weft_event *e)
 	}
 }
 
+/* The resources whose callbacks run as the process tears down (a
+ * process.exit() from inside one): their scopes, open on the thread, as
+ * the event's frames: work in flight, not leaks. */
+static __always_inline void in_flight(struct weft_event *e, __u32 tid)
+{
+	struct thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+	__u32 d, n = 0;
+
+	if (!ts)
+		return;
+	d = ts->depth;
+	if (d && ts->cur.seg)
+		e->frames[n++] = ts->cur.seg;
+	for (int i = 1; i < WEFT_MAX_NEST; i++) {
+		if (i >= d)
+			break;
+		if (ts->saved[i].seg)
+			e->frames[n++ & (WEFT_MAX_FRAMES - 1)] = ts->saved[i].seg;
+	}
+	e->nr_frames = n;
+}
+
 /* Environment::RunCleanup and Environment::Exit, on the main thread (a
  * worker's Environment ends on its own): the process is being torn down.
  * Userspace gives the end to the transaction that is the whole process. */
@@ -600,6 +622,7 @@ int BPF_KPROBE(node_teardown)
 		return 0;
 	e->flags = WEFT_F_TEARDOWN;
 	timers_armed(e);
+	in_flight(e, (__u32)id);
 	event_submit_wake(e, true);
 	return 0;
 }

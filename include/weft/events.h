@@ -78,7 +78,9 @@ enum weft_ev_flags {
 				    * Node test file's end): nothing the transaction made
 				    * can end on its own from here: no grace. obj: the timers
 				    * armed in its loop; parent: when JavaScript's timers were
-				    * next due, ns after ts plus one (0: none, or unknown) */
+				    * next due, ns after ts plus one (0: none, or unknown);
+				    * frames: the segments whose callbacks were running then
+				    * (process.exit() inside one): in flight */
 	WEFT_F_STDIO = 1 << 8,     /* POOLED: a handle on fd 0..2, the process's stdio: the
 				    * runtime's, made by whoever first wrote: not a leak */
 	WEFT_F_CONN = 1 << 11,	   /* SEG_BEGIN (Node): made for an inbound connection, outside

@@ -8,6 +8,10 @@
 #     left open; a server it closes itself and its stdio are not leaks;
 #   hang.test.js: 1 TCPSERVERWRAP (SITE:hang) still listening;
 #   clean.test.js: nothing;
+#   handles.test.js: a watcher, a client socket and the one accepted for it,
+#     a server made in a process.nextTick (no frame of the file), a child
+#     process and its pipe, a Unix socket server: all leaks; the connect
+#     request whose callback the runner exited from: in flight;
 #   soon.test.js, interval.test.js: a timeout due within the grace and an
 #     interval never cleared, armed at teardown: said, not leaks;
 # exit 1, one JUnit suite per file, one JSON report per process; the clean
@@ -86,6 +90,24 @@ weft check: [soon.test.js] soon.test.js: JavaScript timers still scheduled at te
 	assert_eq "$(grep -c 'failure type' "$TMP/tj-$V.xml")" 1 "node $V timers: JUnit fails the server's file only"
 	CHECKS=$((CHECKS + 1))
 	grep -q "stopped by signal" "$TMP/te-$V" "$TMP/e-$V" && fail "node $V: a signal line: $(grep -h signal "$TMP/te-$V" "$TMP/e-$V")"
+
+	# every kind of handle, the first server too: one made in a
+	# process.nextTick (listen on an address) names no line of the file
+	check_run "$TMP/h-$V" "$TMP/he-$V" -- "$NODE" --test --test-force-exit handles.test.js
+	pkill -f 'sleep 5.123'
+	rm -f /tmp/weft-check-*.sock
+	assert_eq "$RC" 1 "node $V handles: exit status"
+	assert_eq "$(leak_lines "$TMP/he-$V" | sed -E 's/ created at [^ ]*node::[^ ]* -> / created at NATIVE -> /' | LC_ALL=C sort)" \
+		"[handles.test.js] handles.test.js: 1 async created at NATIVE -> TCPSERVERWRAP (open at teardown)
+[handles.test.js] handles.test.js: 1 async created at NATIVE -> TCPWRAP (open at teardown)
+[handles.test.js] handles.test.js: 1 async created at leaveChild (handles.test.js:$(line_of handles.test.js child)) -> PIPEWRAP (open at teardown)
+[handles.test.js] handles.test.js: 1 async created at leaveChild (handles.test.js:$(line_of handles.test.js child)) -> PROCESSWRAP (open at teardown)
+[handles.test.js] handles.test.js: 1 async created at leaveClient (handles.test.js:$(line_of handles.test.js client)) -> TCPWRAP (open at teardown)
+[handles.test.js] handles.test.js: 1 async created at leavePipe (handles.test.js:$(line_of handles.test.js pipe)) -> PIPESERVERWRAP (open at teardown)
+[handles.test.js] handles.test.js: 1 async created at leaveWatcher (handles.test.js:$(line_of handles.test.js watch)) -> FSEVENTWRAP (open at teardown)" \
+		"node $V handles: a watcher, client and server sockets, a child and its pipe, a Unix server"
+	assert_match "$(grep 'cleanup at exit' "$TMP/he-$V")" 'TCPCONNECTWRAP \(running at exit\)$' \
+		"node $V handles: the connect whose callback ran the exit: in flight"
 
 	check_run "$TMP/c-$V" "$TMP/ce-$V" -- "$NODE" --test clean.test.js
 	assert_eq "$RC" 0 "node $V: the clean file alone: exit status"

@@ -192,6 +192,14 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 	if (t->teardown) {
 		t->timers_armed = e->obj;
 		t->js_timer_due = e->parent;
+		for (uint32_t i = 0; i < e->nr_frames && i < WEFT_MAX_FRAMES; i++) {
+			struct segment *s = seg_find(m, e->frames[i]);
+
+			if (s && !s->exit_evidence) {
+				s->exit_evidence = WEFT_EXIT_RUNNING;
+				s->exit_read_ns = e->ts_ns;
+			}
+		}
 	}
 	root = seg_find(m, t->root_seg);
 	if (root && (!root->end_ns || (e->flags & WEFT_F_HTTP)))

@@ -116,7 +116,9 @@ static void classify(struct model *m, struct segment *s, uint64_t now)
 	due = t->end_ns + grace;
 	if (end && end <= due)
 		return;
-	if (now < due) {
+	/* the exit's evidence judges what was alive at it; at a teardown (no
+	 * grace) too: a callback running then is in flight */
+	if (now < due || (t->teardown && s->exit_evidence && !end)) {
 		if (end)
 			return;
 		s->state = SEG_PENDING;

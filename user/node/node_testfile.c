@@ -26,12 +26,17 @@ void node_file__event(struct node_file *f, uint32_t type, pid_t pid, const char 
 bool node_file__tag(struct node_file *f, struct weft_event *e, const struct tracer *t,
 		    const struct symtab *st)
 {
+	const char *type = e->type == WEFT_EV_SEG_BEGIN ? node_tracer__provider(t, e->site) : "";
 	uint32_t v;
 
+	/* the file's: all it made but the runtime's own (the default
+	 * resolver's channel, a signal handler no JavaScript of the file
+	 * asked for: the runner's). A handle made in a process.nextTick or a
+	 * promise's callback has no frame of the file: still the file's */
 	if (e->type == WEFT_EV_SEG_BEGIN && e->kind == WEFT_KIND_ASYNC && !e->txn &&
-	    !(e->flags & WEFT_F_PREATTACH) &&
-	    strcmp(node_tracer__provider(t, e->site), "DNSCHANNEL") &&
-	    (idmap__get(&f->segs, e->parent, &v) || site__js_owner(st, e))) {
+	    !(e->flags & WEFT_F_PREATTACH) && strcmp(type, "DNSCHANNEL") &&
+	    (strcmp(type, "SIGNALWRAP") || idmap__get(&f->segs, e->parent, &v) ||
+	     site__js_owner(st, e))) {
 		e->txn = f->txn;
 		idmap__put(&f->segs, e->seg, 1);
 	}

@@ -30,7 +30,19 @@ static const char *where(const char *text)
 	return p ? p : "";
 }
 
-/* One continuation's frames, from its creation site outward */
+/* A frame of the app's own JavaScript: named by a perf map with a file
+ * that is not node's ("(node:internal/...)") */
+static bool app_js(const char *text)
+{
+	const char *w = where(text);
+
+	return !strncmp(w, "(node:", 6) ? false
+					 : strstr(w, ".js:") || strstr(w, ".mjs:") || strstr(w, ".cjs:");
+}
+
+/* One continuation's frames, from its creation site outward. A Node
+ * resource's: the app's JavaScript only, up to the first frame of node's
+ * own (the test runner, the microtask queue, V8) */
 static size_t hop_lines(const struct report *r, const struct segment *s, unsigned hop,
 			struct frame_line *out, size_t max)
 {
@@ -52,6 +64,8 @@ static size_t hop_lines(const struct report *r, const struct segment *s, unsigne
 		out[n].hop = hop;
 		out[n].kind = s->kind;
 		report__site_short(r, f[i], out[n].text, sizeof(out[n].text));
+		if (s->kind == WEFT_KIND_ASYNC && n && !app_js(out[n].text))
+			break;
 		n++;
 	}
 	return n;
