@@ -7,8 +7,9 @@
 //	              a leak, blocked at exit
 //	TestSleeper   1 goroutine in time.Sleep(time.Hour) (SITE:sleeper): a
 //	              leak, its timer due past the grace
-//	TestLate      1 goroutine that exits 200 ms after the test (SITE:late):
-//	              cleanup, its timer due within the grace
+//	TestLate      1 goroutine that exits 50 ms after the test (SITE:late):
+//	              cleanup: asleep at the exit, its timer due within the
+//	              grace, or (the exit later than that) a late exit
 //	TestBusy      1 goroutine computing for 300 ms after the test
 //	              (SITE:busy): cleanup in flight, runnable at exit
 //	TestClean     1 goroutine that exits within the test
@@ -35,7 +36,7 @@ func blockForever() { <-forever }
 func sleepLong() { time.Sleep(time.Hour) }
 
 //go:noinline
-func exitSoon() { time.Sleep(200 * time.Millisecond) }
+func exitSoon() { time.Sleep(50 * time.Millisecond) }
 
 var sink uint64
 
