@@ -21,6 +21,7 @@
 #include "session.h"
 #include "weft/follow.h"
 #include "follow.skel.h"
+#include "guardian.h"
 #include "pid_view.h"
 #include "report_out.h"
 
@@ -45,6 +46,8 @@ struct follower {
 	size_t nr_node;
 	bool closing; /* execs from here on run untraced */
 	char dir[64]; /* the sub-sessions' JSON and JUnit parts */
+	uint64_t lost; /* processes not followed (follow.bpf.c's follow_lost) */
+	struct guardian guardian;
 };
 
 static volatile sig_atomic_t stop_signal, stop_sender;
@@ -276,6 +279,8 @@ static int on_exec(void *ctx, void *data, size_t size)
 
 static void exited(struct follower *f, pid_t p, int status)
 {
+	if (p == f->guardian.pid)
+		return; /* its own stop reaps it */
 	if (p == f->root) {
 		f->root_done = true;
 		f->root_status = status;
@@ -384,6 +389,7 @@ static void close_follow(struct follower *f)
 	if (!f->skel)
 		return;
 	follow_bpf__detach(f->skel);
+	f->lost = f->skel->bss->follow_lost;
 	f->closing = true;
 	if (f->rb)
 		ring_buffer__consume(f->rb);
@@ -519,6 +525,12 @@ static int verdict(const struct follower *f)
 			f->nr == 1 ? "" : "es", f->execs, f->execs == 1 ? "" : "s");
 	if (leaks)
 		return 1;
+	if (f->lost) {
+		fprintf(stderr, "weft check: %llu process%s the command started could not be followed "
+			"(the follower's map or ring buffer was full): they ran unchecked\n", (unsigned long long)f->lost,
+			f->lost == 1 ? "" : "es");
+		return 2;
+	}
 	if (failed)
 		return 2;
 	if (f->root_done && WIFEXITED(rs) && WEXITSTATUS(rs)) {
@@ -577,6 +589,10 @@ int follow__check(struct opts *o)
 		if (fo.started && (follow_failed = open_follow_wait(&fo)))
 			snprintf(err, sizeof(err), "%s", fo.err);
 	}
+	/* from here, a weft that dies leaves no process stopped */
+	if (f.root >= 0 && !follow_failed && guardian__start(&f.guardian, f.root))
+		fprintf(stderr, "weft check: no guardian (%s): if weft dies, processes it stopped "
+			"stay stopped\n", strerror(errno));
 	if (f.root < 0 || follow_failed) {
 		errline(err);
 		if (f.root > 0) {
@@ -621,6 +637,7 @@ int follow__check(struct opts *o)
 	failed_out |= o->output && merge_json(&f);
 	remove_parts(&f);
 	remove_perf_maps(&f);
+	guardian__stop(&f.guardian); /* nothing stopped is left: it goes quietly */
 	rc = failed_out ? 2 : verdict(&f);
 	if (stop_signal)
 		session__say_stopped(stop_signal, stop_sender);
