@@ -142,12 +142,28 @@ static __always_inline __u64 key_of(__u64 id)
 static __always_inline void client_call_end(__u64 key);
 static __always_inline void client_call_write(struct pt_regs *ctx, __u64 stream, __u64 bufs);
 
+/* What requests and conns kept for a resource that ends: a parser's
+ * request, a connection's parser. Without it both maps fill after as many
+ * connections as they hold, and no request ends after that. */
+static __always_inline void http_forget(__u64 key)
+{
+	__u64 *parser = bpf_map_lookup_elem(&conns, &key);
+
+	bpf_map_delete_elem(&requests, &key);
+	if (parser) {
+		bpf_map_delete_elem(&requests, parser);
+		bpf_map_delete_elem(&conns, &key);
+	}
+}
+
 static __always_inline void resource_end(__u64 id)
 {
 	struct node_resource *r;
 	__u64 key = key_of(id);
 
 	client_call_end(key);
+	if (http_probe && key)
+		http_forget(key);
 	if (!id || !(r = bpf_map_lookup_elem(&resources, &key)))
 		return;
 	count_txn_trap(r->own.txn);
@@ -442,9 +458,9 @@ int BPF_KPROBE(node_http_url)
 		e->name[len & 127] = 0;
 		event_submit(e);
 	}
-	bpf_map_update_elem(&requests, &parser_key, &nrq, BPF_ANY);
-	if (conn)
-		bpf_map_update_elem(&conns, &conn, &parser_key, BPF_ANY);
+	if (bpf_map_update_elem(&requests, &parser_key, &nrq, BPF_ANY) ||
+	    (conn && bpf_map_update_elem(&conns, &conn, &parser_key, BPF_ANY)))
+		__sync_fetch_and_add(&counters.evicted, 1); /* full: this request never ends */
 	if (r) {
 		r->cur.seg = nrq.seg;
 		r->cur.txn = nrq.txn;
