@@ -93,9 +93,11 @@ static __always_inline void event_submit(void *e)
 }
 
 /* Segment and transaction ids: one map that every adapter's object shares
- * (reused by fd), so ids are unique across them. */
+ * (reused by fd), so ids are unique across them. Mapped into userspace,
+ * which reserves blocks of it with the same atomic add (seeding at -p). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct weft_ids);

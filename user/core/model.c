@@ -60,8 +60,10 @@ static struct segment *seg_add(struct model *m, const struct weft_event *e)
 	if (!n)
 		return NULL;
 	m->segs = n;
-	if (seg_find(m, e->seg))
-		return NULL; /* duplicate id: keep the first */
+	if (seg_find(m, e->seg)) {
+		m->nr_dup_ids++; /* duplicate id: keep the first, and say so */
+		return NULL;
+	}
 	if (idmap__put(&m->seg_idx, e->seg, m->nr_segs))
 		return NULL;
 	s = &m->segs[m->nr_segs++];
@@ -129,6 +131,8 @@ static void on_txn_begin(struct model *m, const struct weft_event *e)
 		return;
 	}
 	n = grow(m->txns, &m->cap_txns, m->nr_txns + 1, sizeof(*t));
+	if (n && txn_find(m, e->txn))
+		m->nr_dup_ids++;
 	if (!n || txn_find(m, e->txn))
 		return;
 	m->txns = n;

@@ -142,6 +142,9 @@ size_t model__nr_txns(const struct model *m);
 const struct txn *model__txn_at(const struct model *m, size_t i);
 const struct txn *model__txn(const struct model *m, uint64_t id);
 uint64_t model__nr_events(const struct model *m);
+/* Segment and transaction begins whose id was taken already (the first is
+ * kept): ids handed out twice, never expected */
+uint64_t model__nr_dup_ids(const struct model *m);
 uint64_t model__first_ns(const struct model *m);
 uint64_t model__last_ns(const struct model *m);
 

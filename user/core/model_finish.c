@@ -386,6 +386,7 @@ size_t model__nr_txns(const struct model *m) { return m->nr_txns; }
 const struct txn *model__txn_at(const struct model *m, size_t i) { return &m->txns[i]; }
 const struct txn *model__txn(const struct model *m, uint64_t id) { return txn_find(m, id); }
 uint64_t model__nr_events(const struct model *m) { return m->nr_events; }
+uint64_t model__nr_dup_ids(const struct model *m) { return m->nr_dup_ids; }
 uint64_t model__first_ns(const struct model *m) { return m->first_ns; }
 uint64_t model__last_ns(const struct model *m) { return m->last_ns; }
 size_t model__nr_late(const struct model *m) { return m->nr_late; }

@@ -27,6 +27,7 @@ struct model {
 	size_t nr_conflations;
 	size_t nr_self_untold;
 	uint64_t nr_events, first_ns, last_ns;
+	uint64_t nr_dup_ids; /* begins whose id was taken already: the first kept */
 	/* polled ends (--go-lean) read before their SEG_BEGIN arrived: the map
 	 * entry is made before the event is submitted */
 	struct idmap early_idx;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "kernel_btf.h"
@@ -124,23 +125,26 @@ static void seed(struct tracer *t)
 {
 	struct go_tracer *g = t->go;
 	struct go_g *gs = NULL;
-	struct weft_ids ids;
+	struct weft_ids *ids = MAP_FAILED;
 	struct idmap by_goid = { 0 };
-	uint64_t bias, now = mono_ns();
+	uint64_t bias, now = mono_ns(), seg;
 	char err[256];
-	__u32 zero = 0;
 	int n, ids_fd = bpf_map__fd(t->skel->maps.ids);
 
 	if (gomem__bias(t->pid, t->exe_path, &bias))
 		return;
 	n = gomem__snapshot(t->pid, &g->gi, bias, &gs, err, sizeof(err));
-	if (n <= 0 || bpf_map_lookup_elem(ids_fd, &zero, &ids))
+	if (n > 0)
+		ids = mmap(NULL, sizeof(*ids), PROT_READ | PROT_WRITE, MAP_SHARED, ids_fd, 0);
+	if (n <= 0 || ids == MAP_FAILED)
 		goto out;
 	g->seeds = calloc(n, sizeof(*g->seeds));
 	if (!g->seeds)
 		goto out;
+	/* a block of ids of its own: probes live meanwhile allocate past it */
+	seg = __atomic_fetch_add(&ids->seg, (uint64_t)n, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < n; i++) {
-		struct thread_state st = { .cur = { .seg = ++ids.seg, .obj = gs[i].goid,
+		struct thread_state st = { .cur = { .seg = ++seg, .obj = gs[i].goid,
 						    .kind = WEFT_KIND_GOROUTINE } };
 		struct weft_event *e = &g->seeds[g->nr_seeds];
 
@@ -169,8 +173,9 @@ static void seed(struct tracer *t)
 		g->seeds[i].parent = idmap__get(&by_goid, g->seeds[i].parent, &j) ?
 					     g->seeds[j].seg : 0;
 	}
-	bpf_map_update_elem(ids_fd, &zero, &ids, BPF_ANY);
 out:
+	if (ids != MAP_FAILED)
+		munmap(ids, sizeof(*ids));
 	idmap__free(&by_goid);
 	free(gs);
 }

@@ -63,9 +63,9 @@ static void json_capture(FILE *f, const struct report *r)
 	fprintf(f, "},\n\"capture\": {\"duration_ns\": %" PRIu64 ", \"events\": %" PRIu64
 		   ", \"lost_events\": %" PRIu64 ", \"evicted\": %" PRIu64
 		   ", \"nest_overflow\": %" PRIu64 ", \"go_reads_failed\": %" PRIu64
-		   ", \"leak_grace_ns\": %" PRIu64 ", \"host\": ",
+		   ", \"leak_grace_ns\": %" PRIu64 ", \"duplicate_ids\": %" PRIu64 ", \"host\": ",
 		mt->end_ns - mt->start_ns, model__nr_events(r->m), mt->lost, mt->evicted,
-		mt->nest_overflow, mt->go_reads_failed, mt->leak_grace_ns);
+		mt->nest_overflow, mt->go_reads_failed, mt->leak_grace_ns, model__nr_dup_ids(r->m));
 	json_str(f, mt->host);
 	if (mt->cut)
 		fprintf(f, ", \"recording_cut\": {\"chunks\": %" PRIu64 ", \"events\": %" PRIu64

@@ -363,6 +363,10 @@ void report__text(FILE *f, const struct report *r)
 			   "raise --ringbuf-mb or lower -F\n", mt->samples_lost, mt->samples_taken);
 	if (report__losses(mt, line, sizeof(line)))
 		fprintf(f, "\nwarning: %s\n", line);
+	if (model__nr_dup_ids(r->m))
+		fprintf(f, "\nwarning: %" PRIu64 " continuations or transactions began with an id "
+			   "already given (the first kept): a weft bug, please report it\n",
+			model__nr_dup_ids(r->m));
 }
 
 bool report__losses(const struct record_meta *mt, char *buf, size_t len)
