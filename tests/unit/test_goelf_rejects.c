@@ -2,6 +2,7 @@
  * not Go (this test's own binary), hand-made ELF files in the pre-1.18
  * .go.buildinfo layout (and the 1.18+ one, broken), and truncated or
  * bit-flipped copies of a Go binary built here. */
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <glob.h>
@@ -340,6 +341,40 @@ static void test_corrupt(void **state)
 	free(buf);
 }
 
+/* A function with a byte that does not decode (0x06, push %es: not an
+ * x86-64 instruction), a RET byte after it: the RET scan refuses the
+ * whole function (EILSEQ) rather than guess where instructions restart,
+ * where a probe could land inside one. The lenient walk goes on. */
+static void test_undecodable(void **state)
+{
+	const char *src = NULL;
+	char path[512];
+	unsigned char *buf;
+	uint64_t v, sz, off, offs[64];
+	size_t n;
+
+	(void)state;
+	for (int i = 0; i < nr_tc && !src; i++)
+		if (tcs[i].bin[0])
+			src = tcs[i].bin;
+	if (!src) {
+		print_message("    no Go binary was built\n");
+		skip();
+	}
+	assert_int_equal(goelf__func(src, "main.leaf", &v, &sz, &off), 0);
+	assert_true(goelf__rets(src, v, sz, offs, 64) >= 1);
+	buf = read_all(src, &n);
+	assert_true(off + 2 < n && sz > 2);
+	buf[off] = 0x06;
+	buf[off + 1] = 0xc3;
+	snprintf(path, sizeof(path), "%s/undecodable", tmpdir);
+	write_file(path, buf, n);
+	free(buf);
+	errno = 0;
+	assert_int_equal(goelf__rets(path, v, sz, offs, 64), -1);
+	assert_int_equal(errno, EILSEQ);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +382,7 @@ int main(void)
 		{ .name = "not_go", .test_func = test_not_go },
 		{ .name = "buildinfo_layouts", .test_func = test_buildinfo_layouts },
 		{ .name = "corrupt", .test_func = test_corrupt },
+		{ .name = "undecodable", .test_func = test_undecodable },
 	};
 	int rc;
 

@@ -354,6 +354,11 @@ static int attach_rets_at(struct tracer *t, const char *name, uint64_t vaddr, ui
 	char what[512];
 	int n = goelf__rets(t->exe_path, vaddr, size, rets, MAX_RETS);
 
+	if (n < 0 && errno == EILSEQ) {
+		snprintf(err, len, "%s: '%s' holds bytes that do not decode as x86-64: no probe "
+			 "placed in it (one might land inside an instruction)", t->exe, name);
+		return -1;
+	}
 	if (n <= 0) {
 		snprintf(err, len, "%s: no RET found in '%s'", t->exe, name);
 		return -1;

@@ -82,7 +82,9 @@ struct gopcln *goelf__pclntab(const char *path);
 
 /* File offsets of the RET instructions in [vaddr, vaddr+size), decoded by
  * a linear sweep (Go puts no data in text). The count (at most max), or -1
- * (not x86-64, not in the file's text, or more RETs than max: errno E2BIG).
+ * (not x86-64, not in the file's text, or more RETs than max: errno E2BIG;
+ * a byte that does not decode: EILSEQ, for a probe must never land inside
+ * an instruction).
  * With file_offs NULL it only counts. A function may also leave by a panic
  * or, in assembly and wrappers, a tail JMP: those are not RETs. */
 int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_offs, int max);

@@ -124,7 +124,10 @@ static void code_close(struct code *c)
 	free(c->buf);
 }
 
-int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx)
+/* strict: a byte that does not decode fails the walk (EILSEQ): what is
+ * decoded past it might start inside an instruction */
+static int decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx,
+		  bool strict)
 {
 	const cs_insn *insn;
 	struct insn_walk w;
@@ -137,12 +140,21 @@ int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn
 		code_close(&c);
 		return -1;
 	}
-	w.skip_bad = true; /* an undecodable byte: Go has no data in text */
+	w.skip_bad = !strict; /* an undecodable byte: Go has no data in text */
 	while (!rc && (insn = insn_walk__next(&w)))
 		rc = fn(ctx, c.cs, insn, c.off + (insn->address - vaddr));
+	if (!rc && strict && w.left) {
+		errno = EILSEQ;
+		rc = -1;
+	}
 	insn_walk__end(&w);
 	code_close(&c);
 	return rc < 0 ? -1 : 0;
+}
+
+int goelf__decode(const char *path, uint64_t vaddr, uint64_t size, goelf_insn_fn fn, void *ctx)
+{
+	return decode(path, vaddr, size, fn, ctx, false);
 }
 
 struct rets_walk {
@@ -172,7 +184,8 @@ int goelf__rets(const char *path, uint64_t vaddr, uint64_t size, uint64_t *file_
 {
 	struct rets_walk w = { .file_offs = file_offs, .max = max };
 
-	return goelf__decode(path, vaddr, size, rets_insn, &w) ? -1 : w.n;
+	/* probes go there: decoded from the entry to the end, or none */
+	return decode(path, vaddr, size, rets_insn, &w, true) ? -1 : w.n;
 }
 
 static bool is_jcc(csh cs, const cs_insn *i)
