@@ -174,14 +174,35 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(TARGET_BINS) $(BENCH_BINS)
 	$(Q)bash tools/bench.sh $(ONLY)
 
-# The record reader under libFuzzer + ASan, seeded with a real recording.
+# Every parser of target input under libFuzzer + ASan, a fixed time each
+# (FUZZ_SECS): the record reader, seeded with a real recording; the Go and
+# Node binary readers, seeded with the Go test programs and node; the perf
+# map reader, seeded with a map node wrote.
+FUZZ_SECS ?= 60
+comma := ,
+FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address -Iinclude $(addprefix -I,$(USER_DIRS))
+# the binary readers and what they use (no libbpf, no skeletons)
+FUZZ_ELF_SRCS := $(filter user/binfmt/% user/go/% user/node/% user/core/%,\
+	$(filter-out $(SKEL_SRCS),$(USER_SRCS)))
 fuzz: $(OUT)/weft $(OUT)/tests/targets/server
-	$(Q)mkdir -p $(OUT)/fuzz-corpus
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address -Iinclude $(addprefix -I,$(USER_DIRS)) \
+	$(Q)mkdir -p $(OUT)/fuzz-corpus $(OUT)/fuzz-goelf $(OUT)/fuzz-nodeelf $(OUT)/fuzz-perfmap
+	$(Q)$(CLANG) $(FUZZ_FLAGS) \
 		tests/fuzz/fuzz_record.c user/record/record_*.c user/core/symtab.c -o $(OUT)/fuzz_record
+	$(Q)rm -rf $(OUT)/fuzz-obj && mkdir -p $(OUT)/fuzz-obj
+	$(Q)for s in $(FUZZ_ELF_SRCS); do \
+		$(CLANG) $(subst fuzzer$(comma),fuzzer-no-link$(comma),$(FUZZ_FLAGS)) -c $$s \
+			-o $(OUT)/fuzz-obj/$$(echo $$s | tr / _).o || exit 1; done
+	$(Q)ar rcs $(OUT)/fuzz-obj/libweftelf.a $(OUT)/fuzz-obj/*.o
+	$(Q)for t in goelf nodeelf perfmap; do \
+		$(CLANG) $(FUZZ_FLAGS) tests/fuzz/fuzz_$$t.c $(OUT)/fuzz-obj/libweftelf.a $(ELF_LDLIBS) \
+			-o $(OUT)/fuzz_$$t || exit 1; done
 	$(Q)[ -s $(OUT)/fuzz-corpus/seed.weft ] || $(OUT)/weft record -o $(OUT)/fuzz-corpus/seed.weft \
 		--txn handle_request -- $(OUT)/tests/targets/server 2 2>/dev/null
-	$(Q)$(OUT)/fuzz_record -max_total_time=60 $(OUT)/fuzz-corpus
+	$(Q)bash tools/fuzz-seeds.sh $(OUT)
+	$(Q)$(OUT)/fuzz_record -max_total_time=$(FUZZ_SECS) $(OUT)/fuzz-corpus
+	$(Q)for t in goelf nodeelf perfmap; do \
+		$(OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECS) -max_len=16777216 -rss_limit_mb=4096 \
+			$(OUT)/fuzz-$$t || exit 1; done
 
 # As perf and bpftrace install: the binary, its man page, and the markers'
 # header for applications that mark their own points.
