@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* perfmap__js_name: a V8 perf-map entry as a function, its file and line */
+/* perfmap__js_name: a V8 perf-map entry as a function, its file and line;
+ * the reader: what was added read as the map grows, a later line winning
+ * for the same start, and a map not the target's user's, or a link, not
+ * read at all. The map is this process's own (/tmp/perf-PID.map). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "perfmap.h"
 
@@ -54,9 +58,60 @@ static void test_node_modules(void **state)
 	expect("JS:~ /srv/a.js:3:7", "(anonymous)", "a.js", 3);
 }
 
+static char map_path[64];
+
+static void append(const char *text)
+{
+	FILE *f = fopen(map_path, "a");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_reader(void **state)
+{
+	struct perfmap *pm;
+
+	(void)state;
+	snprintf(map_path, sizeof(map_path), "/tmp/perf-%d.map", (int)getpid());
+	unlink(map_path);
+	append("1000 100 JS:*first /srv/a.js:1:1\n2000 10 JS:*second /srv/a.js:2:1\n");
+	pm = perfmap__new(getpid());
+	assert_non_null(pm);
+	assert_string_equal(perfmap__find(pm, 0x1050), "JS:*first /srv/a.js:1:1");
+	assert_null(perfmap__find(pm, 0x3000));
+	/* grown: only the new lines read; a line half written waits */
+	append("3000 10 JS:*third /srv/a.js:3:1\n1000 100 JS:*tiered /srv/a.js:1:1\n4000 10 JS:*hal");
+	assert_string_equal(perfmap__find(pm, 0x3004), "JS:*third /srv/a.js:3:1");
+	assert_null(perfmap__find(pm, 0x4004));
+	append("f /srv/a.js:4:1\n");
+	assert_string_equal(perfmap__find(pm, 0x4004), "JS:*half /srv/a.js:4:1");
+	/* the same start again: the later line (code tiered up) */
+	assert_string_equal(perfmap__find(pm, 0x1050), "JS:*tiered /srv/a.js:1:1");
+	perfmap__free(pm);
+
+	/* another user's file (root can make one), or a link: not read */
+	if (getuid() == 0) {
+		assert_int_equal(chown(map_path, 12345, 12345), 0);
+		pm = perfmap__new(getpid());
+		assert_null(perfmap__find(pm, 0x1050));
+		perfmap__free(pm);
+	} else {
+		print_message("    not root: another user's map not tried\n");
+	}
+	unlink(map_path);
+	assert_int_equal(symlink("/etc/passwd", map_path), 0);
+	pm = perfmap__new(getpid());
+	assert_null(perfmap__find(pm, 0x1050));
+	perfmap__free(pm);
+	unlink(map_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reader),
 		cmocka_unit_test(test_tiers),
 		cmocka_unit_test(test_osr),
 		cmocka_unit_test(test_context_specialized),

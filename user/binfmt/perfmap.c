@@ -9,17 +9,24 @@
 
 struct pm_entry {
 	uint64_t start, size;
+	uint64_t seq; /* its line: for the same start, the later wins */
 	char *name;
 };
 
+/* The file is the target's, and weft reads it as root: read only if the
+ * target's user owns it, never through a link, and only what was added
+ * since the last read (the map only grows). */
 struct perfmap {
 	/* the target's root, held open: a short-lived process (a test file)
 	 * is often gone, /proc/PID with it, before its events are read */
 	int rootfd;
 	char path[96]; /* under rootfd */
-	off_t read_size; /* the file's size when last read */
+	uid_t uid;	 /* the target's */
+	off_t read_size; /* how much of the file is read (whole lines) */
+	uint64_t lines;
+	bool refused;	/* said once */
 	struct pm_entry *e;
-	size_t n;
+	size_t n, cap;
 };
 
 struct perfmap *perfmap__new(pid_t pid)
@@ -45,6 +52,12 @@ struct perfmap *perfmap__new(pid_t pid)
 			}
 		fclose(f);
 	}
+	snprintf(status, sizeof(status), "/proc/%d", (int)pid);
+	{
+		struct stat st;
+
+		pm->uid = stat(status, &st) ? 0 : st.st_uid;
+	}
 	snprintf(status, sizeof(status), "/proc/%d/root", (int)pid);
 	pm->rootfd = open(status, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	snprintf(pm->path, sizeof(pm->path), "tmp/perf-%d.map", nspid);
@@ -57,7 +70,9 @@ static void clear(struct perfmap *pm)
 		free(pm->e[i].name);
 	free(pm->e);
 	pm->e = NULL;
-	pm->n = 0;
+	pm->n = pm->cap = 0;
+	pm->read_size = 0;
+	pm->lines = 0;
 }
 
 void perfmap__free(struct perfmap *pm)
@@ -74,44 +89,94 @@ static int by_start(const void *a, const void *b)
 {
 	const struct pm_entry *x = a, *y = b;
 
-	return x->start < y->start ? -1 : x->start > y->start;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Later lines win for the same start (code moved or tiered up). */
+/* A file to read: regular, not a link, the target's user's (or root's) */
+static FILE *open_map(struct perfmap *pm)
+{
+	int fd = pm->rootfd < 0 ? -1
+				: openat(pm->rootfd, pm->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (st.st_uid != pm->uid && st.st_uid != 0)) {
+		if (!pm->refused)
+			fprintf(stderr, "weft: /%s: not a regular file of the target's user (uid %u): "
+				"JavaScript names not read from it\n", pm->path, (unsigned)pm->uid);
+		pm->refused = true;
+		close(fd);
+		return NULL;
+	}
+	if (!(f = fdopen(fd, "r")))
+		close(fd);
+	return f;
+}
+
+/* What was added since the last read, whole lines only; the new entries
+ * sorted and merged with the old (a shrunk file is a new one: read anew). */
 static void load(struct perfmap *pm, off_t size)
 {
-	int fd = pm->rootfd < 0 ? -1 : openat(pm->rootfd, pm->path, O_RDONLY | O_CLOEXEC);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	FILE *f = open_map(pm);
 	char line[1024];
-	size_t cap = 0;
+	size_t old = pm->n;
+	off_t at;
 
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
+	if (!f)
+		return;
+	if (size < pm->read_size)
+		clear(pm), old = 0;
+	if (fseeko(f, pm->read_size, SEEK_SET)) {
+		fclose(f);
 		return;
 	}
-	clear(pm);
+	at = pm->read_size;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, len;
+		size_t len = strlen(line);
+		unsigned long long start, sz;
 		int off = 0;
 
-		if (sscanf(line, "%llx %llx %n", &start, &len, &off) != 2 || !off)
+		if (!len || line[len - 1] != '\n')
+			break; /* a line being written: read it next time */
+		at += len;
+		pm->lines++;
+		if (sscanf(line, "%llx %llx %n", &start, &sz, &off) != 2 || !off)
 			continue;
-		if (pm->n == cap) {
-			struct pm_entry *n = realloc(pm->e, (cap = cap ? cap * 2 : 4096) * sizeof(*n));
+		if (pm->n == pm->cap) {
+			size_t cap = pm->cap ? pm->cap * 2 : 4096;
+			struct pm_entry *n = realloc(pm->e, cap * sizeof(*n));
 
 			if (!n)
 				break;
 			pm->e = n;
+			pm->cap = cap;
 		}
-		line[strcspn(line, "\n")] = 0;
-		pm->e[pm->n] = (struct pm_entry){ start, len, strdup(line + off) };
+		line[len - 1] = 0;
+		pm->e[pm->n] = (struct pm_entry){ start, sz, pm->lines, strdup(line + off) };
 		if (pm->e[pm->n].name)
 			pm->n++;
 	}
 	fclose(f);
-	qsort(pm->e, pm->n, sizeof(*pm->e), by_start);
-	pm->read_size = size;
+	pm->read_size = at;
+	qsort(pm->e + old, pm->n - old, sizeof(*pm->e), by_start);
+	if (old && pm->n > old) {
+		struct pm_entry *m = malloc(pm->n * sizeof(*m));
+		size_t a = 0, b = old, k = 0;
+
+		if (!m) {
+			qsort(pm->e, pm->n, sizeof(*pm->e), by_start);
+			return;
+		}
+		while (a < old || b < pm->n)
+			m[k++] = b == pm->n || (a < old && by_start(&pm->e[a], &pm->e[b]) <= 0)
+					 ? pm->e[a++] : pm->e[b++];
+		memcpy(pm->e, m, pm->n * sizeof(*m));
+		free(m);
+	}
 }
 
 static const struct pm_entry *lookup(const struct perfmap *pm, uint64_t addr)
@@ -143,7 +208,7 @@ const char *perfmap__find(struct perfmap *pm, uint64_t addr)
 	const struct pm_entry *e = pm ? lookup(pm, addr) : NULL;
 	struct stat st;
 
-	if (!e && pm && pm->rootfd >= 0 && !fstatat(pm->rootfd, pm->path, &st, 0) &&
+	if (!e && pm && pm->rootfd >= 0 && !fstatat(pm->rootfd, pm->path, &st, AT_SYMLINK_NOFOLLOW) &&
 	    st.st_size != pm->read_size) {
 		load(pm, st.st_size);
 		e = lookup(pm, addr);
