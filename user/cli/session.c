@@ -36,6 +36,9 @@ struct session {
 	struct opts *o;
 	struct tracer tracer;
 	uint64_t attach_ns; /* first read of its binary to probes live: -v says it */
+	/* dropped before the model, said at the end: events shorter than
+	 * their head; threads whose creation stack is missing */
+	uint64_t short_events, stacks_lost;
 	struct model *model;
 	struct symtab *st;
 	struct symbolizer *sym;
@@ -98,7 +101,10 @@ static void meta_init(struct session *s)
 	m->pid = s->tracer.pid;
 	snprintf(m->exe, sizeof(m->exe), "%s", s->tracer.exe);
 	elfsym__build_id(s->tracer.exe_path, m->build_id, sizeof(m->build_id));
-	probes__format(pt, m->probes, sizeof(m->probes));
+	if (probes__format(pt, m->probes, sizeof(m->probes)) < pt->nr)
+		fprintf(stderr, "weft: warning: the probe specs are longer than a record file holds "
+			"(%zu bytes): the last probes are unnamed in it; use fewer or shorter specs\n",
+			sizeof(m->probes));
 	probes__format_sites(pt, m->probe_sites, sizeof(m->probe_sites));
 	node_tracer__providers(&s->tracer, m->node_providers, sizeof(m->node_providers));
 	{
@@ -133,8 +139,10 @@ static void take_ustack(struct session *s, struct weft_event *e)
 {
 	struct pending_stack *p = &s->pending[e->seg % 64];
 
-	if (p->seg != e->seg || p->n <= 0)
+	if (p->seg != e->seg || p->n <= 0) {
+		s->stacks_lost++; /* not sent, not unwound, or overwritten */
 		return;
+	}
 	memcpy(e->frames, p->frames, p->n * sizeof(e->frames[0]));
 	e->nr_frames = p->n;
 	e->flags &= ~WEFT_F_NOSTACK;
@@ -165,8 +173,10 @@ static int on_event(void *ctx, void *data, size_t size)
 		on_ustack(s, data);
 		return 0;
 	}
-	if (size < WEFT_EVENT_HEAD || size > sizeof(*e))
+	if (size < WEFT_EVENT_HEAD || size > sizeof(*e)) {
+		s->short_events++;
 		return 0;
+	}
 	/* a short event: the frames it carries, the rest zero */
 	memcpy(&copy, data, size);
 	memset((char *)&copy + size, 0, sizeof(copy) - size);
@@ -613,6 +623,10 @@ int session__run_live(struct opts *o, const struct session_live *live)
 		if (s.hooks[i].finish)
 			s.hooks[i].finish(s.hooks[i].self, s.target_gone);
 	drain_traps(&s);
+	if (s.short_events || s.stacks_lost)
+		fprintf(stderr, "weft: warning: %" PRIu64 " events shorter than their head dropped, %"
+			PRIu64 " threads without their creation stack (site unknown)\n",
+			s.short_events, s.stacks_lost);
 	s.meta.end_ns = mono_ns();
 	symbolizer__flush(s.sym);
 	counters(&s);

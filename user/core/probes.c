@@ -45,15 +45,22 @@ int probes__from_specs(struct probe_table *pt, const struct probe_spec *specs, i
 	return 0;
 }
 
-void probes__format(const struct probe_table *pt, char *buf, size_t len)
+int probes__format(const struct probe_table *pt, char *buf, size_t len)
 {
 	size_t n = 0;
+	int i;
 
 	buf[0] = 0;
-	for (int i = 0; i < pt->nr && n < len; i++)
+	for (i = 0; i < pt->nr; i++) {
+		size_t l = strlen(pt->names[i]) + strlen(pt->descs[i]) + 2;
+
+		if (n + l + sizeof("# txns_traced\n") > len)
+			break; /* whole lines only: the probes' order is their index */
 		n += snprintf(buf + n, len - n, "%s %s\n", pt->names[i], pt->descs[i]);
-	if (pt->txns_traced && n < len)
+	}
+	if (pt->txns_traced)
 		snprintf(buf + n, len - n, "# txns_traced\n");
+	return i;
 }
 
 void probes__parse(struct probe_table *pt, const char *text)

@@ -40,8 +40,9 @@ int probes__from_specs(struct probe_table *pt, const struct probe_spec *specs, i
 /* One more uprobe of probe idx on insn, taken by the kernel's path */
 void probes__add_site(struct probe_table *pt, int idx, const char *insn, const char *path);
 /* To and from the record file's text form; the sites apart ("IDX COUNT
- * PATH INSN" lines), kept by files from 2026-12 on. */
-void probes__format(const struct probe_table *pt, char *buf, size_t len);
+ * PATH INSN" lines), kept by files from 2026-12 on. probes__format writes
+ * whole lines only and returns how many probes it wrote. */
+int probes__format(const struct probe_table *pt, char *buf, size_t len);
 void probes__parse(struct probe_table *pt, const char *text);
 void probes__format_sites(const struct probe_table *pt, char *buf, size_t len);
 void probes__parse_sites(struct probe_table *pt, const char *text);
