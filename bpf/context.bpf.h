@@ -18,8 +18,31 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 /* offsetof(struct pthread, start_routine) in the target's glibc; 0 unknown */
 const volatile __u64 pthread_start_off = 0;
 
-/* Plain globals, read back through the skeleton. */
-struct weft_counters counters = {};
+/* Counted on every event on every CPU: per CPU, so that no cache line is
+ * shared; userspace sums the CPUs (counters__add). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct weft_counters);
+} counters SEC(".maps");
+
+static __always_inline struct weft_counters *counters_here(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+/* atomic still: a program may be preempted by another on its CPU */
+#define COUNT(field)                                                                            \
+	do {                                                                                    \
+		struct weft_counters *c_ = counters_here();                                     \
+		if (c_)                                                                         \
+			__sync_fetch_and_add(&c_->field, 1);                                     \
+	} while (0)
+
+/* A plain global, read back through the skeleton: rare */
 __u64 nest_overflow = 0;
 
 struct {
@@ -44,8 +67,10 @@ struct {
 
 static __always_inline void count_hit(__u32 probe)
 {
-	if (probe < WEFT_MAX_PROBES)
-		__sync_fetch_and_add(&counters.hits[probe], 1);
+	struct weft_counters *c = counters_here();
+
+	if (c && probe < WEFT_MAX_PROBES)
+		__sync_fetch_and_add(&c->hits[probe], 1);
 }
 
 /* Traps (uprobe hits) per transaction: what tracing each request cost it,
@@ -76,7 +101,7 @@ static __always_inline void count_txn_trap(__u64 txn)
 	if (n)
 		__sync_fetch_and_add(n, 1);
 	else
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 }
 
 static __always_inline void event_submit_wake(void *e, bool wake)
@@ -136,10 +161,10 @@ static __always_inline struct weft_event *event_new_sized(__u32 type, __u32 kind
 	__u64 id = bpf_get_current_pid_tgid();
 
 	if (!e) {
-		__sync_fetch_and_add(&counters.lost, 1);
+		COUNT(lost);
 		return NULL;
 	}
-	__sync_fetch_and_add(&counters.events, 1);
+	COUNT(events);
 	e->ts_ns = bpf_ktime_get_ns();
 	e->type = type;
 	e->kind = kind;
@@ -209,7 +234,7 @@ static __always_inline struct thread_state *thread_get(__u32 tid, __u32 probe)
 	ts->cur.seg = seg_alloc();
 	ts->cur.kind = WEFT_KIND_THREAD;
 	if (bpf_map_update_elem(&threads, &tid, ts, BPF_NOEXIST)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return NULL;
 	}
 	e = event_new_frames(WEFT_EV_SEG_BEGIN, WEFT_KIND_THREAD, probe, 0);

@@ -95,7 +95,7 @@ static __always_inline struct thread_state *goroutine_get(__u64 goid)
 	gs->cur.obj = goid;
 	gs->cur.kind = WEFT_KIND_GOROUTINE;
 	if (bpf_map_update_elem(&goroutines, &goid, gs, BPF_NOEXIST)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return NULL;
 	}
 	__sync_fetch_and_add(&goroutines_stored, 1);
@@ -172,7 +172,7 @@ int BPF_KPROBE(go_newg)
 	if (!bpf_map_update_elem(&goroutines, &goid, cs, BPF_NOEXIST)) {
 		__sync_fetch_and_add(&goroutines_stored, 1);
 	} else if (bpf_map_update_elem(&goroutines, &goid, cs, BPF_EXIST)) {
-		__sync_fetch_and_add(&counters.evicted, 1); /* full */
+		COUNT(evicted); /* full */
 		return 0;
 	}
 	if (creator_stacks)
@@ -450,7 +450,7 @@ static __always_inline int call_open(struct pt_regs *ctx, __u32 probe, void *cal
 	c->seg = seg_alloc();
 	c->txn = gs->cur.txn;
 	if (bpf_map_update_elem(calls, &key, c, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return 0;
 	}
 	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_CALL, probe);

@@ -210,7 +210,7 @@ int BPF_KPROBE(go_conn_loop)
 	bpf_map_update_elem(&go_conns, &pc, &zero, BPF_NOEXIST);
 	conn = bpf_map_lookup_elem(&go_conns, &pc);
 	if (!conn) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return 0;
 	}
 	conn->loop_seg[loop & 1] = gs->depth ? gs->saved[0].seg : gs->cur.seg;

@@ -89,7 +89,7 @@ int BPF_KPROBE(go_grpc_call_open)
 	count_txn_trap(c->txn);
 	if (!cs || bpf_map_update_elem(&grpc_streams, &cs, c, BPF_ANY)) {
 		if (cs)
-			__sync_fetch_and_add(&counters.evicted, 1);
+			COUNT(evicted);
 		emit_seg_end(c->seg, c->txn, WEFT_KIND_CALL, cs, grpc_call_probe);
 	}
 	bpf_map_delete_elem(&grpc_opening, &goid);

@@ -37,7 +37,7 @@ static __always_inline void h2_call_handoff(__u64 creator, __u64 goid, __u64 *pa
 	if (!c)
 		return;
 	if (bpf_map_update_elem(&go_h2_calls, &goid, c, BPF_ANY))
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 	else
 		*parent = c->seg;
 	bpf_map_delete_elem(&go_h2_pending, &creator);

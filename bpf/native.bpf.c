@@ -39,7 +39,7 @@ static __always_inline void emit_ustack(__u64 seg)
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		__sync_fetch_and_add(&counters.lost, 1);
+		COUNT(lost);
 		return;
 	}
 	r = (struct pt_regs *)bpf_task_pt_regs(task);
@@ -116,7 +116,7 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	cts->cur.txn = pc.txn;
 	cts->cur.kind = WEFT_KIND_THREAD;
 	if (bpf_map_update_elem(&threads, &ctid, cts, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return 0;
 	}
 	emit_ustack(cts->cur.seg);
@@ -201,7 +201,7 @@ static __always_inline void task_create(void *ctx, struct pt_regs *regs, __u32 p
 	t.obj = obj;
 	t.kind = WEFT_KIND_TASK;
 	if (bpf_map_update_elem(&tasks, &obj, &t, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return;
 	}
 	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_TASK, probe);
@@ -228,7 +228,7 @@ static __always_inline struct wctx *task_get(__u64 obj, __u32 probe)
 	n.obj = obj;
 	n.kind = WEFT_KIND_TASK;
 	if (bpf_map_update_elem(&tasks, &obj, &n, BPF_NOEXIST)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return NULL;
 	}
 	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_TASK, probe);

@@ -188,7 +188,7 @@ static __always_inline struct node_resource *preattach_get(__u64 id, __u32 provi
 	r.own.kind = WEFT_KIND_ASYNC;
 	r.cur = r.own;
 	if (bpf_map_update_elem(&resources, &key, &r, BPF_NOEXIST)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return NULL;
 	}
 	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
@@ -259,7 +259,7 @@ int BPF_KPROBE(node_async_init)
 	r.cur = r.own;
 	key = key_of(id);
 	if (bpf_map_update_elem(&resources, &key, &r, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return 0;
 	}
 	e = event_new(WEFT_EV_SEG_BEGIN, WEFT_KIND_ASYNC, WEFT_PROBE_GOROUTINE);
@@ -460,7 +460,7 @@ int BPF_KPROBE(node_http_url)
 	}
 	if (bpf_map_update_elem(&requests, &parser_key, &nrq, BPF_ANY) ||
 	    (conn && bpf_map_update_elem(&conns, &conn, &parser_key, BPF_ANY)))
-		__sync_fetch_and_add(&counters.evicted, 1); /* full: this request never ends */
+		COUNT(evicted); /* full: this request never ends */
 	if (r) {
 		r->cur.seg = nrq.seg;
 		r->cur.txn = nrq.txn;

@@ -107,7 +107,7 @@ static __always_inline bool call_bind(__u64 key, __u64 seg, __u64 txn)
 	client_call_end(key); /* a new request on the same identity ends the last */
 	if (!bpf_map_update_elem(&client_calls, &key, &c, BPF_ANY))
 		return true;
-	__sync_fetch_and_add(&counters.evicted, 1);
+	COUNT(evicted);
 	return false;
 }
 

@@ -131,7 +131,7 @@ int BPF_KPROBE(node_h2_begin, void *ngs, __u64 frame, __u64 sess)
 	count_txn_trap(st.txn);
 	k.sid = sid;
 	if (bpf_map_update_elem(&h2_streams, &k, &st, BPF_ANY)) {
-		__sync_fetch_and_add(&counters.evicted, 1);
+		COUNT(evicted);
 		return 0;
 	}
 	h.txn = st.txn;

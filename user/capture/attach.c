@@ -617,20 +617,45 @@ void tracer__drain_traps(const struct tracer *t, trap_fn fn, void *ctx)
 	}
 }
 
-void counters__add(struct capture_counters *c, const struct weft_counters *k,
+int counters__sum(const struct bpf_map *counters, struct weft_counters *sum)
+{
+	int n = libbpf_num_possible_cpus();
+	struct weft_counters *v = n > 0 ? calloc(n, sizeof(*v)) : NULL;
+	__u32 zero = 0;
+	int rc = -1;
+
+	memset(sum, 0, sizeof(*sum));
+	if (v && !bpf_map__lookup_elem(counters, &zero, sizeof(zero), v, n * sizeof(*v), 0)) {
+		for (int cpu = 0; cpu < n; cpu++) {
+			sum->events += v[cpu].events;
+			sum->lost += v[cpu].lost;
+			sum->evicted += v[cpu].evicted;
+			for (int i = 0; i < WEFT_MAX_PROBES; i++)
+				sum->hits[i] += v[cpu].hits[i];
+		}
+		rc = 0;
+	}
+	free(v);
+	return rc;
+}
+
+void counters__add(struct capture_counters *c, const struct bpf_map *counters,
 		   uint64_t nest_overflow)
 {
-	c->lost += k->lost;
-	c->evicted += k->evicted;
+	struct weft_counters k;
+
+	counters__sum(counters, &k);
+	c->lost += k.lost;
+	c->evicted += k.evicted;
 	c->nest_overflow += nest_overflow;
 	for (int i = 0; i < WEFT_MAX_PROBES; i++)
-		c->hits[i] += k->hits[i];
+		c->hits[i] += k.hits[i];
 }
 
 void tracer__counters(const struct tracer *t, struct capture_counters *c)
 {
 	memset(c, 0, sizeof(*c));
-	counters__add(c, &t->skel->bss->counters, t->skel->bss->nest_overflow);
+	counters__add(c, t->skel->maps.counters, t->skel->bss->nest_overflow);
 	go_tracer__counters(t, c);
 	node_tracer__counters(t, c);
 	profile__counters(t, c);

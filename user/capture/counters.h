@@ -16,8 +16,13 @@ struct capture_counters {
 	uint64_t offcpu_short, offcpu_short_ns; /* spans below offcpu_min_ns, not sent */
 };
 
-/* One BPF object's counters (and its nesting overflows) into c */
-void counters__add(struct capture_counters *c, const struct weft_counters *k,
+struct bpf_map;
+
+/* One BPF object's counters (its per-CPU "counters" map, summed over the
+ * CPUs) and its nesting overflows, into c */
+void counters__add(struct capture_counters *c, const struct bpf_map *counters,
 		   uint64_t nest_overflow);
+/* That map summed over the CPUs; 0, or -1 (zeroed) */
+int counters__sum(const struct bpf_map *counters, struct weft_counters *sum);
 
 #endif

@@ -169,7 +169,12 @@ void profile__counters(const struct tracer *t, struct capture_counters *m)
 	m->sample_hz = p->hz;
 	m->offcpu_min_ns = p->off_cpu ? PROFILE_OFFCPU_MIN_NS : 0;
 	m->samples_taken = p->skel->bss->samples;
-	m->samples_lost = p->skel->bss->counters.lost;
+	{
+		struct weft_counters k;
+
+		counters__sum(p->skel->maps.counters, &k);
+		m->samples_lost = k.lost;
+	}
 	m->offcpu_short = p->skel->bss->offcpu_short;
 	m->offcpu_short_ns = p->skel->bss->offcpu_short_ns;
 	m->evicted += p->skel->bss->offcpu_evicted;

@@ -686,7 +686,7 @@ out:
 void go_tracer__counters(const struct tracer *t, struct capture_counters *c)
 {
 	if (t->go)
-		counters__add(c, &t->go->skel->bss->counters, t->go->skel->bss->nest_overflow);
+		counters__add(c, t->go->skel->maps.counters, t->go->skel->bss->nest_overflow);
 }
 
 /* Waits the runtime itself ends (the GC, a preemption): work in flight */

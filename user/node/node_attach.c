@@ -271,8 +271,7 @@ void node_tracer__close(struct tracer *t)
 void node_tracer__counters(const struct tracer *t, struct capture_counters *c)
 {
 	if (t->node)
-		counters__add(c, &t->node->skel->bss->counters,
-			      t->node->skel->bss->nest_overflow);
+		counters__add(c, t->node->skel->maps.counters, t->node->skel->bss->nest_overflow);
 }
 
 void node_tracer__providers(const struct tracer *t, char *buf, size_t len)
