@@ -327,6 +327,21 @@ print('@@ %d %d' % (_n[0], _n[1]))" "$1" 2>&1)
 
 # target VAR NAME: sets VAR to the path of a private copy of target NAME
 # ($TMP/bin/NAME; built with the Makefile's flags if build/tests/targets/NAME
+# go_test_c VAR VERSION DIR [LDFLAGS]: `go test -c` of the package in DIR
+# with Go VERSION (from $VERSIONS, tools/go-versions.sh), into VAR
+go_test_c() {
+	local __var=$1 v=$2 dir=$3 go pkg out
+	pkg=$(basename "$dir")
+	out=$TMP/bin/$pkg-$v${4:+-s}.test
+	go=$(awk -v v="$v" '$1 == v { print $2 }' <<<"$VERSIONS")
+	mkdir -p "$TMP/bin"
+	(cd "$dir" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache \
+		GOPATH=$TMP/gopath GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
+		"$go" test -c ${4:+-ldflags="$4"} -o "$out" .) >"$TMP/build-$pkg-$v.log" 2>&1 ||
+		{ fail "go $v: go test -c $pkg: $(head -c 400 "$TMP/build-$pkg-$v.log")"; return 1; }
+	printf -v "$__var" '%s' "$out"
+}
+
 # is missing). Ends the test with a failure if it cannot be had.
 target() {
 	local __var=$1 name=$2 src=$TARGET_SRC/$2.c bin=$TARGETS/$2 out

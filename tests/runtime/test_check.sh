@@ -28,16 +28,7 @@ SRC=$ROOT/tests/gotest/leaky/leaky_test.go
 line_of() { grep -n "SITE:$1 \*/" "$SRC" | cut -d: -f1; }
 
 # test_bin VAR VERSION PKG [LDFLAGS]: go test -c of tests/gotest/PKG
-test_bin() {
-	local __var=$1 v=$2 pkg=$3 go out=$TMP/bin/$3-$2${4:+-s}.test
-	go=$(awk -v v="$v" '$1 == v { print $2 }' <<<"$VERSIONS")
-	mkdir -p "$TMP/bin"
-	(cd "$ROOT/tests/gotest/$pkg" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache \
-		GOPATH=$TMP/gopath GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
-		"$go" test -c ${4:+-ldflags="$4"} -o "$out" .) >"$TMP/build-$pkg-$v.log" 2>&1 ||
-		{ fail "go $v: go test -c $pkg: $(head -c 400 "$TMP/build-$pkg-$v.log")"; return 1; }
-	printf -v "$__var" '%s' "$out"
-}
+test_bin() { go_test_c "$1" "$2" "$ROOT/tests/gotest/$3" "${4:-}"; }
 
 # check_run OUT ERR ARGS...: weft check ARGS, its exit status in RC
 check_run() {

@@ -26,16 +26,7 @@ line_of() { grep -n "SITE:$1 \*/" "$SRC" | cut -d: -f1; }
 # the line of the call in FUNC's body (the frame a creator's stack shows)
 call_line() { awk -v f="$1" -v c="$2" '$0 ~ "^func " f "\\(" { in_f = 1 } in_f && index($0, c) { print NR; exit }' "$SRC"; }
 
-build() { # VAR VERSION [LDFLAGS]
-	local __var=$1 v=$2 go out=$TMP/bin/parallel-$2${3:+-s}.test
-	go=$(awk -v v="$v" '$1 == v { print $2 }' <<<"$VERSIONS")
-	mkdir -p "$TMP/bin"
-	(cd "$ROOT/tests/gocheck/parallel" && HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache \
-		GOPATH=$TMP/gopath GO111MODULE=off CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= \
-		"$go" test -c ${3:+-ldflags="$3"} -o "$out" .) >"$TMP/build-$v.log" 2>&1 ||
-		{ fail "go $v: go test -c: $(head -c 400 "$TMP/build-$v.log")"; return 1; }
-	printf -v "$__var" '%s' "$out"
-}
+build() { go_test_c "$1" "$2" "$ROOT/tests/gocheck/parallel" "${3:-}"; } # VAR VERSION [LDFLAGS]
 
 check_run() { # OUT ERR ARGS...
 	local out=$1 err=$2

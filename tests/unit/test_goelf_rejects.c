@@ -290,22 +290,27 @@ static int build_prog(void **state)
 	return 0;
 }
 
+/* A Go binary one of the toolchains built (the test skips without) */
+static const char *some_bin(void)
+{
+	for (int i = 0; i < nr_tc; i++)
+		if (tcs[i].bin[0])
+			return tcs[i].bin;
+	print_message("    no Go binary was built\n");
+	skip();
+	return NULL;
+}
+
 /* Truncated and bit-flipped copies of a real Go binary: -1 or 0, never a crash. */
 static void test_corrupt(void **state)
 {
-	const char *src = NULL;
+	const char *src;
 	unsigned char *buf, *mut;
 	char path[300], err[256];
 	struct go_info gi;
 	size_t n;
 
-	for (int i = 0; i < nr_tc && !src; i++)
-		if (tcs[i].bin[0])
-			src = tcs[i].bin;
-	if (!src) {
-		print_message("    no Go binary was built\n");
-		skip();
-	}
+	src = some_bin();
 	buf = read_all(src, &n);
 	mut = malloc(n);
 	assert_non_null(mut);
@@ -347,20 +352,14 @@ static void test_corrupt(void **state)
  * where a probe could land inside one. The lenient walk goes on. */
 static void test_undecodable(void **state)
 {
-	const char *src = NULL;
+	const char *src;
 	char path[512];
 	unsigned char *buf;
 	uint64_t v, sz, off, offs[64];
 	size_t n;
 
 	(void)state;
-	for (int i = 0; i < nr_tc && !src; i++)
-		if (tcs[i].bin[0])
-			src = tcs[i].bin;
-	if (!src) {
-		print_message("    no Go binary was built\n");
-		skip();
-	}
+	src = some_bin();
 	assert_int_equal(goelf__func(src, "main.leaf", &v, &sz, &off), 0);
 	assert_true(goelf__rets(src, v, sz, offs, 64) >= 1);
 	buf = read_all(src, &n);
