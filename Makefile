@@ -137,8 +137,8 @@ $(OUT)/tests/bench/probe_cost_sdt: tests/bench/probe_cost.c
 unit: $(UNIT_BINS) $(OUT)/tests/unit/core_alone
 	$(Q)for t in $(UNIT_BINS); do ! ldd $$t | grep -q libbpf || \
 		{ echo "unit: $$t links libbpf: unit tests link the core and readers only"; exit 1; }; done
-	$(Q)fail=0; for t in $(UNIT_BINS); do WEFT_GOCACHE=$(abspath $(OUT))/gocache $$t || fail=1; \
-		done; exit $$fail
+	$(Q)fail=0; for t in $(UNIT_BINS); do WEFT_GOCACHE=$(abspath $(OUT))/gocache $$t || fail=$$((fail + 1)); \
+		done; echo "unit: $(words $(UNIT_BINS)) binaries ran, $$fail failed"; [ $$fail -eq 0 ]
 
 # Go test programs first, built once for every version (the tests copy them)
 runtime: $(OUT)/weft $(TARGET_BINS)

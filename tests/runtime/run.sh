@@ -3,8 +3,10 @@
 # the command line, with or without the test_ prefix / .sh suffix), each under
 # a timeout, and prints
 #     PASS name | FAIL name | SKIP name: reason
-# then "N passed, N failed" (", N skipped" when any were). Exit 1 if any
-# failed. Output of failing tests is shown indented; -v shows it for all.
+# then one line counting what ran and what was skipped, and why. Exit 1 if
+# any failed, or if any was skipped (a green run means every test ran)
+# unless WEFT_ALLOW_SKIP=1. Output of failing tests is shown indented; -v
+# shows it for all.
 #
 #   bash tests/runtime/run.sh [-v] [NAME...]
 #   WEFT=/path/to/weft TARGETS=/path/to/targets WEFT_TEST_TIMEOUT=60 ...
@@ -34,12 +36,14 @@ fi
 
 timeout_s=${WEFT_TEST_TIMEOUT:-60}
 passed=0 failed=0 skipped=0
+skips=()
 
 for t in "${tests[@]}"; do
 	name=${t%.sh}
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "SKIP $name: not root (weft needs root to load BPF programs)"
 		skipped=$((skipped + 1))
+		skips+=("$name: not root")
 		continue
 	fi
 	# a test that builds (Go toolchains, a cold cache) may ask for more:
@@ -62,6 +66,7 @@ for t in "${tests[@]}"; do
 		reason=${reason#SKIP: }
 		echo "SKIP $name: ${reason:-no reason given}"
 		skipped=$((skipped + 1))
+		skips+=("$name: ${reason:-no reason given}")
 		[ "$verbose" = 1 ] && printf '%s\n' "$out" | grep -v '^SKIP: ' | sed 's/^/    /'
 		;;
 	*)
@@ -78,7 +83,11 @@ done
 python3 ../../tools/version-matrix.py >../../build/version-matrix.md 2>/dev/null &&
 	echo "version matrix: build/version-matrix.md"
 
-summary="$passed passed, $failed failed"
-[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+summary="$((passed + failed)) ran: $passed passed, $failed failed; $skipped skipped"
+[ "$skipped" -gt 0 ] && summary="$summary ($(printf '%s; ' "${skips[@]}" | sed 's/; $//'))"
 echo "$summary"
+if [ "$skipped" -gt 0 ] && [ "${WEFT_ALLOW_SKIP:-0}" != 1 ]; then
+	echo "run.sh: $skipped test(s) skipped: a skip fails the run (WEFT_ALLOW_SKIP=1 lets them pass)"
+	exit 1
+fi
 [ "$failed" -eq 0 ]

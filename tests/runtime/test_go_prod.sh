@@ -31,7 +31,8 @@ if [ -x "$ROOT/build/tests/go/$V/gotrace.stripped" ]; then
 else
 	HOME=${HOME:-$TMP} GOCACHE=$ROOT/build/gocache GOPATH=$ROOT/tests/go GO111MODULE=off \
 		CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS= "$GO" build -ldflags='-s -w' -o "$BIN" \
-		"$ROOT/tests/go/gotrace.go" >"$TMP/build.log" 2>&1 || skip "go $V: build failed"
+		"$ROOT/tests/go/gotrace.go" >"$TMP/build.log" 2>&1 ||
+		{ fail "go $V: build failed: $(head -c 300 "$TMP/build.log")"; finish; }
 fi
 SRC=$ROOT/tests/go/gotrace.go
 L_FORWARD=$(grep -n 'SITE:forward \*/' "$SRC" | cut -d: -f1)

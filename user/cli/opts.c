@@ -14,6 +14,7 @@ static const struct opts defaults = {
 	.max_threads = 16384,
 	.max_tasks = 65536,
 	.ringbuf_mb = 8,
+	.keep_txns = 10000,
 };
 
 void opts__usage(FILE *f)
@@ -75,6 +76,9 @@ void opts__usage(FILE *f)
 	      "  --name-by pattern|path   Go net/http requests named by the ServeMux route that\n"
 	      "                           matched (GET /users/{id}, Go 1.22+; default) or by\n"
 	      "                           path (GET /users/8123); no route matched: the path\n"
+	      "  --keep-txns N            trace/record/top: past N finished transactions in\n"
+	      "                           memory, those that can no longer change a verdict are\n"
+	      "                           kept as per-name totals only (default 10000; 0: all)\n"
 	      "  --allow SITE<=DUR        check: late exits at SITE (creation or start function)\n"
 	      "                           are cleanup up to DUR\n"
 	      "  --junit FILE             check: a JUnit XML report\n"
@@ -141,6 +145,7 @@ enum {
 	OPT_RINGBUF, OPT_NO_MARKERS, OPT_NO_WIRE, OPT_GO_LEAN, OPT_ALLOW, OPT_JUNIT, OPT_NO_JS_NAMES,
 	OPT_OFF_CPU = 400,
 	OPT_NAME_BY = 420,
+	OPT_KEEP_TXNS,
 };
 
 static const struct option longopts[] = {
@@ -171,6 +176,7 @@ static const struct option longopts[] = {
 	{ "freq", required_argument, NULL, 'F' },
 	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
 	{ "name-by", required_argument, NULL, OPT_NAME_BY },
+	{ "keep-txns", required_argument, NULL, OPT_KEEP_TXNS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -377,6 +383,15 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			o->name_by_path = !strcmp(optarg, "path");
 			o->name_by_set = true;
+			break;
+		case OPT_KEEP_TXNS:
+			if (strcmp(optarg, "0") && parse_u32(optarg, 100, 1 << 30, &o->keep_txns)) {
+				snprintf(err, len, "--keep-txns '%s': expected 0 (keep all) or "
+					 "100..1073741824", optarg);
+				return -1;
+			}
+			if (!strcmp(optarg, "0"))
+				o->keep_txns = 0;
 			break;
 		case OPT_GRACE:
 			if (parse_duration(optarg, &o->leak_grace_ns)) {

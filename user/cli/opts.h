@@ -51,6 +51,7 @@ struct opts {
 	const char *txn_filter; /* report --txn NAME: folded stacks of that name only */
 	bool name_by_path; /* --name-by path: Go requests by path, not route pattern */
 	bool name_by_set;  /* report: override the file's */
+	uint32_t keep_txns; /* --keep-txns: finished transactions kept whole (0: all) */
 	/* check, a followed process (set by follow.c, not the command line):
 	 * stopped at its exec, continued once attached; its lines and JUnit
 	 * suite named by label; the JUnit file a <testsuite> to merge */

@@ -50,6 +50,11 @@ struct model *model_for(const struct probe_table *pt, const struct opts *o, stru
 		.name_by_path = o->name_by_path,
 	};
 
+	/* long captures bounded; not a profile (samples point at their
+	 * transactions), a check (every test judged) or an export of each */
+	if ((o->cmd == CMD_TRACE || o->cmd == CMD_RECORD || o->cmd == CMD_TOP) &&
+	    (o->format == FMT_TEXT || o->format == FMT_JSON) && !o->sample_hz && !o->off_cpu)
+		mo.fold_keep = o->keep_txns;
 	if (o->nr_allows) {
 		allow_opts = o;
 		allow_st = st;

@@ -354,8 +354,10 @@ static void loop(struct session *s)
 		if (deadline && mono_ns() >= deadline)
 			break;
 		timeout = hooks_tick(s);
-		if (mono_ns() - s->last_drain_ns >= DRAIN_EVERY_NS)
+		if (mono_ns() - s->last_drain_ns >= DRAIN_EVERY_NS) {
 			drain_traps(s);
+			model__compact(s->model, mono_ns());
+		}
 		if (s->live && live_tick(s))
 			break;
 	}

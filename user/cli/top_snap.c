@@ -206,6 +206,17 @@ static int build_txns(struct top_state *st, const struct report *r, double dt_s)
 	size_t n = model__nr_txns(m);
 
 	s->nr_txns = 0;
+	for (size_t i = 0; i < model__nr_folds(m); i++) {
+		const struct txn_fold *f = model__fold_at(m, i);
+		struct top_txn_row *row;
+
+		if (grow((void **)&s->txns, &st->cap_txns, s->nr_txns + 1, sizeof(*row)))
+			return -1;
+		row = &s->txns[s->nr_txns++];
+		memset(row, 0, sizeof(*row));
+		snprintf(row->name, sizeof(row->name), "%s", f->name[0] ? f->name : "(unnamed)");
+		row->count = f->count;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct txn *t = model__txn_at(m, i);
 		const char *name = model__txn_name(m, t);

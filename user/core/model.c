@@ -32,6 +32,8 @@ void model__free(struct model *m)
 	free(m->samples);
 	stacks__free(&m->stacks);
 	name_set__free(&m->seg_names);
+	free(m->folds);
+	free(m->seg_folds);
 	free(m);
 }
 

@@ -73,6 +73,7 @@ struct txn {
 	bool from_self, wire_mux;
 	uint32_t wire_callers;
 	uint64_t wire_seg;
+	bool wire_settled;    /* told a grace after its begin: callers may be folded */
 	bool teardown;	      /* ended by the runtime's teardown: no grace (WEFT_F_TEARDOWN) */
 	/* at teardown (Node): the loop's armed timers, and when JavaScript's
 	 * timers were next due, ns after it plus one (0: none armed, unknown) */
@@ -124,6 +125,9 @@ struct model_opts {
 	/* Go requests keep their path name even when a route pattern came
 	 * (--name-by path) */
 	bool name_by_path;
+	/* Long captures: when more finished transactions than this are in
+	 * memory, model__compact folds them into per-name totals (0: never) */
+	size_t fold_keep;
 };
 
 struct model;
@@ -203,7 +207,32 @@ const struct sample *model__sample_at(const struct model *m, size_t i);
 const uint64_t *model__stack(const struct model *m, uint32_t idx, uint32_t *nr);
 /* Samples whose transaction is 0 or unknown (computed by model__finish). */
 const struct profile_outside *model__outside(const struct model *m);
-/* Duration quantile (0..1) over ended transactions named name (NULL: all). */
+/* Duration quantile (0..1) over ended transactions named name (NULL: all),
+ * folded ones included (then within a bucket's width, ~3%). */
 uint64_t model__txn_quantile(const struct model *m, const char *name, double q);
+
+/* Long captures (model_opts.fold_keep). A finished transaction that can
+ * no longer change a verdict (ended a grace ago, every continuation of it
+ * ended, no conflation or call to itself involves it, not the slowest) is
+ * added to its name's totals and dropped with its segments; so are ended
+ * orphans and connections' continuations a grace after their end. */
+#define FOLD_SUB 16				    /* buckets per power of two */
+#define FOLD_BUCKETS (FOLD_SUB + 60 * FOLD_SUB) /* durations up to 2^64 ns */
+struct txn_fold {
+	char name[WEFT_MAX_FRAMES * 8];
+	uint64_t count, segments, traps;
+	uint64_t dur[FOLD_BUCKETS]; /* durations: log buckets, 1/16 octave wide */
+};
+/* Finishes the model at now and folds what it can, when more than
+ * fold_keep finished transactions are in memory; cheap otherwise. */
+void model__compact(struct model *m, uint64_t now_ns);
+size_t model__nr_folds(const struct model *m);
+const struct txn_fold *model__fold_at(const struct model *m, size_t i);
+const struct txn_fold *model__fold_named(const struct model *m, const char *name);
+uint64_t model__nr_folded_txns(const struct model *m);
+uint64_t model__nr_folded_segments(const struct model *m);
+/* The duration bucket of ns, and the middle of a bucket */
+uint32_t fold__bucket(uint64_t ns);
+uint64_t fold__value(uint32_t bucket);
 
 #endif

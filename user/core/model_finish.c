@@ -293,7 +293,9 @@ void model__finish(struct model *m, uint64_t now_ns)
 
 		t->nr_leaked = 0;
 		if (t->wire_mux) {
-			tell_caller(m, t);
+			if (!t->wire_settled)
+				tell_caller(m, t);
+			t->wire_settled = now_ns >= t->begin_ns + m->opts.leak_grace_ns;
 			/* none: made outside any transaction (not a call segment) */
 			m->nr_self_untold += t->wire_callers > 1;
 		}
@@ -303,6 +305,17 @@ void model__finish(struct model *m, uint64_t now_ns)
 	for (size_t i = 0; i < m->nr_txns; i++)
 		if (m->txns[i].outer_txn && m->conflations)
 			m->conflations[m->nr_conflations++] = i;
+	for (size_t i = 0; i < m->nr_seg_folds; i++) {
+		const struct seg_fold *f = &m->seg_folds[i];
+		struct segment s = { .site = f->site, .start = f->start, .kind = f->kind };
+
+		g = f->conn ? group_add(&m->conns, &m->nr_conns, &s)
+			    : group_add(&m->orphans, &m->nr_orphans, &s);
+		if (g) {
+			g->count += f->count;
+			g->conn = f->conn;
+		}
+	}
 	for (size_t i = 0; i < m->nr_segs; i++) {
 		struct segment *s = &m->segs[i];
 
@@ -333,11 +346,50 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* With folded transactions: over the buckets, kept ones added */
+static uint64_t folded_quantile(const struct model *m, const char *name, double q)
+{
+	uint64_t *h = calloc(FOLD_BUCKETS, sizeof(*h)), n = 0, k, r = 0, seen = 0;
+
+	if (!h)
+		return 0;
+	for (size_t i = 0; i < m->nr_folds; i++) {
+		const struct txn_fold *f = model__fold_at(m, i);
+
+		if (name && strcmp(name, f->name))
+			continue;
+		for (uint32_t b = 0; b < FOLD_BUCKETS; b++)
+			h[b] += f->dur[b];
+		n += f->count;
+	}
+	for (size_t i = 0; i < m->nr_txns; i++) {
+		const struct txn *t = &m->txns[i];
+
+		if (t->end_ns && (!name || !strcmp(name, model__txn_name(m, t)))) {
+			h[fold__bucket(t->end_ns - t->begin_ns)]++;
+			n++;
+		}
+	}
+	k = (uint64_t)(q * n + 0.999999);
+	for (uint32_t b = 0; n && b < FOLD_BUCKETS; b++) {
+		seen += h[b];
+		if (seen >= (k ? k : 1)) {
+			r = fold__value(b);
+			break;
+		}
+	}
+	free(h);
+	return r;
+}
+
 uint64_t model__txn_quantile(const struct model *m, const char *name, double q)
 {
-	uint64_t *d = malloc((m->nr_txns + 1) * sizeof(*d)), r = 0;
+	uint64_t *d, r = 0;
 	size_t n = 0;
 
+	if (name ? model__fold_named(m, name) != NULL : m->nr_folds > 0)
+		return folded_quantile(m, name, q);
+	d = malloc((m->nr_txns + 1) * sizeof(*d));
 	if (!d)
 		return 0;
 	for (size_t i = 0; i < m->nr_txns; i++) {

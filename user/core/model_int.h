@@ -39,6 +39,22 @@ struct model {
 	struct profile_outside outside;
 	struct idmap early_traps; /* traps drained before their txn's begin was read */
 	struct name_set seg_names; /* WEFT_EV_SEG_NAME: a call segment's start is an id */
+	/* folded (model_fold.c): per transaction name; ended orphans and
+	 * connections' continuations per site */
+	struct txn_fold *folds;
+	size_t nr_folds;
+	struct seg_fold *seg_folds;
+	size_t nr_seg_folds;
+	uint64_t nr_folded_txns, nr_folded_segs;
+	size_t fold_next; /* nr_txns at which compacting is tried again */
+};
+
+/* Ended continuations outside any transaction, dropped: still counted
+ * in their orphan or connection group */
+struct seg_fold {
+	uint64_t site, start, count;
+	uint32_t kind;
+	const char *conn;
 };
 
 static inline struct segment *seg_find(const struct model *m, uint64_t id)

@@ -133,6 +133,26 @@ static void json_txns(FILE *f, const struct report *r)
 	fputs("],\n", f);
 }
 
+/* Long captures: the finished transactions kept only as totals */
+static void json_folds(FILE *f, const struct report *r)
+{
+	const struct model *m = r->m;
+
+	fprintf(f, "\"folded_segments\": %" PRIu64 ",\n\"folded_transactions\": [",
+		model__nr_folded_segments(m));
+	for (size_t i = 0; i < model__nr_folds(m); i++) {
+		const struct txn_fold *fd = model__fold_at(m, i);
+
+		fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
+		json_str(f, fd->name);
+		fprintf(f, ", \"count\": %" PRIu64 ", \"segments\": %" PRIu64 ", \"traps\": %" PRIu64
+			   ", \"p50_ns\": %" PRIu64 ", \"p99_ns\": %" PRIu64 "}",
+			fd->count, fd->segments, fd->traps, model__txn_quantile(m, fd->name, 0.5),
+			model__txn_quantile(m, fd->name, 0.99));
+	}
+	fputs("],\n", f);
+}
+
 struct json_stack {
 	FILE *f;
 	int hop;
@@ -290,6 +310,7 @@ void report__json(FILE *f, const struct report *r)
 	json_capture(f, r);
 	report__profile_json(f, r);
 	json_txns(f, r);
+	json_folds(f, r);
 	json_segments(f, r);
 	json_groups(f, r, true);
 	json_groups(f, r, false);

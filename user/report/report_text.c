@@ -114,22 +114,46 @@ const char *report__wait_reason(const struct report *r, uint32_t code, char *buf
 	return buf;
 }
 
-/* One row per transaction name. */
+static void txn_row(FILE *f, const struct model *m, const char *name, size_t from)
+{
+	const struct txn_fold *fd = model__fold_named(m, name);
+	uint64_t count = fd ? fd->count : 0, segs = fd ? fd->segments : 0, leaked = 0, open = 0;
+	char p50[32], p99[32];
+
+	for (size_t j = from; j < model__nr_txns(m); j++) {
+		const struct txn *t = model__txn_at(m, j);
+
+		if (strcmp(model__txn_name(m, t), name))
+			continue;
+		count++;
+		segs += t->nr_segments;
+		leaked += t->nr_leaked;
+		open += !t->end_ns;
+	}
+	fprintf(f, "  %-38.38s %8" PRIu64 " %9s %9s %9" PRIu64 " %7" PRIu64 " %6" PRIu64 "\n", name,
+		count, fmt_duration(model__txn_quantile(m, name, 0.5), p50, sizeof(p50)),
+		fmt_duration(model__txn_quantile(m, name, 0.99), p99, sizeof(p99)), segs, leaked,
+		open);
+}
+
+/* One row per transaction name, folded ones (long captures) counted in. */
 static void text_txns(FILE *f, const struct report *r)
 {
 	const struct model *m = r->m;
-	size_t n = model__nr_txns(m);
+	size_t n = model__nr_txns(m), nf = model__nr_folds(m);
 	const char *seen[256];
 	size_t nr_seen = 0;
-	char p50[32], p99[32];
 
 	fprintf(f, "\nTransactions %34s %9s %9s %9s %7s %6s\n", "count", "p50", "p99", "segments",
 		"leaked", "open");
-	if (!n)
+	if (!n && !nf)
 		fprintf(f, "  (none)\n");
+	for (size_t i = 0; i < nf && nr_seen < 256; i++) {
+		seen[nr_seen++] = model__fold_at(m, i)->name;
+		txn_row(f, m, seen[nr_seen - 1], 0);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const char *name = model__txn_name(m, model__txn_at(m, i));
-		uint64_t count = 0, segs = 0, leaked = 0, open = 0;
 		size_t k;
 
 		for (k = 0; k < nr_seen && strcmp(seen[k], name); k++)
@@ -137,23 +161,13 @@ static void text_txns(FILE *f, const struct report *r)
 		if (k < nr_seen || nr_seen == 256)
 			continue;
 		seen[nr_seen++] = name;
-		for (size_t j = i; j < n; j++) {
-			const struct txn *t = model__txn_at(m, j);
-
-			if (strcmp(model__txn_name(m, t), name))
-				continue;
-			count++;
-			segs += t->nr_segments;
-			leaked += t->nr_leaked;
-			open += !t->end_ns;
-		}
-		fprintf(f, "  %-38.38s %8" PRIu64 " %9s %9s %9" PRIu64 " %7" PRIu64 " %6" PRIu64 "\n",
-			name, count, fmt_duration(model__txn_quantile(m, name, 0.5), p50, sizeof(p50)),
-			fmt_duration(model__txn_quantile(m, name, 0.99), p99, sizeof(p99)), segs,
-			leaked, open);
+		txn_row(f, m, name, i);
 	}
+	if (nf)
+		fprintf(f, "  (%" PRIu64 " finished transactions are in these totals only: their "
+			   "percentiles within 3%%; --keep-txns 0 keeps each)\n",
+			model__nr_folded_txns(m));
 }
-
 
 /* "site -> start" in width columns after indent spaces; when longer, the
  * start routine goes on a line of its own: names are never cut (Go's are
@@ -318,9 +332,10 @@ void report__text(FILE *f, const struct report *r)
 			!strcmp(mt->go_offsets, "derived") ? "derived from its code (no DWARF, no table row)"
 			: !strcmp(mt->go_offsets, "table") ? "from the offsets table (no DWARF)"
 			: "from its DWARF");
-	fprintf(f, "segments: %zu, live at end: %" PRIu64 ", pending (within grace): %" PRIu64
-		   "%s",
-		model__nr_segments(r->m), live, pending, pooled ? "" : "\n");
+	fprintf(f, "segments: %" PRIu64 ", live at end: %" PRIu64 ", pending (within grace): %"
+		   PRIu64 "%s",
+		model__nr_segments(r->m) + model__nr_folded_segments(r->m), live, pending,
+		pooled ? "" : "\n");
 	if (pooled)
 		fprintf(f, ", pooled (idle in a pool): %" PRIu64 "\n", pooled);
 	text_txns(f, r);

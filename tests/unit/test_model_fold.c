@@ -1,0 +1,161 @@
+/* Long captures: finished transactions folded into per-name totals and
+ * dropped; what can still change a verdict kept whole. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "model_events.h"
+
+static struct model *fold_model(size_t keep)
+{
+	struct model_opts o = { .leak_grace_ns = 10 * MS, .txns_traced = true, .fold_keep = keep };
+
+	o.probe_names[P_TXN] = "handle_request";
+	return model__new(&o);
+}
+
+/* Request i: begins at i ms, lasts i % 10 + 1 ms, makes a thread that ends
+ * with it. Ids: txn i, root 10000 + i, thread 20000 + i. */
+static void request(struct model *m, uint64_t i)
+{
+	uint64_t t0 = i * MS, d = (i % 10 + 1) * MS;
+
+	txn_begin(m, t0, 10000 + i, 0, i, 0);
+	thread_begin(m, t0 + 1, 20000 + i, 10000 + i, i, 0x2000);
+	seg_end(m, t0 + d - 1, 20000 + i);
+	txn_end(m, t0 + d, 10000 + i, i);
+}
+
+static uint64_t count_named(const struct model *m, const char *name)
+{
+	const struct txn_fold *f = model__fold_named(m, name);
+	uint64_t n = f ? f->count : 0;
+
+	for (size_t i = 0; i < model__nr_txns(m); i++)
+		n += !strcmp(model__txn_name(m, model__txn_at(m, i)), name);
+	return n;
+}
+
+/* 1000 requests, keep 100: most are folded; counts, segments and the
+ * duration quantiles survive; the slowest stays whole (the printed tree);
+ * nothing within its grace is folded. */
+static void test_fold_counts(void **state)
+{
+	struct model *m = fold_model(100);
+	uint64_t now = 0;
+
+	for (uint64_t i = 1; i <= 1000; i++) {
+		request(m, i);
+		now = i * MS + 11 * MS;
+		model__compact(m, now);
+	}
+	model__finish(m, now);
+	assert_true(model__nr_folded_txns(m) > 800);
+	assert_int_equal(model__nr_folded_txns(m) + model__nr_txns(m), 1000);
+	assert_int_equal(count_named(m, "handle_request"), 1000);
+	assert_int_equal(model__nr_folds(m), 1);
+	assert_int_equal(model__fold_at(m, 0)->segments, model__nr_folded_txns(m));
+	/* each folded transaction's root and thread are gone from memory */
+	assert_int_equal(model__nr_folded_segments(m), 2 * model__nr_folded_txns(m));
+	assert_int_equal(model__nr_segments(m), 2 * model__nr_txns(m));
+	/* durations 1..10 ms evenly: p50 5 ms, p99 10 ms, within a bucket */
+	assert_in_range(model__txn_quantile(m, "handle_request", 0.5), 4800 * 1000, 5200 * 1000);
+	assert_in_range(model__txn_quantile(m, "handle_request", 0.99), 9700 * 1000,
+			10300 * 1000);
+	/* within the grace at the last compact: whole */
+	for (uint64_t i = 995; i <= 1000; i++)
+		assert_non_null(model__txn(m, i));
+	/* the slowest (10 ms) still there */
+	{
+		bool slowest = false;
+
+		for (size_t i = 0; i < model__nr_txns(m); i++) {
+			const struct txn *t = model__txn_at(m, i);
+
+			slowest |= t->end_ns - t->begin_ns == 10 * MS && t->id < 990;
+		}
+		assert_true(slowest);
+	}
+	model__free(m);
+}
+
+/* A transaction with a continuation alive (a leak), a conflation and the
+ * transaction it began in: never folded. An ended orphan is dropped but
+ * still counted in its group. */
+static void test_fold_keeps_verdicts(void **state)
+{
+	struct model *m = fold_model(100);
+	uint64_t now;
+
+	txn_begin(m, 1 * MS, 5001, 0, 5000, 0);
+	thread_begin(m, 1 * MS + 1, 5002, 5001, 5000, 0x3000); /* never ends */
+	txn_end(m, 2 * MS, 5001, 5000);
+	txn_begin(m, 3 * MS, 6001, 0, 6000, 0);
+	thread_begin(m, 3 * MS + 1, 6002, 6001, 6000, 0x3100); /* carries 6000's context */
+	txn_begin(m, 4 * MS, 7001, 6002, 7000, 6000);	       /* began inside 6000 */
+	seg_end(m, 5 * MS, 6002);
+	txn_end(m, 6 * MS, 7001, 7000);
+	txn_end(m, 7 * MS, 6001, 6000);
+	thread_begin(m, 8 * MS, 8002, 0, 0, 0x4000); /* an orphan */
+	seg_end(m, 9 * MS, 8002);
+	for (uint64_t i = 10; i <= 400; i++)
+		request(m, i);
+	now = 500 * MS;
+	model__compact(m, now);
+	model__finish(m, now);
+	assert_true(model__nr_folded_txns(m) >= 380);
+	assert_non_null(model__txn(m, 5000));
+	assert_int_equal(model__txn(m, 5000)->nr_leaked, 1);
+	assert_int_equal(model__nr_leaks(m), 1);
+	assert_non_null(model__txn(m, 6000));
+	assert_non_null(model__txn(m, 7000));
+	assert_int_equal(model__nr_conflations(m), 1);
+	assert_null(model__segment(m, 8002));
+	assert_int_equal(model__nr_orphans(m), 1);
+	assert_int_equal(model__orphan_at(m, 0)->site, 0x4000);
+	assert_int_equal(model__orphan_at(m, 0)->count, 1);
+	model__free(m);
+}
+
+/* Under the limit, or with a profile's samples, nothing is folded. */
+static void test_fold_off(void **state)
+{
+	struct model *m = fold_model(0);
+
+	for (uint64_t i = 1; i <= 300; i++)
+		request(m, i);
+	model__compact(m, 1000 * MS);
+	assert_int_equal(model__nr_txns(m), 300);
+	model__free(m);
+	m = fold_model(1000);
+	for (uint64_t i = 1; i <= 300; i++)
+		request(m, i);
+	model__compact(m, 1000 * MS);
+	assert_int_equal(model__nr_folded_txns(m), 0);
+	model__free(m);
+}
+
+static void test_buckets(void **state)
+{
+	for (uint64_t v = 1; v < (1ULL << 40); v = v * 3 + 1) {
+		uint64_t got = fold__value(fold__bucket(v));
+
+		assert_true(fold__bucket(v) < FOLD_BUCKETS);
+		assert_true(got >= v - v / 16 && got <= v + v / 16);
+	}
+	assert_true(fold__bucket(UINT64_MAX) < FOLD_BUCKETS);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fold_counts),
+		cmocka_unit_test(test_fold_keeps_verdicts),
+		cmocka_unit_test(test_fold_off),
+		cmocka_unit_test(test_buckets),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
