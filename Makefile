@@ -53,11 +53,12 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRCS))
 TARGET_SRCS := $(wildcard tests/targets/*.c)
 TARGET_BINS := $(patsubst tests/targets/%.c,$(OUT)/tests/targets/%,$(TARGET_SRCS))
 TARGET_CFLAGS := -O1 -g -fno-omit-frame-pointer -pthread -Iinclude -Wall
-BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt $(OUT)/tests/bench/pool_bench
+BENCH_BINS := $(OUT)/tests/bench/probe_cost $(OUT)/tests/bench/probe_cost_sdt $(OUT)/tests/bench/pool_bench \
+	      $(OUT)/tests/bench/model_mem
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps demo test unit runtime bench clean fuzz matrix quick install uninstall
+.PHONY: all deps demo test unit runtime bench soak clean fuzz matrix quick install uninstall
 
 all: $(OUT)/weft
 
@@ -174,6 +175,13 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(TARGET_BINS) $(BENCH_BINS)
 	$(Q)bash tools/bench.sh $(ONLY)
 
+# Ten minutes of weft trace and weft top on busy Go and Node servers: memory
+# over time into BENCHMARKS.md (section 8; SOAK_SECS=... for another length)
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all $(TARGET_BINS)
+	$(Q)$(MAKE) --no-print-directory go-targets
+	$(Q)bash tools/bench.sh 8
+
 # Every parser of target input under libFuzzer + ASan, a fixed time each
 # (FUZZ_SECS): the record reader, seeded with a real recording; the Go and
 # Node binary readers, seeded with the Go test programs and node; the perf
@@ -220,6 +228,12 @@ clean:
 	rm -rf $(OUT)
 
 # tools/bench/'s thread-pool throughput target (built like the test targets).
+# the model alone, its heap per continuation and per transaction
+$(OUT)/tests/bench/model_mem: tests/bench/model_mem.c $(OUT)/libweftcore.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+
 $(OUT)/tests/bench/pool_bench: tests/bench/pool_bench.c tests/targets/common.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)

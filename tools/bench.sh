@@ -15,6 +15,8 @@
 #   6   weft check on a Go test binary
 #   7a  perf analysis: the cost of sampling and --off-cpu, record file MiB/s
 #   7c  perf analysis: a one-minute record, `weft report` in each format
+#   8   soak (`make soak`, never part of all): ten minutes of weft trace and
+#       weft top on a Go and a Node server under steady load, memory sampled
 #
 # ID: one of those, 4 (4a 4b), 7 (7a 7c); several, space- or
 # comma-separated (`make bench ONLY=1,4b`); none: all of them. Needs root.
@@ -35,7 +37,7 @@ for a in "${@//,/ }"; do
 		case $id in
 		4) ids+=(4a 4b) ;;
 		7) ids+=(7a 7c) ;;
-		1 | 2 | 3 | 4a | 4b | 5 | 6 | 7a | 7c) ids+=("$id") ;;
+		1 | 2 | 3 | 4a | 4b | 5 | 6 | 7a | 7c | 8) ids+=("$id") ;;
 		*)
 			echo "usage: tools/bench.sh [ID...]   (ID: ${ALL[*]}, 4, 7; none: all)" >&2
 			exit 2

@@ -86,4 +86,38 @@ def write_replay(s, ctx):
                      "**%.2f**" % (e / wm / 1e6 if wm else 0), "`%s`" % fm["cmd"]])
     out.append(table(["format", "wall s, each run", "wall s (median)", "CPU s (median)",
                       "M events/s", "command"], rows))
+    out += ["", write_memory(s)]
     return "\n".join(out)
+
+
+MEMORY_TEXT = """\
+The model's heap (`mallinfo2`: in use plus mmapped), on synthetic streams fed to
+the model alone: `{mem_cmd}`. Each transaction lasts 1 ms with one goroutine,
+one every 100 us of its time; the model is compacted every 100 ms as weft's loop
+does. Kept whole (`--keep-txns 0`, and `weft report`), memory grows with every
+transaction; folding (`weft trace`, `record`, `top`: past 10,000 finished
+transactions, those that can no longer change a verdict become per-name totals)
+keeps a window: the same heap after half the transactions and after all."""
+
+
+def write_memory(s):
+    mem = s.all("memory")
+    if not mem:
+        return "(the model's memory was not measured: see the problems below)"
+    live = [m["bytes"] for m in mem if m["what"] == "live_seg"]
+    kept = sorted((m["txns"], m["bytes"]) for m in mem if m["what"] == "heap_kept")
+    folded = sorted((m["txns"], m["bytes"]) for m in mem if m["what"] == "heap_folded")
+    rows = []
+    if live:
+        rows.append(["per live continuation (open transaction)", "%d bytes" % live[0]])
+    if len(kept) == 2:
+        rows.append(["per finished transaction, kept whole",
+                     "%d bytes" % ((kept[1][1] - kept[0][1]) / (kept[1][0] - kept[0][0]))])
+    for n, b in kept:
+        rows.append(["heap after %d transactions, kept whole" % n, "%.1f MiB" % (b / 1048576)])
+    for n, b in folded:
+        rows.append(["heap after %d transactions, folding" % n, "%.1f MiB" % (b / 1048576)])
+    if len(folded) == 2:
+        rows.append(["per finished transaction, folding (growth from half to all)",
+                     "%.2f bytes" % ((folded[1][1] - folded[0][1]) / (folded[1][0] - folded[0][0]))])
+    return "\n".join([MEMORY_TEXT.format(**s.meta), "", table(["", ""], rows)])

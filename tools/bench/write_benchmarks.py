@@ -22,8 +22,9 @@ import md_node  # noqa: E402
 import md_perf  # noqa: E402
 import md_pool  # noqa: E402
 import md_probe  # noqa: E402
+import md_soak  # noqa: E402
 
-IDS = ["1", "2", "3", "4a", "4b", "5", "6", "7a", "7c"]
+IDS = ["1", "2", "3", "4a", "4b", "5", "6", "7a", "7c", "8"]
 TITLES = {
     "1": "## 1. Probe cost per hit, measured with weft",
     "2": "## 2. Overhead on a thread pool",
@@ -32,6 +33,7 @@ TITLES = {
     "5": "## 5. Node",
     "6": "## 6. weft check",
     "7": "## 7. Perf analysis: sampling and off-CPU cost, record size, report and export time",
+    "8": "## 8. Soak: memory over a long run (`make soak`)",
 }
 
 HEADER = """\
@@ -122,6 +124,8 @@ def main():
     a, c = secs.get("7a"), secs.get("7c")
     out += [TITLES["7"], ""]
     out += [md_perf.write(a, c, ctx) if a is not None or c is not None else "(not run yet: `make bench ONLY=7`)", ""]
+
+    out += [TITLES["8"], "", body("8", md_soak.write) if "8" in secs else "(not run yet: `make soak`)", ""]
 
     out += ["## Problems seen in this run", ""]
     probs = ["- %s: %s%s" % (i, p, "" if secs[i]["run_id"] == run else " (run of %s)" % secs[i]["date"])
