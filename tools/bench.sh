@@ -8,7 +8,7 @@
 #   1   probe cost per hit (uprobe single-stepped / emulated, USDT markers),
 #       then the bpftrace cross-check
 #   2   overhead on a thread pool (tests/bench/pool_bench.c)
-#   3   model replay: `weft report` of a recorded pool run
+#   3   model replay: `weft report` of a recorded pool run; the model's memory
 #   4a  Go goroutine spawn (tests/bench/gospawn.go), newest Go and 1.19
 #   4b  Go net/http server: untraced, weft, runtime/trace
 #   5   Node HTTP server: untraced, weft, AsyncLocalStorage, async_hooks

@@ -302,6 +302,39 @@ static void test_sort_and_lines(void **state)
 	assert_non_null(strstr(buf, "traps 0/s"));
 }
 
+/* A long run: the model folds what ended a grace ago (--keep-txns); the
+ * rows still count every transaction, the rate goes on, a leak stays. */
+static void test_folded_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct model_opts o = { .leak_grace_ns = 500 * MS, .txns_traced = true, .fold_keep = 100 };
+	const struct top_txn_row *row;
+	uint64_t id = 1, now = 2 * S;
+
+	model__free(f->m);
+	o.probe_names[P_TXN] = "handle_request";
+	f->m = model__new(&o);
+	f->r.m = f->m;
+	txn(f, id++, 1 * S, 1 * MS, "serve", 0xa0);
+	for (int sec = 0; sec < 5; sec++) {
+		for (int i = 0; i < 200; i++, id++)
+			txn(f, id, now + i * 5 * MS, 2 * MS, "ping", 0);
+		now += S;
+		model__compact(f->m, now);
+		refresh(f, now);
+	}
+	assert_true(model__nr_folded_txns(f->m) >= 800);
+	assert_true(model__nr_txns(f->m) < 300);
+	row = txn_row(&f->top.snap, "ping");
+	assert_int_equal(row->count, 1000);
+	assert_true(row->rate > 199.0 && row->rate < 201.0);
+	assert_in_range(row->p50_ns, 1940 * 1000, 2060 * 1000);
+	row = txn_row(&f->top.snap, "serve");
+	assert_int_equal(row->count, 1);
+	assert_int_equal(row->leaked, 1);
+	assert_int_equal(site_row(&f->top.snap, 0xa0)->live, 1);
+}
+
 /* weft top's command line: -p PID and capture options; no -- CMD, -o,
  * --format, -F. */
 static void test_cli(void **state)
@@ -337,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_growth_rules),
 		cmocka_unit_test_setup_teardown(test_history_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_and_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folded_rows, setup, teardown),
 		cmocka_unit_test(test_cli),
 	};
 

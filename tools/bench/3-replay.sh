@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Section 3: model replay: `weft record` of a pool run (>= 500k events),
 # then `weft report` of that file, JSON and text: events/s on one core,
-# record file size, bytes per event. The record uses section 2's larger
+# record file size, bytes per event; then the model's heap per live
+# continuation and per finished transaction, kept whole and folded
+# (tests/bench/model_mem.c, MEM_N [1000000]). The record uses section 2's larger
 # maps if section 2 needed them (its JSON's pool_extra), or $POOL_EXTRA.
 # Knobs: REC_TASKS [200000] (4 events per task) REPLAY_RUNS [3]
 #        POOL_BATCH POOL_WORKERS POOL_WORK (section 2's)
@@ -20,19 +22,7 @@ REC_CMD=("$WEFT" record -o "$REC_FILE" "${POOL_EXTRA[@]}" "${POOL_SPECS[@]}" -- 
 rec meta "record_cmd=$(showcmd "${REC_CMD[@]}")"
 note "replay: $(showcmd "${REC_CMD[@]}")"
 "${REC_CMD[@]}" >/dev/null 2>"$W/rec.err" || problem "'$(showcmd "${REC_CMD[@]}")' failed: $(head -3 "$W/rec.err" | tr '\n' ' ')"
-[ -s "$REC_FILE" ] || # the model's heap per continuation and per transaction (the model alone)
-MEM_N=${MEM_N:-1000000}
-MEM_CMD=(build/tests/bench/model_mem "$MEM_N")
-rec meta "mem_cmd=$(showcmd "${MEM_CMD[@]}")"
-if "${MEM_CMD[@]}" >"$W/mem.out" 2>"$W/mem.err"; then
-	while read -r what a b; do
-		if [ -n "$b" ]; then rec memory "what=$what" "txns:=$a" "bytes:=$b"; else rec memory "what=$what" "bytes:=$a"; fi
-	done <"$W/mem.out"
-else
-	problem "$(showcmd "${MEM_CMD[@]}") failed: $(head -2 "$W/mem.err")"
-fi
-
-bench_finish
+[ -s "$REC_FILE" ] || bench_finish
 
 "$WEFT" report "$REC_FILE" --format json -o "$W/rec.json" 2>"$W/rep.err" ||
 	problem "weft report $REC_FILE --format json failed: $(head -3 "$W/rep.err")"

@@ -8,8 +8,9 @@ server (`tests/node/nodehttp.js`, Node {node}), each followed at once by
 `{trace_cmd}` and by `{top_cmd}` (on a tmux terminal). Load:
 `{load_cmd}`. Every {every} s: each process's RSS (`VmRSS`) and each weft's BPF
 map memory (the `memlock` of the map fds it holds). The slope is a least-squares
-fit over the samples after the first {warmup} s (the warm-up: maps and the model's
-window filling)."""
+fit over the samples after the first {warmup} s (the warm-up: BPF maps, the ring
+buffer's pages and the model's window filling: at this rate weft first folds
+finished transactions past 10,000, at 100 s), and over the last half of the run."""
 
 
 def slope(points):
@@ -39,20 +40,29 @@ def write(s, ctx):
         after = [r for r in pts if r["t"] >= m["warmup"]]
         if not after:
             continue
+        half = [r for r in pts if r["t"] >= m["secs"] / 2]
         rss = slope([(r["t"], r["rss_kb"]) for r in after])
+        rss2 = slope([(r["t"], r["rss_kb"]) for r in half])
         bpf = slope([(r["t"], r["bpf_kb"]) for r in after])
+        bpf2 = slope([(r["t"], r["bpf_kb"]) for r in half])
         first, last = after[0], pts[-1]
+        weft = not w.endswith("target")
         rows.append(["`%s`" % w, "%d" % first["rss_kb"], "%d" % last["rss_kb"],
-                     "**%+.1f**" % rss, "%.2f%%" % (100 * rss * (m["secs"] / 60) / first["rss_kb"] if first["rss_kb"] else 0),
-                     "%d" % last["bpf_kb"] if not w.endswith("target") else "",
-                     "%+.1f" % bpf if not w.endswith("target") else ""])
-    out += [table(["process", "RSS KiB after warm-up", "RSS KiB at the end", "RSS slope, KiB/min",
-                   "growth over the run, of RSS", "BPF maps KiB", "BPF slope, KiB/min"], rows), ""]
+                     "**%+.1f** / %+.1f" % (rss, rss2),
+                     "%d" % last["bpf_kb"] if weft else "",
+                     "%+.1f / %+.1f" % (bpf, bpf2) if weft else ""])
+    out += [table(["process", "RSS KiB after warm-up", "RSS KiB at the end",
+                   "RSS slope, KiB/min (after warm-up / last half)", "BPF maps KiB",
+                   "BPF maps slope, KiB/min (after warm-up / last half)"], rows), ""]
     fin = s.all("final")
     if fin:
         out += [table(["weft", "events", "lost", "evicted", "GET /ok transactions", "folded (totals only)"],
                       [["`%s`" % r["who"], r.get("events"), r.get("lost"), r.get("evicted"),
                         r.get("txns", ""), r.get("folded", "")] for r in fin]), ""]
+    stops = s.all("stop")
+    if stops:
+        out += ["Stopped by SIGINT at the end, each gone after: " +
+                ", ".join("`%s` %.2f s" % (r["who"], r["secs"]) for r in stops) + ".", ""]
     load = s.all("load")
     if load:
         out += ["Served: " + "; ".join("%s %d ok, %d failed" % (r["who"], r["ok"], r["bad"]) for r in load) + "."]

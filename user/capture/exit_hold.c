@@ -73,3 +73,22 @@ void exit_hold__release(pid_t pid)
 {
 	kill(pid, SIGCONT);
 }
+
+uint64_t exit_hold__read(pid_t pid, pid_t tid, const struct exit_read *r)
+{
+	uint64_t t0 = mono_ns(), held;
+	bool still;
+	int n;
+
+	if (!tid)
+		return 0;
+	r->drain(r->ctx);
+	still = exit_hold__wait(pid, tid, 1000);
+	n = r->read(r->ctx, still);
+	exit_hold__release(pid);
+	held = mono_ns() - t0;
+	if (r->verbose)
+		fprintf(stderr, "weft: pid %d held at its exit for %.2f ms (%d %s read)%s\n", pid,
+			held / 1e6, n, r->what, still ? "" : " (it did not stop: not judged)");
+	return held ? held : 1;
+}

@@ -22,11 +22,12 @@
 
 struct native_session {
 	struct session_io io;
+	pid_t held_tid; /* the thread that hit exit(): not judged, it is the exit */
 };
 
 enum { TIMEOUT_NONE, TIMEOUT_REL, TIMEOUT_ABS };
 
-/* a timespec (or, ms >= 0, milliseconds) in the process, as ns */
+/* a timespec in the process, as ns */
 static int64_t timespec_at(pid_t pid, uint64_t addr)
 {
 	struct timespec ts;
@@ -115,7 +116,7 @@ static uint32_t thread_evidence(pid_t pid, pid_t tid, uint64_t *ns)
 		return timed(pid, TIMEOUT_REL, nr == 271 ? a[2] : a[3], 0, ns);
 	case 270: /* pselect6: timespec arg 4 */
 		return timed(pid, TIMEOUT_REL, a[4], 0, ns);
-	case 23: /* select: a timeval: none is blocked, else taken as a sleep of at most it */
+	case 23: /* select: a timeval: none is blocked; one is not read (not judged) */
 		if (!a[4])
 			return WEFT_EXIT_BLOCKED;
 		*ns = 0;
@@ -134,31 +135,31 @@ static uint32_t thread_evidence(pid_t pid, pid_t tid, uint64_t *ns)
 	return WEFT_EXIT_RUNNING; /* another system call: work in flight */
 }
 
-static void read_at_exit(struct native_session *n)
+static pid_t take_exit_hold(struct tracer *t)
 {
+	return (pid_t)__atomic_exchange_n(&t->skel->bss->exit_held, 0, __ATOMIC_RELAXED);
+}
+
+/* Each thread weft knows: what it was doing, from its system call */
+static int read_threads(void *self, bool all_stopped)
+{
+	struct native_session *n = self;
 	struct tracer *t = n->io.tracer;
-	pid_t tid = (pid_t)__atomic_exchange_n(&t->skel->bss->exit_held, 0, __ATOMIC_RELAXED);
 	int fd = bpf_map__fd(t->skel->maps.threads);
-	uint64_t t0 = mono_ns();
 	char path[64];
 	struct dirent *d;
-	bool still;
 	int nr = 0;
 	DIR *dir;
 
-	if (!tid)
-		return;
-	n->io.consume(n->io.ctx); /* the last cases' ends first */
-	still = exit_hold__wait(t->pid, tid, 1000);
 	snprintf(path, sizeof(path), "/proc/%d/task", t->pid);
-	for (dir = still ? opendir(path) : NULL; dir && (d = readdir(dir));) {
+	for (dir = all_stopped ? opendir(path) : NULL; dir && (d = readdir(dir));) {
 		struct weft_event e = { .ts_ns = mono_ns(), .type = WEFT_EV_GSTATE,
 					.kind = WEFT_KIND_THREAD, .pid = t->pid };
 		struct thread_state st;
 		__u32 key = (__u32)atoi(d->d_name);
 		uint64_t ns;
 
-		if (!key || (pid_t)key == tid || bpf_map_lookup_elem(fd, &key, &st))
+		if (!key || (pid_t)key == n->held_tid || bpf_map_lookup_elem(fd, &key, &st))
 			continue;
 		e.seg = st.depth ? st.saved[0].seg : st.cur.seg;
 		e.obj = key;
@@ -172,11 +173,22 @@ static void read_at_exit(struct native_session *n)
 	}
 	if (dir)
 		closedir(dir);
-	exit_hold__release(t->pid);
-	if (n->io.o->verbose)
-		fprintf(stderr, "weft: pid %d held at its exit for %.2f ms (%d threads read)%s\n",
-			t->pid, (mono_ns() - t0) / 1e6, nr,
-			still ? "" : " (it did not stop: threads not judged)");
+	return nr;
+}
+
+static void drain(void *self)
+{
+	struct native_session *n = self;
+
+	n->io.consume(n->io.ctx);
+}
+
+static void read_at_exit(struct native_session *n)
+{
+	struct exit_read r = { drain, read_threads, n, "threads", n->io.o->verbose };
+
+	n->held_tid = take_exit_hold(n->io.tracer);
+	exit_hold__read(n->io.tracer->pid, n->held_tid, &r);
 }
 
 static bool keep(void *self, struct weft_event *e)
@@ -197,7 +209,7 @@ static void finish(void *self, bool target_gone)
 	struct native_session *n = self;
 
 	if (target_gone) /* killed while held */
-		__atomic_exchange_n(&n->io.tracer->skel->bss->exit_held, 0, __ATOMIC_RELAXED);
+		take_exit_hold(n->io.tracer);
 	else
 		read_at_exit(n);
 }

@@ -133,26 +133,30 @@ static bool keep(void *self, struct weft_event *e)
  * --go-lean: what the goroutines wait on, when leaks are judged. */
 /* weft check: the process stopped at its exit (BPF sent SIGSTOP): what is
  * alive and what it waits on, read while nothing moves; then it goes on. */
+static int read_states(void *self, bool all_stopped)
+{
+	struct go_session *g = self;
+
+	return go_tracer__final_states(g->io.tracer, g->io.emit, g->io.ctx, g->wait_reasons,
+				       sizeof(g->wait_reasons), all_stopped);
+}
+
+static void drain(void *self)
+{
+	struct go_session *g = self;
+
+	g->io.consume(g->io.ctx);
+}
+
 static void read_at_exit(struct go_session *g)
 {
-	pid_t pid = g->io.tracer->pid, tid = go_tracer__take_exit_hold(g->io.tracer);
-	uint64_t t0 = mono_ns();
-	bool still;
-	int n;
+	struct exit_read r = { drain, read_states, g, "goroutines", g->io.o->verbose };
+	uint64_t held = exit_hold__read(g->io.tracer->pid, go_tracer__take_exit_hold(g->io.tracer), &r);
 
-	if (!tid)
-		return;
-	g->io.consume(g->io.ctx); /* the last tests' ends first */
-	still = exit_hold__wait(pid, tid, 1000);
-	n = go_tracer__final_states(g->io.tracer, g->io.emit, g->io.ctx, g->wait_reasons,
-				    sizeof(g->wait_reasons), still);
-	exit_hold__release(pid);
-	g->exit_read_ns = mono_ns() - t0;
-	g->exit_read = true;
-	if (g->io.o->verbose)
-		fprintf(stderr, "weft: pid %d held at its exit for %.2f ms (%d goroutines read)%s\n",
-			pid, g->exit_read_ns / 1e6, n,
-			still ? "" : " (it did not stop: states not judged)");
+	if (held) {
+		g->exit_read_ns = held;
+		g->exit_read = true;
+	}
 }
 
 static int tick(void *self, uint64_t now)
