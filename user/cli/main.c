@@ -11,7 +11,7 @@
 #include "session.h"
 #include "top.h"
 
-#define WEFT_VERSION "0.1.0"
+#include "version.h"
 
 /* -p of a thread (what top -H and many logs show) is its process: said in
  * one line. A thread is not listed in /proc, but /proc/TID is there. */

@@ -69,6 +69,9 @@ void opts__usage(FILE *f)
 	      "                           stack, transaction name as the root frame (on-CPU\n"
 	      "                           samples; off-CPU microseconds with --off-cpu)\n"
 	      "  --format perfetto        Chrome trace-event JSON: Perfetto UI, chrome://tracing\n"
+	      "  --format otlp -o FILE    OpenTelemetry traces (OTLP protobuf): a span per\n"
+	      "                           transaction and per continuation, leaks as events;\n"
+	      "                           POST it to a collector's /v1/traces\n"
 	      "  --format pprof -o FILE   the samples as gzipped profile.proto (go tool pprof):\n"
 	      "                           samples, cpu and offcpu values; labels txn, txn_id\n"
 	      "  --txn NAME               report --format folded: that transaction name only\n"
@@ -276,12 +279,15 @@ static int check(struct opts *o, char *err, size_t len)
 		snprintf(err, len, "--format folded belongs to trace and report");
 		return -1;
 	}
-	if (o->format == FMT_PPROF && (o->cmd != CMD_TRACE && o->cmd != CMD_REPORT)) {
-		snprintf(err, len, "--format pprof belongs to trace and report");
+	if ((o->format == FMT_PPROF || o->format == FMT_OTLP) &&
+	    (o->cmd != CMD_TRACE && o->cmd != CMD_REPORT)) {
+		snprintf(err, len, "--format %s belongs to trace and report",
+			 o->format == FMT_PPROF ? "pprof" : "otlp");
 		return -1;
 	}
-	if (o->format == FMT_PPROF && !o->output) {
-		snprintf(err, len, "--format pprof writes a binary file: give it -o FILE");
+	if ((o->format == FMT_PPROF || o->format == FMT_OTLP) && !o->output) {
+		snprintf(err, len, "--format %s writes a binary file: give it -o FILE",
+			 o->format == FMT_PPROF ? "pprof" : "otlp");
 		return -1;
 	}
 	if (o->txn_filter && o->format != FMT_FOLDED) {
@@ -370,8 +376,10 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 				o->format = FMT_FOLDED;
 			else if (!strcmp(optarg, "pprof"))
 				o->format = FMT_PPROF;
+			else if (!strcmp(optarg, "otlp"))
+				o->format = FMT_OTLP;
 			else {
-				snprintf(err, len, "--format '%s': unknown (text, json, folded, pprof or perfetto)",
+				snprintf(err, len, "--format '%s': unknown (text, json, folded, pprof, perfetto or otlp)",
 					 optarg);
 				return -1;
 			}

@@ -21,7 +21,7 @@ struct allow {
 	char site[256];
 	uint64_t ns;
 };
-enum format { FMT_TEXT, FMT_JSON, FMT_FOLDED, FMT_PPROF, FMT_PERFETTO };
+enum format { FMT_TEXT, FMT_JSON, FMT_FOLDED, FMT_PPROF, FMT_PERFETTO, FMT_OTLP };
 
 struct opts {
 	enum command cmd;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "model.h"
+#include "otlp.h"
 #include "pprof.h"
 #include "probes.h"
 #include "record.h"
@@ -91,6 +92,8 @@ int report_write(FILE *f, const struct report *r, const struct opts *o, const ch
 	else if (o->format == FMT_PPROF)
 		/* 0 (a file older than start_realtime_ns): no time */
 		return pprof__write(f, o->output, r, start_realtime_ns);
+	else if (o->format == FMT_OTLP)
+		return otlp__write(f, o->output, r, start_realtime_ns);
 	else
 		report__text(f, r);
 	return 0;
