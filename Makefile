@@ -145,6 +145,7 @@ unit: $(UNIT_BINS) $(OUT)/tests/unit/core_alone
 runtime: $(OUT)/weft $(TARGET_BINS)
 	$(Q)$(MAKE) --no-print-directory go-targets
 	$(Q)bash tools/build-grpc-greeter.sh
+	$(Q)bash tools/build-otelcol.sh
 	$(Q)bash tests/runtime/run.sh
 
 # For iterating: the oldest and newest Go and Node only (the whole matrix is

@@ -21,6 +21,9 @@ set -euo pipefail
 bash "$(dirname "$0")/fetch-node.sh" || true
 # Go 1.24-1.27 (trixie, sid: unpacked under build/go, never installed)
 bash "$(dirname "$0")/fetch-go.sh" || true
+# the OpenTelemetry Collector's sources (sid's golang-opentelemetry-collector-dev
+# and its golang-*-dev closure, under build/otelcol): the test collector
+bash "$(dirname "$0")/fetch-otelcol.sh" || true
 # Go binaries shipped in npm packages (esbuild, buf): real programs to trace
 bash "$(dirname "$0")/fetch-npm-go.sh" || true
 # @grpc/grpc-js (npm): the Node gRPC server the Node HTTP/2 tests trace
@@ -42,7 +45,7 @@ done_ok() {
 pkgs=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libdw-dev libcapstone-dev libcmocka-dev systemtap-sdt-dev libuv1-dev
       libstdc++-12-dev python3 procps golang-1.19-go libncurses-dev tmux
-      chromium)
+      chromium curl openssl)
 optional=(golang-1.21-go golang-1.22-go golang-1.23-go)
 
 backports_file=/etc/apt/sources.list.d/weft-backports.sources

@@ -1,4 +1,6 @@
-# otlp_decode.py FILE: an OTLP ExportTraceServiceRequest (protobuf) as JSON
+# otlp_decode.py [--collector] FILE: an OTLP ExportTraceServiceRequest
+# (protobuf; --collector: the test collector's OTLP JSON lines, what it
+# received) as JSON
 # on stdout: {"resource": {key: value}, "spans": [{trace, span, parent, name,
 # kind, start, end, attrs, events: [{name, time, attrs}], links: [{trace,
 # span, attrs}], status: {code, message}}]}. Our own decoder of the wire
@@ -77,6 +79,42 @@ def span(buf):
     return s
 
 
+def json_value(v):
+    if 'stringValue' in v: return v['stringValue']
+    if 'boolValue' in v: return v['boolValue']
+    if 'intValue' in v: return int(v['intValue'])
+    return None
+
+
+def json_attrs(kvs):
+    return {kv['key']: json_value(kv.get('value', {})) for kv in kvs or []}
+
+
+def collector(path):
+    doc = {'resource': {}, 'scope': None, 'spans': []}
+    for line in open(path):
+        for rs in json.loads(line).get('resourceSpans', []):
+            doc['resource'] = json_attrs(rs.get('resource', {}).get('attributes'))
+            for ss in rs.get('scopeSpans', []):
+                doc['scope'] = ss.get('scope', {}).get('name')
+                for x in ss.get('spans', []):
+                    doc['spans'].append({
+                        'trace': x.get('traceId', ''), 'span': x.get('spanId', ''),
+                        'parent': x.get('parentSpanId', ''), 'name': x.get('name', ''),
+                        'kind': x.get('kind', 0), 'start': int(x.get('startTimeUnixNano', 0)),
+                        'end': int(x.get('endTimeUnixNano', 0)), 'attrs': json_attrs(x.get('attributes')),
+                        'events': [{'time': int(e.get('timeUnixNano', 0)), 'name': e.get('name', ''),
+                                    'attrs': json_attrs(e.get('attributes'))} for e in x.get('events', [])],
+                        'links': [{'trace': l.get('traceId', ''), 'span': l.get('spanId', ''),
+                                   'attrs': json_attrs(l.get('attributes'))} for l in x.get('links', [])],
+                        'status': {'message': x.get('status', {}).get('message', ''),
+                                   'code': x.get('status', {}).get('code', 0)}})
+    return doc
+
+
+if sys.argv[1] == '--collector':
+    json.dump(collector(sys.argv[2]), sys.stdout, indent=1)
+    sys.exit(0)
 doc = {'resource': {}, 'scope': None, 'spans': []}
 for f, rs in fields(open(sys.argv[1], 'rb').read()):
     for g, v in fields(rs):

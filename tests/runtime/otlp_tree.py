@@ -1,11 +1,12 @@
-# otlp_tree.py FILE: the spans of an OTLP traces file (otlp_decode.py) as an
+# otlp_tree.py [--collector] FILE: the spans of an OTLP traces file
+# (otlp_decode.py; --collector: the test collector's JSON lines) as an
 # indented tree, a line per span: "NAME state [leak events] [links]", each
 # transaction's children under it in the order written; then "traces N"
 # (distinct trace ids) and "bad parents N" (a parent not in its trace).
 import json, os, subprocess, sys
 
 decode = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'otlp_decode.py')
-doc = json.loads(subprocess.check_output([sys.executable, decode, sys.argv[1]]))
+doc = json.loads(subprocess.check_output([sys.executable, decode] + sys.argv[1:]))
 spans = doc['spans']
 by_id = {(s['trace'], s['span']): s for s in spans}
 kids = {}

@@ -6,8 +6,11 @@
 # span per transaction, a child per continuation under the one that made
 # it, each leak an event on its transaction's span (status error), each
 # conflation a link to the transaction it began in (a call to itself
-# marked). Targets: gohttp (2 /ok, 1 /leak), newest Go; nodehttp.js (/ok,
-# /leak, /nested twice, /self, /exit), newest Node.
+# marked). Then both files go to a real OpenTelemetry Collector
+# (tools/build-otelcol.sh: sid's sources, our tests/otelcol main) as
+# OTLP/HTTP protobuf, and what it wrote out is the same tree. Targets:
+# gohttp (2 /ok, 1 /leak), newest Go; nodehttp.js (/ok, /leak, /nested
+# twice, /self, /exit), newest Node.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_weft
@@ -58,4 +61,29 @@ assert_eq "$(grep -c '^GET /inner links=GET /nested' "$TMP/n.tree")" 2 "node $NV
 assert_match "$(cat "$TMP/n.tree")" "GET /inner links=GET /nested stale" "node $NV: the second one after it ended"
 assert_match "$(cat "$TMP/n.tree")" "GET /ok links=GET /self self" "node $NV: the call to itself"
 assert_match "$(cat "$TMP/n.tree")" "bad parents 0" "node $NV: every parent in its trace"
+
+# --- the collector: what it received is what weft wrote
+COL=$ROOT/build/otelcol/bin/weft-otelcol
+[ -x "$COL" ] || { fail "no test collector at $COL (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"; finish; }
+read -r GRPC HTTP < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
+bg CP "$COL" -o "$TMP/col.jsonl" -grpc "127.0.0.1:$GRPC" -http "127.0.0.1:$HTTP" 2>"$TMP/col.log"
+for _ in $(seq 100); do grep -q 'Everything is ready' "$TMP/col.log" && break; sleep 0.1; done
+assert_match "$(cat "$TMP/col.log")" "Everything is ready" "the collector started"
+for f in g n; do
+	code=$(curl -s -o "$TMP/$f.reply" -w '%{http_code}' -H 'Content-Type: application/x-protobuf' \
+		--data-binary @"$TMP/$f.pb" "http://127.0.0.1:$HTTP/v1/traces")
+	assert_eq "$code" 200 "collector: $f.pb accepted ($(head -c 200 "$TMP/$f.reply"))"
+done
+kill -TERM "$CP"
+wait "$CP"
+python3 "$TREE" "$TMP/g.pb" >"$TMP/g.tree"
+cat "$TMP/g.tree" "$TMP/n.tree" | grep -v '^traces\|^bad parents' >"$TMP/sent.tree"
+python3 "$TREE" --collector "$TMP/col.jsonl" 2>&1 | grep -v '^traces\|^bad parents' >"$TMP/got.tree"
+assert_eq "$(cat "$TMP/got.tree")" "$(cat "$TMP/sent.tree")" "collector: the same span trees, leaks and links"
+assert_eq "$(python3 "$TREE" --collector "$TMP/col.jsonl" | tail -n 2)" "traces 12
+bad parents 0" "collector: 12 traces, every parent there"
 finish

@@ -143,7 +143,7 @@ static bool seg_dropped(struct model *m, const struct fold_marks *k, const struc
 
 	if (s->txn && idmap__get(&m->txn_idx, s->txn, &i))
 		return k->folded[i];
-	if (!s->end_ns || s->end_ns + m->opts.leak_grace_ns > now || s->pooled)
+	if (!s->end_ns || s->end_ns + m->opts.leak_grace_ns > now)
 		return false;
 	/* counted in its orphan or connection group still */
 	if (!s->txn && m->opts.txns_traced && s->kind != WEFT_KIND_TXN &&
