@@ -8,7 +8,7 @@
 # The build cache is build/otelcol/gocache. The binary is kept while its
 # stamp (a hash of the sources, the package list and the Go binary) matches,
 # so the fast path runs no compiler. Something missing (the sources, a new
-# enough Go) is one line and exit 0 (the tests then say SKIP); a failed
+# enough Go) is one line and exit 0 (test_otlp then fails, naming it); a failed
 # build is one line (the log's last) and exit 1.
 #
 # Usage: bash tools/build-otelcol.sh
