@@ -185,16 +185,18 @@ soak: deps
 
 # Every parser of target input under libFuzzer + ASan, a fixed time each
 # (FUZZ_SECS): the record reader, seeded with a real recording; the Go and
-# Node binary readers, seeded with the Go test programs and node; the perf
-# map reader, seeded with a map node wrote.
+# Node binary readers, seeded with the Go test programs and each node
+# reduced to what nodeelf reads (node_seed); the perf map reader, seeded
+# with a map node wrote.
 FUZZ_SECS ?= 60
 comma := ,
 FUZZ_FLAGS := -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address -Iinclude $(addprefix -I,$(USER_DIRS))
 # the binary readers and what they use (no libbpf, no skeletons)
 FUZZ_ELF_SRCS := $(filter user/binfmt/% user/go/% user/node/% user/core/%,\
 	$(filter-out $(SKEL_SRCS),$(USER_SRCS)))
-fuzz: $(OUT)/weft $(OUT)/tests/targets/server
+fuzz: $(OUT)/weft $(OUT)/tests/targets/server $(OUT)/libweftelf.a
 	$(Q)mkdir -p $(OUT)/fuzz-corpus $(OUT)/fuzz-goelf $(OUT)/fuzz-nodeelf $(OUT)/fuzz-perfmap
+	$(Q)$(CC) $(CFLAGS) tests/fuzz/node_seed.c $(OUT)/libweftelf.a $(ELF_LDLIBS) -o $(OUT)/node_seed
 	$(Q)$(CLANG) $(FUZZ_FLAGS) \
 		tests/fuzz/fuzz_record.c user/record/record_*.c user/core/symtab.c -o $(OUT)/fuzz_record
 	$(Q)rm -rf $(OUT)/fuzz-obj && mkdir -p $(OUT)/fuzz-obj
@@ -208,10 +210,15 @@ fuzz: $(OUT)/weft $(OUT)/tests/targets/server
 	$(Q)[ -s $(OUT)/fuzz-corpus/seed.weft ] || $(OUT)/weft record -o $(OUT)/fuzz-corpus/seed.weft \
 		--txn handle_request -- $(OUT)/tests/targets/server 2 2>/dev/null
 	$(Q)bash tools/fuzz-seeds.sh $(OUT)
-	$(Q)$(OUT)/fuzz_record -max_total_time=$(FUZZ_SECS) $(OUT)/fuzz-corpus
-	$(Q)for t in goelf nodeelf perfmap; do \
+	$(Q)rm -rf $(OUT)/fuzz-logs && mkdir -p $(OUT)/fuzz-logs
+	$(Q)for t in record goelf nodeelf perfmap; do \
+		dir=$(OUT)/fuzz-$$t; [ $$t = record ] && dir=$(OUT)/fuzz-corpus; \
+		echo "fuzz: $$t, $(FUZZ_SECS) s"; \
 		$(OUT)/fuzz_$$t -max_total_time=$(FUZZ_SECS) -max_len=16777216 -rss_limit_mb=4096 \
-			$(OUT)/fuzz-$$t || exit 1; done
+			$$dir >$(OUT)/fuzz-logs/$$t.log 2>&1; rc=$$?; tail -n 2 $(OUT)/fuzz-logs/$$t.log; \
+		[ $$rc = 0 ] || { echo "fuzz: $$t failed: $(OUT)/fuzz-logs/$$t.log"; exit 1; }; done
+	$(Q)python3 tools/bench/fuzz_json.py $(OUT)/fuzz-logs $(FUZZ_SECS) build/bench/fuzz.json
+	$(Q)python3 tools/bench/write_benchmarks.py --json-dir build/bench -o BENCHMARKS.md
 
 # As perf and bpftrace install: the binary, its man page, and the markers'
 # header for applications that mark their own points.

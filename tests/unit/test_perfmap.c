@@ -108,6 +108,26 @@ static void test_reader(void **state)
 	unlink(map_path);
 }
 
+/* an entry whose start + size passes 2^64 still covers what it says */
+static void test_wrapping_entry(void **state)
+{
+	struct perfmap *pm;
+	const char *name;
+
+	(void)state;
+	snprintf(map_path, sizeof(map_path), "/tmp/perf-%d.map", (int)getpid());
+	unlink(map_path);
+	append("ffffffffffff0000 20000 JS:*top /srv/a.js:1:1\n");
+	pm = perfmap__new(getpid());
+	assert_non_null(pm);
+	name = perfmap__find(pm, 0xffffffffffff8000ull);
+	assert_non_null(name);
+	assert_string_equal(name, "JS:*top /srv/a.js:1:1");
+	assert_null(perfmap__find(pm, 0x8000));
+	perfmap__free(pm);
+	unlink(map_path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +136,7 @@ int main(void)
 		cmocka_unit_test(test_osr),
 		cmocka_unit_test(test_context_specialized),
 		cmocka_unit_test(test_node_modules),
+		cmocka_unit_test(test_wrapping_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,4 +1,5 @@
-"""Section 8 (`make soak`) of BENCHMARKS.md: memory over a long run."""
+"""Sections 8 (`make soak`: memory over a long run) and 9 (`make fuzz`)
+of BENCHMARKS.md: the long and hostile runs."""
 from md_common import table
 
 INTRO = """\
@@ -67,3 +68,23 @@ def write(s, ctx):
     if load:
         out += ["Served: " + "; ".join("%s %d ok, %d failed" % (r["who"], r["ok"], r["bad"]) for r in load) + "."]
     return "\n".join(out)
+
+
+FUZZ_TEXT = """\
+Run {date}, weft {revision}, load average {load_start} at its start.
+`{cmd}`: each reader of what a target controls, built with libFuzzer and
+ASan, runs {secs_each} s from its seeds: `record`, a recording of
+`tests/targets/server`; `goelf`, the Go test programs of every Go (as built and
+stripped); `nodeelf`, each Node reduced to what the reader takes (its symbols,
+their code, the release string: `tests/fuzz/node_seed.c` checks the reduced file
+reads the same as the whole binary); `perfmap`, a map node wrote. A crash, a
+leak or a hang fails `make fuzz`."""
+
+
+def write_fuzz(s, ctx):
+    rows = [[r["target"], r.get("seeds"), r.get("runs"), r.get("secs"),
+             "%.0f" % (r["runs"] / r["secs"]) if r.get("runs") and r.get("secs") else "",
+             r.get("cov"), r.get("corpus"), r.get("crashes")] for r in s.all("target")]
+    return "\n".join([FUZZ_TEXT.format(**s.meta), "",
+                      table(["reader", "seeds", "runs", "seconds", "runs/s", "coverage (edges)",
+                             "corpus", "crashes"], rows)])

@@ -24,7 +24,7 @@ import md_pool  # noqa: E402
 import md_probe  # noqa: E402
 import md_soak  # noqa: E402
 
-IDS = ["1", "2", "3", "4a", "4b", "5", "6", "7a", "7c", "8"]
+IDS = ["1", "2", "3", "4a", "4b", "5", "6", "7a", "7c", "8", "fuzz"]
 TITLES = {
     "1": "## 1. Probe cost per hit, measured with weft",
     "2": "## 2. Overhead on a thread pool",
@@ -34,6 +34,7 @@ TITLES = {
     "6": "## 6. weft check",
     "7": "## 7. Perf analysis: sampling and off-CPU cost, record size, report and export time",
     "8": "## 8. Soak: memory over a long run (`make soak`)",
+    "fuzz": "## 9. Fuzzing the readers of target input (`make fuzz`)",
 }
 
 HEADER = """\
@@ -93,13 +94,15 @@ def main():
         s = secs[i]
         if s["run_id"] == run:
             return "run | part of the run described at the top"
+        if i == "8":
+            return "run | alone: `make soak`; not the run described at the top"
         return "run | alone: `make bench ONLY=%s`; not the run described at the top" % \
             ",".join((s["run_sections"] or i).split())
 
     def head(i):
         """The facts of section i's run, if not the header's (else None)."""
-        if i not in secs or secs[i]["run_id"] == run:
-            return None
+        if i not in secs or secs[i]["run_id"] == run or i == "fuzz":
+            return None  # fuzz: its own text says when and what
         return run_table(secs[i], run_title(i).split(" | ", 1)[1]) + "\n"
 
     ctx = dict(secs, head=head, run_title=lambda i: "Run of section %s:" % i,
@@ -126,6 +129,8 @@ def main():
     out += [md_perf.write(a, c, ctx) if a is not None or c is not None else "(not run yet: `make bench ONLY=7`)", ""]
 
     out += [TITLES["8"], "", body("8", md_soak.write) if "8" in secs else "(not run yet: `make soak`)", ""]
+
+    out += [TITLES["fuzz"], "", body("fuzz", md_soak.write_fuzz) if "fuzz" in secs else "(not run yet: `make fuzz`)", ""]
 
     out += ["## Problems seen in this run", ""]
     probs = ["- %s: %s%s" % (i, p, "" if secs[i]["run_id"] == run else " (run of %s)" % secs[i]["date"])

@@ -20,7 +20,9 @@ static int vaddr_to_off(Elf *e, uint64_t vaddr, uint64_t *off)
 	for (size_t i = 0; i < n; i++) {
 		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
 			continue;
-		if (vaddr >= ph.p_vaddr && vaddr < ph.p_vaddr + ph.p_memsz) {
+		/* on disk: a probe's offset must be the segment's own bytes */
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz &&
+		    ph.p_offset <= UINT64_MAX - ph.p_filesz) {
 			*off = vaddr - ph.p_vaddr + ph.p_offset;
 			return 0;
 		}

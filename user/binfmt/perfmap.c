@@ -195,7 +195,7 @@ static const struct pm_entry *lookup(const struct perfmap *pm, uint64_t addr)
 	for (size_t i = lo; i > 0; i--) {
 		const struct pm_entry *e = &pm->e[i - 1];
 
-		if (addr < e->start + e->size)
+		if (addr - e->start < e->size) /* start + size may wrap */
 			return e;
 		if (lo - i > 8)
 			break;

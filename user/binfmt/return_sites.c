@@ -238,7 +238,8 @@ static void code_sections(Elf *e, struct text *t)
 	while ((scn = elf_nextscn(e, scn)) && t->nr_secs < 32)
 		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_PROGBITS &&
 		    (sh.sh_flags & SHF_EXECINSTR) && sh.sh_addr >= t->vaddr &&
-		    sh.sh_addr + sh.sh_size <= t->vaddr + t->size) {
+		    sh.sh_addr - t->vaddr <= t->size &&
+		    sh.sh_size <= t->size - (sh.sh_addr - t->vaddr)) {
 			t->secs[t->nr_secs][0] = sh.sh_addr;
 			t->secs[t->nr_secs++][1] = sh.sh_addr + sh.sh_size;
 		}
@@ -255,8 +256,8 @@ static int text_read(int fd, Elf *e, uint64_t fn, struct text *t)
 		if (!gelf_getphdr(e, k, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X) ||
 		    fn < ph.p_vaddr || fn - ph.p_vaddr >= ph.p_filesz)
 			continue;
-		if (ph.p_filesz > (1ull << 31))
-			return -1;
+		if (ph.p_filesz > (1ull << 31) || ph.p_vaddr > UINT64_MAX - ph.p_filesz)
+			return -1; /* vaddr + size is used as the text's end */
 		/* populated at once: MBs faulted in page by page cost more here
 		 * than the copy */
 		t->buf = mmap(NULL, ph.p_filesz, PROT_READ | PROT_WRITE,

@@ -35,7 +35,8 @@ static bool uw_memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void
 	const struct weft_stack_event *st = u->st;
 	__u64 sp = st->regs[7];
 
-	if (addr < sp || addr + sizeof(*result) > sp + st->size)
+	/* addr comes from the target's stack: addr + 8 may wrap */
+	if (addr < sp || addr - sp > st->size || st->size - (addr - sp) < sizeof(*result))
 		return false;
 	memcpy(result, st->data + (addr - sp), sizeof(*result));
 	return true;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "go_derive.h"
@@ -145,6 +146,11 @@ static int settle(struct ctx *c, struct go_derivation *d, enum go_field f)
 				 vs->v[f][i].off);
 			return -1;
 		}
+	if (vs->v[f][0].off > INT_MAX) { /* as an int it could pass for a small one */
+		snprintf(d->why[f], sizeof(d->why[f]), "%s gives %ld: out of the struct",
+			 vs->v[f][0].where, vs->v[f][0].off);
+		return -1;
+	}
 	*slot = (int)vs->v[f][0].off;
 	d->nr_from[f] = vs->n[f];
 	for (int i = 0, n = 0; i < vs->n[f] && n < (int)sizeof(d->from[f]); i++)

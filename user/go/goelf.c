@@ -146,7 +146,9 @@ static int buildinfo_by_scan(Elf *e, int fd, struct go_info *gi)
 		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || (ph.p_flags & PF_X))
 			continue;
 		for (uint64_t o = 0; o < ph.p_filesz; o += sizeof(buf) - 64) {
-			ssize_t got = pread(fd, buf, sizeof(buf), ph.p_offset + o);
+			/* the segment's bytes, not what follows it in the file */
+			size_t want = ph.p_filesz - o < sizeof(buf) ? ph.p_filesz - o : sizeof(buf);
+			ssize_t got = pread(fd, buf, want, ph.p_offset + o);
 
 			for (ssize_t k = 0; k + 64 <= got; k += 16) {
 				uint64_t len = 0;

@@ -78,7 +78,8 @@ int goelf_text_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off)
 		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
 			continue;
 		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz &&
-		    size <= ph.p_filesz - (vaddr - ph.p_vaddr)) {
+		    size <= ph.p_filesz - (vaddr - ph.p_vaddr) &&
+		    ph.p_offset <= UINT64_MAX - ph.p_filesz) { /* the offset may not wrap */
 			*off = vaddr - ph.p_vaddr + ph.p_offset;
 			return 0;
 		}
@@ -282,7 +283,9 @@ static int wait_reasons_insn(void *ctx, csh cs, const cs_insn *insn, uint64_t fi
 
 	(void)cs;
 	(void)file_off;
-	if (!w->n && insn->id == X86_INS_CMP && x->op_count == 2 && x->operands[1].type == X86_OP_IMM)
+	/* a byte's compare: n * 16 must not wrap */
+	if (!w->n && insn->id == X86_INS_CMP && x->op_count == 2 &&
+	    x->operands[1].type == X86_OP_IMM && x->operands[1].imm > 0 && x->operands[1].imm < 256)
 		w->n = x->operands[1].imm;
 	else if (insn->id == X86_INS_LEA && x->op_count == 2 && x->operands[1].type == X86_OP_MEM &&
 		 x->operands[1].mem.base == X86_REG_RIP)

@@ -90,8 +90,8 @@ static void read_g(Dwarf_Die *g, struct go_info *gi)
 	if (s >= 0 && dwarf_tag(&sched) == DW_TAG_structure_type) {
 		int sp = struct_member(&sched, "sp", NULL), bp = struct_member(&sched, "bp", NULL);
 
-		gi->g_sched_sp = sp >= 0 ? s + sp : -1;
-		gi->g_sched_bp = bp >= 0 ? s + bp : -1;
+		gi->g_sched_sp = sp >= 0 && sp <= INT_MAX - s ? s + sp : -1;
+		gi->g_sched_bp = bp >= 0 && bp <= INT_MAX - s ? s + bp : -1;
 	}
 }
 

@@ -146,14 +146,16 @@ static void gofunc_load(Elf *e, struct gopcln *g, uint64_t gofunc)
 	if (!gofunc || elf_getphdrnum(e, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t len;
+		const uint8_t *seg;
 
 		if (!gelf_getphdr(e, i, &ph) || ph.p_type != PT_LOAD || gofunc < ph.p_vaddr ||
-		    gofunc >= ph.p_vaddr + ph.p_filesz)
+		    gofunc - ph.p_vaddr >= ph.p_filesz)
 			continue;
-		len = ph.p_vaddr + ph.p_filesz - gofunc;
-		if ((g->gofunc = in_file(g, ph.p_offset + (gofunc - ph.p_vaddr), len)))
-			g->gofunc_len = len;
+		/* the whole segment in the file: its offset plus gofunc's may not wrap */
+		if ((seg = in_file(g, ph.p_offset, ph.p_filesz))) {
+			g->gofunc = seg + (gofunc - ph.p_vaddr);
+			g->gofunc_len = ph.p_filesz - (gofunc - ph.p_vaddr);
+		}
 		return;
 	}
 }

@@ -234,7 +234,9 @@ static void find_symbols(Elf *e, struct node_info *ni)
 	}
 }
 
-int nodeelf_file_off(Elf *e, uint64_t vaddr, uint64_t *off)
+/* vaddr's file offset in an executable PT_LOAD whose file bytes hold
+ * vaddr..+size (the symbol's size is the file's word too) */
+static int code_off(Elf *e, uint64_t vaddr, uint64_t size, uint64_t *off)
 {
 	GElf_Phdr ph;
 	size_t n;
@@ -243,11 +245,18 @@ int nodeelf_file_off(Elf *e, uint64_t vaddr, uint64_t *off)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (gelf_getphdr(e, i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
-		    vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz) {
+		    vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_filesz &&
+		    size <= ph.p_filesz - (vaddr - ph.p_vaddr) &&
+		    ph.p_offset <= UINT64_MAX - ph.p_filesz) {
 			*off = vaddr - ph.p_vaddr + ph.p_offset;
 			return 0;
 		}
 	return -1;
+}
+
+int nodeelf_file_off(Elf *e, uint64_t vaddr, uint64_t *off)
+{
+	return code_off(e, vaddr, 1, off);
 }
 
 /* "https://nodejs.org/download/release/v20.20.2/...": process.release's
@@ -255,13 +264,14 @@ int nodeelf_file_off(Elf *e, uint64_t vaddr, uint64_t *off)
 static void find_version(int fd, struct node_info *ni)
 {
 	static const char key[] = "/download/release/v";
-	char buf[1 << 16];
+	char buf[(1 << 16) + 1];
 	off_t pos = 0;
 	ssize_t n;
 
-	while ((n = pread(fd, buf, sizeof(buf), pos)) > (ssize_t)sizeof(key) + 16) {
+	while ((n = pread(fd, buf, sizeof(buf) - 1, pos)) > (ssize_t)sizeof(key) + 16) {
 		char *p = memmem(buf, n, key, sizeof(key) - 1);
 
+		buf[n] = 0; /* sscanf stops here: digits may run to the end of the read */
 		if (p && p + sizeof(key) + 16 < buf + n) {
 			int maj, min, pat;
 
@@ -271,6 +281,8 @@ static void find_version(int fd, struct node_info *ni)
 				return;
 			}
 		}
+		if (n < (ssize_t)sizeof(buf) - 1)
+			break; /* the file's end: stepping back 64 would read it forever */
 		pos += n - 64; /* overlap: the key may straddle two reads */
 	}
 }
@@ -280,7 +292,7 @@ int nodeelf_code_read(int fd, Elf *e, uint64_t vaddr, uint64_t size, struct code
 	uint64_t off;
 
 	c->buf = NULL;
-	if (!size || size > (1 << 16) || nodeelf_file_off(e, vaddr, &off) || !(c->buf = malloc(size)) ||
+	if (!size || size > (1 << 16) || code_off(e, vaddr, size, &off) || !(c->buf = malloc(size)) ||
 	    pread(fd, c->buf, size, off) != (ssize_t)size) {
 		free(c->buf);
 		c->buf = NULL;
