@@ -55,8 +55,10 @@ python3 "$TREE" "$TMP/n.pb" >"$TMP/n.tree" 2>&1
 assert_eq "$(grep -c '^GET' "$TMP/n.tree")" 9 "node $NV: a span per transaction"
 assert_match "$(cat "$TMP/n.tree")" "GET /leak leaks=UDPWRAP error
   UDPWRAP leaked" "node $NV: the leak"
-assert_match "$(cat "$TMP/n.tree")" "GET /nested leaks=TCPSERVERWRAP,TCPWRAP,HTTPINCOMINGMESSAGE error
-  TCPSERVERWRAP leaked" "node $NV: the first /nested's inner server and its connection leak"
+# the inner server's listener leaks; the connection it accepted for the
+# second /inner too when it is still open a grace later (timing)
+assert_match "$(cat "$TMP/n.tree")" "GET /nested leaks=TCPSERVERWRAP[A-Z,]* error
+  TCPSERVERWRAP leaked" "node $NV: the first /nested's inner server leaks"
 assert_eq "$(grep -c '^GET /inner links=GET /nested' "$TMP/n.tree")" 2 "node $NV: both /inner conflated with the first /nested"
 assert_match "$(cat "$TMP/n.tree")" "GET /inner links=GET /nested stale" "node $NV: the second one after it ended"
 assert_match "$(cat "$TMP/n.tree")" "GET /ok links=GET /self self" "node $NV: the call to itself"
