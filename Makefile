@@ -18,7 +18,7 @@ ifneq ($(LIBBPF_A),)
 LIBBPF_INC := -I$(LIBBPF_DIR)/usr/include
 CFLAGS += $(LIBBPF_INC)
 endif
-LDLIBS := $(if $(LIBBPF_A),$(LIBBPF_A),-lbpf) -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++ -lncursesw
+LDLIBS := $(if $(LIBBPF_A),$(LIBBPF_A),-lbpf) -lelf -ldw -lz -lm -lcapstone -lpthread -lstdc++ -lncursesw -lcurl
 ARCH := x86
 
 ifeq ($(V),1)

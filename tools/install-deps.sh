@@ -45,7 +45,7 @@ done_ok() {
 pkgs=(make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
       libdw-dev libcapstone-dev libcmocka-dev systemtap-sdt-dev libuv1-dev
       libstdc++-12-dev python3 procps golang-1.19-go libncurses-dev tmux
-      chromium curl openssl)
+      chromium curl openssl libcurl4-openssl-dev)
 optional=(golang-1.21-go golang-1.22-go golang-1.23-go)
 
 backports_file=/etc/apt/sources.list.d/weft-backports.sources

@@ -69,8 +69,9 @@ enum weft_ev_flags {
 	WEFT_F_PREATTACH = 1 << 0, /* existed before capture began: creation not observed */
 	WEFT_F_NOSTACK = 1 << 1,   /* user stack could not be read */
 	WEFT_F_NOTASK = 1 << 2,    /* task begin/end for an object never seen created */
-	WEFT_F_POLLED = 1 << 3,    /* SEG_END: found gone by reading the process (--go-lean);
-				    * it ended at or before ts */
+	WEFT_F_POLLED = 1 << 3,    /* SEG_END: found gone by reading the process (--go-lean)
+				    * at `parent` (0: at ts); judged ended at ts, the due
+				    * it was read for */
 	WEFT_F_NESTS = 1 << 5,     /* TXN_BEGIN: nests in the transaction it began in (a
 				    * subtest), not a conflation */
 	WEFT_F_TRUNCATED = 1 << 6, /* SAMPLE/OFFCPU: the stack was cut at WEFT_MAX_FRAMES */

@@ -25,8 +25,12 @@
 // GET /nobody, GET /b/ok, GET /stream, GET /b/stream (a backend request
 // begins on bytes its caller's call wrote: a call to itself). Calls are
 // named by method and host: "GET 127.0.0.1:PORT" (logged as "goh2client
-// backend 127.0.0.1:PORT"). After the last request main sleeps 300 ms
-// (past a --leak-grace of 100ms), logs "goh2client done" and exits.
+// backend 127.0.0.1:PORT"). Main pauses 50 ms between requests: a call's
+// stream goroutine exits when the backend's END_STREAM is read, which can
+// come after the response, and a call still open when the next request's
+// backend request begins leaves that one's caller untold (two candidates).
+// After the last request main sleeps 300 ms (past a --leak-grace of
+// 100ms), logs "goh2client done" and exits.
 package main
 
 import (
@@ -121,6 +125,7 @@ func main() {
 	go http.Serve(ln, f)
 	client := &http.Client{Transport: &http.Transport{}}
 	for _, path := range []string{"/call", "/twice", "/nobody", "/stream"} {
+		time.Sleep(50 * time.Millisecond)
 		resp, err := client.Get("http://" + ln.Addr().String() + path)
 		if err != nil {
 			testlib.Die("GET %s: %v", path, err)

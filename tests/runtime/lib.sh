@@ -573,3 +573,27 @@ for i, t in enumerate(ts):
         check(s["end_ns"] is not None and s["end_ns"] > t["end_ns"], "req %d: cleanup thread ended after its txn" % i)
 EOF
 }
+
+# ----------------------------------------------------- the test collector --
+
+# collector_start JSONL: the OpenTelemetry Collector built by
+# tools/build-otelcol.sh, on free ports of 127.0.0.1, writing what it
+# receives to JSONL. Sets COL_PID, COL_HTTP, COL_GRPC; returns 1 (after a
+# fail) when it is not built or does not start.
+collector_start() {
+	local col=$ROOT/build/otelcol/bin/weft-otelcol
+	[ -x "$col" ] || { fail "no test collector at $col (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"; return 1; }
+	read -r COL_GRPC COL_HTTP < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
+	bg COL_PID "$col" -o "$1" -grpc "127.0.0.1:$COL_GRPC" -http "127.0.0.1:$COL_HTTP" 2>"$1.log"
+	wait_for "$1.log" 'Everything is ready' 10 "$COL_PID" ||
+		{ fail "the collector did not start: $(tail -n 3 "$1.log")"; return 1; }
+}
+
+collector_stop() {
+	kill -TERM "$COL_PID" 2>/dev/null
+	wait "$COL_PID" 2>/dev/null
+}

@@ -5,6 +5,8 @@
 # kind, start, end, attrs, events: [{name, time, attrs}], links: [{trace,
 # span, attrs}], status: {code, message}}]}. Our own decoder of the wire
 # format, independent of weft's encoder: what a collector would read.
+# --collector: each span also carries its resource's "pid" (several
+# processes' batches in one file: weft agent).
 import json, struct, sys
 
 
@@ -98,7 +100,7 @@ def collector(path):
             for ss in rs.get('scopeSpans', []):
                 doc['scope'] = ss.get('scope', {}).get('name')
                 for x in ss.get('spans', []):
-                    doc['spans'].append({
+                    doc['spans'].append({'pid': doc['resource'].get('process.pid'),
                         'trace': x.get('traceId', ''), 'span': x.get('spanId', ''),
                         'parent': x.get('parentSpanId', ''), 'name': x.get('name', ''),
                         'kind': x.get('kind', 0), 'start': int(x.get('startTimeUnixNano', 0)),

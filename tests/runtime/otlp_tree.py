@@ -1,13 +1,20 @@
-# otlp_tree.py [--collector] FILE: the spans of an OTLP traces file
-# (otlp_decode.py; --collector: the test collector's JSON lines) as an
+# otlp_tree.py [--collector] FILE [--pid PID]: the spans of an OTLP traces
+# file (otlp_decode.py; --collector: the test collector's JSON lines, --pid:
+# of that process only) as an
 # indented tree, a line per span: "NAME state [leak events] [links]", each
 # transaction's children under it in the order written; then "traces N"
 # (distinct trace ids) and "bad parents N" (a parent not in its trace).
 import json, os, subprocess, sys
 
 decode = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'otlp_decode.py')
-doc = json.loads(subprocess.check_output([sys.executable, decode] + sys.argv[1:]))
-spans = doc['spans']
+args = sys.argv[1:]
+pid = None
+if '--pid' in args:
+    i = args.index('--pid')
+    pid = int(args[i + 1])
+    del args[i:i + 2]
+doc = json.loads(subprocess.check_output([sys.executable, decode] + args))
+spans = [s for s in doc['spans'] if pid is None or int(s.get('pid') or 0) == pid]
 by_id = {(s['trace'], s['span']): s for s in spans}
 kids = {}
 bad = 0

@@ -65,23 +65,13 @@ assert_match "$(cat "$TMP/n.tree")" "GET /ok links=GET /self self" "node $NV: th
 assert_match "$(cat "$TMP/n.tree")" "bad parents 0" "node $NV: every parent in its trace"
 
 # --- the collector: what it received is what weft wrote
-COL=$ROOT/build/otelcol/bin/weft-otelcol
-[ -x "$COL" ] || { fail "no test collector at $COL (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"; finish; }
-read -r GRPC HTTP < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*(x.getsockname()[1] for x in s))')
-bg CP "$COL" -o "$TMP/col.jsonl" -grpc "127.0.0.1:$GRPC" -http "127.0.0.1:$HTTP" 2>"$TMP/col.log"
-for _ in $(seq 100); do grep -q 'Everything is ready' "$TMP/col.log" && break; sleep 0.1; done
-assert_match "$(cat "$TMP/col.log")" "Everything is ready" "the collector started"
+collector_start "$TMP/col.jsonl" || finish
 for f in g n; do
 	code=$(curl -s -o "$TMP/$f.reply" -w '%{http_code}' -H 'Content-Type: application/x-protobuf' \
-		--data-binary @"$TMP/$f.pb" "http://127.0.0.1:$HTTP/v1/traces")
+		--data-binary @"$TMP/$f.pb" "http://127.0.0.1:$COL_HTTP/v1/traces")
 	assert_eq "$code" 200 "collector: $f.pb accepted ($(head -c 200 "$TMP/$f.reply"))"
 done
-kill -TERM "$CP"
-wait "$CP"
+collector_stop
 python3 "$TREE" "$TMP/g.pb" >"$TMP/g.tree"
 cat "$TMP/g.tree" "$TMP/n.tree" | grep -v '^traces\|^bad parents' >"$TMP/sent.tree"
 python3 "$TREE" --collector "$TMP/col.jsonl" 2>&1 | grep -v '^traces\|^bad parents' >"$TMP/got.tree"

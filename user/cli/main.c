@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "agent.h"
 #include "follow.h"
 #include "goroutines_cmd.h"
 #include "opts.h"
@@ -73,6 +74,8 @@ int main(int argc, char **argv)
 		return goroutines__run(&o);
 	case CMD_TOP:
 		return top__run(&o);
+	case CMD_AGENT:
+		return agent__run(&o);
 	case CMD_CHECK:
 		return o.argv ? follow__check(&o) : session__run(&o);
 	default:

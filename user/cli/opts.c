@@ -26,6 +26,8 @@ void opts__usage(FILE *f)
 	      "                   [--leak-grace DUR] [--name-by path|pattern]\n"
 	      "       weft goroutines -p PID [--format text|json] [-v]\n"
 	      "       weft top -p PID [CAPTURE OPTIONS]\n"
+	      "       weft agent [--otlp URL] (-p PID | --exe NAME|PATH | --cgroup PATH)...\n"
+	      "                  [CAPTURE OPTIONS]\n"
 	      "\n"
 	      "Traces async context in a running process: which threads and queued tasks\n"
 	      "belong to which transaction, and which outlive it (leaks).\n"
@@ -37,6 +39,9 @@ void opts__usage(FILE *f)
 	      "per minute (GROWING: a leak in progress); keys q s t c h.\n"
 	      "goroutines: a Go process's goroutines by creation site, read from outside\n"
 	      "(no probe, no signal, no pause); -v adds the tree by parent (Go 1.21+).\n"
+	      "agent: runs until stopped, following every process it selects as it starts\n"
+	      "(a restart is a new target) and exporting each transaction, once judged, as\n"
+	      "OpenTelemetry spans (OTLP/HTTP protobuf) to a collector.\n"
 	      "\n"
 	      "Target:\n"
 	      "  -p, --pid PID            attach to a running process\n"
@@ -85,6 +90,13 @@ void opts__usage(FILE *f)
 	      "  --allow SITE<=DUR        check: late exits at SITE (creation or start function)\n"
 	      "                           are cleanup up to DUR\n"
 	      "  --junit FILE             check: a JUnit XML report\n"
+	      "  --otlp URL               agent: the collector's OTLP/HTTP base URL (default\n"
+	      "                           $OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318);\n"
+	      "                           OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME honoured\n"
+	      "  --exe NAME|PATH          agent: follow processes running this executable (a\n"
+	      "                           name matches the file's name, a path the whole path)\n"
+	      "  --cgroup PATH            agent: follow processes in this cgroup (v2 path, as in\n"
+	      "                           /proc/PID/cgroup) or below it: a container, a unit\n"
 	      "  --no-js-names            check: leave NODE_OPTIONS alone (by default weft adds\n"
 	      "                           --perf-basic-prof: leak sites named in JavaScript)\n"
 	      "  -v, --verbose            more detail on stderr (libbpf messages with -vv)\n"
@@ -101,7 +113,8 @@ void opts__usage(FILE *f)
 	      "  weft report api.weft --format pprof -o api.pb.gz && go tool pprof -top \\\n"
 	      "      -tagfocus=txn=GET_/users api.pb.gz\n"
 	      "  sudo weft goroutines -p 4242\n"
-	      "  sudo weft top -p 4242\n",
+	      "  sudo weft top -p 4242\n"
+	      "  sudo weft agent --otlp http://collector:4318 --exe api-server\n",
 	      f);
 }
 
@@ -149,6 +162,7 @@ enum {
 	OPT_OFF_CPU = 400,
 	OPT_NAME_BY = 420,
 	OPT_KEEP_TXNS,
+	OPT_OTLP, OPT_EXE, OPT_CGROUP,
 };
 
 static const struct option longopts[] = {
@@ -180,6 +194,9 @@ static const struct option longopts[] = {
 	{ "off-cpu", no_argument, NULL, OPT_OFF_CPU },
 	{ "name-by", required_argument, NULL, OPT_NAME_BY },
 	{ "keep-txns", required_argument, NULL, OPT_KEEP_TXNS },
+	{ "otlp", required_argument, NULL, OPT_OTLP },
+	{ "exe", required_argument, NULL, OPT_EXE },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -214,6 +231,7 @@ static enum command parse_command(const char *s)
 	if (!strcmp(s, "goroutines")) return CMD_GOROUTINES;
 	if (!strcmp(s, "check")) return CMD_CHECK;
 	if (!strcmp(s, "top")) return CMD_TOP;
+	if (!strcmp(s, "agent")) return CMD_AGENT;
 	if (!strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h")) return CMD_HELP;
 	if (!strcmp(s, "--version") || !strcmp(s, "-V") || !strcmp(s, "version")) return CMD_VERSION;
 	return CMD_NONE;
@@ -230,6 +248,23 @@ static int check(struct opts *o, char *err, size_t len)
 		return -1;
 	}
 
+	if (o->cmd == CMD_AGENT) {
+		if (!o->pid && !o->nr_exes && !o->nr_cgroups) {
+			snprintf(err, len, "agent: nothing to follow; give -p PID, --exe NAME or --cgroup PATH");
+			return -1;
+		}
+		if (o->argv || o->output || o->format != FMT_TEXT || o->duration_ns) {
+			snprintf(err, len, "agent runs until stopped and exports to --otlp: no -- CMD, -o, --format or -d");
+			return -1;
+		}
+		if (o->sample_hz || o->off_cpu) {
+			snprintf(err, len, "agent: -F and --off-cpu are not exported yet; profile with weft record");
+			return -1;
+		}
+	} else if (o->otlp || o->nr_exes || o->nr_cgroups) {
+		snprintf(err, len, "--otlp, --exe and --cgroup belong to weft agent");
+		return -1;
+	}
 	if (capture && !o->pid && !o->argv) {
 		snprintf(err, len, "no target: give -p PID or -- CMD ARGS");
 		return -1;
@@ -424,6 +459,19 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 				return -1;
 			}
 			break;
+		case OPT_OTLP: o->otlp = optarg; break;
+		case OPT_EXE:
+		case OPT_CGROUP: {
+			int *n = c == OPT_EXE ? &o->nr_exes : &o->nr_cgroups;
+
+			if (*n >= MAX_FOLLOW || !*optarg) {
+				snprintf(err, len, "%s '%s': empty, or more than %d", c == OPT_EXE ?
+					 "--exe" : "--cgroup", optarg, MAX_FOLLOW);
+				return -1;
+			}
+			(c == OPT_EXE ? o->exes : o->cgroups)[(*n)++] = optarg;
+			break;
+		}
 		case OPT_NO_MARKERS: o->no_markers = true; break;
 		case OPT_NO_WIRE: o->no_wire = true; break;
 		case OPT_NO_JS_NAMES: o->no_js_names = true; break;

@@ -11,9 +11,10 @@
 #define MAX_SPECS 48
 
 enum command { CMD_NONE, CMD_TRACE, CMD_RECORD, CMD_REPORT, CMD_HELP, CMD_VERSION, CMD_GOROUTINES,
-	       CMD_CHECK, CMD_TOP };
+	       CMD_CHECK, CMD_TOP, CMD_AGENT };
 
 #define MAX_ALLOWS 32
+#define MAX_FOLLOW 16 /* agent: --exe and --cgroup selectors, each */
 
 /* weft check --allow SITE<=DUR: late exits at SITE (a creation site's or
  * start function's name) accepted up to DUR */
@@ -60,6 +61,10 @@ struct opts {
 	bool no_js_names; /* check: NODE_OPTIONS left alone (no perf map asked for) */
 	const char *label;
 	bool junit_suite_only;
+	/* agent: where to (--otlp, a base URL), and what to follow */
+	const char *otlp;
+	const char *exes[MAX_FOLLOW], *cgroups[MAX_FOLLOW];
+	int nr_exes, nr_cgroups;
 };
 
 /* Parses argv; 0 ok, -1 with a one-line reason in err. */

@@ -56,6 +56,10 @@ struct model *model_for(const struct probe_table *pt, const struct opts *o, stru
 	if ((o->cmd == CMD_TRACE || o->cmd == CMD_RECORD || o->cmd == CMD_TOP) &&
 	    (o->format == FMT_TEXT || o->format == FMT_JSON) && !o->sample_hz && !o->off_cpu)
 		mo.fold_keep = o->keep_txns;
+	if (o->cmd == CMD_AGENT) {
+		mo.fold_keep = o->keep_txns;
+		mo.fold_exported_only = true;
+	}
 	if (o->nr_allows) {
 		allow_opts = o;
 		allow_st = st;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "adapter.h"
+#include "agent_export.h"
 #include "attach.h"
 #include "clock.h"
 #include "counters.h"
@@ -63,6 +64,7 @@ struct session {
 	uint64_t last_drain_ns; /* traps per transaction, read from BPF */
 	int write_errno; /* the record file's first failed write: the capture ends */
 	const struct session_live *live; /* weft top: a view on every turn of the loop */
+	struct agent_export *ax; /* weft agent: transactions sent on as they are judged */
 };
 
 static volatile sig_atomic_t stop_signal, stop_sender;
@@ -355,7 +357,13 @@ static void loop(struct session *s)
 			break;
 		timeout = hooks_tick(s);
 		if (mono_ns() - s->last_drain_ns >= DRAIN_EVERY_NS) {
+			struct report r = { s->model, s->st, &s->meta, &s->tracer.probes };
+
 			drain_traps(s);
+			if (s->ax) {
+				counters(s);
+				agent_export__tick(s->ax, s->model, &r, mono_ns());
+			}
 			model__compact(s->model, mono_ns());
 		}
 		if (s->live && live_tick(s))
@@ -462,6 +470,7 @@ static void install_signals(void)
 
 static void session__cleanup(struct session *s)
 {
+	agent_export__close(s->ax, NULL, NULL); /* set only when the capture never ran */
 	go__prefetch_wait();
 	ring_buffer__free(s->rb);
 	tracer__close(&s->tracer);
@@ -540,6 +549,8 @@ static int setup(struct session *s, char *err, size_t len)
 		return -1;
 	}
 	meta_init(s);
+	if (o->cmd == CMD_AGENT && !(s->ax = agent_export__new(o, err, len)))
+		return -1;
 	if (o->cmd == CMD_RECORD && !(s->writer = record_writer__open(o->output, &s->meta))) {
 		snprintf(err, len, "%s: cannot write: %s", o->output, strerror(errno));
 		return -1;
@@ -660,6 +671,12 @@ int session__run_live(struct opts *o, const struct session_live *live)
 		}
 	} else if (o->cmd == CMD_CHECK) {
 		rc = check_out(&s);
+	} else if (s.ax) {
+		struct report r = { s.model, s.st, &s.meta, &s.tracer.probes };
+
+		agent_export__close(s.ax, s.model, &r);
+		s.ax = NULL;
+		rc = 0;
 	} else {
 		rc = live ? 0 : report_out(&s);
 	}

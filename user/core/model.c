@@ -298,8 +298,11 @@ void model__feed(struct model *m, const struct weft_event *e)
 		if (!s && (e->flags & WEFT_F_POLLED))
 			early_end(m, e);
 		/* a polled end is a bound, which may precede a late-read begin */
-		if (s && !s->end_ns)
+		if (s && !s->end_ns) {
 			s->end_ns = e->ts_ns > s->begin_ns ? e->ts_ns : s->begin_ns;
+			if (e->flags & WEFT_F_POLLED)
+				s->gone_by_ns = e->parent > s->end_ns ? e->parent : s->end_ns;
+		}
 		break;
 	case WEFT_EV_TXN_BEGIN:
 		on_txn_begin(m, e);

@@ -34,6 +34,7 @@ struct segment {
 	uint64_t id, parent, txn, obj;
 	uint32_t kind, flags, tid, probe;
 	uint64_t begin_ns, end_ns; /* end_ns 0: not ended */
+	uint64_t gone_by_ns;	   /* a polled end: when found gone (it ended by then) */
 	uint64_t site;		   /* address naming the creation site (0: unknown) */
 	uint64_t start;		   /* start routine / callback, 0 unknown */
 	uint32_t state;		   /* enum seg_state, set by model__finish */
@@ -75,6 +76,7 @@ struct txn {
 	uint64_t wire_seg;
 	bool wire_settled;    /* told a grace after its begin: callers may be folded */
 	bool teardown;	      /* ended by the runtime's teardown: no grace (WEFT_F_TEARDOWN) */
+	bool exported;	      /* weft agent: sent on (only these are folded, then) */
 	/* at teardown (Node): the loop's armed timers, and when JavaScript's
 	 * timers were next due, ns after it plus one (0: none armed, unknown) */
 	uint64_t timers_armed, js_timer_due;
@@ -128,6 +130,9 @@ struct model_opts {
 	/* Long captures: when more finished transactions than this are in
 	 * memory, model__compact folds them into per-name totals (0: never) */
 	size_t fold_keep;
+	/* weft agent: only what was exported is folded, and then whatever
+	 * it holds (a leak was sent as it was judged) */
+	bool fold_exported_only;
 };
 
 struct model;
@@ -145,6 +150,8 @@ const struct segment *model__segment(const struct model *m, uint64_t id);
 size_t model__nr_txns(const struct model *m);
 const struct txn *model__txn_at(const struct model *m, size_t i);
 const struct txn *model__txn(const struct model *m, uint64_t id);
+/* weft agent: the transaction at i was sent on */
+void model__set_exported(struct model *m, size_t i);
 uint64_t model__nr_events(const struct model *m);
 /* Segment and transaction begins whose id was taken already (the first is
  * kept): ids handed out twice, never expected */

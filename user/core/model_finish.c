@@ -255,7 +255,7 @@ static void tell_caller(struct model *m, struct txn *t)
 
 		if ((s->kind != WEFT_KIND_CALL && !(s->flags & WEFT_F_H2CALL)) || !s->txn ||
 		    s->txn == t->id || s->begin_ns > t->begin_ns ||
-		    (s->end_ns && s->end_ns < t->begin_ns))
+		    (s->end_ns && (s->gone_by_ns ? s->gone_by_ns : s->end_ns) < t->begin_ns))
 			continue;
 		/* an HTTP request ("GET /x") is an HTTP/2 call's, of its method
 		 * ("GET host:port"); an RPC a named call of its method; an

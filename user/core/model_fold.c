@@ -31,6 +31,7 @@ uint64_t fold__value(uint32_t b)
 }
 
 size_t model__nr_folds(const struct model *m) { return m->nr_folds; }
+void model__set_exported(struct model *m, size_t i) { m->txns[i].exported = true; }
 const struct txn_fold *model__fold_at(const struct model *m, size_t i) { return &m->folds[i]; }
 uint64_t model__nr_folded_txns(const struct model *m) { return m->nr_folded_txns; }
 uint64_t model__nr_folded_segments(const struct model *m) { return m->nr_folded_segs; }
@@ -116,6 +117,9 @@ static bool txn_foldable(const struct model *m, const struct fold_marks *k, size
 {
 	const struct txn *t = &m->txns[i];
 
+	if (m->opts.fold_exported_only)
+		return t->exported && t->end_ns && t->end_ns + m->opts.leak_grace_ns <= now &&
+		       !k->needed[i];
 	return t->end_ns && t->end_ns + m->opts.leak_grace_ns <= now && !k->alive[i] &&
 	       !k->needed[i] && !t->outer_txn && !t->nested_in && !t->wire_mux && !t->teardown &&
 	       !t->nr_leaked;

@@ -615,7 +615,7 @@ int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
 {
 	struct go_tracer *g = t->go;
 	struct go_g *gs = NULL;
-	uint64_t bias, key, next, *held = NULL, *alive = NULL;
+	uint64_t bias, key, next, gone_by, *held = NULL, *alive = NULL;
 	size_t nr_held = 0, cap = 0;
 	int n, fd, h2fd, ended = 0;
 	int wire_in = shared_maps__fd(&t->shared, "wire_in"), wire_as = shared_maps__fd(&t->shared, "wire_as");
@@ -645,9 +645,12 @@ int go_tracer__sweep(struct tracer *t, uint64_t ts, go_event_fn emit, void *ctx)
 	for (int i = 0; i < n; i++)
 		alive[i] = gs[i].goid;
 	qsort(alive, n, sizeof(*alive), goid_cmp);
+	gone_by = mono_ns();
 	for (size_t i = 0; i < nr_held; i++) {
+		/* judged at ts (the due), but it may have ended up to gone_by:
+		 * whether it was open when something else began is unsure */
 		struct weft_event e = { .ts_ns = ts, .type = WEFT_EV_SEG_END,
-					.kind = WEFT_KIND_GOROUTINE, .pid = t->pid,
+					.kind = WEFT_KIND_GOROUTINE, .pid = t->pid, .parent = gone_by,
 					.probe = WEFT_PROBE_GOROUTINE, .flags = WEFT_F_POLLED };
 		struct thread_state st;
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "idmap.h"
 #include "otlp.h"
 #include "version.h"
 #include "pb.h"
@@ -38,6 +39,11 @@ struct enc {
 	uint64_t base_ns;  /* realtime at the capture's start (0: monotonic times) */
 	uint64_t trace_hi; /* the capture's half of every trace id */
 	struct pb any, kv, ev, link, span, scope, ss, rs, res;
+	/* the picked transactions' segments, grouped: those of picked[i] are
+	 * segs[first[i]] .. segs[first[i + 1] - 1] */
+	const struct txn **picked;
+	const struct segment **segs;
+	size_t *first, nr_picked, nr_spans;
 };
 
 static void kv_any(struct enc *e, struct pb *dst, uint32_t field, const char *key)
@@ -181,9 +187,10 @@ static void conflation_link(struct enc *e, const struct txn *t, struct pb *span)
 	pb_msg(span, SPAN_LINKS, &e->link);
 }
 
-static void txn_spans(struct enc *e, const struct txn *t, struct pb *out)
+static void txn_spans(struct enc *e, size_t k, struct pb *out)
 {
 	const struct model *m = e->r->m;
+	const struct txn *t = e->picked[k];
 	uint8_t tid[16];
 	char msg[64];
 
@@ -200,12 +207,9 @@ static void txn_spans(struct enc *e, const struct txn *t, struct pb *out)
 	kv_int(e, &e->span, SPAN_ATTRIBUTES, "weft.traps", t->traps);
 	if (!t->end_ns)
 		kv_bool(e, &e->span, SPAN_ATTRIBUTES, "weft.open", true);
-	for (size_t i = 0; i < model__nr_segments(m); i++) {
-		const struct segment *s = model__segment_at(m, i);
-
-		if (s->txn == t->id && s->state == SEG_LEAKED)
-			leak_event(e, s, &e->span);
-	}
+	for (size_t i = e->first[k]; i < e->first[k + 1]; i++)
+		if (e->segs[i]->state == SEG_LEAKED)
+			leak_event(e, e->segs[i], &e->span);
 	if (t->outer_txn)
 		conflation_link(e, t, &e->span);
 	if (t->nr_leaked) {
@@ -218,21 +222,71 @@ static void txn_spans(struct enc *e, const struct txn *t, struct pb *out)
 		pb_free(&st);
 	}
 	pb_msg(out, SS_SPANS, &e->span);
-	for (size_t i = 0; i < model__nr_segments(m); i++) {
-		const struct segment *s = model__segment_at(m, i);
-
-		if (s->txn == t->id && s->id != t->root_seg)
-			seg_span(e, t, s, out);
-	}
+	e->nr_spans++;
+	for (size_t i = e->first[k]; i < e->first[k + 1]; i++)
+		if (e->segs[i]->id != t->root_seg) {
+			seg_span(e, t, e->segs[i], out);
+			e->nr_spans++;
+		}
 }
 
-static void resource(struct enc *e)
+/* "%2C" and the like in OTEL_RESOURCE_ATTRIBUTES' values */
+static void unescape(char *s)
+{
+	char *d = s;
+
+	for (; *s; s++) {
+		unsigned v;
+
+		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1 && s[1] && s[2]) {
+			*d++ = (char)v;
+			s += 2;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = 0;
+}
+
+/* key=value,key=value (OTEL_RESOURCE_ATTRIBUTES): each added; whether key
+ * was among them */
+static bool extra_attrs(struct enc *e, const char *attrs, const char *key)
+{
+	char buf[1024], *save = NULL, *kv;
+	bool found = false;
+
+	if (!attrs)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", attrs);
+	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+
+		if (!eq || eq == kv)
+			continue;
+		*eq = 0;
+		unescape(kv);
+		unescape(eq + 1);
+		if (key && !strcmp(kv, key))
+			found = true;
+		else if (!key)
+			kv_str(e, &e->res, RES_ATTRIBUTES, kv, eq + 1);
+	}
+	return found;
+}
+
+static void resource(struct enc *e, const struct otlp_resource *rsrc)
 {
 	const struct record_meta *mt = e->r->meta;
 	const char *base = strrchr(mt->exe, '/');
+	const char *attrs = rsrc ? rsrc->attrs : NULL;
 
-	kv_str(e, &e->res, RES_ATTRIBUTES, "service.name", base ? base + 1 : mt->exe);
-	kv_str(e, &e->res, RES_ATTRIBUTES, "host.name", mt->host);
+	extra_attrs(e, attrs, NULL);
+	if (rsrc && rsrc->service && *rsrc->service)
+		kv_str(e, &e->res, RES_ATTRIBUTES, "service.name", rsrc->service);
+	else if (!extra_attrs(e, attrs, "service.name"))
+		kv_str(e, &e->res, RES_ATTRIBUTES, "service.name", base ? base + 1 : mt->exe);
+	if (!extra_attrs(e, attrs, "host.name"))
+		kv_str(e, &e->res, RES_ATTRIBUTES, "host.name", mt->host);
 	kv_int(e, &e->res, RES_ATTRIBUTES, "process.pid", mt->pid);
 	kv_str(e, &e->res, RES_ATTRIBUTES, "process.executable.path", mt->exe);
 	if (mt->go_version[0]) {
@@ -244,7 +298,57 @@ static void resource(struct enc *e)
 	kv_int(e, &e->res, RES_ATTRIBUTES, "weft.evicted", mt->evicted);
 }
 
+/* The transactions pick takes, and their segments grouped by transaction */
+static int pick_txns(struct enc *e, otlp_pick_fn pick, void *ctx)
+{
+	const struct model *m = e->r->m;
+	size_t nt = model__nr_txns(m), ns = model__nr_segments(m), *at;
+	struct idmap idx = { 0 };
+	uint32_t k;
+	int rc = -1;
+
+	e->picked = calloc(nt + 1, sizeof(*e->picked));
+	e->first = calloc(nt + 2, sizeof(*e->first));
+	e->segs = calloc(ns + 1, sizeof(*e->segs));
+	at = calloc(nt + 1, sizeof(*at));
+	if (!e->picked || !e->first || !e->segs || !at)
+		goto out;
+	for (size_t i = 0; i < nt; i++) {
+		const struct txn *t = model__txn_at(m, i);
+
+		if (pick && !pick(t, ctx))
+			continue;
+		if (idmap__put(&idx, t->id, (uint32_t)e->nr_picked))
+			goto out;
+		e->picked[e->nr_picked++] = t;
+	}
+	for (size_t i = 0; i < ns; i++)
+		if (idmap__get(&idx, model__segment_at(m, i)->txn, &k))
+			e->first[k + 1]++;
+	for (size_t i = 0; i < e->nr_picked; i++)
+		e->first[i + 1] += e->first[i];
+	memcpy(at, e->first, e->nr_picked * sizeof(*at));
+	for (size_t i = 0; i < ns; i++) {
+		const struct segment *s = model__segment_at(m, i);
+
+		if (idmap__get(&idx, s->txn, &k))
+			e->segs[at[k]++] = s;
+	}
+	rc = 0;
+out:
+	idmap__free(&idx);
+	free(at);
+	return rc;
+}
+
 int otlp__encode_traces(const struct report *r, uint64_t realtime_ns, uint8_t **out, size_t *len)
+{
+	return otlp__encode_traces_of(r, realtime_ns, NULL, NULL, NULL, out, len, NULL);
+}
+
+int otlp__encode_traces_of(const struct report *r, uint64_t realtime_ns, otlp_pick_fn pick,
+			   void *ctx, const struct otlp_resource *rsrc, uint8_t **out, size_t *len,
+			   size_t *nr_spans)
 {
 	struct enc e = { .r = r, .base_ns = realtime_ns };
 	const struct record_meta *mt = r->meta;
@@ -254,16 +358,22 @@ int otlp__encode_traces(const struct report *r, uint64_t realtime_ns, uint8_t **
 	e.trace_hi = hash64(0xcbf29ce484222325ULL, mt->host, strlen(mt->host));
 	e.trace_hi = hash64(e.trace_hi, &mt->pid, sizeof(mt->pid));
 	e.trace_hi = hash64(e.trace_hi, &mt->start_realtime_ns, sizeof(mt->start_realtime_ns));
-	resource(&e);
+	oom = pick_txns(&e, pick, ctx) != 0;
+	resource(&e, rsrc);
 	pb_str(&e.scope, SCOPE_NAME, "weft");
 	pb_str(&e.scope, SCOPE_VERSION, WEFT_VERSION);
 	pb_msg(&e.ss, SS_SCOPE, &e.scope);
-	for (size_t i = 0; i < model__nr_txns(r->m); i++)
-		txn_spans(&e, model__txn_at(r->m, i), &e.ss);
+	for (size_t i = 0; !oom && i < e.nr_picked; i++)
+		txn_spans(&e, i, &e.ss);
 	pb_msg(&e.rs, RS_RESOURCE, &e.res);
 	pb_msg(&e.rs, RS_SCOPE_SPANS, &e.ss);
 	pb_msg(&req, REQ_RESOURCE_SPANS, &e.rs);
-	oom = req.oom || e.any.oom || e.kv.oom || e.ev.oom || e.link.oom || e.span.oom;
+	oom = oom || req.oom || e.any.oom || e.kv.oom || e.ev.oom || e.link.oom || e.span.oom;
+	free(e.picked);
+	free(e.first);
+	free(e.segs);
+	if (nr_spans)
+		*nr_spans = e.nr_spans;
 	pb_free(&e.any);
 	pb_free(&e.kv);
 	pb_free(&e.ev);

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* weft agent: finds the processes it is asked to follow (-p, --exe,
+ * --cgroup) by reading /proc, and traces each in a process of its own (a
+ * fork running the session, which exports as it goes: agent_export.c). A
+ * target that cannot be traced costs one line; a restart is a new process,
+ * so a new target. The forks die with the agent (PR_SET_PDEATHSIG), and
+ * their probes with them. */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "agent.h"
+#include "otlp_http.h"
+#include "session.h"
+
+#define SCAN_EVERY_MS 200
+#define STOP_WAIT_MS 6000 /* a fork flushes its queue for up to 3 s */
+
+/* A process instance: a pid and its start time (pids are reused) */
+struct target {
+	pid_t pid, tracer; /* tracer: our fork, 0 once it ended */
+	unsigned long long start;
+	uint64_t exe;	   /* its executable's path, hashed: an exec is a new target */
+	bool gone;	   /* not in /proc at the last scan */
+	bool again;	   /* exec'd: traced anew once its tracer has stopped */
+};
+
+struct agent {
+	struct opts *o;
+	struct target *t;
+	size_t nr, cap;
+	char self_exe[PATH_MAX];
+	unsigned followed, failed;
+};
+
+static volatile sig_atomic_t stop_sig;
+
+static void on_stop(int sig)
+{
+	stop_sig = sig;
+}
+
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "re")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	/* after ") ": state is field 3, starttime field 22 */
+	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			"%*d %*d %*d %llu", &st) != 1)
+		st = 0;
+	return st;
+}
+
+static bool exe_of(pid_t pid, char *exe, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, exe, len - 1);
+	if (n <= 0)
+		return false; /* a kernel thread, a zombie, or gone */
+	exe[n] = 0;
+	if (n > 10 && !strcmp(exe + n - 10, " (deleted)"))
+		exe[n - 10] = 0; /* replaced on disk while it runs: still itself */
+	return true;
+}
+
+static bool under(const char *cg, const char *sel, size_t n)
+{
+	if (n == 1 && *sel == '/')
+		return true;
+	return !strncmp(cg, sel, n) && (cg[n] == 0 || cg[n] == '/');
+}
+
+/* A cgroup path as /proc/PID/cgroup shows it: sel, less the mount
+ * (/sys/fs/cgroup, and on a hybrid host the hierarchy's own directory,
+ * /sys/fs/cgroup/unified or /sys/fs/cgroup/memory) */
+static const char *cgroup_path(const char *sel)
+{
+	char probe[PATH_MAX];
+	const char *rest, *next;
+
+	if (strncmp(sel, "/sys/fs/cgroup/", 15))
+		return sel;
+	rest = sel + 14;
+	if (!access("/sys/fs/cgroup/cgroup.procs", F_OK))
+		return rest; /* v2 alone, mounted there */
+	next = strchr(rest + 1, '/');
+	snprintf(probe, sizeof(probe), "/sys/fs/cgroup/%.*s/cgroup.procs",
+		 (int)(next ? next - rest - 1 : (ptrdiff_t)strlen(rest + 1)), rest + 1);
+	return access(probe, F_OK) ? rest : next ? next : "/";
+}
+
+/* In sel or below it, in any hierarchy (v2, or a v1 controller's on a
+ * hybrid host, where container runtimes place processes) */
+static bool in_cgroup(pid_t pid, const char *sel)
+{
+	char path[64], line[4096];
+	size_t n;
+	bool in = false;
+	FILE *f;
+
+	sel = cgroup_path(sel);
+	n = strlen(sel);
+	while (n > 1 && sel[n - 1] == '/')
+		n--;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	while (!in && fgets(line, sizeof(line), f)) {
+		char *cg = strchr(line, ':');
+
+		if (!cg || !(cg = strchr(cg + 1, ':')))
+			continue;
+		cg++;
+		cg[strcspn(cg, "\n")] = 0;
+		in = under(cg, sel, n);
+	}
+	fclose(f);
+	return in;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool selected(const struct agent *a, pid_t pid, const char *exe)
+{
+	const char *base = strrchr(exe, '/');
+
+	base = base ? base + 1 : exe;
+	if (a->o->pid == pid)
+		return true;
+	for (int i = 0; i < a->o->nr_exes; i++) {
+		const char *want = a->o->exes[i];
+
+		if (strchr(want, '/') ? !strcmp(want, exe) : !strcmp(want, base))
+			return true;
+	}
+	for (int i = 0; i < a->o->nr_cgroups; i++)
+		if (in_cgroup(pid, a->o->cgroups[i]))
+			return true;
+	return false;
+}
+
+static struct target *find(struct agent *a, pid_t pid)
+{
+	for (size_t i = 0; i < a->nr; i++)
+		if (a->t[i].pid == pid)
+			return &a->t[i];
+	return NULL;
+}
+
+static bool ours(const struct agent *a, pid_t pid)
+{
+	for (size_t i = 0; i < a->nr; i++)
+		if (a->t[i].tracer == pid)
+			return true;
+	return pid == getpid();
+}
+
+static void follow(struct agent *a, pid_t pid, unsigned long long start, const char *exe)
+{
+	struct target *t;
+	pid_t child;
+
+	if (a->nr == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct target *n = realloc(a->t, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		a->t = n;
+		a->cap = cap;
+	}
+	fflush(NULL);
+	child = fork();
+	if (child < 0) {
+		fprintf(stderr, "weft agent: pid %d: cannot fork: %s; not followed\n", pid,
+			strerror(errno));
+		return;
+	}
+	if (!child) {
+		pid_t parent = getppid();
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(1); /* the agent died before we were set */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		a->o->pid = pid;
+		_exit(session__run(a->o));
+	}
+	t = &a->t[a->nr++];
+	*t = (struct target){ .pid = pid, .tracer = child, .start = start, .exe = hash_str(exe) };
+	a->followed++;
+}
+
+/* Forgets processes gone (and not being traced): their pid may come back */
+static void forget_gone(struct agent *a)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < a->nr; i++)
+		if (!a->t[i].gone || a->t[i].tracer)
+			a->t[k++] = a->t[i];
+	a->nr = k;
+}
+
+static void scan(struct agent *a)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char exe[PATH_MAX];
+
+	if (!d)
+		return;
+	for (size_t i = 0; i < a->nr; i++)
+		a->t[i].gone = true;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+		unsigned long long start;
+		struct target *t;
+
+		if (*end || pid <= 0 || ours(a, (pid_t)pid))
+			continue;
+		start = start_time((pid_t)pid);
+		t = find(a, (pid_t)pid);
+		if (!exe_of((pid_t)pid, exe, sizeof(exe)))
+			continue;
+		if (t && t->start == start) {
+			t->gone = false;
+			if (t->exe == hash_str(exe) && !t->again)
+				continue;
+			/* it exec'd (a wrapper script became the server): what its
+			 * tracer attached to is gone; traced anew once stopped */
+			if (t->tracer) {
+				if (!t->again) {
+					fprintf(stderr, "weft agent: pid %d exec'd %s: traced anew\n",
+						t->pid, exe);
+					kill(t->tracer, SIGTERM);
+				}
+				t->again = true;
+				continue;
+			}
+			t->pid = 0;
+		} else if (t) {
+			t->pid = 0; /* the pid came back as another process */
+		}
+		if (!strcmp(exe, a->self_exe) || !selected(a, (pid_t)pid, exe))
+			continue;
+		follow(a, (pid_t)pid, start, exe);
+	}
+	closedir(d);
+	forget_gone(a);
+}
+
+static void reap(struct agent *a)
+{
+	int st;
+	pid_t c;
+
+	while ((c = waitpid(-1, &st, WNOHANG)) > 0)
+		for (size_t i = 0; i < a->nr; i++)
+			if (a->t[i].tracer == c) {
+				a->t[i].tracer = 0;
+				if (!WIFEXITED(st) || WEXITSTATUS(st))
+					a->failed++;
+			}
+}
+
+static size_t tracing(const struct agent *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->nr; i++)
+		n += a->t[i].tracer != 0;
+	return n;
+}
+
+static void stop_all(struct agent *a)
+{
+	struct timespec nap = { 0, 20 * 1000000L };
+
+	for (size_t i = 0; i < a->nr; i++)
+		if (a->t[i].tracer)
+			kill(a->t[i].tracer, SIGTERM);
+	for (int ms = 0; tracing(a) && ms < STOP_WAIT_MS; ms += 20) {
+		nanosleep(&nap, NULL);
+		reap(a);
+	}
+	for (size_t i = 0; i < a->nr; i++)
+		if (a->t[i].tracer) {
+			fprintf(stderr, "weft agent: the tracer of pid %d did not stop; killed\n",
+				a->t[i].pid);
+			kill(a->t[i].tracer, SIGKILL);
+		}
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+}
+
+static void say_what(const struct agent *a, const char *url)
+{
+	char buf[2048];
+	size_t n = 0;
+
+	if (a->o->pid)
+		n += snprintf(buf + n, sizeof(buf) - n, " pid %d", a->o->pid);
+	for (int i = 0; i < a->o->nr_exes && n < sizeof(buf); i++)
+		n += snprintf(buf + n, sizeof(buf) - n, " exe %s", a->o->exes[i]);
+	for (int i = 0; i < a->o->nr_cgroups && n < sizeof(buf); i++)
+		n += snprintf(buf + n, sizeof(buf) - n, " cgroup %s", a->o->cgroups[i]);
+	fprintf(stderr, "weft agent: following%s; exporting to %s; Ctrl-C to stop\n", buf, url);
+}
+
+int agent__run(struct opts *o)
+{
+	struct agent a = { .o = o };
+	struct sigaction sa = { .sa_handler = on_stop };
+	struct timespec nap = { 0, SCAN_EVERY_MS * 1000000L };
+	char url[512], err[512];
+	ssize_t n;
+
+	if (otlp_http__traces_url(o->otlp, url, sizeof(url), err, sizeof(err))) {
+		fprintf(stderr, "weft: %s\n", err);
+		return 2;
+	}
+	if (geteuid()) {
+		fprintf(stderr, "weft: agent: loading BPF programs needs root (or CAP_BPF, "
+			"CAP_PERFMON and CAP_SYS_PTRACE); run it with sudo\n");
+		return 2;
+	}
+	if (o->pid && kill(o->pid, 0) && errno == ESRCH && !o->nr_exes && !o->nr_cgroups) {
+		fprintf(stderr, "weft: pid %d: no such process\n", o->pid);
+		return 2;
+	}
+	n = readlink("/proc/self/exe", a.self_exe, sizeof(a.self_exe) - 1);
+	a.self_exe[n > 0 ? n : 0] = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	say_what(&a, url);
+	while (!stop_sig) {
+		reap(&a);
+		scan(&a);
+		/* only pids asked for, all gone: nothing more can come */
+		if (!o->nr_exes && !o->nr_cgroups && a.followed && !tracing(&a))
+			break;
+		nanosleep(&nap, NULL);
+	}
+	stop_all(&a);
+	fprintf(stderr, "weft agent: %s; %u processes followed, %u could not be traced\n",
+		stop_sig ? "stopped" : "every target gone", a.followed, a.failed);
+	free(a.t);
+	return 0;
+}

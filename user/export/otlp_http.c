@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+#include "clock.h"
+#include "otlp_http.h"
+
+#define ATTEMPTS 6		 /* then the batch is given up, counted */
+#define BACKOFF_FIRST_MS 200	 /* doubled at each retry */
+#define BACKOFF_MAX_MS 5000
+
+struct batch {
+	struct batch *next;
+	uint8_t *buf;
+	size_t len;
+	uint64_t items;
+};
+
+struct otlp_http {
+	char *url;
+	CURL *curl;
+	struct curl_slist *headers;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct batch *head, *tail;
+	size_t queued_bytes, queue_bytes;
+	bool closing;
+	uint64_t flush_until_ns; /* closing: retries stop here */
+	struct otlp_http_stats st;
+};
+
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return size * n;
+}
+
+/* 0 taken; 1 worth another try (no answer, throttled, unavailable); -1 refused */
+static int post(struct otlp_http *h, const struct batch *b, char *why, size_t len)
+{
+	long status = 0;
+	CURLcode rc;
+
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, (const char *)b->buf);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+	rc = curl_easy_perform(h->curl);
+	if (rc != CURLE_OK) {
+		snprintf(why, len, "%s", curl_easy_strerror(rc));
+		return 1;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	pthread_mutex_lock(&h->lock);
+	h->st.last_status = (int)status;
+	pthread_mutex_unlock(&h->lock);
+	if (status >= 200 && status < 300)
+		return 0;
+	snprintf(why, len, "HTTP %ld", status);
+	/* the retryable statuses of the OTLP/HTTP specification */
+	return status == 429 || status == 502 || status == 503 || status == 504 ? 1 : -1;
+}
+
+static void sleep_ms(struct otlp_http *h, unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&h->lock);
+	if (!h->closing)
+		pthread_cond_timedwait(&h->wake, &h->lock, &until);
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void send_one(struct otlp_http *h, struct batch *b)
+{
+	unsigned backoff = BACKOFF_FIRST_MS;
+	char why[128] = "";
+	int rc = 1;
+
+	for (int i = 0; i < ATTEMPTS && rc > 0; i++) {
+		if (i) {
+			pthread_mutex_lock(&h->lock);
+			h->st.retries++;
+			pthread_mutex_unlock(&h->lock);
+			sleep_ms(h, backoff);
+			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+		}
+		rc = post(h, b, why, sizeof(why));
+		if (rc > 0 && h->closing && mono_ns() >= h->flush_until_ns)
+			break;
+	}
+	pthread_mutex_lock(&h->lock);
+	if (!rc) {
+		h->st.sent++;
+		h->st.sent_items += b->items;
+	} else {
+		h->st.failed++;
+		h->st.failed_items += b->items;
+		snprintf(h->st.last_error, sizeof(h->st.last_error), "%s", why);
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void *run(void *arg)
+{
+	struct otlp_http *h = arg;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		struct batch *b = h->head;
+
+		if (!b) {
+			if (h->closing)
+				break;
+			pthread_cond_wait(&h->wake, &h->lock);
+			continue;
+		}
+		if (h->closing && mono_ns() >= h->flush_until_ns)
+			break; /* what is left is counted as dropped by close */
+		h->head = b->next;
+		if (!h->head)
+			h->tail = NULL;
+		h->queued_bytes -= b->len;
+		pthread_mutex_unlock(&h->lock);
+		send_one(h, b);
+		free(b->buf);
+		free(b);
+		pthread_mutex_lock(&h->lock);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static void curl_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct otlp_http *otlp_http__new(const char *url, size_t queue_bytes, char *err, size_t len)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct otlp_http *h = calloc(1, sizeof(*h));
+
+	pthread_once(&once, curl_init);
+	if (!h || !(h->url = strdup(url)) || !(h->curl = curl_easy_init())) {
+		snprintf(err, len, "out of memory");
+		goto fail;
+	}
+	h->queue_bytes = queue_bytes;
+	h->headers = curl_slist_append(NULL, "Content-Type: application/x-protobuf");
+	curl_easy_setopt(h->curl, CURLOPT_URL, h->url);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, 10000L);
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "weft");
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->wake, NULL);
+	if (pthread_create(&h->thread, NULL, run, h)) {
+		snprintf(err, len, "cannot start the export thread: %s", strerror(errno));
+		curl_slist_free_all(h->headers);
+		goto fail;
+	}
+	return h;
+fail:
+	if (h) {
+		if (h->curl)
+			curl_easy_cleanup(h->curl);
+		free(h->url);
+		free(h);
+	}
+	return NULL;
+}
+
+int otlp_http__push(struct otlp_http *h, uint8_t *buf, size_t len, uint64_t items)
+{
+	struct batch *b = malloc(sizeof(*b));
+	int rc = -1;
+
+	pthread_mutex_lock(&h->lock);
+	if (b && !h->closing && h->queued_bytes + len <= h->queue_bytes) {
+		*b = (struct batch){ NULL, buf, len, items };
+		if (h->tail)
+			h->tail->next = b;
+		else
+			h->head = b;
+		h->tail = b;
+		h->queued_bytes += len;
+		pthread_cond_signal(&h->wake);
+		rc = 0;
+	} else {
+		h->st.dropped++;
+		h->st.dropped_items += items;
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (rc) {
+		free(b);
+		free(buf);
+	}
+	return rc;
+}
+
+void otlp_http__stats(struct otlp_http *h, struct otlp_http_stats *st)
+{
+	pthread_mutex_lock(&h->lock);
+	*st = h->st;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void otlp_http__close(struct otlp_http *h, unsigned flush_ms, struct otlp_http_stats *st)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	h->closing = true;
+	h->flush_until_ns = mono_ns() + (uint64_t)flush_ms * 1000000ULL;
+	pthread_cond_broadcast(&h->wake);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->thread, NULL);
+	while (h->head) {
+		struct batch *b = h->head;
+
+		h->head = b->next;
+		h->st.dropped++;
+		h->st.dropped_items += b->items;
+		free(b->buf);
+		free(b);
+	}
+	if (st)
+		*st = h->st;
+	curl_slist_free_all(h->headers);
+	curl_easy_cleanup(h->curl);
+	pthread_mutex_destroy(&h->lock);
+	pthread_cond_destroy(&h->wake);
+	free(h->url);
+	free(h);
+}
+
+static bool http_url(const char *s)
+{
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
+}
+
+int otlp_http__traces_url(const char *flag, char *url, size_t len, char *err, size_t errlen)
+{
+	const char *proto = getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
+	const char *signal = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+	const char *base = flag && *flag ? flag : getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+	const char *from;
+
+	if (!proto || !*proto)
+		proto = getenv("OTEL_EXPORTER_OTLP_PROTOCOL");
+	if (proto && *proto && strcmp(proto, "http/protobuf")) {
+		snprintf(err, errlen, "OTLP protocol '%s': only http/protobuf is spoken yet; "
+			 "set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf and point it at the "
+			 "collector's HTTP port (4318)", proto);
+		return -1;
+	}
+	if (!(flag && *flag) && signal && *signal) {
+		from = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+		snprintf(url, len, "%s", signal);
+	} else if (base && *base) {
+		size_t n = strlen(base);
+
+		from = flag && *flag ? "--otlp" : "OTEL_EXPORTER_OTLP_ENDPOINT";
+		snprintf(url, len, "%.*s/v1/traces", (int)(n && base[n - 1] == '/' ? n - 1 : n), base);
+	} else {
+		from = "the default";
+		snprintf(url, len, "http://localhost:4318/v1/traces");
+	}
+	if (!http_url(url)) {
+		snprintf(err, errlen, "%s '%s': not an http:// or https:// URL (e.g. "
+			 "http://collector:4318)", from, url);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* OTLP over HTTP (protobuf): batches POSTed by a thread of their own, from
+ * a bounded queue. A slow or absent collector fills the queue and what does
+ * not fit is dropped and counted; the capture never waits on the network. */
+#ifndef WEFT_OTLP_HTTP_H
+#define WEFT_OTLP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct otlp_http;
+
+struct otlp_http_stats {
+	uint64_t sent, sent_items;	   /* requests the collector took, and their spans */
+	uint64_t dropped, dropped_items;   /* the queue was full */
+	uint64_t failed, failed_items;	   /* refused, or still failing after the retries */
+	uint64_t retries;
+	int last_status;		   /* the last HTTP status (0: no answer) */
+	char last_error[128];		   /* why the last attempt failed ("" none) */
+};
+
+/* The full URL of the signal ("http://host:4318/v1/traces"); at most
+ * queue_bytes of batches wait. NULL with a reason in err. */
+struct otlp_http *otlp_http__new(const char *url, size_t queue_bytes, char *err, size_t len);
+/* Queues buf (taken: freed here, sent or not) holding items spans. 0
+ * queued, -1 dropped (counted). */
+int otlp_http__push(struct otlp_http *h, uint8_t *buf, size_t len, uint64_t items);
+void otlp_http__stats(struct otlp_http *h, struct otlp_http_stats *st);
+/* Sends what is queued for up to flush_ms (what is left is dropped,
+ * counted), then stops the thread and frees. */
+void otlp_http__close(struct otlp_http *h, unsigned flush_ms, struct otlp_http_stats *st);
+
+/* The traces URL from --otlp (a base, as OTEL_EXPORTER_OTLP_ENDPOINT: "/v1/traces"
+ * is appended), else OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (as is), else
+ * OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318. -1: not an
+ * http(s) URL, or a protocol other than http/protobuf asked for. */
+int otlp_http__traces_url(const char *flag, char *url, size_t len, char *err, size_t errlen);
+
+#endif
