@@ -348,7 +348,8 @@ int agent__run(struct opts *o)
 	char url[512], err[512];
 	ssize_t n;
 
-	if (otlp_http__traces_url(o->otlp, url, sizeof(url), err, sizeof(err))) {
+	if (otlp_http__url(o->otlp, "traces", url, sizeof(url), err, sizeof(err)) ||
+	    otlp_http__url(o->otlp, "metrics", url, sizeof(url), err, sizeof(err))) {
 		fprintf(stderr, "weft: %s\n", err);
 		return 2;
 	}
@@ -368,6 +369,7 @@ int agent__run(struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	otlp_http__url(o->otlp, "traces", url, sizeof(url), err, sizeof(err));
 	say_what(&a, url);
 	while (!stop_sig) {
 		reap(&a);

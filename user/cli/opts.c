@@ -15,6 +15,7 @@ static const struct opts defaults = {
 	.max_tasks = 65536,
 	.ringbuf_mb = 8,
 	.keep_txns = 10000,
+	.otlp_queue_bytes = 32u << 20,
 };
 
 void opts__usage(FILE *f)
@@ -92,7 +93,10 @@ void opts__usage(FILE *f)
 	      "  --junit FILE             check: a JUnit XML report\n"
 	      "  --otlp URL               agent: the collector's OTLP/HTTP base URL (default\n"
 	      "                           $OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318);\n"
-	      "                           OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME honoured\n"
+	      "                           OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME honoured;\n"
+	      "                           metrics every OTEL_METRIC_EXPORT_INTERVAL ms (60000)\n"
+	      "  --otlp-queue SIZE        agent: what may wait on a slow collector, per signal\n"
+	      "                           (default 32m); past it batches are dropped, counted\n"
 	      "  --exe NAME|PATH          agent: follow processes running this executable (a\n"
 	      "                           name matches the file's name, a path the whole path)\n"
 	      "  --cgroup PATH            agent: follow processes in this cgroup (v2 path, as in\n"
@@ -162,7 +166,7 @@ enum {
 	OPT_OFF_CPU = 400,
 	OPT_NAME_BY = 420,
 	OPT_KEEP_TXNS,
-	OPT_OTLP, OPT_EXE, OPT_CGROUP,
+	OPT_OTLP, OPT_EXE, OPT_CGROUP, OPT_OTLP_QUEUE,
 };
 
 static const struct option longopts[] = {
@@ -195,6 +199,7 @@ static const struct option longopts[] = {
 	{ "name-by", required_argument, NULL, OPT_NAME_BY },
 	{ "keep-txns", required_argument, NULL, OPT_KEEP_TXNS },
 	{ "otlp", required_argument, NULL, OPT_OTLP },
+	{ "otlp-queue", required_argument, NULL, OPT_OTLP_QUEUE },
 	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ NULL, 0, NULL, 0 },
@@ -261,8 +266,8 @@ static int check(struct opts *o, char *err, size_t len)
 			snprintf(err, len, "agent: -F and --off-cpu are not exported yet; profile with weft record");
 			return -1;
 		}
-	} else if (o->otlp || o->nr_exes || o->nr_cgroups) {
-		snprintf(err, len, "--otlp, --exe and --cgroup belong to weft agent");
+	} else if (o->otlp || o->nr_exes || o->nr_cgroups || o->otlp_queue_bytes != defaults.otlp_queue_bytes) {
+		snprintf(err, len, "--otlp, --otlp-queue, --exe and --cgroup belong to weft agent");
 		return -1;
 	}
 	if (capture && !o->pid && !o->argv) {
@@ -460,6 +465,19 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			break;
 		case OPT_OTLP: o->otlp = optarg; break;
+		case OPT_OTLP_QUEUE: {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			unsigned long mul = !strcmp(end, "k") ? 1024 : !strcmp(end, "m") ? 1 << 20 : 0;
+
+			if (*optarg == '-' || !mul || !v || v * mul > (1ul << 30)) {
+				snprintf(err, len, "--otlp-queue '%s': expected a size such as 256k or "
+					 "32m (at most 1024m)", optarg);
+				return -1;
+			}
+			o->otlp_queue_bytes = (uint32_t)(v * mul);
+			break;
+		}
 		case OPT_EXE:
 		case OPT_CGROUP: {
 			int *n = c == OPT_EXE ? &o->nr_exes : &o->nr_cgroups;

@@ -10,7 +10,10 @@
 #include "clock.h"
 #include "otlp_http.h"
 
-#define ATTEMPTS 6		 /* then the batch is given up, counted */
+/* A batch the collector could not take is tried again, the queue waiting
+ * behind it, for up to RETRY_FOR_NS (the collector's own retry_on_failure
+ * default); then it is given up, counted. */
+#define RETRY_FOR_NS (300 * 1000000000ULL)
 #define BACKOFF_FIRST_MS 200	 /* doubled at each retry */
 #define BACKOFF_MAX_MS 5000
 
@@ -78,18 +81,20 @@ static void sleep_ms(struct otlp_http *h, unsigned ms)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&h->lock);
-	if (!h->closing)
-		pthread_cond_timedwait(&h->wake, &h->lock, &until);
+	/* a push wakes us too: only closing cuts the wait short */
+	while (!h->closing && pthread_cond_timedwait(&h->wake, &h->lock, &until) != ETIMEDOUT)
+		;
 	pthread_mutex_unlock(&h->lock);
 }
 
 static void send_one(struct otlp_http *h, struct batch *b)
 {
 	unsigned backoff = BACKOFF_FIRST_MS;
+	uint64_t until = mono_ns() + RETRY_FOR_NS;
 	char why[128] = "";
 	int rc = 1;
 
-	for (int i = 0; i < ATTEMPTS && rc > 0; i++) {
+	for (int i = 0; rc > 0 && mono_ns() < until; i++) {
 		if (i) {
 			pthread_mutex_lock(&h->lock);
 			h->st.retries++;
@@ -168,7 +173,14 @@ struct otlp_http *otlp_http__new(const char *url, size_t queue_bytes, char *err,
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "weft");
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_cond_init(&h->wake, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* sleep_ms's deadline */
+		pthread_cond_init(&h->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (pthread_create(&h->thread, NULL, run, h)) {
 		snprintf(err, len, "cannot start the export thread: %s", strerror(errno));
 		curl_slist_free_all(h->headers);
@@ -254,13 +266,19 @@ static bool http_url(const char *s)
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
-int otlp_http__traces_url(const char *flag, char *url, size_t len, char *err, size_t errlen)
+int otlp_http__url(const char *flag, const char *signal, char *url, size_t len, char *err,
+		   size_t errlen)
 {
-	const char *proto = getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
-	const char *signal = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-	const char *base = flag && *flag ? flag : getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+	char var[64], up[16];
+	const char *proto, *own, *base = flag && *flag ? flag : getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
 	const char *from;
+	size_t i;
 
+	for (i = 0; signal[i] && i < sizeof(up) - 1; i++)
+		up[i] = (char)(signal[i] - 'a' + 'A');
+	up[i] = 0;
+	snprintf(var, sizeof(var), "OTEL_EXPORTER_OTLP_%s_PROTOCOL", up);
+	proto = getenv(var);
 	if (!proto || !*proto)
 		proto = getenv("OTEL_EXPORTER_OTLP_PROTOCOL");
 	if (proto && *proto && strcmp(proto, "http/protobuf")) {
@@ -269,17 +287,20 @@ int otlp_http__traces_url(const char *flag, char *url, size_t len, char *err, si
 			 "collector's HTTP port (4318)", proto);
 		return -1;
 	}
-	if (!(flag && *flag) && signal && *signal) {
-		from = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
-		snprintf(url, len, "%s", signal);
+	snprintf(var, sizeof(var), "OTEL_EXPORTER_OTLP_%s_ENDPOINT", up);
+	own = getenv(var);
+	if (!(flag && *flag) && own && *own) {
+		from = var;
+		snprintf(url, len, "%s", own);
 	} else if (base && *base) {
 		size_t n = strlen(base);
 
 		from = flag && *flag ? "--otlp" : "OTEL_EXPORTER_OTLP_ENDPOINT";
-		snprintf(url, len, "%.*s/v1/traces", (int)(n && base[n - 1] == '/' ? n - 1 : n), base);
+		snprintf(url, len, "%.*s/v1/%s", (int)(n && base[n - 1] == '/' ? n - 1 : n), base,
+			 signal);
 	} else {
 		from = "the default";
-		snprintf(url, len, "http://localhost:4318/v1/traces");
+		snprintf(url, len, "http://localhost:4318/v1/%s", signal);
 	}
 	if (!http_url(url)) {
 		snprintf(err, errlen, "%s '%s': not an http:// or https:// URL (e.g. "

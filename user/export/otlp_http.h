@@ -29,10 +29,12 @@ void otlp_http__stats(struct otlp_http *h, struct otlp_http_stats *st);
  * counted), then stops the thread and frees. */
 void otlp_http__close(struct otlp_http *h, unsigned flush_ms, struct otlp_http_stats *st);
 
-/* The traces URL from --otlp (a base, as OTEL_EXPORTER_OTLP_ENDPOINT: "/v1/traces"
- * is appended), else OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (as is), else
+/* A signal's URL ("traces", "metrics") from --otlp (a base, as
+ * OTEL_EXPORTER_OTLP_ENDPOINT: "/v1/SIGNAL" is appended), else
+ * OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT (as is), else
  * OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318. -1: not an
  * http(s) URL, or a protocol other than http/protobuf asked for. */
-int otlp_http__traces_url(const char *flag, char *url, size_t len, char *err, size_t errlen);
+int otlp_http__url(const char *flag, const char *signal, char *url, size_t len, char *err,
+		   size_t errlen);
 
 #endif

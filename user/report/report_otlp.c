@@ -12,6 +12,7 @@
 #include <string.h>
 #include "idmap.h"
 #include "otlp.h"
+#include "otlp_int.h"
 #include "version.h"
 #include "pb.h"
 
@@ -19,7 +20,6 @@
 enum {
 	REQ_RESOURCE_SPANS = 1,
 	RS_RESOURCE = 1, RS_SCOPE_SPANS = 2,
-	RES_ATTRIBUTES = 1,
 	SS_SCOPE = 1, SS_SPANS = 2,
 	SCOPE_NAME = 1, SCOPE_VERSION = 2,
 	SPAN_TRACE_ID = 1, SPAN_SPAN_ID = 2, SPAN_PARENT = 4, SPAN_NAME = 5, SPAN_KIND = 6,
@@ -28,8 +28,6 @@ enum {
 	EVENT_TIME = 1, EVENT_NAME = 2, EVENT_ATTRIBUTES = 3,
 	LINK_TRACE_ID = 1, LINK_SPAN_ID = 2, LINK_ATTRIBUTES = 4,
 	STATUS_MESSAGE = 2, STATUS_CODE = 3,
-	KV_KEY = 1, KV_VALUE = 2,
-	ANY_STRING = 1, ANY_BOOL = 2, ANY_INT = 3,
 };
 enum { KIND_INTERNAL = 1, KIND_SERVER = 2 };
 enum { STATUS_ERROR = 2 };
@@ -38,42 +36,14 @@ struct enc {
 	const struct report *r;
 	uint64_t base_ns;  /* realtime at the capture's start (0: monotonic times) */
 	uint64_t trace_hi; /* the capture's half of every trace id */
-	struct pb any, kv, ev, link, span, scope, ss, rs, res;
+	struct otlp_kv k;
+	struct pb ev, link, span, scope, ss, rs, res;
 	/* the picked transactions' segments, grouped: those of picked[i] are
 	 * segs[first[i]] .. segs[first[i + 1] - 1] */
 	const struct txn **picked;
 	const struct segment **segs;
 	size_t *first, nr_picked, nr_spans;
 };
-
-static void kv_any(struct enc *e, struct pb *dst, uint32_t field, const char *key)
-{
-	pb_str(&e->kv, KV_KEY, key);
-	pb_msg(&e->kv, KV_VALUE, &e->any);
-	pb_msg(dst, field, &e->kv);
-}
-
-static void kv_str(struct enc *e, struct pb *dst, uint32_t field, const char *key, const char *v)
-{
-	if (!v || !*v)
-		return;
-	pb_str(&e->any, ANY_STRING, v);
-	kv_any(e, dst, field, key);
-}
-
-static void kv_int(struct enc *e, struct pb *dst, uint32_t field, const char *key, uint64_t v)
-{
-	pb_key(&e->any, ANY_INT, WIRE_VARINT);
-	pb_varint(&e->any, v); /* written even when 0: the attribute is there */
-	kv_any(e, dst, field, key);
-}
-
-static void kv_bool(struct enc *e, struct pb *dst, uint32_t field, const char *key, bool v)
-{
-	pb_key(&e->any, ANY_BOOL, WIRE_VARINT);
-	pb_varint(&e->any, v);
-	kv_any(e, dst, field, key);
-}
 
 static uint64_t hash64(uint64_t h, const void *d, size_t n)
 {
@@ -84,23 +54,17 @@ static uint64_t hash64(uint64_t h, const void *d, size_t n)
 	return h;
 }
 
-static void put_be64(uint8_t *d, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		d[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
 static void trace_id(const struct enc *e, uint64_t txn, uint8_t id[16])
 {
-	put_be64(id, e->trace_hi);
-	put_be64(id + 8, txn);
+	otlp_put_be64(id, e->trace_hi);
+	otlp_put_be64(id + 8, txn);
 }
 
 static void span_id(struct pb *b, uint32_t field, uint64_t seg)
 {
 	uint8_t id[8];
 
-	put_be64(id, seg);
+	otlp_put_be64(id, seg);
 	pb_bytes(b, field, id, sizeof(id));
 }
 
@@ -117,12 +81,12 @@ static void site_attrs(struct enc *e, struct pb *dst, uint32_t field, const stru
 {
 	char site[256];
 
-	kv_str(e, dst, field, "weft.kind", kind_name(s->kind));
+	otlp_kv_str(&e->k, dst, field, "weft.kind", kind_name(s->kind));
 	if (s->site) {
-		kv_str(e, dst, field, "code.function", report__site_func(e->r, s->site));
-		kv_str(e, dst, field, "weft.site", report__site_short(e->r, s->site, site, sizeof(site)));
+		otlp_kv_str(&e->k, dst, field, "code.function", report__site_func(e->r, s->site));
+		otlp_kv_str(&e->k, dst, field, "weft.site", report__site_short(e->r, s->site, site, sizeof(site)));
 	}
-	kv_str(e, dst, field, "weft.start", report__start(e->r, s->kind, s->start));
+	otlp_kv_str(&e->k, dst, field, "weft.start", report__start(e->r, s->kind, s->start));
 }
 
 /* A continuation: under the one that made it if that one is of the same
@@ -143,9 +107,9 @@ static void seg_span(struct enc *e, const struct txn *t, const struct segment *s
 	pb_fixed64(&e->span, SPAN_START, wall(e, s->begin_ns));
 	pb_fixed64(&e->span, SPAN_END, wall(e, s->end_ns ? s->end_ns : e->r->meta->end_ns));
 	site_attrs(e, &e->span, SPAN_ATTRIBUTES, s);
-	kv_str(e, &e->span, SPAN_ATTRIBUTES, "weft.state", seg_state_name(s->state));
+	otlp_kv_str(&e->k, &e->span, SPAN_ATTRIBUTES, "weft.state", seg_state_name(s->state));
 	if (s->rule)
-		kv_str(e, &e->span, SPAN_ATTRIBUTES, "weft.rule", model__rule_name(s->rule));
+		otlp_kv_str(&e->k, &e->span, SPAN_ATTRIBUTES, "weft.rule", model__rule_name(s->rule));
 	pb_msg(out, SS_SPANS, &e->span);
 }
 
@@ -154,8 +118,8 @@ static void leak_event(struct enc *e, const struct segment *s, struct pb *span)
 	pb_fixed64(&e->ev, EVENT_TIME, wall(e, s->leaked_at_ns ? s->leaked_at_ns : e->r->meta->end_ns));
 	pb_str(&e->ev, EVENT_NAME, "weft.leak");
 	site_attrs(e, &e->ev, EVENT_ATTRIBUTES, s);
-	kv_int(e, &e->ev, EVENT_ATTRIBUTES, "weft.segment", s->id);
-	kv_str(e, &e->ev, EVENT_ATTRIBUTES, "weft.rule", model__rule_name(s->rule));
+	otlp_kv_int(&e->k, &e->ev, EVENT_ATTRIBUTES, "weft.segment", s->id);
+	otlp_kv_str(&e->k, &e->ev, EVENT_ATTRIBUTES, "weft.rule", model__rule_name(s->rule));
 	pb_msg(span, SPAN_EVENTS, &e->ev);
 }
 
@@ -178,12 +142,12 @@ static void conflation_link(struct enc *e, const struct txn *t, struct pb *span)
 	trace_id(e, t->outer_txn, tid);
 	pb_bytes(&e->link, LINK_TRACE_ID, tid, sizeof(tid));
 	span_id(&e->link, LINK_SPAN_ID, o ? o->root_seg : 0);
-	kv_bool(e, &e->link, LINK_ATTRIBUTES, "weft.conflation", true);
-	kv_bool(e, &e->link, LINK_ATTRIBUTES, "weft.to_itself", t->from_self);
-	kv_bool(e, &e->link, LINK_ATTRIBUTES, "weft.stale", t->outer_ended);
+	otlp_kv_bool(&e->k, &e->link, LINK_ATTRIBUTES, "weft.conflation", true);
+	otlp_kv_bool(&e->k, &e->link, LINK_ATTRIBUTES, "weft.to_itself", t->from_self);
+	otlp_kv_bool(&e->k, &e->link, LINK_ATTRIBUTES, "weft.stale", t->outer_ended);
 	if (o)
-		kv_str(e, &e->link, LINK_ATTRIBUTES, "weft.outer_name", model__txn_name(m, o));
-	kv_str(e, &e->link, LINK_ATTRIBUTES, "weft.chain", text);
+		otlp_kv_str(&e->k, &e->link, LINK_ATTRIBUTES, "weft.outer_name", model__txn_name(m, o));
+	otlp_kv_str(&e->k, &e->link, LINK_ATTRIBUTES, "weft.chain", text);
 	pb_msg(span, SPAN_LINKS, &e->link);
 }
 
@@ -201,12 +165,12 @@ static void txn_spans(struct enc *e, size_t k, struct pb *out)
 	pb_uint(&e->span, SPAN_KIND, t->name[0] ? KIND_SERVER : KIND_INTERNAL);
 	pb_fixed64(&e->span, SPAN_START, wall(e, t->begin_ns));
 	pb_fixed64(&e->span, SPAN_END, wall(e, t->end_ns ? t->end_ns : e->r->meta->end_ns));
-	kv_int(e, &e->span, SPAN_ATTRIBUTES, "weft.txn", t->id);
-	kv_int(e, &e->span, SPAN_ATTRIBUTES, "weft.segments", t->nr_segments);
-	kv_int(e, &e->span, SPAN_ATTRIBUTES, "weft.leaked", t->nr_leaked);
-	kv_int(e, &e->span, SPAN_ATTRIBUTES, "weft.traps", t->traps);
+	otlp_kv_int(&e->k, &e->span, SPAN_ATTRIBUTES, "weft.txn", t->id);
+	otlp_kv_int(&e->k, &e->span, SPAN_ATTRIBUTES, "weft.segments", t->nr_segments);
+	otlp_kv_int(&e->k, &e->span, SPAN_ATTRIBUTES, "weft.leaked", t->nr_leaked);
+	otlp_kv_int(&e->k, &e->span, SPAN_ATTRIBUTES, "weft.traps", t->traps);
 	if (!t->end_ns)
-		kv_bool(e, &e->span, SPAN_ATTRIBUTES, "weft.open", true);
+		otlp_kv_bool(&e->k, &e->span, SPAN_ATTRIBUTES, "weft.open", true);
 	for (size_t i = e->first[k]; i < e->first[k + 1]; i++)
 		if (e->segs[i]->state == SEG_LEAKED)
 			leak_event(e, e->segs[i], &e->span);
@@ -228,74 +192,6 @@ static void txn_spans(struct enc *e, size_t k, struct pb *out)
 			seg_span(e, t, e->segs[i], out);
 			e->nr_spans++;
 		}
-}
-
-/* "%2C" and the like in OTEL_RESOURCE_ATTRIBUTES' values */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	for (; *s; s++) {
-		unsigned v;
-
-		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1 && s[1] && s[2]) {
-			*d++ = (char)v;
-			s += 2;
-		} else {
-			*d++ = *s;
-		}
-	}
-	*d = 0;
-}
-
-/* key=value,key=value (OTEL_RESOURCE_ATTRIBUTES): each added; whether key
- * was among them */
-static bool extra_attrs(struct enc *e, const char *attrs, const char *key)
-{
-	char buf[1024], *save = NULL, *kv;
-	bool found = false;
-
-	if (!attrs)
-		return false;
-	snprintf(buf, sizeof(buf), "%s", attrs);
-	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-
-		if (!eq || eq == kv)
-			continue;
-		*eq = 0;
-		unescape(kv);
-		unescape(eq + 1);
-		if (key && !strcmp(kv, key))
-			found = true;
-		else if (!key)
-			kv_str(e, &e->res, RES_ATTRIBUTES, kv, eq + 1);
-	}
-	return found;
-}
-
-static void resource(struct enc *e, const struct otlp_resource *rsrc)
-{
-	const struct record_meta *mt = e->r->meta;
-	const char *base = strrchr(mt->exe, '/');
-	const char *attrs = rsrc ? rsrc->attrs : NULL;
-
-	extra_attrs(e, attrs, NULL);
-	if (rsrc && rsrc->service && *rsrc->service)
-		kv_str(e, &e->res, RES_ATTRIBUTES, "service.name", rsrc->service);
-	else if (!extra_attrs(e, attrs, "service.name"))
-		kv_str(e, &e->res, RES_ATTRIBUTES, "service.name", base ? base + 1 : mt->exe);
-	if (!extra_attrs(e, attrs, "host.name"))
-		kv_str(e, &e->res, RES_ATTRIBUTES, "host.name", mt->host);
-	kv_int(e, &e->res, RES_ATTRIBUTES, "process.pid", mt->pid);
-	kv_str(e, &e->res, RES_ATTRIBUTES, "process.executable.path", mt->exe);
-	if (mt->go_version[0]) {
-		kv_str(e, &e->res, RES_ATTRIBUTES, "process.runtime.name", "go");
-		kv_str(e, &e->res, RES_ATTRIBUTES, "process.runtime.version", mt->go_version);
-	} else if (mt->node_providers[0])
-		kv_str(e, &e->res, RES_ATTRIBUTES, "process.runtime.name", "nodejs");
-	kv_int(e, &e->res, RES_ATTRIBUTES, "weft.lost_events", mt->lost);
-	kv_int(e, &e->res, RES_ATTRIBUTES, "weft.evicted", mt->evicted);
 }
 
 /* The transactions pick takes, and their segments grouped by transaction */
@@ -359,7 +255,7 @@ int otlp__encode_traces_of(const struct report *r, uint64_t realtime_ns, otlp_pi
 	e.trace_hi = hash64(e.trace_hi, &mt->pid, sizeof(mt->pid));
 	e.trace_hi = hash64(e.trace_hi, &mt->start_realtime_ns, sizeof(mt->start_realtime_ns));
 	oom = pick_txns(&e, pick, ctx) != 0;
-	resource(&e, rsrc);
+	otlp_resource(&e.k, &e.res, mt, rsrc);
 	pb_str(&e.scope, SCOPE_NAME, "weft");
 	pb_str(&e.scope, SCOPE_VERSION, WEFT_VERSION);
 	pb_msg(&e.ss, SS_SCOPE, &e.scope);
@@ -368,14 +264,12 @@ int otlp__encode_traces_of(const struct report *r, uint64_t realtime_ns, otlp_pi
 	pb_msg(&e.rs, RS_RESOURCE, &e.res);
 	pb_msg(&e.rs, RS_SCOPE_SPANS, &e.ss);
 	pb_msg(&req, REQ_RESOURCE_SPANS, &e.rs);
-	oom = oom || req.oom || e.any.oom || e.kv.oom || e.ev.oom || e.link.oom || e.span.oom;
+	oom = oom || req.oom || otlp_kv_free(&e.k) || e.ev.oom || e.link.oom || e.span.oom;
 	free(e.picked);
 	free(e.first);
 	free(e.segs);
 	if (nr_spans)
 		*nr_spans = e.nr_spans;
-	pb_free(&e.any);
-	pb_free(&e.kv);
 	pb_free(&e.ev);
 	pb_free(&e.link);
 	pb_free(&e.span);
