@@ -3,17 +3,20 @@
 # process, in ten minutes. A Go HTTP server (tests/go/gohttp.go, newest Go)
 # and a Node one (tests/node/nodehttp.js, newest Node), each followed by a
 # `weft trace -p` and a `weft top -p` (on a tmux terminal) at once, under a
-# steady load of new connections (tests/bench/soak_load.py). Every
+# steady load of new connections (tests/bench/soak_load.py), and both by
+# one `weft agent` exporting to the test OpenTelemetry Collector (its
+# output thrown away; tools/build-otelcol.sh). Every
 # SOAK_EVERY seconds: the RSS of each weft and each target, and the memory
 # of each weft's BPF maps (their fds' memlock). At the end: what each weft
-# lost or could not store, and whether the targets kept serving.
-# Knobs: SOAK_SECS [600] SOAK_RATE [100] (connections/s to each server)
+# lost or could not store, what the agent sent, and whether the targets
+# kept serving.
+# Knobs: SOAK_SECS [1800] SOAK_RATE [100] (connections/s to each server)
 #        SOAK_EVERY [10] SOAK_WARMUP [120] (seconds left out of the slope:
 #        at 100/s, weft's model first folds past 10,000 transactions at 100 s)
 source "$(dirname "$0")/lib.sh"
 bench_init 8
 
-SOAK_SECS=${SOAK_SECS:-600}
+SOAK_SECS=${SOAK_SECS:-1800}
 SOAK_RATE=${SOAK_RATE:-100}
 SOAK_EVERY=${SOAK_EVERY:-10}
 SOAK_WARMUP=${SOAK_WARMUP:-120}
@@ -59,10 +62,28 @@ follow() {
 }
 follow go "$GO_PID"
 follow node "$NODE_PID"
+COL=build/otelcol/bin/weft-otelcol
+[ -x "$COL" ] || die "$COL is missing (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"
+read -r COL_GRPC COL_HTTP < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
+WEFT_BENCH_RUN=$$ "$COL" -o /dev/null -grpc "127.0.0.1:$COL_GRPC" -http "127.0.0.1:$COL_HTTP" 2>"$W/col.log" &
+COL_PID=$!
+WEFT_BENCH_RUN=$$ "$WEFT" agent --otlp "http://127.0.0.1:$COL_HTTP" --exe "$ROOT/$GOHTTP" \
+	--exe "$(readlink -f "$NODE")" 2>"$W/agent.err" &
+AGENT_PID=$!
+for _ in $(seq 200); do [ "$(grep -c '^weft: attached' "$W/agent.err")" -ge 2 ] && break; sleep 0.1; done
+[ "$(grep -c '^weft: attached' "$W/agent.err")" -ge 2 ] || die "the agent did not attach: $(cat "$W/agent.err")"
+# its tracers: one fork per target, the Go one first (the lower pid)
+read -r AG_GO AG_NODE < <(pgrep -P "$AGENT_PID" | sort -n | tr '\n' ' ')
+WEFTS+=("agent:$AGENT_PID" "go-agent:$AG_GO" "node-agent:$AG_NODE")
 sleep 3 # attached
 rec meta "secs:=$SOAK_SECS" "rate:=$SOAK_RATE" "every:=$SOAK_EVERY" "warmup:=$SOAK_WARMUP" \
 	"go=$GO_V" "node=$NODE_V" \
 	"trace_cmd=$(showcmd "$WEFT" trace -p PID -o FILE)" "top_cmd=$(showcmd "$WEFT" top -p PID)" \
+	"agent_cmd=$(showcmd "$WEFT" agent --otlp URL --exe GOHTTP --exe NODE)" \
 	"load_cmd=$(showcmd python3 tests/bench/soak_load.py "$SOAK_SECS" "$SOAK_RATE" GO_PORT NODE_PORT)"
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -114,8 +135,15 @@ for w in "${WEFTS[@]}"; do
 		problem "${w%%:*} did not stop within 30 s of SIGINT"
 	fi
 done
-kill $GO_PID $NODE_PID 2>/dev/null
-wait $GO_PID $NODE_PID 2>/dev/null
+kill $GO_PID $NODE_PID $COL_PID 2>/dev/null
+wait $GO_PID $NODE_PID $COL_PID 2>/dev/null
+for pid in "$GO_PID" "$NODE_PID"; do
+	line=$(grep "^weft agent: pid $pid: " "$W/agent.err")
+	read -r txns spans sent dropped failed < <(sed -E 's/^.*: ([0-9]+) transactions, ([0-9]+) spans; ([0-9]+) sent in [0-9]+ requests, ([0-9]+) dropped \(queue full\), ([0-9]+) failed.*$/\1 \2 \3 \4 \5/' <<<"$line")
+	rec export "who=$([ "$pid" = "$GO_PID" ] && echo go || echo node)-agent" "txns:=${txns:-}" \
+		"spans:=${spans:-}" "sent:=${sent:-}" "dropped:=${dropped:-}" "failed:=${failed:-}"
+	[ -n "${txns:-}" ] || problem "agent: no closing line for pid $pid: $(tail -c 300 "$W/agent.err")"
+done
 tm kill-server 2>/dev/null
 for name in go node; do
 	read -r ev lost ev2 <<<"$(sed -n 's/^weft: pid .*, \([0-9]*\) events, \([0-9]*\) lost, \([0-9]*\) evicted$/\1 \2 \3/p' "$W/$name-trace.txt")"

@@ -6,7 +6,9 @@ INTRO = """\
 `make soak`: for {secs} s, {rate} new connections per second (one `GET /ok` each,
 `Connection: close`) to a Go server (`tests/go/gohttp.go`, Go {go}) and to a Node
 server (`tests/node/nodehttp.js`, Node {node}), each followed at once by
-`{trace_cmd}` and by `{top_cmd}` (on a tmux terminal). Load:
+`{trace_cmd}` and by `{top_cmd}` (on a tmux terminal), and both by one
+`{agent_cmd}` exporting to the test OpenTelemetry Collector (`agent` is the agent,
+`go-agent` and `node-agent` its tracer of each). Load:
 `{load_cmd}`. Every {every} s: each process's RSS (`VmRSS`) and each weft's BPF
 map memory (the `memlock` of the map fds it holds). The slope is a least-squares
 fit over the samples after the first {warmup} s (the warm-up: BPF maps, the ring
@@ -29,7 +31,7 @@ def slope(points):
 
 def write(s, ctx):
     m = s.meta
-    out = [INTRO.format(**m), ""]
+    out = [INTRO.format(**{"agent_cmd": "weft agent", **m}), ""]
     samples = s.all("sample")
     whos = []
     for r in samples:
@@ -60,6 +62,11 @@ def write(s, ctx):
         out += [table(["weft", "events", "lost", "evicted", "GET /ok transactions", "folded (totals only)"],
                       [["`%s`" % r["who"], r.get("events"), r.get("lost"), r.get("evicted"),
                         r.get("txns", ""), r.get("folded", "")] for r in fin]), ""]
+    exp = s.all("export")
+    if exp:
+        out += [table(["agent tracer", "transactions", "spans", "sent", "dropped (queue full)", "failed"],
+                      [["`%s`" % r["who"], r.get("txns"), r.get("spans"), r.get("sent"),
+                        r.get("dropped"), r.get("failed")] for r in exp]), ""]
     stops = s.all("stop")
     if stops:
         out += ["Stopped by SIGINT at the end, each gone after: " +

@@ -326,7 +326,7 @@ static void stop_all(struct agent *a)
 		;
 }
 
-static void say_what(const struct agent *a, const char *url)
+static void say_what(const struct agent *a, const char *url, bool grpc)
 {
 	char buf[2048];
 	size_t n = 0;
@@ -337,7 +337,8 @@ static void say_what(const struct agent *a, const char *url)
 		n += snprintf(buf + n, sizeof(buf) - n, " exe %s", a->o->exes[i]);
 	for (int i = 0; i < a->o->nr_cgroups && n < sizeof(buf); i++)
 		n += snprintf(buf + n, sizeof(buf) - n, " cgroup %s", a->o->cgroups[i]);
-	fprintf(stderr, "weft agent: following%s; exporting to %s; Ctrl-C to stop\n", buf, url);
+	fprintf(stderr, "weft agent: following%s; exporting to %s (%s); Ctrl-C to stop\n", buf, url,
+		grpc ? "OTLP/gRPC" : "OTLP/HTTP");
 }
 
 int agent__run(struct opts *o)
@@ -346,10 +347,13 @@ int agent__run(struct opts *o)
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct timespec nap = { 0, SCAN_EVERY_MS * 1000000L };
 	char url[512], err[512];
+	bool grpc;
 	ssize_t n;
 
-	if (otlp_http__url(o->otlp, "traces", url, sizeof(url), err, sizeof(err)) ||
-	    otlp_http__url(o->otlp, "metrics", url, sizeof(url), err, sizeof(err))) {
+	if (otlp_http__url(o->otlp, o->otlp_protocol, "metrics", url, sizeof(url), &grpc, err,
+			   sizeof(err)) ||
+	    otlp_http__url(o->otlp, o->otlp_protocol, "traces", url, sizeof(url), &grpc, err,
+			   sizeof(err))) {
 		fprintf(stderr, "weft: %s\n", err);
 		return 2;
 	}
@@ -369,8 +373,7 @@ int agent__run(struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	otlp_http__url(o->otlp, "traces", url, sizeof(url), err, sizeof(err));
-	say_what(&a, url);
+	say_what(&a, url, grpc);
 	while (!stop_sig) {
 		reap(&a);
 		scan(&a);

@@ -69,16 +69,17 @@ struct agent_export *agent_export__new(const struct opts *o, char *err, size_t l
 	struct agent_export *x = calloc(1, sizeof(*x));
 	const char *every = getenv("OTEL_METRIC_EXPORT_INTERVAL");
 	char url[512];
+	bool grpc;
 
 	if (!x) {
 		snprintf(err, len, "out of memory");
 		return NULL;
 	}
-	if (otlp_http__url(o->otlp, "traces", url, sizeof(url), err, len) ||
-	    !(x->traces = otlp_http__new(url, o->otlp_queue_bytes, err, len)))
+	if (otlp_http__url(o->otlp, o->otlp_protocol, "traces", url, sizeof(url), &grpc, err, len) ||
+	    !(x->traces = otlp_http__new(url, grpc, o->otlp_queue_bytes, err, len)))
 		goto fail;
-	if (otlp_http__url(o->otlp, "metrics", url, sizeof(url), err, len) ||
-	    !(x->metrics = otlp_http__new(url, o->otlp_queue_bytes, err, len)))
+	if (otlp_http__url(o->otlp, o->otlp_protocol, "metrics", url, sizeof(url), &grpc, err, len) ||
+	    !(x->metrics = otlp_http__new(url, grpc, o->otlp_queue_bytes, err, len)))
 		goto fail;
 	x->rsrc.attrs = getenv("OTEL_RESOURCE_ATTRIBUTES");
 	x->rsrc.service = getenv("OTEL_SERVICE_NAME");
@@ -230,10 +231,11 @@ void agent_export__close(struct agent_export *x, struct model *m, const struct r
 	otlp_http__close(x->metrics, FLUSH_MS, &ms);
 	fprintf(stderr, "weft agent: pid %d: %" PRIu64 " transactions, %" PRIu64 " spans; %" PRIu64
 		" sent in %" PRIu64 " requests, %" PRIu64 " dropped (queue full), %" PRIu64
-		" failed%s%s%s; metrics: %" PRIu64 " sent, %" PRIu64 " lost\n",
+		" failed%s%s%s; metrics: %" PRIu64 " sent, %" PRIu64 " lost%s%s%s\n",
 		r->meta->pid, x->txns, x->spans, st.sent_items, st.sent, st.dropped_items,
 		st.failed_items, st.last_error[0] ? " (" : "", st.last_error,
-		st.last_error[0] ? ")" : "", ms.sent, ms.dropped + ms.failed);
+		st.last_error[0] ? ")" : "", ms.sent, ms.dropped + ms.failed,
+		ms.last_error[0] ? " (" : "", ms.last_error, ms.last_error[0] ? ")" : "");
 	otlp_metrics__free(&x->mt);
 	free(x->batch);
 	free(x);

@@ -42,7 +42,7 @@ void opts__usage(FILE *f)
 	      "(no probe, no signal, no pause); -v adds the tree by parent (Go 1.21+).\n"
 	      "agent: runs until stopped, following every process it selects as it starts\n"
 	      "(a restart is a new target) and exporting each transaction, once judged, as\n"
-	      "OpenTelemetry spans (OTLP/HTTP protobuf) to a collector.\n"
+	      "OpenTelemetry spans, with metrics, to a collector (OTLP over HTTP or gRPC).\n"
 	      "\n"
 	      "Target:\n"
 	      "  -p, --pid PID            attach to a running process\n"
@@ -91,8 +91,11 @@ void opts__usage(FILE *f)
 	      "  --allow SITE<=DUR        check: late exits at SITE (creation or start function)\n"
 	      "                           are cleanup up to DUR\n"
 	      "  --junit FILE             check: a JUnit XML report\n"
-	      "  --otlp URL               agent: the collector's OTLP/HTTP base URL (default\n"
-	      "                           $OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318);\n"
+	      "  --otlp URL               agent: the collector's base URL (default\n"
+	      "                           $OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318,\n"
+	      "                           :4317 for grpc)\n"
+	      "  --otlp-protocol P        agent: http/protobuf (default) or grpc; else\n"
+	      "                           $OTEL_EXPORTER_OTLP_PROTOCOL;\n"
 	      "                           OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME honoured;\n"
 	      "                           metrics every OTEL_METRIC_EXPORT_INTERVAL ms (60000)\n"
 	      "  --otlp-queue SIZE        agent: what may wait on a slow collector, per signal\n"
@@ -166,7 +169,7 @@ enum {
 	OPT_OFF_CPU = 400,
 	OPT_NAME_BY = 420,
 	OPT_KEEP_TXNS,
-	OPT_OTLP, OPT_EXE, OPT_CGROUP, OPT_OTLP_QUEUE,
+	OPT_OTLP, OPT_EXE, OPT_CGROUP, OPT_OTLP_QUEUE, OPT_OTLP_PROTOCOL,
 };
 
 static const struct option longopts[] = {
@@ -200,6 +203,7 @@ static const struct option longopts[] = {
 	{ "keep-txns", required_argument, NULL, OPT_KEEP_TXNS },
 	{ "otlp", required_argument, NULL, OPT_OTLP },
 	{ "otlp-queue", required_argument, NULL, OPT_OTLP_QUEUE },
+	{ "otlp-protocol", required_argument, NULL, OPT_OTLP_PROTOCOL },
 	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ NULL, 0, NULL, 0 },
@@ -266,8 +270,9 @@ static int check(struct opts *o, char *err, size_t len)
 			snprintf(err, len, "agent: -F and --off-cpu are not exported yet; profile with weft record");
 			return -1;
 		}
-	} else if (o->otlp || o->nr_exes || o->nr_cgroups || o->otlp_queue_bytes != defaults.otlp_queue_bytes) {
-		snprintf(err, len, "--otlp, --otlp-queue, --exe and --cgroup belong to weft agent");
+	} else if (o->otlp || o->otlp_protocol || o->nr_exes || o->nr_cgroups ||
+		   o->otlp_queue_bytes != defaults.otlp_queue_bytes) {
+		snprintf(err, len, "--otlp, --otlp-protocol, --otlp-queue, --exe and --cgroup belong to weft agent");
 		return -1;
 	}
 	if (capture && !o->pid && !o->argv) {
@@ -465,6 +470,13 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			break;
 		case OPT_OTLP: o->otlp = optarg; break;
+		case OPT_OTLP_PROTOCOL:
+			if (strcmp(optarg, "grpc") && strcmp(optarg, "http/protobuf")) {
+				snprintf(err, len, "--otlp-protocol '%s': grpc or http/protobuf", optarg);
+				return -1;
+			}
+			o->otlp_protocol = optarg;
+			break;
 		case OPT_OTLP_QUEUE: {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);

@@ -63,6 +63,7 @@ struct opts {
 	bool junit_suite_only;
 	/* agent: where to (--otlp, a base URL), and what to follow */
 	const char *otlp;
+	const char *otlp_protocol; /* --otlp-protocol: grpc or http/protobuf (NULL: the env's) */
 	uint32_t otlp_queue_bytes; /* --otlp-queue: each signal's, waiting on the collector */
 	const char *exes[MAX_FOLLOW], *cgroups[MAX_FOLLOW];
 	int nr_exes, nr_cgroups;

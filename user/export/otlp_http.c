@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 #include "clock.h"
@@ -36,7 +37,32 @@ struct otlp_http {
 	bool closing;
 	uint64_t flush_until_ns; /* closing: retries stop here */
 	struct otlp_http_stats st;
+	/* OTLP/gRPC: HTTP/2, a framed message, the answer in grpc-status */
+	bool grpc;
+	int grpc_status; /* -1: not seen */
+	char grpc_message[96];
 };
+
+/* grpc-status and grpc-message, in the headers or the trailers */
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct otlp_http *h = ctx;
+	size_t len = size * n;
+
+	if (len > 12 && !strncasecmp(p, "grpc-status:", 12))
+		h->grpc_status = atoi(p + 12);
+	else if (len > 13 && !strncasecmp(p, "grpc-message:", 13))
+		snprintf(h->grpc_message, sizeof(h->grpc_message), "%.*s",
+			 (int)strcspn(p + 13, "\r\n"), p + 13 + strspn(p + 13, " "));
+	return len;
+}
+
+/* gRPC status codes worth another try (the OTLP specification's list) */
+static bool grpc_retryable(int code)
+{
+	return code == 1 || code == 4 || code == 8 || code == 10 || code == 11 || code == 14 ||
+	       code == 15;
+}
 
 static size_t discard(char *p, size_t size, size_t n, void *ctx)
 {
@@ -53,6 +79,8 @@ static int post(struct otlp_http *h, const struct batch *b, char *why, size_t le
 
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, (const char *)b->buf);
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+	h->grpc_status = -1;
+	h->grpc_message[0] = 0;
 	rc = curl_easy_perform(h->curl);
 	if (rc != CURLE_OK) {
 		snprintf(why, len, "%s", curl_easy_strerror(rc));
@@ -62,7 +90,14 @@ static int post(struct otlp_http *h, const struct batch *b, char *why, size_t le
 	pthread_mutex_lock(&h->lock);
 	h->st.last_status = (int)status;
 	pthread_mutex_unlock(&h->lock);
-	if (status >= 200 && status < 300)
+	if (h->grpc && status == 200) {
+		if (!h->grpc_status)
+			return 0;
+		snprintf(why, len, "grpc-status %d%s%s", h->grpc_status,
+			 h->grpc_message[0] ? ": " : "", h->grpc_message);
+		return h->grpc_status < 0 || grpc_retryable(h->grpc_status) ? 1 : -1;
+	}
+	if (!h->grpc && status >= 200 && status < 300)
 		return 0;
 	snprintf(why, len, "HTTP %ld", status);
 	/* the retryable statuses of the OTLP/HTTP specification */
@@ -153,7 +188,8 @@ static void curl_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-struct otlp_http *otlp_http__new(const char *url, size_t queue_bytes, char *err, size_t len)
+struct otlp_http *otlp_http__new(const char *url, bool grpc, size_t queue_bytes, char *err,
+				 size_t len)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct otlp_http *h = calloc(1, sizeof(*h));
@@ -164,7 +200,22 @@ struct otlp_http *otlp_http__new(const char *url, size_t queue_bytes, char *err,
 		goto fail;
 	}
 	h->queue_bytes = queue_bytes;
-	h->headers = curl_slist_append(NULL, "Content-Type: application/x-protobuf");
+	h->grpc = grpc;
+	if (grpc) {
+		h->headers = curl_slist_append(NULL, "Content-Type: application/grpc");
+		h->headers = curl_slist_append(h->headers, "TE: trailers");
+		h->headers = curl_slist_append(h->headers, "Expect:");
+		curl_easy_setopt(h->curl, CURLOPT_HTTP_VERSION, strncmp(url, "https:", 6) ?
+				 (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE : (long)CURL_HTTP_VERSION_2TLS);
+		/* a connection kept between batches failed here with libcurl 7.88
+		 * ("Error in the HTTP2 framing layer"): one per batch, about one a
+		 * second, costs less than a lost batch */
+		curl_easy_setopt(h->curl, CURLOPT_FORBID_REUSE, 1L);
+		curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, h);
+	} else {
+		h->headers = curl_slist_append(NULL, "Content-Type: application/x-protobuf");
+	}
 	curl_easy_setopt(h->curl, CURLOPT_URL, h->url);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, h->headers);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, discard);
@@ -197,10 +248,35 @@ fail:
 	return NULL;
 }
 
+/* gRPC's length-prefixed message: a flag (0, not compressed), the length */
+static uint8_t *grpc_frame(uint8_t *buf, size_t *len)
+{
+	uint8_t *f = malloc(*len + 5);
+
+	if (f) {
+		f[0] = 0;
+		for (int i = 0; i < 4; i++)
+			f[1 + i] = (uint8_t)(*len >> (24 - 8 * i));
+		memcpy(f + 5, buf, *len);
+		*len += 5;
+	}
+	free(buf);
+	return f;
+}
+
 int otlp_http__push(struct otlp_http *h, uint8_t *buf, size_t len, uint64_t items)
 {
-	struct batch *b = malloc(sizeof(*b));
+	struct batch *b;
 	int rc = -1;
+
+	if (h->grpc && !(buf = grpc_frame(buf, &len))) {
+		pthread_mutex_lock(&h->lock);
+		h->st.dropped++;
+		h->st.dropped_items += items;
+		pthread_mutex_unlock(&h->lock);
+		return -1;
+	}
+	b = malloc(sizeof(*b));
 
 	pthread_mutex_lock(&h->lock);
 	if (b && !h->closing && h->queued_bytes + len <= h->queue_bytes) {
@@ -266,45 +342,64 @@ static bool http_url(const char *s)
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
-int otlp_http__url(const char *flag, const char *signal, char *url, size_t len, char *err,
-		   size_t errlen)
+/* The gRPC service: "trace.v1.TraceService", "metrics.v1.MetricsService" */
+static void service(const char *signal, char *out, size_t len)
 {
-	char var[64], up[16];
+	bool traces = !strcmp(signal, "traces");
+
+	snprintf(out, len, "%s.v1.%c%sService", traces ? "trace" : signal, signal[0] - 'a' + 'A',
+		 traces ? "race" : signal + 1);
+}
+
+int otlp_http__url(const char *flag, const char *flag_proto, const char *signal, char *url,
+		   size_t len, bool *grpc, char *err, size_t errlen)
+{
+	char var[64], up[16], svc[64];
 	const char *proto, *own, *base = flag && *flag ? flag : getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
 	const char *from;
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; signal[i] && i < sizeof(up) - 1; i++)
 		up[i] = (char)(signal[i] - 'a' + 'A');
 	up[i] = 0;
 	snprintf(var, sizeof(var), "OTEL_EXPORTER_OTLP_%s_PROTOCOL", up);
-	proto = getenv(var);
+	proto = flag_proto && *flag_proto ? flag_proto : getenv(var);
 	if (!proto || !*proto)
 		proto = getenv("OTEL_EXPORTER_OTLP_PROTOCOL");
-	if (proto && *proto && strcmp(proto, "http/protobuf")) {
-		snprintf(err, errlen, "OTLP protocol '%s': only http/protobuf is spoken yet; "
-			 "set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf and point it at the "
-			 "collector's HTTP port (4318)", proto);
+	if (!proto || !*proto)
+		proto = "http/protobuf";
+	if (strcmp(proto, "http/protobuf") && strcmp(proto, "grpc")) {
+		snprintf(err, errlen, "OTLP protocol '%s': weft speaks http/protobuf (port 4318) "
+			 "and grpc (port 4317)", proto);
 		return -1;
 	}
+	*grpc = !strcmp(proto, "grpc");
 	snprintf(var, sizeof(var), "OTEL_EXPORTER_OTLP_%s_ENDPOINT", up);
 	own = getenv(var);
 	if (!(flag && *flag) && own && *own) {
 		from = var;
-		snprintf(url, len, "%s", own);
+		base = own;
 	} else if (base && *base) {
-		size_t n = strlen(base);
-
 		from = flag && *flag ? "--otlp" : "OTEL_EXPORTER_OTLP_ENDPOINT";
-		snprintf(url, len, "%.*s/v1/%s", (int)(n && base[n - 1] == '/' ? n - 1 : n), base,
-			 signal);
+		own = NULL;
 	} else {
 		from = "the default";
-		snprintf(url, len, "http://localhost:4318/v1/%s", signal);
+		base = *grpc ? "http://localhost:4317" : "http://localhost:4318";
+		own = NULL;
 	}
+	n = strlen(base);
+	while (n && base[n - 1] == '/')
+		n--;
+	service(signal, svc, sizeof(svc));
+	if (*grpc) /* the endpoint is the server; the method is the path */
+		snprintf(url, len, "%.*s/opentelemetry.proto.collector.%s/Export", (int)n, base, svc);
+	else if (own) /* the signal's own: as is */
+		snprintf(url, len, "%s", own);
+	else
+		snprintf(url, len, "%.*s/v1/%s", (int)n, base, signal);
 	if (!http_url(url)) {
 		snprintf(err, errlen, "%s '%s': not an http:// or https:// URL (e.g. "
-			 "http://collector:4318)", from, url);
+			 "http://collector:%s)", from, base, *grpc ? "4317" : "4318");
 		return -1;
 	}
 	return 0;

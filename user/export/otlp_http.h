@@ -4,6 +4,7 @@
 #ifndef WEFT_OTLP_HTTP_H
 #define WEFT_OTLP_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,9 +19,11 @@ struct otlp_http_stats {
 	char last_error[128];		   /* why the last attempt failed ("" none) */
 };
 
-/* The full URL of the signal ("http://host:4318/v1/traces"); at most
- * queue_bytes of batches wait. NULL with a reason in err. */
-struct otlp_http *otlp_http__new(const char *url, size_t queue_bytes, char *err, size_t len);
+/* The full URL of the signal ("http://host:4318/v1/traces", or with grpc
+ * the method's: ".../opentelemetry.proto.collector.trace.v1.TraceService/Export");
+ * at most queue_bytes of batches wait. NULL with a reason in err. */
+struct otlp_http *otlp_http__new(const char *url, bool grpc, size_t queue_bytes, char *err,
+				 size_t len);
 /* Queues buf (taken: freed here, sent or not) holding items spans. 0
  * queued, -1 dropped (counted). */
 int otlp_http__push(struct otlp_http *h, uint8_t *buf, size_t len, uint64_t items);
@@ -29,12 +32,15 @@ void otlp_http__stats(struct otlp_http *h, struct otlp_http_stats *st);
  * counted), then stops the thread and frees. */
 void otlp_http__close(struct otlp_http *h, unsigned flush_ms, struct otlp_http_stats *st);
 
-/* A signal's URL ("traces", "metrics") from --otlp (a base, as
- * OTEL_EXPORTER_OTLP_ENDPOINT: "/v1/SIGNAL" is appended), else
- * OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT (as is), else
- * OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318. -1: not an
- * http(s) URL, or a protocol other than http/protobuf asked for. */
-int otlp_http__url(const char *flag, const char *signal, char *url, size_t len, char *err,
-		   size_t errlen);
+/* A signal's URL ("traces", "metrics") and protocol. The protocol:
+ * flag_proto (--otlp-protocol), else OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL,
+ * else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; grpc set for
+ * "grpc". The endpoint: flag (--otlp, a base as OTEL_EXPORTER_OTLP_ENDPOINT:
+ * "/v1/SIGNAL" appended), else OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT (as
+ * is), else OTEL_EXPORTER_OTLP_ENDPOINT, else localhost's 4318 (4317 for
+ * grpc, whose method path is appended to any). -1: not an http(s) URL, or
+ * another protocol. */
+int otlp_http__url(const char *flag, const char *flag_proto, const char *signal, char *url,
+		   size_t len, bool *grpc, char *err, size_t errlen);
 
 #endif
