@@ -108,6 +108,13 @@ $(OUT)/tests/unit/%: tests/unit/%.c $(UNIT_CLI_OBJS) $(OUT)/libweftelf.a $(OUT)/
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(filter-out %.h,$^) $(ELF_LDLIBS) -lcmocka -o $@
 
+# the agent's exporter (libcurl) besides
+$(OUT)/tests/unit/test_otlp_export: tests/unit/test_otlp_export.c $(OUT)/user/export/otlp_http.o \
+		$(UNIT_CLI_OBJS) $(OUT)/libweftelf.a $(OUT)/libweftcore.a $(UNIT_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(filter-out %.h,$^) $(ELF_LDLIBS) -lcurl -lpthread -lcmocka -o $@
+
 # The core alone, every member linked: an undefined symbol (libbpf's, a
 # capture file's) that sneaks into it fails here.
 $(OUT)/tests/unit/core_alone: $(OUT)/libweftcore.a
