@@ -29,7 +29,7 @@
 #   PERF_NOTE                        a paragraph for section 7
 set -u
 cd "$(dirname "$0")/.." || exit 1
-ALL=(1 2 3 4a 4b 5 6 7a 7c)
+ALL=(1 2 3 4a 4b 5 6 7a 7c 10)
 
 ids=()
 for a in "${@//,/ }"; do
@@ -37,7 +37,7 @@ for a in "${@//,/ }"; do
 		case $id in
 		4) ids+=(4a 4b) ;;
 		7) ids+=(7a 7c) ;;
-		1 | 2 | 3 | 4a | 4b | 5 | 6 | 7a | 7c | 8) ids+=("$id") ;;
+		1 | 2 | 3 | 4a | 4b | 5 | 6 | 7a | 7c | 8 | 10) ids+=("$id") ;;
 		*)
 			echo "usage: tools/bench.sh [ID...]   (ID: ${ALL[*]}, 4, 7; none: all)" >&2
 			exit 2

@@ -38,6 +38,9 @@
 // first): a server under a steady load instead of flat out, for a capture of
 // a known length (tools/bench/7c-record.sh, section 7: REQS = 60 * R is one minute).
 //
+// $GOHTTPBENCH_WAIT=FILE: after the warm-up, the timed requests wait until
+// FILE exists (a tracer attaching with -p first: tools/bench/10-agent.sh).
+//
 // $GOHTTPBENCH_TRACE=FILE: runtime/trace.Start(FILE) before the server
 // starts, trace.Stop() after the last request (Go's own execution tracer,
 // for comparison).
@@ -223,6 +226,11 @@ func main() {
 		}(cls[i])
 	}
 	ready.Wait()
+	if p := os.Getenv("GOHTTPBENCH_WAIT"); p != "" {
+		for _, err := os.Stat(p); err != nil; _, err = os.Stat(p) {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 	start = time.Now()
 	close(startc)
 	done.Wait()

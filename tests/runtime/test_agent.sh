@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # weft-test-timeout: 240
 # weft agent: one agent, pointed at the real OpenTelemetry Collector
-# (tools/build-otelcol.sh) over OTLP/HTTP, follows
-#   - a Go server by its executable's name (gohttp 2 1 0, newest Go, copied
-#     as gohttp-agent) across two lifetimes: both exported, each under its
-#     own process.pid, each the exact tree (2 /ok with their worker, /leak
-#     with its leak event); the second lifetime is recorded alongside
-#     (weft record -p), and its report --format otlp has the same tree;
-#   - a Node server by its cgroup (moved into a cgroup of its own after it
-#     started): nodehttp.js's trees, its leaks and conflations (/ok, /leak,
-#     /nested twice, /self), as test_otlp checks them in a report;
-#   - a shell in that cgroup, followed (threads only), then exec'd into
-#     sleep: followed anew after the exec.
+# (tools/build-otelcol.sh) over OTLP/HTTP, follows the processes of some
+# executables (--exe gohttp-agent, node, dash, sleep) in a cgroup of the
+# test's own (--cgroup), each moved there after it started:
+#   - a Go server (gohttp 2 1 0, newest Go, copied as gohttp-agent) across
+#     two lifetimes: both exported, each under its own process.pid, each the
+#     exact tree (2 /ok with their worker, /leak with its leak event); the
+#     second lifetime is recorded alongside (weft record -p), and its report
+#     --format otlp has the same tree;
+#   - the same server outside the cgroup: not followed;
+#   - a Node server: nodehttp.js's trees, its leaks and conflations (/ok,
+#     /leak, /nested twice, /self), as test_otlp checks them in a report;
+#   - a shell, followed (threads only), then exec'd into sleep: followed
+#     anew after the exec.
 # Each tracer says what it sent (0 dropped, 0 failed); SIGINT stops the
 # agent, and no probe is left on either executable.
 . "$(dirname "$0")/lib.sh"
@@ -33,14 +35,15 @@ CG=weft-agent-test-$$
 mkdir "$CGROOT/$CG" || { fail "cannot make a cgroup under $CGROOT"; finish; }
 trap 'rmdir "$CGROOT/$CG" 2>/dev/null; _cleanup' EXIT
 
-bg AP "$WEFT" agent --otlp "http://127.0.0.1:$COL_HTTP" --exe gohttp-agent --cgroup "/$CG" \
-	--leak-grace 100ms 2>"$TMP/agent.err"
+bg AP "$WEFT" agent --otlp "http://127.0.0.1:$COL_HTTP" --exe gohttp-agent --exe node \
+	--exe dash --exe sleep --cgroup "/$CG" --leak-grace 100ms 2>"$TMP/agent.err"
 wait_for "$TMP/agent.err" '^weft agent: following' 10 "$AP" || fail "the agent did not start: $(cat "$TMP/agent.err")"
 
 # $1: the lifetime (1, 2); $2: record it alongside too
 go_lifetime() {
 	rm -f "$TMP/go"
 	bg GP env WEFT_TEST_WAIT="$TMP/go" WEFT_TEST_LOG="$TMP/g$1.log" "$GO" 2 1 0
+	echo "$GP" >"$CGROOT/$CG/cgroup.procs"
 	wait_for "$TMP/agent.err" "attached to pid $GP " 20 "$AP" || fail "go lifetime $1: not attached"
 	if [ -n "${2:-}" ]; then
 		bg RP "$WEFT" record -p "$GP" --leak-grace 100ms -o "$TMP/g$1.wr" 2>"$TMP/g$1.wr.err"
@@ -51,6 +54,13 @@ go_lifetime() {
 	wait_for "$TMP/agent.err" "^weft agent: pid $GP: " 10 "$AP" || fail "go lifetime $1: not exported"
 	eval "G$1=$GP"
 }
+# outside the cgroup: the executable alone does not select it
+bg OP env WEFT_TEST_LOG="$TMP/out.log" "$GO" 0 0 0 keep
+wait_for "$TMP/out.log" 'gohttp listening' 10 "$OP" || fail "gohttp (outside) did not start"
+sleep 1 # 5 scans
+assert_eq "$(grep -c "pid $OP" "$TMP/agent.err")" 0 "a gohttp-agent outside the cgroup: not followed"
+kill "$OP"
+wait_exit "$OP" 10
 go_lifetime 1
 go_lifetime 2 record
 wait_exit "$RP" 20
@@ -89,7 +99,7 @@ for pid in "$G1" "$G2" "$NP"; do
 		" spans sent in [1-9][0-9]* requests, 0 dropped \(queue full\), 0 failed$" "pid $pid: every span sent"
 done
 assert_match "$(tail -n 1 "$TMP/agent.err")" "^weft agent: stopped; 5 processes followed" \
-	"the agent: 5 processes followed (2 Go, Node, the shell and its exec)"
+	"the agent: 5 processes followed (2 Go, Node, the shell and its exec), not the one outside"
 assert_eq "$(probes_left "$GO")" 0 "no probe left on the Go executable"
 assert_eq "$(probes_left "$NODE")" 0 "no probe left on node"
 

@@ -23,8 +23,9 @@ import md_perf  # noqa: E402
 import md_pool  # noqa: E402
 import md_probe  # noqa: E402
 import md_soak  # noqa: E402
+import md_agent  # noqa: E402
 
-IDS = ["1", "2", "3", "4a", "4b", "5", "6", "7a", "7c", "8", "fuzz"]
+IDS = ["1", "2", "3", "4a", "4b", "5", "6", "7a", "7c", "8", "fuzz", "10"]
 TITLES = {
     "1": "## 1. Probe cost per hit, measured with weft",
     "2": "## 2. Overhead on a thread pool",
@@ -35,6 +36,7 @@ TITLES = {
     "7": "## 7. Perf analysis: sampling and off-CPU cost, record size, report and export time",
     "8": "## 8. Soak: memory over a long run (`make soak`)",
     "fuzz": "## 9. Fuzzing the readers of target input (`make fuzz`)",
+    "10": "## 10. weft agent: the cost of exporting",
 }
 
 HEADER = """\
@@ -131,6 +133,8 @@ def main():
     out += [TITLES["8"], "", body("8", md_soak.write) if "8" in secs else "(not run yet: `make soak`)", ""]
 
     out += [TITLES["fuzz"], "", body("fuzz", md_soak.write_fuzz) if "fuzz" in secs else "(not run yet: `make fuzz`)", ""]
+
+    out += [TITLES["10"], "", body("10", md_agent.write), ""]
 
     out += ["## Problems seen in this run", ""]
     probs = ["- %s: %s%s" % (i, p, "" if secs[i]["run_id"] == run else " (run of %s)" % secs[i]["date"])

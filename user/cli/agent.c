@@ -150,23 +150,26 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
+/* -p, or (--exe, if any) and (--cgroup, if any): "these programs, in
+ * these containers" */
 static bool selected(const struct agent *a, pid_t pid, const char *exe)
 {
 	const char *base = strrchr(exe, '/');
+	bool by_exe = !a->o->nr_exes, by_cgroup = !a->o->nr_cgroups;
 
 	base = base ? base + 1 : exe;
 	if (a->o->pid == pid)
 		return true;
-	for (int i = 0; i < a->o->nr_exes; i++) {
+	if (by_exe && by_cgroup)
+		return false; /* -p only */
+	for (int i = 0; i < a->o->nr_exes && !by_exe; i++) {
 		const char *want = a->o->exes[i];
 
-		if (strchr(want, '/') ? !strcmp(want, exe) : !strcmp(want, base))
-			return true;
+		by_exe = strchr(want, '/') ? !strcmp(want, exe) : !strcmp(want, base);
 	}
-	for (int i = 0; i < a->o->nr_cgroups; i++)
-		if (in_cgroup(pid, a->o->cgroups[i]))
-			return true;
-	return false;
+	for (int i = 0; by_exe && i < a->o->nr_cgroups && !by_cgroup; i++)
+		by_cgroup = in_cgroup(pid, a->o->cgroups[i]);
+	return by_exe && by_cgroup;
 }
 
 static struct target *find(struct agent *a, pid_t pid)
