@@ -24,7 +24,7 @@
 #include "session.h"
 
 #define SCAN_EVERY_MS 200
-#define STOP_WAIT_MS 6000 /* a fork flushes its queue for up to 3 s */
+#define STOP_WAIT_MS 10000 /* a fork flushes each queue for up to 3 s */
 
 /* A process instance: a pid and its start time (pids are reused) */
 struct target {

@@ -680,7 +680,7 @@ int session__run_live(struct opts *o, const struct session_live *live)
 	} else {
 		rc = live ? 0 : report_out(&s);
 	}
-	if (stop_signal)
+	if (stop_signal && o->cmd != CMD_AGENT) /* the agent says it stopped them */
 		session__say_stopped(stop_signal, stop_sender);
 	else if (s.target_gone)
 		rc = target_fate(&s, rc);
