@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* weft agent: finds the processes it is asked to follow (-p, --exe,
- * --cgroup) by reading /proc, and traces each in a process of its own (a
+ * --cgroup) as they exec (a BPF program on sched_process_exec) and by
+ * reading /proc every 2 s, and traces each in a process of its own (a
  * fork running the session, which exports as it goes: agent_export.c). A
  * target that cannot be traced costs one line; a restart is a new process,
  * so a new target. The forks die with the agent (PR_SET_PDEATHSIG), and
@@ -19,11 +20,16 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
 #include "agent.h"
+#include "agent_watch.skel.h"
+#include "clock.h"
 #include "otlp_http.h"
+#include "pid_view.h"
 #include "session.h"
 
-#define SCAN_EVERY_MS 200
+#define SCAN_EVERY_MS 2000	/* /proc read whole; 200 without exec events */
+#define WAKE_MS 200		/* the forks reaped, the exec'd looked at */
 #define STOP_WAIT_MS 10000 /* a fork flushes each queue for up to 3 s */
 
 /* A process instance: a pid and its start time (pids are reused) */
@@ -41,6 +47,11 @@ struct agent {
 	size_t nr, cap;
 	char self_exe[PATH_MAX];
 	unsigned followed, failed;
+	/* exec events: the pids to look at now */
+	struct agent_watch_bpf *skel;
+	struct ring_buffer *rb;
+	pid_t execd[256];
+	size_t nr_execd;
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -236,11 +247,47 @@ static void forget_gone(struct agent *a)
 	a->nr = k;
 }
 
+/* One process: followed if selected and not yet (or exec'd since) */
+static void consider(struct agent *a, pid_t pid)
+{
+	char exe[PATH_MAX];
+	unsigned long long start;
+	struct target *t;
+
+	if (pid <= 0 || ours(a, pid))
+		return;
+	start = start_time(pid);
+	t = find(a, pid);
+	if (!exe_of(pid, exe, sizeof(exe)))
+		return;
+	if (t && t->start == start) {
+		t->gone = false;
+		if (t->exe == hash_str(exe) && !t->again)
+			return;
+		/* it exec'd (a wrapper script became the server): what its
+		 * tracer attached to is gone; traced anew once stopped */
+		if (t->tracer) {
+			if (!t->again) {
+				fprintf(stderr, "weft agent: pid %d exec'd %s: traced anew\n",
+					t->pid, exe);
+				kill(t->tracer, SIGTERM);
+			}
+			t->again = true;
+			return;
+		}
+		t->pid = 0;
+	} else if (t) {
+		t->pid = 0; /* the pid came back as another process */
+	}
+	if (!strcmp(exe, a->self_exe) || !selected(a, pid, exe))
+		return;
+	follow(a, pid, start, exe);
+}
+
 static void scan(struct agent *a)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *de;
-	char exe[PATH_MAX];
 
 	if (!d)
 		return;
@@ -249,40 +296,40 @@ static void scan(struct agent *a)
 	while ((de = readdir(d))) {
 		char *end;
 		long pid = strtol(de->d_name, &end, 10);
-		unsigned long long start;
-		struct target *t;
 
-		if (*end || pid <= 0 || ours(a, (pid_t)pid))
-			continue;
-		start = start_time((pid_t)pid);
-		t = find(a, (pid_t)pid);
-		if (!exe_of((pid_t)pid, exe, sizeof(exe)))
-			continue;
-		if (t && t->start == start) {
-			t->gone = false;
-			if (t->exe == hash_str(exe) && !t->again)
-				continue;
-			/* it exec'd (a wrapper script became the server): what its
-			 * tracer attached to is gone; traced anew once stopped */
-			if (t->tracer) {
-				if (!t->again) {
-					fprintf(stderr, "weft agent: pid %d exec'd %s: traced anew\n",
-						t->pid, exe);
-					kill(t->tracer, SIGTERM);
-				}
-				t->again = true;
-				continue;
-			}
-			t->pid = 0;
-		} else if (t) {
-			t->pid = 0; /* the pid came back as another process */
-		}
-		if (!strcmp(exe, a->self_exe) || !selected(a, (pid_t)pid, exe))
-			continue;
-		follow(a, (pid_t)pid, start, exe);
+		if (!*end)
+			consider(a, (pid_t)pid);
 	}
 	closedir(d);
 	forget_gone(a);
+}
+
+static int on_exec(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+
+	if (size >= sizeof(__u32) && a->nr_execd < sizeof(a->execd) / sizeof(a->execd[0]))
+		a->execd[a->nr_execd++] = (pid_t)*(const __u32 *)data;
+	return 0;
+}
+
+/* Exec events, if BPF lets us; else /proc alone, more often */
+static void watch_open(struct agent *a)
+{
+	struct pid_view v;
+	char err[256];
+
+	if (pid_view__resolve(getpid(), &v, err, sizeof(err)) || !(a->skel = agent_watch_bpf__open()))
+		return;
+	a->skel->rodata->view_level = v.level;
+	a->skel->rodata->view_ns_ino = v.ns_ino;
+	if (agent_watch_bpf__load(a->skel) || agent_watch_bpf__attach(a->skel) ||
+	    !(a->rb = ring_buffer__new(bpf_map__fd(a->skel->maps.execs), on_exec, a, NULL))) {
+		fprintf(stderr, "weft agent: no exec events (sched_process_exec): /proc is read "
+			"every %d ms instead\n", WAKE_MS);
+		agent_watch_bpf__destroy(a->skel);
+		a->skel = NULL;
+	}
 }
 
 static void reap(struct agent *a)
@@ -348,7 +395,7 @@ int agent__run(struct opts *o)
 {
 	struct agent a = { .o = o };
 	struct sigaction sa = { .sa_handler = on_stop };
-	struct timespec nap = { 0, SCAN_EVERY_MS * 1000000L };
+	struct timespec nap = { 0, WAKE_MS * 1000000L };
 	char url[512], err[512];
 	bool grpc;
 	ssize_t n;
@@ -376,15 +423,28 @@ int agent__run(struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	watch_open(&a);
 	say_what(&a, url, grpc);
-	while (!stop_sig) {
+	for (uint64_t last = 0; !stop_sig;) {
 		reap(&a);
-		scan(&a);
+		if (mono_ns() - last >= (a.rb ? SCAN_EVERY_MS : WAKE_MS) * 1000000ULL) {
+			scan(&a);
+			last = mono_ns();
+		}
 		/* only pids asked for, all gone: nothing more can come */
 		if (!o->nr_exes && !o->nr_cgroups && a.followed && !tracing(&a))
 			break;
-		nanosleep(&nap, NULL);
+		if (!a.rb) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		a.nr_execd = 0;
+		ring_buffer__poll(a.rb, WAKE_MS);
+		for (size_t i = 0; i < a.nr_execd; i++)
+			consider(&a, a.execd[i]);
 	}
+	ring_buffer__free(a.rb);
+	agent_watch_bpf__destroy(a.skel);
 	stop_all(&a);
 	fprintf(stderr, "weft agent: %s; %u processes followed, %u could not be traced\n",
 		stop_sig ? "stopped" : "every target gone", a.followed, a.failed);
