@@ -38,13 +38,13 @@ rec meta "rate:=$AGENT_RATE" "secs:=$AGENT_SECS" "runs:=$AGENT_RUNS" "requests:=
 # one MODE: untraced, trace or agent
 run() {
 	local mode=$1 go=$W/go.$1 tp wp="" line
-	rm -f "$go"
+	rm -f "$go" "$W/target.ru.pid"
 	WEFT_BENCH_RUN=$$ "${RUSAGE[@]}" "$W/target.ru" env GOHTTPBENCH_RATE="$AGENT_RATE" \
 		GOHTTPBENCH_WAIT="$go" "$GH" "$n" "$HTTP_CLIENTS" "$HTTP_FANOUT" "$HTTP_ITERS" \
 		2>"$W/target.err" &
 	tp=$!
 	local gp=""
-	for _ in $(seq 100); do gp=$(pgrep -P "$tp" | head -1); [ -n "$gp" ] && break; sleep 0.05; done
+	for _ in $(seq 100); do gp=$(cat "$W/target.ru.pid" 2>/dev/null); [ -n "$gp" ] && break; sleep 0.05; done
 	[ -n "$gp" ] || { problem "$mode: the target did not start"; return; }
 	case $mode in
 	trace)
@@ -58,7 +58,8 @@ run() {
 	esac
 	if [ -n "$wp" ]; then
 		for _ in $(seq 200); do grep -q '^weft: attached' "$W/weft.err" 2>/dev/null && break; sleep 0.05; done
-		grep -q '^weft: attached' "$W/weft.err" || { problem "$mode: not attached: $(head -c 300 "$W/weft.err")"; touch "$go"; wait; return; }
+		grep -q '^weft: attached' "$W/weft.err" ||
+			{ problem "$mode: not attached: $(head -c 300 "$W/weft.err")"; touch "$go"; wait "$tp" "$wp"; return; }
 	fi
 	touch "$go"
 	wait "$tp"
