@@ -583,15 +583,22 @@ EOF
 collector_start() {
 	local col=$ROOT/build/otelcol/bin/weft-otelcol
 	[ -x "$col" ] || { fail "no test collector at $col (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"; return 1; }
-	read -r COL_GRPC COL_HTTP < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*(x.getsockname()[1] for x in s))')
+	read -r COL_GRPC COL_HTTP < <(python3 "$ROOT/tests/runtime/free_ports.py" 2)
 	bg COL_PID "$col" -o "$1" -grpc "127.0.0.1:$COL_GRPC" -http "127.0.0.1:$COL_HTTP" 2>"$1.log"
 	wait_for "$1.log" 'Everything is ready' 10 "$COL_PID" ||
 		{ fail "the collector did not start: $(tail -n 3 "$1.log")"; return 1; }
 }
+
+# The span tree (otlp_tree.py) of gohttp 2 1 0: 2 /ok with their worker,
+# /leak with its leak event
+GOHTTP_TREE="GET /ok
+  main.okWorker ended
+GET /ok
+  main.okWorker ended
+GET /leak leaks=main.leakWorker error
+  main.leakWorker leaked
+traces 3
+bad parents 0"
 
 collector_stop() {
 	kill -TERM "$COL_PID" 2>/dev/null

@@ -103,16 +103,9 @@ assert_match "$(tail -n 1 "$TMP/agent.err")" "^weft agent: stopped; 5 processes 
 assert_eq "$(probes_left "$GO")" 0 "no probe left on the Go executable"
 assert_eq "$(probes_left "$NODE")" 0 "no probe left on node"
 
-GOTREE="GET /ok
-  main.okWorker ended
-GET /ok
-  main.okWorker ended
-GET /leak leaks=main.leakWorker error
-  main.leakWorker leaked
-traces 3
-bad parents 0"
-assert_eq "$(python3 "$TREE" --collector "$TMP/col.jsonl" --pid "$G1")" "$GOTREE" "go, first lifetime: the exact tree"
-assert_eq "$(python3 "$TREE" --collector "$TMP/col.jsonl" --pid "$G2")" "$GOTREE" "go, second lifetime: the exact tree"
+
+assert_eq "$(python3 "$TREE" --collector "$TMP/col.jsonl" --pid "$G1")" "$GOHTTP_TREE" "go, first lifetime: the exact tree"
+assert_eq "$(python3 "$TREE" --collector "$TMP/col.jsonl" --pid "$G2")" "$GOHTTP_TREE" "go, second lifetime: the exact tree"
 weft_run "$TMP/g2.pb.out" "$TMP/g2.pb.err" report "$TMP/g2.wr" --format otlp -o "$TMP/g2.pb"
 assert_eq "$(python3 "$TREE" "$TMP/g2.pb")" "$(python3 "$TREE" --collector "$TMP/col.jsonl" --pid "$G2")" \
 	"go, second lifetime: the agent's tree is the recording's"

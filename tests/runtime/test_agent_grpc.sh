@@ -38,14 +38,7 @@ cat "$TMP/agent.err" >&2
 assert_match "$(grep "^weft agent: pid $GP: " "$TMP/agent.err")" \
 	": 3 transactions, 6 spans; 6 sent in 1 requests, 0 dropped \(queue full\), 0 failed; metrics: [1-9][0-9]* sent, 0 lost$" \
 	"every span and metric sent"
-assert_eq "$(python3 "$ROOT/tests/runtime/otlp_tree.py" --collector "$TMP/col.jsonl" --pid "$GP")" "GET /ok
-  main.okWorker ended
-GET /ok
-  main.okWorker ended
-GET /leak leaks=main.leakWorker error
-  main.leakWorker leaked
-traces 3
-bad parents 0" "the exact tree, over gRPC"
+assert_eq "$(python3 "$ROOT/tests/runtime/otlp_tree.py" --collector "$TMP/col.jsonl" --pid "$GP")" "$GOHTTP_TREE" "the exact tree, over gRPC"
 python3 "$ROOT/tests/runtime/otlp_decode.py" --collector "$TMP/col.jsonl" >"$TMP/col.json"
 assert_jq "$TMP/col.json" \
 	'd["resource"]["service.name"], d["resource"]["deployment.environment"], d["resource"]["team"], int(d["resource"]["process.pid"])' \

@@ -22,11 +22,7 @@ COL=build/otelcol/bin/weft-otelcol
 [ -x "$COL" ] || die "$COL is missing (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"
 n=$((AGENT_RATE * AGENT_SECS))
 RUSAGE=(python3 tests/bench/rusage.py)
-read -r COL_GRPC COL_HTTP < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*(x.getsockname()[1] for x in s))')
+read -r COL_GRPC COL_HTTP < <(python3 tests/runtime/free_ports.py 2)
 WEFT_BENCH_RUN=$$ "$COL" -o /dev/null -grpc "127.0.0.1:$COL_GRPC" -http "127.0.0.1:$COL_HTTP" 2>"$W/col.log" &
 COL_PID=$!
 TARGET_CMD=(env GOHTTPBENCH_RATE="$AGENT_RATE" GOHTTPBENCH_WAIT=FILE "$GH" "$n" "$HTTP_CLIENTS" "$HTTP_FANOUT" "$HTTP_ITERS")

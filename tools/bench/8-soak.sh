@@ -64,11 +64,7 @@ follow go "$GO_PID"
 follow node "$NODE_PID"
 COL=build/otelcol/bin/weft-otelcol
 [ -x "$COL" ] || die "$COL is missing (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"
-read -r COL_GRPC COL_HTTP < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*(x.getsockname()[1] for x in s))')
+read -r COL_GRPC COL_HTTP < <(python3 tests/runtime/free_ports.py 2)
 WEFT_BENCH_RUN=$$ "$COL" -o /dev/null -grpc "127.0.0.1:$COL_GRPC" -http "127.0.0.1:$COL_HTTP" 2>"$W/col.log" &
 COL_PID=$!
 WEFT_BENCH_RUN=$$ "$WEFT" agent --otlp "http://127.0.0.1:$COL_HTTP" --exe "$ROOT/$GOHTTP" \

@@ -8,22 +8,17 @@
 #include <time.h>
 #include "clock.h"
 #include "exit_hold.h"
+#include "proc_stat.h"
 
 /* The state letter of /proc/PID/task/TID/stat, 0 when unreadable */
 static char task_state(pid_t pid, const char *tid)
 {
-	char path[96], buf[512], *p;
-	FILE *f;
-	size_t n;
+	char path[96], buf[512];
+	const char *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, tid);
-	if (!(f = fopen(path, "re")))
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	return p && p[1] == ' ' ? p[2] : 0;
+	p = proc_stat__fields(path, buf, sizeof(buf));
+	return p ? p[0] : 0;
 }
 
 static bool stopped(char s)

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "otlp_http.h"
 #include "pid_view.h"
+#include "proc_stat.h"
 #include "session.h"
 
 #define SCAN_EVERY_MS 2000	/* /proc read whole; 200 without exec events */
@@ -63,20 +64,14 @@ static void on_stop(int sig)
 
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024];
+	const char *p;
 	unsigned long long st = 0;
-	FILE *f;
-	size_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (!(f = fopen(path, "re")))
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	/* after ") ": state is field 3, starttime field 22 */
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+	p = proc_stat__fields(path, buf, sizeof(buf));
+	/* from the state (field 3) to the start time (field 22) */
+	if (p && sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
 			"%*d %*d %*d %llu", &st) != 1)
 		st = 0;
 	return st;
