@@ -429,6 +429,29 @@ static void test_go_h2_caller_polled_end(void **state)
 	model__free(m);
 }
 
+/* The same, the sweep's end read before the call's begin arrived */
+static void test_go_h2_caller_polled_end_early(void **state)
+{
+	struct model *m = new_model(100 * MS);
+	struct weft_event h2 = { .type = WEFT_EV_SEG_BEGIN, .kind = WEFT_KIND_CALL,
+				 .flags = WEFT_F_H2CALL, .ts_ns = 5 * MS, .seg = 10, .parent = 2,
+				 .txn = 1 };
+	struct weft_event end = { .type = WEFT_EV_SEG_END, .kind = WEFT_KIND_CALL,
+				  .flags = WEFT_F_POLLED, .ts_ns = 4 * MS, .seg = 10,
+				  .parent = 7 * MS, .txn = 1 };
+
+	txn_begin(m, 1 * MS, 2, 0, 1, 0);
+	model__feed(m, &end);
+	model__feed(m, &h2);
+	call_name(m, 10, "GET 127.0.0.1:1");
+	self_txn(m, 6 * MS, 20, 3, 0, 0, WEFT_F_WIRE_MUX, "GET /b/{id}");
+	model__finish(m, 10 * MS);
+	assert_int_equal(model__segment(m, 10)->end_ns, 5 * MS);
+	assert_int_equal(model__nr_conflations(m), 1);
+	assert_int_equal(model__conflation_at(m, 0)->outer_txn, 1);
+	model__free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_h2_client_caller),
 		cmocka_unit_test(test_go_h2_caller),
 		cmocka_unit_test(test_go_h2_caller_polled_end),
+		cmocka_unit_test(test_go_h2_caller_polled_end_early),
 	};
 
 	return cmocka_run_group_tests_name("model: requests and calls", tests, NULL, NULL);

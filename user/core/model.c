@@ -23,7 +23,7 @@ void model__free(struct model *m)
 	idmap__free(&m->txn_idx);
 	idmap__free(&m->early_idx);
 	idmap__free(&m->early_traps);
-	free(m->early_ns);
+	free(m->early);
 	free(m->leaks);
 	free(m->orphans);
 	free(m->conns);
@@ -105,8 +105,12 @@ static void on_seg_begin(struct model *m, const struct weft_event *e)
 
 		s->stack = k >= 0 ? (uint32_t)k + 1 : 0;
 	}
-	if (m->nr_early && idmap__get(&m->early_idx, e->seg, &i))
-		s->end_ns = m->early_ns[i] > s->begin_ns ? m->early_ns[i] : s->begin_ns;
+	if (m->nr_early && idmap__get(&m->early_idx, e->seg, &i)) {
+		const struct early_end *x = &m->early[i];
+
+		s->end_ns = x->end_ns > s->begin_ns ? x->end_ns : s->begin_ns;
+		s->gone_by_ns = x->gone_by_ns > s->end_ns ? x->gone_by_ns : s->end_ns;
+	}
 	if (s->txn && (t = txn_find(m, s->txn)))
 		t->nr_segments++;
 	/* a connection's: by where it began, or because its parent was */
@@ -214,13 +218,13 @@ static void on_txn_end(struct model *m, const struct weft_event *e)
 
 static void early_end(struct model *m, const struct weft_event *e)
 {
-	uint64_t *n = grow(m->early_ns, &m->cap_early, m->nr_early + 1, sizeof(*n));
+	struct early_end *n = grow(m->early, &m->cap_early, m->nr_early + 1, sizeof(*n));
 
 	if (!n)
 		return;
-	m->early_ns = n;
+	m->early = n;
 	if (!idmap__put(&m->early_idx, e->seg, m->nr_early))
-		m->early_ns[m->nr_early++] = e->ts_ns;
+		m->early[m->nr_early++] = (struct early_end){ e->ts_ns, e->parent };
 }
 
 static void on_traps(struct model *m, const struct weft_event *e)

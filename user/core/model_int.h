@@ -31,7 +31,9 @@ struct model {
 	/* polled ends (--go-lean) read before their SEG_BEGIN arrived: the map
 	 * entry is made before the event is submitted */
 	struct idmap early_idx;
-	uint64_t *early_ns;
+	struct early_end {
+		uint64_t end_ns, gone_by_ns;
+	} *early;
 	size_t nr_early, cap_early;
 	struct sample *samples;
 	size_t nr_samples, cap_samples;
