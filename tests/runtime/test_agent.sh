@@ -33,7 +33,7 @@ cp "$ROOT/build/tests/go/$V/gohttp" "$GO"
 if [ -f /sys/fs/cgroup/cgroup.procs ]; then CGROOT=/sys/fs/cgroup; else CGROOT=/sys/fs/cgroup/unified; fi
 CG=weft-agent-test-$$
 mkdir "$CGROOT/$CG" || { fail "cannot make a cgroup under $CGROOT"; finish; }
-trap 'rmdir "$CGROOT/$CG" 2>/dev/null; _cleanup' EXIT
+trap 'rc=$?; rmdir "$CGROOT/$CG" 2>/dev/null; (exit $rc); _cleanup' EXIT
 
 bg AP "$WEFT" agent --otlp "http://127.0.0.1:$COL_HTTP" --exe gohttp-agent --exe node \
 	--exe dash --exe sleep --cgroup "/$CG" --leak-grace 100ms 2>"$TMP/agent.err"
@@ -96,7 +96,8 @@ cat "$TMP/agent.err" >&2
 
 for pid in "$G1" "$G2" "$NP"; do
 	assert_match "$(grep "^weft agent: pid $pid: " "$TMP/agent.err")" \
-		" spans sent in [1-9][0-9]* requests, 0 dropped \(queue full\), 0 failed$" "pid $pid: every span sent"
+		" ([0-9]+) spans; \1 sent in [1-9][0-9]* requests, 0 dropped \(queue full\), 0 failed; metrics: [1-9][0-9]* sent, 0 lost$" \
+		"pid $pid: every span sent, and the metrics"
 done
 assert_match "$(tail -n 1 "$TMP/agent.err")" "^weft agent: stopped; 5 processes followed" \
 	"the agent: 5 processes followed (2 Go, Node, the shell and its exec), not the one outside"

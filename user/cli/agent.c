@@ -5,9 +5,17 @@
  * fork running the session, which exports as it goes: agent_export.c). A
  * target that cannot be traced costs one line; a restart is a new process,
  * so a new target. The forks die with the agent (PR_SET_PDEATHSIG), and
- * their probes with them. */
+ * their probes with them.
+ *
+ * An exec of an --exe program is held (stopped by the BPF program before its
+ * first instruction): its tracer continues it once attached, as weft check
+ * does with what it follows (opts.resume). Never left stopped: the agent
+ * continues it at once when it will not follow it (not selected after all,
+ * no fork, the agent stopping), when its tracer ends before (killed,
+ * crashed), and if it is still stopped HOLD_MAX_MS after its exec. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stddef.h>
@@ -17,9 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "agent.h"
 #include "agent_watch.skel.h"
@@ -28,10 +39,14 @@
 #include "pid_view.h"
 #include "proc_stat.h"
 #include "session.h"
+#include "weft/agent_watch.h"
 
 #define SCAN_EVERY_MS 2000	/* /proc read whole; 200 without exec events */
 #define WAKE_MS 200		/* the forks reaped, the exec'd looked at */
 #define STOP_WAIT_MS 10000 /* a fork flushes each queue for up to 3 s */
+#define HOLD_MAX_MS 10000 /* a target held at its exec: its tracer is stuck */
+
+_Static_assert(AGENT_WATCH_MAX >= MAX_FOLLOW, "agent_watch.bpf.c holds every --exe and --cgroup");
 
 /* A process instance: a pid and its start time (pids are reused) */
 struct target {
@@ -40,6 +55,10 @@ struct target {
 	uint64_t exe;	   /* its executable's path, hashed: an exec is a new target */
 	bool gone;	   /* not in /proc at the last scan */
 	bool again;	   /* exec'd: traced anew once its tracer has stopped */
+	/* held at its exec, for its tracer to continue: until seen stopped
+	 * then running (or HOLD_MAX_MS), the agent continues it if need be */
+	bool held, seen_stopped;
+	uint64_t held_ns;
 };
 
 struct agent {
@@ -51,18 +70,65 @@ struct agent {
 	/* exec events: the pids to look at now */
 	struct agent_watch_bpf *skel;
 	struct ring_buffer *rb;
-	pid_t execd[256];
+	struct agent_exec execd[256];
 	size_t nr_execd;
 };
 
 static volatile sig_atomic_t stop_sig;
+static pid_t early_held; /* a tracer's target, held, until its session's handlers */
 
 static void on_stop(int sig)
 {
 	stop_sig = sig;
 }
 
-static unsigned long long start_time(pid_t pid)
+/* A tracer stopped before its session began: what it held runs on */
+static void on_stop_early(int sig)
+{
+	if (early_held > 0)
+		kill(early_held, SIGCONT);
+	_exit(128 + sig);
+}
+
+/* Its stop, from the BPF side, pending or taken (or it is gone) */
+static bool stop_sent(pid_t pid)
+{
+	char path[64], line[128];
+	unsigned long long mask;
+	bool sent = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (!(f = fopen(path, "re")))
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6)) {
+			sent = strchr(line, 'T') != NULL;
+		} else if ((!strncmp(line, "ShdPnd:", 7) || !strncmp(line, "SigPnd:", 7)) &&
+			   sscanf(line + 7, "%llx", &mask) == 1 && (mask >> (SIGSTOP - 1) & 1)) {
+			sent = true;
+			break;
+		}
+	}
+	fclose(f);
+	return sent;
+}
+
+/* Continues a process held at its exec that no tracer will. The SIGSTOP
+ * leaves the BPF program by irq_work (the tracepoint runs with preemption
+ * off): a SIGCONT before it is queued would not undo it, so it waits for
+ * it, up to 50 ms (it is queued before the event is seen, as a rule). */
+static void resume(pid_t pid)
+{
+	struct timespec ms = { 0, 1000000L };
+
+	for (int i = 0; i < 50 && !stop_sent(pid); i++)
+		nanosleep(&ms, NULL);
+	kill(pid, SIGCONT);
+}
+
+/* Its start time, and its state if asked (0: gone) */
+static unsigned long long start_time(pid_t pid, char *state)
 {
 	char path[64], buf[1024];
 	const char *p;
@@ -74,6 +140,8 @@ static unsigned long long start_time(pid_t pid)
 	if (p && sscanf(p, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
 			"%*d %*d %*d %llu", &st) != 1)
 		st = 0;
+	if (state)
+		*state = p ? *p : 0;
 	return st;
 }
 
@@ -194,8 +262,12 @@ static bool ours(const struct agent *a, pid_t pid)
 	return pid == getpid();
 }
 
-static void follow(struct agent *a, pid_t pid, unsigned long long start, const char *exe)
+/* A tracer for pid; held: stopped at its exec, for the tracer to continue
+ * once attached. false: none (the caller continues what was held) */
+static bool follow(struct agent *a, pid_t pid, unsigned long long start, const char *exe,
+		   bool held)
 {
+	sigset_t stops, was;
 	struct target *t;
 	pid_t child;
 
@@ -204,31 +276,44 @@ static void follow(struct agent *a, pid_t pid, unsigned long long start, const c
 		struct target *n = realloc(a->t, cap * sizeof(*n));
 
 		if (!n)
-			return;
+			return false;
 		a->t = n;
 		a->cap = cap;
 	}
 	fflush(NULL);
+	/* a stop asked of the fork before its handlers are set waits for them */
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stops, &was);
 	child = fork();
-	if (child < 0) {
-		fprintf(stderr, "weft agent: pid %d: cannot fork: %s; not followed\n", pid,
-			strerror(errno));
-		return;
-	}
 	if (!child) {
 		pid_t parent = getppid();
 
+		early_held = held ? pid : 0;
+		signal(SIGINT, on_stop_early);
+		signal(SIGTERM, on_stop_early);
+		signal(SIGHUP, on_stop_early);
+		sigprocmask(SIG_SETMASK, &was, NULL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
-			_exit(1); /* the agent died before we were set */
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
+			on_stop_early(SIGTERM); /* the agent died before we were set */
 		a->o->pid = pid;
+		a->o->resume = held; /* the session continues it, attached or not */
 		_exit(session__run(a->o));
 	}
+	sigprocmask(SIG_SETMASK, &was, NULL);
+	if (child < 0) {
+		fprintf(stderr, "weft agent: pid %d: cannot fork: %s; not followed\n", pid,
+			strerror(errno));
+		return false;
+	}
 	t = &a->t[a->nr++];
-	*t = (struct target){ .pid = pid, .tracer = child, .start = start, .exe = hash_str(exe) };
+	*t = (struct target){ .pid = pid, .tracer = child, .start = start, .exe = hash_str(exe),
+			      .held = held, .held_ns = mono_ns() };
 	a->followed++;
+	return true;
 }
 
 /* Forgets processes gone (and not being traced): their pid may come back */
@@ -242,25 +327,30 @@ static void forget_gone(struct agent *a)
 	a->nr = k;
 }
 
-/* One process: followed if selected and not yet (or exec'd since) */
-static void consider(struct agent *a, pid_t pid)
+/* One process: followed if selected and not yet (or exec'd since). held:
+ * stopped at its exec; true: a tracer of its own now continues it, false:
+ * the caller must. */
+static bool consider(struct agent *a, pid_t pid, bool held)
 {
 	char exe[PATH_MAX];
 	unsigned long long start;
 	struct target *t;
 
 	if (pid <= 0 || ours(a, pid))
-		return;
-	start = start_time(pid);
+		return false;
+	start = start_time(pid, NULL);
 	t = find(a, pid);
 	if (!exe_of(pid, exe, sizeof(exe)))
-		return;
+		return false;
 	if (t && t->start == start) {
 		t->gone = false;
+		/* held too: a scan found it first (its tracer will not continue
+		 * it), or it exec'd itself again */
 		if (t->exe == hash_str(exe) && !t->again)
-			return;
+			return false;
 		/* it exec'd (a wrapper script became the server): what its
-		 * tracer attached to is gone; traced anew once stopped */
+		 * tracer attached to is gone; traced anew once stopped (and not
+		 * held meanwhile: the old tracer may take seconds to flush) */
 		if (t->tracer) {
 			if (!t->again) {
 				fprintf(stderr, "weft agent: pid %d exec'd %s: traced anew\n",
@@ -268,15 +358,51 @@ static void consider(struct agent *a, pid_t pid)
 				kill(t->tracer, SIGTERM);
 			}
 			t->again = true;
-			return;
+			return false;
 		}
 		t->pid = 0;
 	} else if (t) {
 		t->pid = 0; /* the pid came back as another process */
 	}
 	if (!strcmp(exe, a->self_exe) || !selected(a, pid, exe))
+		return false;
+	return follow(a, pid, start, exe, held);
+}
+
+/* A held target its tracer may not have continued: continued if it is
+ * still that process, stopped */
+static void release(struct target *t, const char *why)
+{
+	char state;
+
+	t->held = false;
+	if (start_time(t->pid, &state) != t->start || state != 'T')
 		return;
-	follow(a, pid, start, exe);
+	fprintf(stderr, "weft agent: pid %d: %s; continued\n", t->pid, why);
+	kill(t->pid, SIGCONT);
+}
+
+/* Held targets: seen stopped, then running (its tracer continued it), they
+ * are no longer ours to continue; one stopped too long is */
+static void watch_held(struct agent *a)
+{
+	for (size_t i = 0; i < a->nr; i++) {
+		struct target *t = &a->t[i];
+		char state;
+
+		if (!t->held)
+			continue;
+		if (mono_ns() - t->held_ns >= HOLD_MAX_MS * 1000000ULL) {
+			release(t, "still stopped at its exec (its tracer is slow)");
+			continue;
+		}
+		if (start_time(t->pid, &state) != t->start)
+			t->held = false; /* gone */
+		else if (state == 'T' || stop_sent(t->pid))
+			t->seen_stopped = true;
+		else if (t->seen_stopped)
+			t->held = false;
+	}
 }
 
 static void scan(struct agent *a)
@@ -293,19 +419,78 @@ static void scan(struct agent *a)
 		long pid = strtol(de->d_name, &end, 10);
 
 		if (!*end)
-			consider(a, (pid_t)pid);
+			consider(a, (pid_t)pid, false);
 	}
 	closedir(d);
 	forget_gone(a);
 }
 
+/* Kept until the loop looks at them; full, the rest wait in the ring */
 static int on_exec(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
+	const size_t max = sizeof(a->execd) / sizeof(a->execd[0]);
 
-	if (size >= sizeof(__u32) && a->nr_execd < sizeof(a->execd) / sizeof(a->execd[0]))
-		a->execd[a->nr_execd++] = (pid_t)*(const __u32 *)data;
-	return 0;
+	if (size >= sizeof(struct agent_exec) && a->nr_execd < max)
+		a->execd[a->nr_execd++] = *(const struct agent_exec *)data;
+	return a->nr_execd < max ? 0 : -1;
+}
+
+/* The cgroup v2 directory of a --cgroup path (as given, or as
+ * /proc/PID/cgroup shows it, under cgroup2's mount); -1: none, or v1 */
+static int cgroup_fd(const char *sel)
+{
+	static const char *const mounts[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified" };
+	char path[PATH_MAX];
+	struct statfs sf;
+	int fd = -1;
+
+	for (size_t i = 0; fd < 0 && i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+		if (!strncmp(sel, "/sys/fs/cgroup/", 15))
+			snprintf(path, sizeof(path), "%s", sel);
+		else if (statfs(mounts[i], &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)
+			continue;
+		else
+			snprintf(path, sizeof(path), "%s%s", mounts[i], sel);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && (fstatfs(fd, &sf) || sf.f_type != CGROUP2_SUPER_MAGIC)) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	return fd;
+}
+
+/* The --exe names (their last component's hash, as hash_str) for the BPF
+ * side to hold those programs' execs; with --cgroup, in those cgroups that
+ * are v2 only (none: nothing is held) */
+static void watch_holds(struct agent *a)
+{
+	struct agent_watch_bpf__rodata *ro = a->skel->rodata;
+
+	for (int i = 0; i < a->o->nr_exes; i++) {
+		const char *base = strrchr(a->o->exes[i], '/');
+
+		ro->exe_hash[ro->nr_exe_hash++] = hash_str(base ? base + 1 : a->o->exes[i]);
+	}
+	ro->by_cgroup = a->o->nr_cgroups > 0;
+}
+
+/* Filled between load and attach: an empty slot holds nothing */
+static void watch_cgroups(struct agent *a)
+{
+	int map = bpf_map__fd(a->skel->maps.cgroups);
+	__u32 n = 0;
+
+	for (int i = 0; i < a->o->nr_cgroups; i++) {
+		int fd = cgroup_fd(a->o->cgroups[i]);
+
+		if (fd < 0)
+			continue; /* its processes are found by their exec, not held */
+		if (!bpf_map_update_elem(map, &n, &fd, BPF_ANY))
+			n++;
+		close(fd);
+	}
 }
 
 /* Exec events, if BPF lets us; else /proc alone, more often */
@@ -313,17 +498,41 @@ static void watch_open(struct agent *a)
 {
 	struct pid_view v;
 	char err[256];
+	int bad;
 
 	if (pid_view__resolve(getpid(), &v, err, sizeof(err)) || !(a->skel = agent_watch_bpf__open()))
 		return;
 	a->skel->rodata->view_level = v.level;
 	a->skel->rodata->view_ns_ino = v.ns_ino;
-	if (agent_watch_bpf__load(a->skel) || agent_watch_bpf__attach(a->skel) ||
-	    !(a->rb = ring_buffer__new(bpf_map__fd(a->skel->maps.execs), on_exec, a, NULL))) {
+	watch_holds(a);
+	bad = agent_watch_bpf__load(a->skel);
+	if (!bad) {
+		watch_cgroups(a);
+		bad = agent_watch_bpf__attach(a->skel);
+	}
+	if (bad || !(a->rb = ring_buffer__new(bpf_map__fd(a->skel->maps.execs), on_exec, a, NULL))) {
 		fprintf(stderr, "weft agent: no exec events (sched_process_exec): /proc is read "
 			"every %d ms instead\n", WAKE_MS);
 		agent_watch_bpf__destroy(a->skel);
 		a->skel = NULL;
+	}
+}
+
+/* A tracer ended: one that exited continued what it held (its session
+ * does, attached or not); one killed may not have */
+static void ended(struct agent *a, pid_t c, int st)
+{
+	for (size_t i = 0; i < a->nr; i++) {
+		struct target *t = &a->t[i];
+
+		if (t->tracer != c)
+			continue;
+		t->tracer = 0;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			a->failed++;
+		if (t->held && WIFSIGNALED(st))
+			release(t, "its tracer ended before continuing it");
+		t->held = false;
 	}
 }
 
@@ -333,12 +542,27 @@ static void reap(struct agent *a)
 	pid_t c;
 
 	while ((c = waitpid(-1, &st, WNOHANG)) > 0)
-		for (size_t i = 0; i < a->nr; i++)
-			if (a->t[i].tracer == c) {
-				a->t[i].tracer = 0;
-				if (!WIFEXITED(st) || WEXITSTATUS(st))
-					a->failed++;
-			}
+		ended(a, c, st);
+}
+
+/* The exec events not yet looked at, once no more can come: none is
+ * followed, each held is continued */
+static void drain_execs(struct agent *a)
+{
+	struct timespec nap = { 0, 20 * 1000000L };
+	int n;
+
+	if (!a->rb)
+		return;
+	agent_watch_bpf__detach(a->skel);
+	nanosleep(&nap, NULL); /* a run under way as it was detached submits still */
+	do {
+		a->nr_execd = 0;
+		n = ring_buffer__consume(a->rb);
+		for (size_t i = 0; i < a->nr_execd; i++)
+			if (a->execd[i].stopped)
+				resume(a->execd[i].pid);
+	} while (n != 0);
 }
 
 static size_t tracing(const struct agent *a)
@@ -353,6 +577,8 @@ static size_t tracing(const struct agent *a)
 static void stop_all(struct agent *a)
 {
 	struct timespec nap = { 0, 20 * 1000000L };
+	int st;
+	pid_t c;
 
 	for (size_t i = 0; i < a->nr; i++)
 		if (a->t[i].tracer)
@@ -367,8 +593,8 @@ static void stop_all(struct agent *a)
 				a->t[i].pid);
 			kill(a->t[i].tracer, SIGKILL);
 		}
-	while (waitpid(-1, NULL, 0) > 0)
-		;
+	while ((c = waitpid(-1, &st, 0)) > 0)
+		ended(a, c, st);
 }
 
 static void say_what(const struct agent *a, const char *url, bool grpc)
@@ -435,9 +661,16 @@ int agent__run(struct opts *o)
 		}
 		a.nr_execd = 0;
 		ring_buffer__poll(a.rb, WAKE_MS);
-		for (size_t i = 0; i < a.nr_execd; i++)
-			consider(&a, a.execd[i]);
+		for (size_t i = 0; i < a.nr_execd; i++) {
+			const struct agent_exec *e = &a.execd[i];
+
+			/* held, not followed after all: it runs on at once */
+			if ((stop_sig || !consider(&a, e->pid, e->stopped)) && e->stopped)
+				resume(e->pid);
+		}
+		watch_held(&a);
 	}
+	drain_execs(&a);
 	ring_buffer__free(a.rb);
 	agent_watch_bpf__destroy(a.skel);
 	stop_all(&a);
