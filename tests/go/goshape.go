@@ -33,6 +33,7 @@
 //
 //	goshape main goid=1 pid=P
 //	goshape listening 127.0.0.1:PORT
+//	(then, with $WEFT_TEST_WAIT set, waits for that file: weft agent -p)
 //	goshape req=I path=/spin cpu_ns=C          (the spin's measured CPU time)
 //	goshape req=I path=/wait child_cpu_ns=C
 //	goshape done N
@@ -173,6 +174,7 @@ func main() {
 	mux.HandleFunc("/block", handleBlock)
 	go (&http.Server{Handler: mux}).Serve(ln)
 	testlib.Log("goshape listening %s", ln.Addr())
+	testlib.TargetWait()
 	client := &http.Client{Transport: &http.Transport{}} // no proxy, own idle pool
 	base := "http://" + ln.Addr().String()
 	for i := 0; i < n; i++ {

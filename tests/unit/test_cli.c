@@ -189,8 +189,23 @@ static void test_profile_opts(void **state)
 	}
 	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "-o", "x", "-F", NULL), -1);
 	assert_int_equal(parse(&o, err, "weft", "report", "a.weft", "-F", "99", NULL), -1);
-	assert_non_null(strstr(err, "trace and record"));
+	assert_non_null(strstr(err, "trace, record and agent"));
 	assert_int_equal(parse(&o, err, "weft", "goroutines", "-p", "1", "--off-cpu", NULL), -1);
+	/* agent: profiles go to --pprof-dir, which needs something to profile */
+	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "-F", "99", "--pprof-dir", "d",
+			       "--profile-every", "10s", NULL), 0);
+	assert_string_equal(o.pprof_dir, "d");
+	assert_int_equal(o.profile_every_ns, 10000000000ULL);
+	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "--off-cpu", NULL), -1);
+	assert_non_null(strstr(err, "give --pprof-dir DIR"));
+	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "--pprof-dir", "d", NULL), -1);
+	assert_non_null(strstr(err, "needs -F HZ or --off-cpu"));
+	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "-F", "9", "--pprof-dir", "d",
+			       "--profile-every", "500ms", NULL), -1);
+	assert_non_null(strstr(err, "1s or more"));
+	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "-o", "x", "-F", "9",
+			       "--pprof-dir", "d", NULL), -1);
+	assert_non_null(strstr(err, "belong to weft agent"));
 	assert_int_equal(parse(&o, err, "weft", "record", "-p", "1", "-o", "x", "--format",
 			       "folded", NULL), -1);
 	assert_non_null(strstr(err, "folded"));

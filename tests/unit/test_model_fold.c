@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "model_events.h"
+#include "profile_agg.h"
 
 static struct model *fold_model(size_t keep)
 {
@@ -137,6 +138,86 @@ static void test_fold_off(void **state)
 	model__free(m);
 }
 
+static void sample(struct model *m, uint64_t ts, uint64_t txn, uint64_t pc)
+{
+	struct weft_event e = { .ts_ns = ts, .type = WEFT_EV_SAMPLE, .txn = txn, .nr_frames = 2 };
+
+	e.frames[0] = pc;
+	e.frames[1] = 0x5000;
+	model__feed(m, &e);
+}
+
+static void take(void *ctx, const struct sample *s, const struct txn *t)
+{
+	struct profile_agg *a = ctx;
+
+	profile_agg__add(a, t ? "handle_request" : s->txn ? "(unknown)" : "(none)", s->stack,
+			 false, s->off_cpu, s->weight_ns);
+}
+
+static uint64_t agg_samples(const struct profile_agg *a, const char *name)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < a->nr_rows; i++)
+		n += strcmp(a->names[a->rows[i].name], name) ? 0 : a->rows[i].v[0];
+	return n;
+}
+
+/* weft agent: samples leave with their exported transactions (into the
+ * interval's aggregate), so transactions are folded under -F too. Each
+ * request has 2 samples at one of 2 stacks, and one outside any; one
+ * sample names a transaction never begun (settled after 2 ms). */
+static void test_fold_agent_samples(void **state)
+{
+	struct model_opts o = { .leak_grace_ns = 10 * MS, .txns_traced = true, .fold_keep = 100,
+				.fold_exported_only = true, .sample_period_ns = MS };
+	struct model *m;
+	struct profile_agg a = { 0 };
+	uint64_t now = 0;
+
+	o.probe_names[P_TXN] = "handle_request";
+	m = model__new(&o);
+	sample(m, 1, 99999, 0x7000);
+	for (uint64_t i = 1; i <= 1000; i++) {
+		request(m, i);
+		sample(m, i * MS + 2, i, 0x3000 + (i & 1));
+		sample(m, i * MS + 3, i, 0x3000 + (i & 1));
+		sample(m, i * MS + 4, 0, 0x6000);
+		now = i * MS + 11 * MS;
+		model__finish(m, now);
+		for (size_t j = 0; j < model__nr_txns(m); j++) {
+			const struct txn *t = model__txn_at(m, j);
+
+			if (t->end_ns && t->end_ns + 10 * MS <= now && !t->exported)
+				model__set_exported(m, j);
+		}
+		model__take_samples(m, now, 2 * MS, false, take, &a);
+		model__compact(m, now);
+	}
+	assert_true(model__nr_folded_txns(m) > 800);
+	/* what is left: the samples of the transactions not exported yet */
+	assert_true(model__nr_samples(m) > 0 && model__nr_samples(m) <= 2 * 12);
+	for (size_t i = 0; i < model__nr_samples(m); i++)
+		assert_false(model__txn(m, model__sample_at(m, i)->txn)->exported);
+	{
+		size_t left = model__nr_samples(m);
+
+		assert_int_equal(model__take_samples(m, now, 0, true, take, &a), left);
+	}
+	assert_int_equal(model__nr_samples(m), 0);
+	assert_int_equal(agg_samples(&a, "handle_request"), 2000);
+	assert_int_equal(agg_samples(&a, "(none)"), 1000);
+	assert_int_equal(agg_samples(&a, "(unknown)"), 1);
+	assert_int_equal(a.nr_names, 3);
+	assert_int_equal(a.nr_rows, 4); /* 2 stacks in requests, 1 outside, 1 unknown */
+	assert_int_equal(a.samples, 3001);
+	profile_agg__reset(&a);
+	assert_int_equal(a.nr_rows + a.nr_names + a.samples, 0);
+	model__free(m);
+	profile_agg__free(&a);
+}
+
 static void test_buckets(void **state)
 {
 	for (uint64_t v = 1; v < (1ULL << 40); v = v * 3 + 1) {
@@ -154,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_fold_counts),
 		cmocka_unit_test(test_fold_keeps_verdicts),
 		cmocka_unit_test(test_fold_off),
+		cmocka_unit_test(test_fold_agent_samples),
 		cmocka_unit_test(test_buckets),
 	};
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "agent_export.h"
+#include "agent_profile.h"
 #include "model.h"
 #include "otlp.h"
 #include "otlp_http.h"
@@ -19,6 +20,7 @@
 
 struct agent_export {
 	struct otlp_http *traces, *metrics;
+	struct agent_profile *profile; /* -F/--off-cpu: pprof files */
 	struct otlp_resource rsrc;
 	struct otlp_metrics mt;
 	char container_id[65];
@@ -81,6 +83,8 @@ struct agent_export *agent_export__new(const struct opts *o, char *err, size_t l
 	if (otlp_http__url(o->otlp, o->otlp_protocol, "metrics", url, sizeof(url), &grpc, err, len) ||
 	    !(x->metrics = otlp_http__new(url, grpc, o->otlp_queue_bytes, err, len)))
 		goto fail;
+	if (!(x->profile = agent_profile__new(o, err, len)) && err[0])
+		goto fail;
 	x->rsrc.attrs = getenv("OTEL_RESOURCE_ATTRIBUTES");
 	x->rsrc.service = getenv("OTEL_SERVICE_NAME");
 	container_id(o->pid, x->container_id);
@@ -93,6 +97,8 @@ struct agent_export *agent_export__new(const struct opts *o, char *err, size_t l
 fail:
 	if (x->traces)
 		otlp_http__close(x->traces, 0, NULL);
+	if (x->metrics)
+		otlp_http__close(x->metrics, 0, NULL);
 	free(x);
 	return NULL;
 }
@@ -195,6 +201,8 @@ void agent_export__tick(struct agent_export *x, struct model *m, const struct re
 	x->last_ns = now_ns;
 	model__finish(m, now_ns);
 	send_judged(x, m, r);
+	/* before model__compact: the samples' transactions are still there */
+	agent_profile__tick(x->profile, m, r, now_ns);
 	if (now_ns - x->last_metrics_ns >= x->metrics_every_ns) {
 		x->last_metrics_ns = now_ns;
 		send_metrics(x, m, r);
@@ -204,17 +212,20 @@ void agent_export__tick(struct agent_export *x, struct model *m, const struct re
 void agent_export__close(struct agent_export *x, struct model *m, const struct report *r)
 {
 	struct otlp_http_stats st, ms;
+	char profiles[256];
 
 	if (!x)
 		return;
 	if (!r) { /* never ran: nothing to say */
 		otlp_http__close(x->traces, 0, NULL);
 		otlp_http__close(x->metrics, 0, NULL);
+		agent_profile__close(x->profile, NULL, NULL, profiles, sizeof(profiles));
 		free(x);
 		return;
 	}
 	x->all = true;
 	send_judged(x, m, r);
+	agent_profile__close(x->profile, m, r, profiles, sizeof(profiles));
 	otlp_http__close(x->traces, FLUSH_MS, &st);
 	x->traces = NULL;
 	/* the last metrics count what the traces' queue lost */
@@ -231,11 +242,11 @@ void agent_export__close(struct agent_export *x, struct model *m, const struct r
 	otlp_http__close(x->metrics, FLUSH_MS, &ms);
 	fprintf(stderr, "weft agent: pid %d: %" PRIu64 " transactions, %" PRIu64 " spans; %" PRIu64
 		" sent in %" PRIu64 " requests, %" PRIu64 " dropped (queue full), %" PRIu64
-		" failed%s%s%s; metrics: %" PRIu64 " sent, %" PRIu64 " lost%s%s%s\n",
+		" failed%s%s%s; metrics: %" PRIu64 " sent, %" PRIu64 " lost%s%s%s%s\n",
 		r->meta->pid, x->txns, x->spans, st.sent_items, st.sent, st.dropped_items,
 		st.failed_items, st.last_error[0] ? " (" : "", st.last_error,
 		st.last_error[0] ? ")" : "", ms.sent, ms.dropped + ms.failed,
-		ms.last_error[0] ? " (" : "", ms.last_error, ms.last_error[0] ? ")" : "");
+		ms.last_error[0] ? " (" : "", ms.last_error, ms.last_error[0] ? ")" : "", profiles);
 	otlp_metrics__free(&x->mt);
 	free(x->batch);
 	free(x);

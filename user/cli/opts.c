@@ -16,6 +16,7 @@ static const struct opts defaults = {
 	.ringbuf_mb = 8,
 	.keep_txns = 10000,
 	.otlp_queue_bytes = 32u << 20,
+	.profile_every_ns = 60000000000ULL,
 };
 
 void opts__usage(FILE *f)
@@ -28,7 +29,7 @@ void opts__usage(FILE *f)
 	      "       weft goroutines -p PID [--format text|json] [-v]\n"
 	      "       weft top -p PID [CAPTURE OPTIONS]\n"
 	      "       weft agent [--otlp URL] (-p PID | --exe NAME|PATH | --cgroup PATH)...\n"
-	      "                  [CAPTURE OPTIONS]\n"
+	      "                  [-F HZ] [--off-cpu] [--pprof-dir DIR] [CAPTURE OPTIONS]\n"
 	      "\n"
 	      "Traces async context in a running process: which threads and queued tasks\n"
 	      "belong to which transaction, and which outlive it (leaks).\n"
@@ -100,6 +101,10 @@ void opts__usage(FILE *f)
 	      "                           metrics every OTEL_METRIC_EXPORT_INTERVAL ms (60000)\n"
 	      "  --otlp-queue SIZE        agent: what may wait on a slow collector, per signal\n"
 	      "                           (default 32m); past it batches are dropped, counted\n"
+	      "  --pprof-dir DIR          agent, with -F/--off-cpu: a gzipped pprof file per\n"
+	      "                           target and interval here (weft.EXE.PID.TIME.pb.gz),\n"
+	      "                           samples labeled txn=NAME\n"
+	      "  --profile-every DUR      agent: the profiles' interval (default 60s)\n"
 	      "  --exe NAME|PATH          agent: follow processes running this executable (a\n"
 	      "                           name matches the file's name, a path the whole path)\n"
 	      "  --cgroup PATH            agent: follow processes in this cgroup (v2 path, as in\n"
@@ -171,7 +176,8 @@ enum {
 	OPT_OFF_CPU = 400,
 	OPT_NAME_BY = 420,
 	OPT_KEEP_TXNS,
-	OPT_OTLP, OPT_EXE, OPT_CGROUP, OPT_OTLP_QUEUE, OPT_OTLP_PROTOCOL,
+	OPT_OTLP, OPT_EXE, OPT_CGROUP, OPT_OTLP_QUEUE, OPT_OTLP_PROTOCOL, OPT_PPROF_DIR,
+	OPT_PROFILE_EVERY,
 };
 
 static const struct option longopts[] = {
@@ -206,6 +212,8 @@ static const struct option longopts[] = {
 	{ "otlp", required_argument, NULL, OPT_OTLP },
 	{ "otlp-queue", required_argument, NULL, OPT_OTLP_QUEUE },
 	{ "otlp-protocol", required_argument, NULL, OPT_OTLP_PROTOCOL },
+	{ "pprof-dir", required_argument, NULL, OPT_PPROF_DIR },
+	{ "profile-every", required_argument, NULL, OPT_PROFILE_EVERY },
 	{ "exe", required_argument, NULL, OPT_EXE },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ NULL, 0, NULL, 0 },
@@ -268,13 +276,16 @@ static int check(struct opts *o, char *err, size_t len)
 			snprintf(err, len, "agent runs until stopped and exports to --otlp: no -- CMD, -o, --format or -d");
 			return -1;
 		}
-		if (o->sample_hz || o->off_cpu) {
-			snprintf(err, len, "agent: -F and --off-cpu are not exported yet; profile with weft record");
+		if ((o->sample_hz || o->off_cpu) != !!o->pprof_dir) {
+			snprintf(err, len, o->pprof_dir ? "agent: --pprof-dir needs -F HZ or --off-cpu (what to profile)"
+					 : "agent: -F and --off-cpu write pprof files: give --pprof-dir DIR");
 			return -1;
 		}
-	} else if (o->otlp || o->otlp_protocol || o->nr_exes || o->nr_cgroups ||
-		   o->otlp_queue_bytes != defaults.otlp_queue_bytes) {
-		snprintf(err, len, "--otlp, --otlp-protocol, --otlp-queue, --exe and --cgroup belong to weft agent");
+	} else if (o->otlp || o->otlp_protocol || o->nr_exes || o->nr_cgroups || o->pprof_dir ||
+		   o->otlp_queue_bytes != defaults.otlp_queue_bytes ||
+		   o->profile_every_ns != defaults.profile_every_ns) {
+		snprintf(err, len, "--otlp, --otlp-protocol, --otlp-queue, --exe, --cgroup, --pprof-dir and "
+			 "--profile-every belong to weft agent");
 		return -1;
 	}
 	if (capture && !o->pid && !o->argv) {
@@ -314,8 +325,9 @@ static int check(struct opts *o, char *err, size_t len)
 		return -1;
 	}
 	if ((o->sample_hz || o->off_cpu) && o->cmd != CMD_TRACE && o->cmd != CMD_RECORD &&
+	    o->cmd != CMD_AGENT &&
 	    !(o->cmd == CMD_REPORT && o->off_cpu)) {
-		snprintf(err, len, "-F and --off-cpu belong to trace and record");
+		snprintf(err, len, "-F and --off-cpu belong to trace, record and agent");
 		return -1;
 	}
 	if (o->format == FMT_PERFETTO && o->cmd != CMD_TRACE && o->cmd != CMD_REPORT) {
@@ -472,6 +484,15 @@ int opts__parse(int argc, char **argv, struct opts *o, char *err, size_t len)
 			}
 			break;
 		case OPT_OTLP: o->otlp = optarg; break;
+		case OPT_PPROF_DIR: o->pprof_dir = optarg; break;
+		case OPT_PROFILE_EVERY:
+			if (parse_duration(optarg, &o->profile_every_ns) ||
+			    o->profile_every_ns < 1000000000ULL) {
+				snprintf(err, len, "--profile-every '%s': expected a duration of 1s or more "
+					 "(60s, 5m)", optarg);
+				return -1;
+			}
+			break;
 		case OPT_OTLP_PROTOCOL:
 			if (strcmp(optarg, "grpc") && strcmp(optarg, "http/protobuf")) {
 				snprintf(err, len, "--otlp-protocol '%s': grpc or http/protobuf", optarg);

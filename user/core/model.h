@@ -211,6 +211,12 @@ const char *model__txn_name(const struct model *m, const struct txn *t);
  * symtab names: innermost first, as captured). */
 size_t model__nr_samples(const struct model *m);
 const struct sample *model__sample_at(const struct model *m, size_t i);
+/* weft agent: hands take() the samples whose transaction was exported,
+ * and those with none known settle_ns after they were taken (t NULL), or
+ * all of them; they leave the model. Returns how many. */
+size_t model__take_samples(struct model *m, uint64_t now_ns, uint64_t settle_ns, bool all,
+			   void (*take)(void *ctx, const struct sample *s, const struct txn *t),
+			   void *ctx);
 const uint64_t *model__stack(const struct model *m, uint32_t idx, uint32_t *nr);
 /* Samples whose transaction is 0 or unknown (computed by model__finish). */
 const struct profile_outside *model__outside(const struct model *m);

@@ -425,6 +425,27 @@ size_t model__conflation_chain(const struct model *m, const struct txn *t,
 }
 
 size_t model__nr_samples(const struct model *m) { return m->nr_samples; }
+
+size_t model__take_samples(struct model *m, uint64_t now_ns, uint64_t settle_ns, bool all,
+			   void (*take)(void *ctx, const struct sample *s, const struct txn *t),
+			   void *ctx)
+{
+	size_t j = 0, taken = 0;
+
+	for (size_t i = 0; i < m->nr_samples; i++) {
+		const struct sample *s = &m->samples[i];
+		struct txn *t = s->txn ? txn_find(m, s->txn) : NULL;
+
+		if (all || (t ? t->exported : s->ts_ns + settle_ns <= now_ns)) {
+			take(ctx, s, t);
+			taken++;
+		} else {
+			m->samples[j++] = *s;
+		}
+	}
+	m->nr_samples = j;
+	return taken;
+}
 const struct sample *model__sample_at(const struct model *m, size_t i) { return &m->samples[i]; }
 const struct profile_outside *model__outside(const struct model *m) { return &m->outside; }
 const uint64_t *model__stack(const struct model *m, uint32_t idx, uint32_t *nr)

@@ -216,8 +216,10 @@ void model__compact(struct model *m, uint64_t now_ns)
 {
 	size_t keep = m->opts.fold_keep;
 
-	/* a profile's samples point at their transactions: kept whole */
-	if (!keep || m->nr_samples || m->opts.sample_period_ns || m->nr_txns < keep ||
+	/* a profile's samples point at their transactions: kept whole, but
+	 * for the agent's, which leave with their exported transactions */
+	if (!keep || (!m->opts.fold_exported_only && (m->nr_samples || m->opts.sample_period_ns)) ||
+	    m->nr_txns < keep ||
 	    m->nr_txns < m->fold_next)
 		return;
 	model__finish(m, now_ns);

@@ -108,7 +108,8 @@ struct map {
 };
 
 struct builder {
-	const struct report *r;
+	const struct model *m;
+	const struct symtab *st;
 	struct strtab s;
 	struct idmap loc_by_addr, func_by_key, map_by_file; /* -> id (index + 1) */
 	struct loc *locs;
@@ -187,7 +188,7 @@ static uint64_t add_loc(struct builder *b, struct loc l)
 /* One location per distinct address, named as the folded stacks name it. */
 static uint64_t loc_id(struct builder *b, uint64_t addr)
 {
-	const struct sym *s = b->r->st ? symtab__find(b->r->st, addr) : NULL;
+	const struct sym *s = b->st ? symtab__find(b->st, addr) : NULL;
 	struct loc l = { .addr = addr };
 	char name[512];
 	uint32_t id;
@@ -220,9 +221,10 @@ static uint64_t pseudo_loc(struct builder *b, uint64_t *id, const char *name)
 	return *id;
 }
 
-/* Model samples merged by (transaction, stack, truncated): their values
- * add up, as pprof would add them. */
+/* Samples merged by (transaction, stack, truncated): their values add up,
+ * as pprof would add them. name: the label (NULL: "(none)"). */
 struct psample {
+	const char *name;
 	uint64_t txn, v[3];
 	uint32_t stack;
 	bool truncated;
@@ -267,17 +269,21 @@ static size_t merged_samples(const struct model *m, struct psample **out, bool *
 		else
 			v[j++] = v[i];
 	}
+	for (size_t i = 0; i < j; i++) {
+		const struct txn *t = v[i].txn ? model__txn(m, v[i].txn) : NULL;
+
+		v[i].name = t ? model__txn_name(m, t) : NULL;
+	}
 	return j;
 }
 
 /* The label pprof's -tagfocus matches: no spaces ("GET /users" ->
  * "GET_/users"). */
-static uint64_t txn_label(struct builder *b, uint64_t txn)
+static uint64_t txn_label(struct builder *b, const char *name)
 {
-	const struct txn *t = txn ? model__txn(b->r->m, txn) : NULL;
 	char buf[1024];
 
-	snprintf(buf, sizeof(buf), "%s", t ? model__txn_name(b->r->m, t) : "(none)");
+	snprintf(buf, sizeof(buf), "%s", name ? name : "(none)");
 	for (char *p = buf; *p; p++)
 		if (*p == ' ' || *p == '\t' || *p == '\n')
 			*p = '_';
@@ -289,7 +295,7 @@ static void encode_sample(struct builder *b, struct pb *out, const struct psampl
 {
 	uint64_t ids[WEFT_MAX_FRAMES + 1];
 	uint32_t nr, n = 0;
-	const uint64_t *fr = model__stack(b->r->m, ps->stack, &nr);
+	const uint64_t *fr = model__stack(b->m, ps->stack, &nr);
 	struct pb lab = { 0 };
 
 	for (uint32_t i = 0; i < nr && n < WEFT_MAX_FRAMES; i++)
@@ -302,7 +308,7 @@ static void encode_sample(struct builder *b, struct pb *out, const struct psampl
 	pb_packed(sub, 1, ids, n);
 	pb_packed(sub, 2, ps->v, nr_types);
 	pb_uint(&lab, 1, str_id(&b->s, "txn"));
-	pb_uint(&lab, 2, txn_label(b, ps->txn));
+	pb_uint(&lab, 2, txn_label(b, ps->name));
 	pb_msg(sub, 3, &lab);
 	if (ps->txn) {
 		pb_uint(&lab, 1, str_id(&b->s, "txn_id"));
@@ -360,60 +366,45 @@ static void value_type(struct builder *b, struct pb *out, uint32_t field, struct
 	pb_msg(out, field, sub);
 }
 
-int pprof__encode(const struct report *r, uint64_t time_ns, uint8_t **out, size_t *len)
+static int encode(struct builder *b, const struct psample *ps, size_t n,
+		  const struct pprof_head *h, uint8_t **out, size_t *len)
 {
-	struct builder b = { .r = r };
 	struct pb o = { 0 }, samples = { 0 }, sub = { 0 };
-	const struct record_meta *mt = r->meta;
-	struct psample *ps;
-	bool has_off = mt->offcpu_min_ns != 0, truncated = false;
-	size_t n = merged_samples(r->m, &ps, &has_off), nr_types = has_off ? 3 : 2;
-	uint64_t comment, period = mt->sample_hz ? 1000000000ULL / mt->sample_hz : 0;
-	char text[1024];
+	size_t nr_types = h->off_cpu ? 3 : 2;
+	uint64_t comment;
 	int rc = -1;
 
-	if (!ps)
-		return -1;
-	str_id(&b.s, ""); /* index 0, as the format requires */
-	value_type(&b, &o, 1, &sub, "samples", "count");
-	value_type(&b, &o, 1, &sub, "cpu", "nanoseconds");
-	if (has_off)
-		value_type(&b, &o, 1, &sub, "offcpu", "nanoseconds");
+	str_id(&b->s, ""); /* index 0, as the format requires */
+	value_type(b, &o, 1, &sub, "samples", "count");
+	value_type(b, &o, 1, &sub, "cpu", "nanoseconds");
+	if (h->off_cpu)
+		value_type(b, &o, 1, &sub, "offcpu", "nanoseconds");
 	/* the exe's mapping first: pprof names the profile's "File" by it */
-	if (mt->exe[0])
-		map_id(&b, mt->exe, 0, false);
-	for (size_t i = 0; i < n; i++) {
-		encode_sample(&b, &samples, &ps[i], nr_types, &sub);
-		truncated |= ps[i].truncated;
-	}
+	if (h->exe && h->exe[0])
+		map_id(b, h->exe, 0, false);
+	for (size_t i = 0; i < n; i++)
+		encode_sample(b, &samples, &ps[i], nr_types, &sub);
 	pb_put(&o, samples.p, samples.len);
 	o.oom |= samples.oom;
-	encode_tables(&b, &o, &sub);
-	snprintf(text, sizeof(text), "weft: pid %u %s; -F %llu: %llu samples taken, %llu lost; "
-		 "%llu events lost, %llu map entries not stored%s%s",
-		 mt->pid, mt->exe, (unsigned long long)mt->sample_hz,
-		 (unsigned long long)mt->samples_taken, (unsigned long long)mt->samples_lost,
-		 (unsigned long long)mt->lost, (unsigned long long)mt->evicted,
-		 mt->cut ? "; the recording was cut: its end is missing" : "",
-		 truncated ? "; some stacks cut short ([truncated])" : "");
-	comment = str_id(&b.s, text);
+	encode_tables(b, &o, &sub);
+	comment = str_id(&b->s, h->comment ? h->comment : "");
 	{
-		uint64_t per_t = str_id(&b.s, "cpu"), per_u = str_id(&b.s, "nanoseconds");
-		uint64_t def = str_id(&b.s, mt->sample_hz || !has_off ? "cpu" : "offcpu");
+		uint64_t per_t = str_id(&b->s, "cpu"), per_u = str_id(&b->s, "nanoseconds");
+		uint64_t def = str_id(&b->s, h->period_ns || !h->off_cpu ? "cpu" : "offcpu");
 
 		/* the string table: complete now */
-		for (size_t i = 0; i < b.s.nr; i++)
-			pb_bytes(&o, 6, b.s.v[i], strlen(b.s.v[i]));
-		pb_uint(&o, 9, time_ns);
-		pb_uint(&o, 10, mt->end_ns > mt->start_ns ? mt->end_ns - mt->start_ns : 0);
+		for (size_t i = 0; i < b->s.nr; i++)
+			pb_bytes(&o, 6, b->s.v[i], strlen(b->s.v[i]));
+		pb_uint(&o, 9, h->time_ns);
+		pb_uint(&o, 10, h->duration_ns);
 		pb_uint(&sub, 1, per_t);
 		pb_uint(&sub, 2, per_u);
 		pb_msg(&o, 11, &sub);
-		pb_uint(&o, 12, period);
+		pb_uint(&o, 12, h->period_ns);
 		pb_packed(&o, 13, &comment, 1);
 		pb_uint(&o, 14, def);
 	}
-	if (!(o.oom || sub.oom || samples.oom || b.s.oom || b.oom)) {
+	if (!(o.oom || sub.oom || samples.oom || b->s.oom || b->oom)) {
 		*out = o.p;
 		*len = o.len;
 		o.p = NULL;
@@ -422,14 +413,68 @@ int pprof__encode(const struct report *r, uint64_t time_ns, uint8_t **out, size_
 	free(o.p);
 	free(sub.p);
 	free(samples.p);
+	free(b->locs);
+	free(b->funcs);
+	free(b->maps);
+	idmap__free(&b->loc_by_addr);
+	idmap__free(&b->func_by_key);
+	idmap__free(&b->map_by_file);
+	strtab_free(&b->s);
+	return rc;
+}
+
+int pprof__encode(const struct report *r, uint64_t time_ns, uint8_t **out, size_t *len)
+{
+	struct builder b = { .m = r->m, .st = r->st };
+	const struct record_meta *mt = r->meta;
+	struct psample *ps;
+	bool has_off = mt->offcpu_min_ns != 0, truncated = false;
+	size_t n = merged_samples(r->m, &ps, &has_off);
+	char text[1024];
+	struct pprof_head h = {
+		.time_ns = time_ns,
+		.duration_ns = mt->end_ns > mt->start_ns ? mt->end_ns - mt->start_ns : 0,
+		.period_ns = mt->sample_hz ? 1000000000ULL / mt->sample_hz : 0,
+		.off_cpu = has_off,
+		.exe = mt->exe,
+		.comment = text,
+	};
+	int rc;
+
+	if (!ps)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		truncated |= ps[i].truncated;
+	snprintf(text, sizeof(text), "weft: pid %u %s; -F %llu: %llu samples taken, %llu lost; "
+		 "%llu events lost, %llu map entries not stored%s%s",
+		 mt->pid, mt->exe, (unsigned long long)mt->sample_hz,
+		 (unsigned long long)mt->samples_taken, (unsigned long long)mt->samples_lost,
+		 (unsigned long long)mt->lost, (unsigned long long)mt->evicted,
+		 mt->cut ? "; the recording was cut: its end is missing" : "",
+		 truncated ? "; some stacks cut short ([truncated])" : "");
+	rc = encode(&b, ps, n, &h, out, len);
 	free(ps);
-	free(b.locs);
-	free(b.funcs);
-	free(b.maps);
-	idmap__free(&b.loc_by_addr);
-	idmap__free(&b.func_by_key);
-	idmap__free(&b.map_by_file);
-	strtab_free(&b.s);
+	return rc;
+}
+
+int pprof__encode_agg(const struct profile_agg *a, const struct model *m, const struct symtab *st,
+		      const struct pprof_head *h, uint8_t **out, size_t *len)
+{
+	struct builder b = { .m = m, .st = st };
+	struct psample *ps = calloc(a->nr_rows ? a->nr_rows : 1, sizeof(*ps));
+	int rc;
+
+	if (!ps)
+		return -1;
+	for (size_t i = 0; i < a->nr_rows; i++) {
+		const struct profile_row *r = &a->rows[i];
+
+		ps[i] = (struct psample){ .name = a->names[r->name], .stack = r->stack,
+					  .truncated = r->truncated };
+		memcpy(ps[i].v, r->v, sizeof(r->v));
+	}
+	rc = encode(&b, ps, a->nr_rows, h, out, len);
+	free(ps);
 	return rc;
 }
 
