@@ -148,12 +148,15 @@ unit: $(UNIT_BINS) $(OUT)/tests/unit/core_alone
 	$(Q)fail=0; for t in $(UNIT_BINS); do WEFT_GOCACHE=$(abspath $(OUT))/gocache $$t || fail=$$((fail + 1)); \
 		done; echo "unit: $(words $(UNIT_BINS)) binaries ran, $$fail failed"; [ $$fail -eq 0 ]
 
-# Go test programs first, built once for every version (the tests copy them)
+# Go test programs first, built once for every version (the tests copy them).
+# Two tests at a time: most wait on their targets, and one at a time took
+# 42 minutes (make runtime TEST_JOBS=1 for that).
+TEST_JOBS ?= 2
 runtime: $(OUT)/weft $(TARGET_BINS)
 	$(Q)$(MAKE) --no-print-directory go-targets
 	$(Q)bash tools/build-grpc-greeter.sh
 	$(Q)bash tools/build-otelcol.sh
-	$(Q)bash tests/runtime/run.sh
+	$(Q)WEFT_TEST_JOBS=$(TEST_JOBS) bash tests/runtime/run.sh
 
 # For iterating: the oldest and newest Go and Node only (the whole matrix is
 # make test's).

@@ -10,6 +10,7 @@
 #
 #   bash tests/runtime/run.sh [-v] [NAME...]
 #   WEFT=/path/to/weft TARGETS=/path/to/targets WEFT_TEST_TIMEOUT=60 ...
+#   WEFT_TEST_JOBS=2: two at a time (make test), longest first
 set -u
 
 cd "$(dirname "$0")" || exit 2
@@ -34,27 +35,33 @@ else
 	done
 fi
 
-timeout_s=${WEFT_TEST_TIMEOUT:-60}
 passed=0 failed=0 skipped=0
 skips=()
+jobs=${WEFT_TEST_JOBS:-1}
+res=$(mktemp -d "${TMPDIR:-/tmp}/weft-run.XXXXXX")
+trap 'rm -rf "$res"' EXIT
 
-for t in "${tests[@]}"; do
-	name=${t%.sh}
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "SKIP $name: not root (weft needs root to load BPF programs)"
-		skipped=$((skipped + 1))
-		skips+=("$name: not root")
-		continue
-	fi
-	# a test that builds (Go toolchains, a cold cache) may ask for more:
-	# a "# weft-test-timeout: SECONDS" line
-	t_timeout=$(sed -n 's/^# weft-test-timeout: \([0-9][0-9]*\)$/\1/p' "$t" | head -n1)
-	[ -n "${WEFT_TEST_TIMEOUT:-}" ] || [ -z "$t_timeout" ] || timeout_s=$t_timeout
-	t0=$SECONDS
-	out=$(timeout -k 10 "$timeout_s" bash "./$t" 2>&1 </dev/null)
+# a test that builds (Go toolchains, a cold cache) may ask for more: a
+# "# weft-test-timeout: SECONDS" line
+test_timeout() {
+	local t
+	t=$(sed -n 's/^# weft-test-timeout: \([0-9][0-9]*\)$/\1/p' "$1" | head -n1)
+	echo "${WEFT_TEST_TIMEOUT:-${t:-60}}"
+}
+
+# run_one TEST: its output, status and seconds into $res
+run_one() {
+	local name=${1%.sh} t0=$SECONDS rc
+	timeout -k 10 "$(test_timeout "$1")" bash "./$1" >"$res/$name.out" 2>&1 </dev/null
 	rc=$?
-	took=" ($((SECONDS - t0)) s)"
-	timeout_s=${WEFT_TEST_TIMEOUT:-60}
+	echo "$rc $((SECONDS - t0))" >"$res/$name.rc"
+}
+
+report() {
+	local name=$1 rc took out reason why
+	read -r rc took <"$res/$name.rc"
+	out=$(cat "$res/$name.out")
+	took=" ($took s)"
 	case $rc in
 	0)
 		echo "PASS $name$took"
@@ -77,6 +84,37 @@ for t in "${tests[@]}"; do
 		failed=$((failed + 1))
 		;;
 	esac
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	for t in "${tests[@]}"; do
+		echo "SKIP ${t%.sh}: not root (weft needs root to load BPF programs)"
+		skipped=$((skipped + 1))
+		skips+=("${t%.sh}: not root")
+	done
+	tests=()
+fi
+
+# WEFT_TEST_JOBS=N: N at once, the longest (by their timeout) first, so
+# the long ones do not end the run alone; each result printed as it ends
+if [ "$jobs" -gt 1 ]; then
+	mapfile -t tests < <(for t in "${tests[@]}"; do echo "$(test_timeout "$t") $t"; done |
+		sort -k1,1nr -k2 | cut -d' ' -f2)
+fi
+declare -A running=()
+for t in "${tests[@]}"; do
+	while [ "${#running[@]}" -ge "$jobs" ]; do
+		wait -n -p done_pid "${!running[@]}"
+		report "${running[$done_pid]}"
+		unset "running[$done_pid]"
+	done
+	run_one "$t" &
+	running[$!]=${t%.sh}
+done
+while [ "${#running[@]}" -gt 0 ]; do
+	wait -n -p done_pid "${!running[@]}"
+	report "${running[$done_pid]}"
+	unset "running[$done_pid]"
 done
 
 # what ran, per runtime version and build (make matrix puts it in the README)

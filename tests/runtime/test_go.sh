@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# weft-test-timeout: 600
+# weft-test-timeout: 900
 # The Go adapter on every installed Go (tools/go-versions.sh), each as built
 # and stripped (-s -w: pclntab and the offsets table instead of symbols and
 # DWARF), the newest as PIE too, with the programs of tests/go/ whose

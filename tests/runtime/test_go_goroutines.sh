@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# weft-test-timeout: 300
+# weft-test-timeout: 480
 # weft goroutines -p PID (a zero-probe snapshot, read with process_vm_readv
 # only) on every installed Go (tools/go-versions.sh), against tests/go/gotrace
 # run as `gotrace 6 keep` and read once it logged "gotrace idle":
