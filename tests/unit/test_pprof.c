@@ -299,6 +299,7 @@ struct fixture {
 	struct symtab *st;
 	struct record_meta meta;
 	struct report r;
+	struct profile_agg *agg;
 };
 
 /* txn 1 "GET /users" (a marker) spins and sleeps; txn 2 (named by its
@@ -454,6 +455,67 @@ static void test_encode(void **state)
 	fixture_free(&fx);
 }
 
+/* weft agent: an interval's aggregate (samples summed per transaction
+ * name and stack, taken from the model) as a profile: labeled by name
+ * only (no txn_id: the transactions are gone), values exact. */
+static void take_named(void *ctx, const struct sample *s, const struct txn *t)
+{
+	struct fixture *fx = ctx;
+
+	profile_agg__add(fx->agg, t ? model__txn_name(fx->m, t) : s->txn ? "(unknown)" : "(none)",
+			 s->stack, s->flags & WEFT_F_TRUNCATED, s->off_cpu, s->weight_ns);
+}
+
+static void test_encode_agg(void **state)
+{
+	const char *want[] = {
+		"(none)|-|[no stack]|0,0,3000000",
+		"(none)|-|spin_cpu;run_spin;main|1,1000000,0",
+		"(unknown)|-|spin_cpu;run_spin;main|1,1000000,0",
+		"GET_/users|-|[unknown];run_spin;main|1,1000000,0",
+		"GET_/users|-|clock_nanosleep;main|0,0,4000007",
+		"GET_/users|-|spin_cpu;run_spin;main|3,3000000,0",
+		"handle_request|-|clock_nanosleep;main|0,0,250000",
+		"handle_request|-|spin_cpu;[truncated]|1,1000000,0",
+	};
+	struct profile_agg agg = { 0 };
+	struct pprof_head h = { .time_ns = 5, .duration_ns = 7, .period_ns = MS, .off_cpu = true,
+				.exe = "/bin/app", .comment = "an interval" };
+	struct fixture fx;
+	struct dprof d;
+	uint8_t *buf;
+	size_t len;
+	char *got[32], text[32][512];
+
+	fixture_make(&fx, true);
+	fx.agg = &agg;
+	assert_int_equal(model__take_samples(fx.m, 100 * MS, 0, true, take_named, &fx), 10);
+	assert_int_equal(model__nr_samples(fx.m), 0);
+	assert_int_equal(agg.samples, 7);
+	assert_int_equal(agg.offcpu_spans, 3);
+	assert_int_equal(pprof__encode_agg(&agg, fx.m, fx.st, &h, &buf, &len), 0);
+	decode(buf, len, &d);
+	assert_int_equal(d.ntypes, 3);
+	assert_string_equal(S(&d, d.type[2]), "offcpu");
+	assert_int_equal(d.time, 5);
+	assert_int_equal(d.dur, 7);
+	assert_int_equal(d.period, MS);
+	assert_string_equal(S(&d, d.comment[0]), "an interval");
+	assert_string_equal(S(&d, d.m[0].file), "/bin/app");
+	assert_int_equal(d.nsamples, 8);
+	for (size_t i = 0; i < d.nsamples; i++) {
+		sample_text(&d, &d.s[i], text[i], sizeof(text[i]));
+		got[i] = text[i];
+	}
+	qsort(got, d.nsamples, sizeof(got[0]), str_cmp);
+	for (size_t i = 0; i < d.nsamples; i++)
+		assert_string_equal(got[i], want[i]);
+	dprof_free(&d);
+	free(buf);
+	profile_agg__free(&agg);
+	fixture_free(&fx);
+}
+
 /* No samples, no off-CPU: a valid profile with two sample types, nothing
  * else but the header. */
 static void test_empty(void **state)
@@ -534,6 +596,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_encode),
+		cmocka_unit_test(test_encode_agg),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_gzip_file),
 		cmocka_unit_test(test_cli),
