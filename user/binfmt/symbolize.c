@@ -39,7 +39,7 @@ static pid_t target_pid; /* one target per weft process */
  * buffer is read every 100 ms): its Go tables are still read through
  * /proc/self/fd/N. */
 static struct kept_file {
-	char path[96];
+	char path[256];
 	int fd;
 } kept[8];
 static int nr_kept;
@@ -104,8 +104,13 @@ static int find_elf(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_A
 	char path[PATH_MAX];
 	int fd;
 
+	/* map_files is CAP_SYS_ADMIN's (or CAP_CHECKPOINT_RESTORE's): short of
+	 * them, the file by its path under the target's root */
 	if (name && name[0] == '/' && target_pid && !map_file(name, path, sizeof(path)) &&
-	    (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+	    ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 ||
+	     (snprintf(path, sizeof(path), "/proc/%d/root%s", (int)target_pid, name) <
+		      (int)sizeof(path) &&
+	      (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0))) {
 		*elfp = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 		if (*elfp && elf_kind(*elfp) == ELF_K_ELF) {
 			file__keep(path, fd);

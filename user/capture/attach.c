@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "caps.h"
 #include "kernel_btf.h"
 #include "probe_site.h"
 #include "counters.h"
@@ -31,15 +33,33 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* What to do about a failed BPF load or attach (e: its errno): name the
+ * capability missing, if one is. */
 static const char *bpf_fail_hint(int e)
 {
-	if (e == EPERM || (e == EACCES && geteuid()))
-		return "run as root (or with CAP_BPF and CAP_PERFMON)";
+	static char hint[256];
+	char names[64];
+	unsigned miss;
+
+	if (e != EPERM && e != EACCES)
+		return "run with -vv for libbpf's log";
+	if ((miss = caps__missing(WCAP_BPF | WCAP_PERFMON))) {
+		snprintf(hint, sizeof(hint), "weft lacks %s; run as root (sudo), or grant "
+			 "CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH",
+			 caps__names(miss, names, sizeof(names)));
+		return hint;
+	}
+	/* the uprobe PMU wants CAP_SYS_ADMIN since Linux 6.16: only when the
+	 * kernel has no uprobe_multi links (before 6.6, WEFT_NO_UPROBE_MULTI) */
+	if (caps__missing(WCAP_SYS_ADMIN))
+		return "weft has CAP_BPF and CAP_PERFMON, but this kernel wants CAP_SYS_ADMIN "
+		       "for it (perf_event_open uprobes, since Linux 6.16); run as root";
 	return "run with -vv for libbpf's log";
 }
 
 /* Why /proc/PID/exe cannot be read (e: its errno), in words that name the
- * real problem: gone, a zombie, a kernel thread, or protected from root. */
+ * real problem: gone, a zombie, a kernel thread, another user's (weft lacks
+ * CAP_SYS_PTRACE), or protected from root. */
 static void no_exe(pid_t pid, int e, char *err, size_t len)
 {
 	char path[64], line[128], comm[64] = "?", state = 0;
@@ -58,11 +78,14 @@ static void no_exe(pid_t pid, int e, char *err, size_t len)
 		}
 		fclose(f);
 	}
-	if (e == EACCES || e == EPERM)
-		snprintf(err, len, geteuid() ? "pid %d: permission denied; run as root (sudo), or "
-			 "with CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE" : "pid %d: permission denied "
-			 "although weft runs as root: the process is protected (another user "
-			 "namespace, or a ptrace policy such as Yama's); run weft where it runs", pid);
+	if ((e == EACCES || e == EPERM) && caps__missing(WCAP_SYS_PTRACE))
+		snprintf(err, len, "pid %d: permission denied: weft lacks CAP_SYS_PTRACE (another "
+			 "user's process); run as root (sudo), or grant CAP_BPF, CAP_PERFMON, "
+			 "CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH", pid);
+	else if (e == EACCES || e == EPERM)
+		snprintf(err, len, "pid %d: permission denied although weft has CAP_SYS_PTRACE: "
+			 "the process is protected (another user namespace, or a ptrace policy "
+			 "such as Yama's); run weft where it runs", pid);
 	else if (state == 'Z')
 		snprintf(err, len, "pid %d (%s) is a zombie: it exited and its parent has not "
 			 "reaped it; nothing to trace", pid, comm);
@@ -71,6 +94,33 @@ static void no_exe(pid_t pid, int e, char *err, size_t len)
 			 pid, comm);
 	else
 		snprintf(err, len, "pid %d: %s", pid, e == ENOENT ? "no such process" : strerror(e));
+}
+
+/* What weft reads of the target besides its memory: its executable (every
+ * adapter: unread, the runtime would go unseen) and its auxv (the
+ * symbolizer's start: unread, no site has a name). Another user's /proc
+ * files are that user's, 0400: CAP_DAC_READ_SEARCH, as for a binary its
+ * user cannot read. */
+static int readable(pid_t pid, const char *exe, char *err, size_t len)
+{
+	char path[64];
+
+	for (int i = 0; i < 2; i++) {
+		int fd, e;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", pid, i ? "auxv" : "exe");
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			close(fd);
+			continue;
+		}
+		e = errno;
+		snprintf(err, len, "pid %d: cannot read %s: %s%s", pid, i ? path : exe,
+			 strerror(e), e == EACCES && caps__missing(WCAP_DAC_READ_SEARCH) ?
+			 "; weft lacks CAP_DAC_READ_SEARCH (another user's process, or a binary "
+			 "its user cannot read): run as root (sudo), or grant it" : "");
+		return -1;
+	}
+	return 0;
 }
 
 /* Only the programs some probe will use are loaded: each costs the
@@ -117,6 +167,8 @@ int tracer__open(struct tracer *t, const struct opts *o, pid_t pid, char *err, s
 		return -1;
 	}
 	t->exe[n] = 0;
+	if (readable(pid, t->exe, err, len))
+		return -1;
 	if (pid_view__resolve(pid, &t->view, err, len))
 		return -1;
 	uprobes__init(&t->uprobes);

@@ -34,6 +34,7 @@
 #include <bpf/libbpf.h>
 #include "agent.h"
 #include "agent_watch.skel.h"
+#include "caps.h"
 #include "clock.h"
 #include "otlp_http.h"
 #include "pid_view.h"
@@ -628,9 +629,10 @@ int agent__run(struct opts *o)
 		fprintf(stderr, "weft: %s\n", err);
 		return 2;
 	}
-	if (geteuid()) {
-		fprintf(stderr, "weft: agent: loading BPF programs needs root (or CAP_BPF, "
-			"CAP_PERFMON and CAP_SYS_PTRACE); run it with sudo\n");
+	if (caps__missing(WCAP_AGENT)) {
+		fprintf(stderr, "weft: agent: missing %s; run it as root, or with CAP_BPF, "
+			"CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH and CAP_KILL\n",
+			caps__names(caps__missing(WCAP_AGENT), err, sizeof(err)));
 		return 2;
 	}
 	if (o->pid && kill(o->pid, 0) && errno == ESRCH && !o->nr_exes && !o->nr_cgroups) {
