@@ -218,6 +218,56 @@ static void test_fold_agent_samples(void **state)
 	profile_agg__free(&a);
 }
 
+/* weft agent: a leaked continuation folded out with its exported
+ * transaction still counts as alive, until its end arrives. 40 requests,
+ * every 5th thread leaks; they all end at last. */
+static size_t live_threads(const struct model *m)
+{
+	size_t n = model__folded_live(m, WEFT_KIND_THREAD);
+
+	for (size_t i = 0; i < model__nr_segments(m); i++) {
+		const struct segment *s = model__segment_at(m, i);
+
+		n += s->kind == WEFT_KIND_THREAD && !s->end_ns;
+	}
+	return n;
+}
+
+static void test_fold_agent_live(void **state)
+{
+	struct model_opts o = { .leak_grace_ns = 10 * MS, .txns_traced = true, .fold_keep = 10,
+				.fold_exported_only = true };
+	struct model *m;
+	uint64_t now = 0;
+
+	o.probe_names[P_TXN] = "handle_request";
+	m = model__new(&o);
+	for (uint64_t i = 1; i <= 40; i++) {
+		uint64_t t0 = i * MS;
+
+		txn_begin(m, t0, 10000 + i, 0, i, 0);
+		thread_begin(m, t0 + 1, 20000 + i, 10000 + i, i, 0x2000);
+		if (i % 5)
+			seg_end(m, t0 + 2, 20000 + i);
+		txn_end(m, t0 + 3, 10000 + i, i);
+		now = t0 + 20 * MS;
+		model__finish(m, now);
+		for (size_t j = 0; j < model__nr_txns(m); j++)
+			if (model__txn_at(m, j)->end_ns && !model__txn_at(m, j)->exported)
+				model__set_exported(m, j);
+		model__compact(m, now);
+	}
+	assert_true(model__folded_live(m, WEFT_KIND_THREAD) >= 4);
+	assert_int_equal(live_threads(m), 8);
+	for (uint64_t i = 5; i <= 40; i += 5)
+		seg_end(m, now + i, 20000 + i);
+	assert_int_equal(model__folded_live(m, WEFT_KIND_THREAD), 0);
+	assert_int_equal(live_threads(m), 0);
+	seg_end(m, now + 50, 20005); /* twice: counted once */
+	assert_int_equal(model__folded_live(m, WEFT_KIND_THREAD), 0);
+	model__free(m);
+}
+
 static void test_buckets(void **state)
 {
 	for (uint64_t v = 1; v < (1ULL << 40); v = v * 3 + 1) {
@@ -236,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_fold_keeps_verdicts),
 		cmocka_unit_test(test_fold_off),
 		cmocka_unit_test(test_fold_agent_samples),
+		cmocka_unit_test(test_fold_agent_live),
 		cmocka_unit_test(test_buckets),
 	};
 

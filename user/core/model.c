@@ -22,6 +22,7 @@ void model__free(struct model *m)
 	idmap__free(&m->seg_idx);
 	idmap__free(&m->txn_idx);
 	idmap__free(&m->early_idx);
+	idmap__free(&m->folded_live);
 	idmap__free(&m->early_traps);
 	free(m->early);
 	free(m->leaks);
@@ -299,6 +300,8 @@ void model__feed(struct model *m, const struct weft_event *e)
 		break;
 	case WEFT_EV_SEG_END:
 		s = seg_find(m, e->seg);
+		if (!s && model__folded_live_end(m, e->seg))
+			break;
 		if (!s && (e->flags & WEFT_F_POLLED))
 			early_end(m, e);
 		/* a polled end is a bound, which may precede a late-read begin */

@@ -244,6 +244,9 @@ const struct txn_fold *model__fold_at(const struct model *m, size_t i);
 const struct txn_fold *model__fold_named(const struct model *m, const char *name);
 uint64_t model__nr_folded_txns(const struct model *m);
 uint64_t model__nr_folded_segments(const struct model *m);
+/* weft agent: continuations of this kind dropped alive with their
+ * exported transaction (leaks), not ended since */
+uint64_t model__folded_live(const struct model *m, uint32_t kind);
 /* The duration bucket of ns, and the middle of a bucket */
 uint32_t fold__bucket(uint64_t ns);
 uint64_t fold__value(uint32_t bucket);

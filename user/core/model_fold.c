@@ -36,6 +36,31 @@ const struct txn_fold *model__fold_at(const struct model *m, size_t i) { return 
 uint64_t model__nr_folded_txns(const struct model *m) { return m->nr_folded_txns; }
 uint64_t model__nr_folded_segments(const struct model *m) { return m->nr_folded_segs; }
 
+uint64_t model__folded_live(const struct model *m, uint32_t kind)
+{
+	return kind < 16 ? m->folded_live_by_kind[kind] : 0;
+}
+
+/* A live continuation leaves with its transaction: still counted live */
+static void fold_live(struct model *m, const struct segment *s)
+{
+	if (!m->opts.fold_exported_only || s->end_ns || s->kind == WEFT_KIND_TXN || s->kind >= 16 ||
+	    idmap__put(&m->folded_live, s->id, s->kind + 1))
+		return;
+	m->folded_live_by_kind[s->kind]++;
+}
+
+bool model__folded_live_end(struct model *m, uint64_t id)
+{
+	uint32_t v;
+
+	if (!m->folded_live.len || !idmap__get(&m->folded_live, id, &v) || !v)
+		return false;
+	m->folded_live_by_kind[v - 1]--;
+	idmap__put(&m->folded_live, id, 0);
+	return true;
+}
+
 const struct txn_fold *model__fold_named(const struct model *m, const char *name)
 {
 	for (size_t i = 0; i < m->nr_folds; i++)
@@ -191,6 +216,7 @@ static size_t fold(struct model *m, uint64_t now)
 		}
 	for (size_t i = 0; i < m->nr_segs; i++) {
 		if (seg_dropped(m, &k, &m->segs[i], now)) {
+			fold_live(m, &m->segs[i]);
 			m->nr_folded_segs++;
 			continue;
 		}

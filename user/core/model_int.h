@@ -48,8 +48,16 @@ struct model {
 	struct seg_fold *seg_folds;
 	size_t nr_seg_folds;
 	uint64_t nr_folded_txns, nr_folded_segs;
+	/* fold_exported_only: continuations dropped alive with their exported
+	 * transaction (a leak), until their end: id -> kind + 1 (0: ended) */
+	struct idmap folded_live;
+	uint64_t folded_live_by_kind[16];
 	size_t fold_next; /* nr_txns at which compacting is tried again */
 };
+
+/* The end of a continuation dropped alive (model_fold.c): true when it
+ * was one, now counted ended */
+bool model__folded_live_end(struct model *m, uint64_t id);
 
 /* Ended continuations outside any transaction, dropped: still counted
  * in their orphan or connection group */

@@ -125,6 +125,9 @@ void otlp_metrics__live(struct otlp_metrics *mt, const struct model *m)
 		if (!s->end_ns && s->kind != WEFT_KIND_TXN && s->kind < OTLP_KINDS)
 			mt->live[s->kind]++;
 	}
+	/* leaks folded out with their exported transactions, alive still */
+	for (uint32_t k = 0; k < OTLP_KINDS; k++)
+		mt->live[k] += model__folded_live(m, k);
 }
 
 void otlp_metrics__free(struct otlp_metrics *mt)
