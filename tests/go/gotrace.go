@@ -23,10 +23,10 @@
 //	  inside the transaction;
 //	if i%3 != 0: t.Release(): atomic flag -> cancel -> close(t.cmds) ->
 //	  ps.Stop() (close(ps.in)). Both goroutines see their channel closed,
-//	  "flush" for 30 ms, log and exit: ~30 ms AFTER handleTrace returned:
+//	  "flush" for 150 ms, log and exit: ~150 ms AFTER handleTrace returned:
 //	  asynchronous cleanup, not a leak with the default 500 ms grace, a leak
-//	  with a grace well below 30 ms (e.g. 1ms: --go-lean reads the
-//	  goroutines some ms after the grace on a busy machine).
+//	  with a grace well below 150 ms (e.g. 1ms: --go-lean reads the
+//	  goroutines some ms after the grace, tens of ms on a busy machine).
 //	if i%3 == 0: the trace is never released: its 2 goroutines block forever
 //	  in `range` on open channels -> 2 LEAKED goroutines (one per site).
 //
@@ -72,7 +72,7 @@ import (
 	"weft/testlib"
 )
 
-const cleanupDelay = 30 * time.Millisecond
+const cleanupDelay = 150 * time.Millisecond
 
 type event struct {
 	seq int

@@ -7,7 +7,7 @@
 #   gofanout 2 (--txn main.runFanout, -- CMD): per transaction 33 goroutines
 #     (2+4+8+16 tree, 3 pool workers), parents level by level, no leak;
 #   gotrace 6 (--txn main.handleTrace, -- CMD): traces 0 and 3 never
-#     released: 4 leaked goroutines at 2 sites, the released ones exit ~30 ms
+#     released: 4 leaked goroutines at 2 sites, the released ones exit ~150 ms
 #     after their transaction (not leaks at 500 ms, leaks at 1 ms);
 #   gofanout 60 --go-lean --max-tasks 1024: 1980 goroutines through a map
 #     of 1024, none evicted (read when half full);
