@@ -1,6 +1,8 @@
-// The "weftjson" exporter: appends every batch of traces, metrics or logs to
-// one file, one line of OTLP JSON (pdata's JSON marshalers) per batch. No
-// queue: the batch is on disk before the receiver answers its client.
+// The "weftjson" exporter: appends every batch of traces, metrics, logs or
+// profiles to one file, one line of OTLP JSON (pdata's JSON marshalers) per
+// batch. No queue: the batch is on disk before the receiver answers its
+// client. Profiles through the x-exporter API (xexporter, xexporterhelper),
+// which the collector wires only with the service.profilesSupport gate.
 package main
 
 import (
@@ -13,8 +15,11 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
+	"go.opentelemetry.io/collector/exporter/xexporter"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/pprofile"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -75,6 +80,10 @@ func (j *jsonFile) logs(_ context.Context, ld plog.Logs) error {
 	return j.write((&plog.JSONMarshaler{}).MarshalLogs(ld))
 }
 
+func (j *jsonFile) profiles(_ context.Context, pd pprofile.Profiles) error {
+	return j.write((&pprofile.JSONMarshaler{}).MarshalProfiles(pd))
+}
+
 func newJSONFile(cfg component.Config) *jsonFile {
 	return &jsonFile{path: cfg.(*jsonFileConfig).Path}
 }
@@ -87,21 +96,25 @@ func (j *jsonFile) options() []exporterhelper.Option {
 	}
 }
 
-func newJSONFileFactory() exporter.Factory {
-	return exporter.NewFactory(
+func newJSONFileFactory() xexporter.Factory {
+	return xexporter.NewFactory(
 		component.MustNewType("weftjson"),
 		func() component.Config { return &jsonFileConfig{} },
-		exporter.WithTraces(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+		xexporter.WithTraces(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
 			j := newJSONFile(cfg)
 			return exporterhelper.NewTraces(ctx, set, cfg, j.traces, j.options()...)
 		}, component.StabilityLevelDevelopment),
-		exporter.WithMetrics(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+		xexporter.WithMetrics(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
 			j := newJSONFile(cfg)
 			return exporterhelper.NewMetrics(ctx, set, cfg, j.metrics, j.options()...)
 		}, component.StabilityLevelDevelopment),
-		exporter.WithLogs(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+		xexporter.WithLogs(func(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
 			j := newJSONFile(cfg)
 			return exporterhelper.NewLogs(ctx, set, cfg, j.logs, j.options()...)
+		}, component.StabilityLevelDevelopment),
+		xexporter.WithProfiles(func(ctx context.Context, set exporter.Settings, cfg component.Config) (xexporter.Profiles, error) {
+			j := newJSONFile(cfg)
+			return xexporterhelper.NewProfiles(ctx, set, cfg, j.profiles, j.options()...)
 		}, component.StabilityLevelDevelopment),
 	)
 }

@@ -1,15 +1,19 @@
 // weft-otelcol: the OpenTelemetry Collector the tests export to (issue 21).
 // Debian's collector sources (tools/fetch-otelcol.sh) built in GOPATH mode
 // (tools/build-otelcol.sh) with this main: the OTLP receiver on gRPC and
-// HTTP feeds traces, metrics and logs pipelines to the "weftjson" exporter
-// (jsonfile.go), which appends each batch it receives to one file as one
-// line of OTLP JSON ({"resourceSpans":...}, {"resourceMetrics":...} or
-// {"resourceLogs":...}). It writes before the receiver answers, so a client
+// HTTP feeds traces, metrics, logs and profiles pipelines to the "weftjson"
+// exporter (jsonfile.go), which appends each batch it receives to one file
+// as one line of OTLP JSON ({"resourceSpans":...}, {"resourceMetrics":...},
+// {"resourceLogs":...} or {"resourceProfiles":...}). Profiles
+// (v1development: POST /v1development/profiles, gRPC ProfilesService) need
+// the collector's service.profilesSupport feature gate, which main enables;
+// -no-profiles leaves it off and the pipeline out, as a stock collector is
+// (HTTP 404, gRPC UNIMPLEMENTED). It writes before the receiver answers, so a client
 // that got its reply finds its data in the file. With -debug FILE the
 // collector's debug exporter (detailed verbosity) writes the same batches
 // as text to FILE too.
 //
-//	weft-otelcol -o FILE [-grpc ADDR] [-http ADDR] [-debug FILE]
+//	weft-otelcol -o FILE [-grpc ADDR] [-http ADDR] [-debug FILE] [-no-profiles]
 //	weft-otelcol -print-config -o FILE ...   (the collector config, then exit)
 //	weft-otelcol send -grpc ADDR [FILE]      (send.go: OTLP JSON over gRPC)
 //
@@ -29,6 +33,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/debugexporter"
+	"go.opentelemetry.io/collector/featuregate"
 	"go.opentelemetry.io/collector/otelcol"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
@@ -41,6 +46,7 @@ var version = "unknown"
 type options struct {
 	grpc, http string
 	out, debug string
+	noProfiles bool
 }
 
 // config returns the collector configuration as JSON, which the yaml:
@@ -59,6 +65,10 @@ func config(o options) (string, error) {
 		names = append(names, "debug")
 	}
 	pipeline := map[string]any{"receivers": []string{"otlp"}, "exporters": names}
+	pipelines := map[string]any{"traces": pipeline, "metrics": pipeline, "logs": pipeline}
+	if !o.noProfiles {
+		pipelines["profiles"] = pipeline
+	}
 	conf := map[string]any{
 		"receivers": map[string]any{"otlp": map[string]any{"protocols": map[string]any{
 			"grpc": map[string]any{"endpoint": o.grpc},
@@ -68,9 +78,7 @@ func config(o options) (string, error) {
 		"service": map[string]any{
 			// no internal metrics server (it would take port 8888)
 			"telemetry": map[string]any{"metrics": map[string]any{"level": "none"}},
-			"pipelines": map[string]any{
-				"traces": pipeline, "metrics": pipeline, "logs": pipeline,
-			},
+			"pipelines": pipelines,
 		},
 	}
 	b, err := json.MarshalIndent(conf, "", "  ")
@@ -92,12 +100,12 @@ func factories() (otelcol.Factories, error) {
 }
 
 func usage() {
-	fmt.Fprintf(os.Stderr, `usage: weft-otelcol -o FILE [-grpc ADDR] [-http ADDR] [-debug FILE] [-print-config]
+	fmt.Fprintf(os.Stderr, `usage: weft-otelcol -o FILE [-grpc ADDR] [-http ADDR] [-debug FILE] [-no-profiles] [-print-config]
        weft-otelcol send -grpc ADDR [FILE]
 
 An OpenTelemetry Collector %s (OTLP receiver on gRPC and HTTP) that appends
-every batch of traces, metrics and logs it receives to FILE, one line of OTLP
-JSON each. send reads OTLP JSON (a file or stdin) and exports it over gRPC.
+every batch of traces, metrics, logs and profiles it receives to FILE, one line
+of OTLP JSON each. send reads OTLP JSON (a file or stdin) and exports it over gRPC.
 
 examples:
   weft-otelcol -o build/otel.jsonl -grpc 127.0.0.1:4317 -http 127.0.0.1:4318
@@ -117,6 +125,7 @@ func main() {
 	flag.StringVar(&o.http, "http", "127.0.0.1:4318", "OTLP/HTTP listen address")
 	flag.StringVar(&o.out, "o", "", "file the received batches are written to, one OTLP JSON line each (truncated at start)")
 	flag.StringVar(&o.debug, "debug", "", "also write the debug exporter's detailed text to this file")
+	flag.BoolVar(&o.noProfiles, "no-profiles", false, "leave the service.profilesSupport feature gate off: no profiles pipeline, as a stock collector")
 	printConfig := flag.Bool("print-config", false, "print the collector configuration and exit")
 	flag.Usage = usage
 	flag.Parse()
@@ -132,6 +141,12 @@ func main() {
 	if *printConfig {
 		fmt.Println(conf)
 		return
+	}
+	if !o.noProfiles {
+		if err := featuregate.GlobalRegistry().Set("service.profilesSupport", true); err != nil {
+			fmt.Fprintf(os.Stderr, "weft-otelcol: %v\n", err)
+			os.Exit(1)
+		}
 	}
 	if err := os.WriteFile(o.out, nil, 0o644); err != nil {
 		fmt.Fprintf(os.Stderr, "weft-otelcol: %v\n", err)

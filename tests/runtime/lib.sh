@@ -576,15 +576,15 @@ EOF
 
 # ----------------------------------------------------- the test collector --
 
-# collector_start JSONL: the OpenTelemetry Collector built by
+# collector_start JSONL [ARGS...]: the OpenTelemetry Collector built by
 # tools/build-otelcol.sh, on free ports of 127.0.0.1, writing what it
-# receives to JSONL. Sets COL_PID, COL_HTTP, COL_GRPC; returns 1 (after a
+# receives to JSONL (ARGS: its own, e.g. -no-profiles). Sets COL_PID, COL_HTTP, COL_GRPC; returns 1 (after a
 # fail) when it is not built or does not start.
 collector_start() {
 	local col=$ROOT/build/otelcol/bin/weft-otelcol
 	[ -x "$col" ] || { fail "no test collector at $col (tools/fetch-otelcol.sh, tools/build-otelcol.sh)"; return 1; }
 	read -r COL_GRPC COL_HTTP < <(python3 "$ROOT/tests/runtime/free_ports.py" 2)
-	bg COL_PID "$col" -o "$1" -grpc "127.0.0.1:$COL_GRPC" -http "127.0.0.1:$COL_HTTP" 2>"$1.log"
+	bg COL_PID "$col" -o "$1" -grpc "127.0.0.1:$COL_GRPC" -http "127.0.0.1:$COL_HTTP" "${@:2}" 2>"$1.log"
 	wait_for "$1.log" 'Everything is ready' 10 "$COL_PID" ||
 		{ fail "the collector did not start: $(tail -n 3 "$1.log")"; return 1; }
 }

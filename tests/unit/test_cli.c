@@ -191,13 +191,15 @@ static void test_profile_opts(void **state)
 	assert_int_equal(parse(&o, err, "weft", "report", "a.weft", "-F", "99", NULL), -1);
 	assert_non_null(strstr(err, "trace, record and agent"));
 	assert_int_equal(parse(&o, err, "weft", "goroutines", "-p", "1", "--off-cpu", NULL), -1);
-	/* agent: profiles go to --pprof-dir, which needs something to profile */
+	/* agent: profiles go to the collector, and to --pprof-dir if given,
+	 * which needs something to profile */
 	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "-F", "99", "--pprof-dir", "d",
 			       "--profile-every", "10s", NULL), 0);
 	assert_string_equal(o.pprof_dir, "d");
 	assert_int_equal(o.profile_every_ns, 10000000000ULL);
-	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "--off-cpu", NULL), -1);
-	assert_non_null(strstr(err, "give --pprof-dir DIR"));
+	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "--off-cpu", NULL), 0);
+	assert_null(o.pprof_dir);
+	assert_true(o.off_cpu);
 	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "--pprof-dir", "d", NULL), -1);
 	assert_non_null(strstr(err, "needs -F HZ or --off-cpu"));
 	assert_int_equal(parse(&o, err, "weft", "agent", "-p", "1", "-F", "9", "--pprof-dir", "d",

@@ -45,6 +45,9 @@ static void test_url(void **state)
 	assert_false(grpc);
 	assert_string_equal(url_of("http://c:4318/", NULL, "metrics", &grpc),
 			    "http://c:4318/v1/metrics");
+	/* profiles: still v1development, as collector 0.152 serves them */
+	assert_string_equal(url_of("http://c:4318/", NULL, "profiles", &grpc),
+			    "http://c:4318/v1development/profiles");
 	setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "https://base:9/otlp", 1);
 	setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://own:1/x/traces", 1);
 	/* the signal's own, as is; the other from the base; --otlp above both */
@@ -58,6 +61,8 @@ static void test_url(void **state)
 	assert_true(grpc);
 	assert_string_equal(url_of("http://c:4317", NULL, "metrics", &grpc),
 			    "http://c:4317/opentelemetry.proto.collector.metrics.v1.MetricsService/Export");
+	assert_string_equal(url_of("http://c:4317", NULL, "profiles", &grpc),
+			    "http://c:4317/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export");
 	/* the flag above the variable */
 	assert_string_equal(url_of("http://c:4318", "http/protobuf", "traces", &grpc),
 			    "http://c:4318/v1/traces");

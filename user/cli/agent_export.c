@@ -20,7 +20,7 @@
 
 struct agent_export {
 	struct otlp_http *traces, *metrics;
-	struct agent_profile *profile; /* -F/--off-cpu: pprof files */
+	struct agent_profile *profile; /* -F/--off-cpu: OTLP profiles, pprof files */
 	struct otlp_resource rsrc;
 	struct otlp_metrics mt;
 	char container_id[65];
@@ -83,7 +83,7 @@ struct agent_export *agent_export__new(const struct opts *o, char *err, size_t l
 	if (otlp_http__url(o->otlp, o->otlp_protocol, "metrics", url, sizeof(url), &grpc, err, len) ||
 	    !(x->metrics = otlp_http__new(url, grpc, o->otlp_queue_bytes, err, len)))
 		goto fail;
-	if (!(x->profile = agent_profile__new(o, err, len)) && err[0])
+	if (!(x->profile = agent_profile__new(o, &x->rsrc, err, len)) && err[0])
 		goto fail;
 	x->rsrc.attrs = getenv("OTEL_RESOURCE_ATTRIBUTES");
 	x->rsrc.service = getenv("OTEL_SERVICE_NAME");
@@ -212,7 +212,7 @@ void agent_export__tick(struct agent_export *x, struct model *m, const struct re
 void agent_export__close(struct agent_export *x, struct model *m, const struct report *r)
 {
 	struct otlp_http_stats st, ms;
-	char profiles[256];
+	char profiles[512];
 
 	if (!x)
 		return;

@@ -103,7 +103,8 @@ void opts__usage(FILE *f)
 	      "                           (default 32m); past it batches are dropped, counted\n"
 	      "  --pprof-dir DIR          agent, with -F/--off-cpu: a gzipped pprof file per\n"
 	      "                           target and interval here (weft.EXE.PID.TIME.pb.gz),\n"
-	      "                           samples labeled txn=NAME\n"
+	      "                           samples labeled txn=NAME; the profiles go to the\n"
+	      "                           collector as OTLP profiles too, with or without it\n"
 	      "  --profile-every DUR      agent: the profiles' interval (default 60s)\n"
 	      "  --exe NAME|PATH          agent: follow processes running this executable (a\n"
 	      "                           name matches the file's name, a path the whole path)\n"
@@ -276,9 +277,10 @@ static int check(struct opts *o, char *err, size_t len)
 			snprintf(err, len, "agent runs until stopped and exports to --otlp: no -- CMD, -o, --format or -d");
 			return -1;
 		}
-		if ((o->sample_hz || o->off_cpu) != !!o->pprof_dir) {
-			snprintf(err, len, o->pprof_dir ? "agent: --pprof-dir needs -F HZ or --off-cpu (what to profile)"
-					 : "agent: -F and --off-cpu write pprof files: give --pprof-dir DIR");
+		/* -F/--off-cpu: OTLP profiles to the collector, and pprof files
+		 * with --pprof-dir */
+		if (o->pprof_dir && !o->sample_hz && !o->off_cpu) {
+			snprintf(err, len, "agent: --pprof-dir needs -F HZ or --off-cpu (what to profile)");
 			return -1;
 		}
 	} else if (o->otlp || o->otlp_protocol || o->nr_exes || o->nr_cgroups || o->pprof_dir ||

@@ -67,7 +67,8 @@ struct opts {
 	uint32_t otlp_queue_bytes; /* --otlp-queue: each signal's, waiting on the collector */
 	const char *exes[MAX_FOLLOW], *cgroups[MAX_FOLLOW];
 	int nr_exes, nr_cgroups;
-	/* agent, -F/--off-cpu: a pprof file per target and interval, here */
+	/* agent, -F/--off-cpu: a pprof file per target and interval, here
+	 * (NULL: none; the OTLP profiles go to the collector either way) */
 	const char *pprof_dir;
 	uint64_t profile_every_ns; /* --profile-every: the interval (60 s) */
 };

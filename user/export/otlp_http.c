@@ -71,6 +71,13 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
+static void unsupported(struct otlp_http *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->st.unsupported = true;
+	pthread_mutex_unlock(&h->lock);
+}
+
 /* 0 taken; 1 worth another try (no answer, throttled, unavailable); -1 refused */
 static int post(struct otlp_http *h, const struct batch *b, char *why, size_t len)
 {
@@ -95,11 +102,15 @@ static int post(struct otlp_http *h, const struct batch *b, char *why, size_t le
 			return 0;
 		snprintf(why, len, "grpc-status %d%s%s", h->grpc_status,
 			 h->grpc_message[0] ? ": " : "", h->grpc_message);
+		if (h->grpc_status == 12) /* UNIMPLEMENTED: no such service */
+			unsupported(h);
 		return h->grpc_status < 0 || grpc_retryable(h->grpc_status) ? 1 : -1;
 	}
 	if (!h->grpc && status >= 200 && status < 300)
 		return 0;
 	snprintf(why, len, "HTTP %ld", status);
+	if (!h->grpc && status == 404) /* no such path: the signal is not served */
+		unsupported(h);
 	/* the retryable statuses of the OTLP/HTTP specification */
 	return status == 429 || status == 502 || status == 503 || status == 504 ? 1 : -1;
 }
@@ -342,13 +353,20 @@ static bool http_url(const char *s)
 	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8);
 }
 
-/* The gRPC service: "trace.v1.TraceService", "metrics.v1.MetricsService" */
+/* The signal's version: profiles are still v1development */
+static const char *signal_version(const char *signal)
+{
+	return strcmp(signal, "profiles") ? "v1" : "v1development";
+}
+
+/* The gRPC service: "trace.v1.TraceService", "metrics.v1.MetricsService",
+ * "profiles.v1development.ProfilesService" */
 static void service(const char *signal, char *out, size_t len)
 {
 	bool traces = !strcmp(signal, "traces");
 
-	snprintf(out, len, "%s.v1.%c%sService", traces ? "trace" : signal, signal[0] - 'a' + 'A',
-		 traces ? "race" : signal + 1);
+	snprintf(out, len, "%s.%s.%c%sService", traces ? "trace" : signal, signal_version(signal),
+		 signal[0] - 'a' + 'A', traces ? "race" : signal + 1);
 }
 
 int otlp_http__url(const char *flag, const char *flag_proto, const char *signal, char *url,
@@ -396,7 +414,7 @@ int otlp_http__url(const char *flag, const char *flag_proto, const char *signal,
 	else if (own) /* the signal's own: as is */
 		snprintf(url, len, "%s", own);
 	else
-		snprintf(url, len, "%.*s/v1/%s", (int)n, base, signal);
+		snprintf(url, len, "%.*s/%s/%s", (int)n, base, signal_version(signal), signal);
 	if (!http_url(url)) {
 		snprintf(err, errlen, "%s '%s': not an http:// or https:// URL (e.g. "
 			 "http://collector:%s)", from, base, *grpc ? "4317" : "4318");

@@ -16,6 +16,8 @@ struct otlp_http_stats {
 	uint64_t failed, failed_items;	   /* refused, or still failing after the retries */
 	uint64_t retries;
 	int last_status;		   /* the last HTTP status (0: no answer) */
+	bool unsupported;		   /* the collector does not take the signal (HTTP
+					    * 404, gRPC UNIMPLEMENTED): said by the caller */
 	char last_error[128];		   /* why the last attempt failed ("" none) */
 };
 
@@ -32,13 +34,15 @@ void otlp_http__stats(struct otlp_http *h, struct otlp_http_stats *st);
  * counted), then stops the thread and frees. */
 void otlp_http__close(struct otlp_http *h, unsigned flush_ms, struct otlp_http_stats *st);
 
-/* A signal's URL ("traces", "metrics") and protocol. The protocol:
+/* A signal's URL ("traces", "metrics", "profiles") and protocol. The protocol:
  * flag_proto (--otlp-protocol), else OTEL_EXPORTER_OTLP_<SIGNAL>_PROTOCOL,
  * else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf; grpc set for
  * "grpc". The endpoint: flag (--otlp, a base as OTEL_EXPORTER_OTLP_ENDPOINT:
  * "/v1/SIGNAL" appended), else OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT (as
  * is), else OTEL_EXPORTER_OTLP_ENDPOINT, else localhost's 4318 (4317 for
- * grpc, whose method path is appended to any). -1: not an http(s) URL, or
+ * grpc, whose method path is appended to any). Profiles' path is
+ * "/v1development/profiles" (their gRPC service
+ * profiles.v1development.ProfilesService), as collector 0.152 serves it. -1: not an http(s) URL, or
  * another protocol. */
 int otlp_http__url(const char *flag, const char *flag_proto, const char *signal, char *url,
 		   size_t len, bool *grpc, char *err, size_t errlen);
