@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
@@ -619,6 +620,7 @@ int agent__run(struct opts *o)
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct timespec nap = { 0, WAKE_MS * 1000000L };
 	char url[512], err[512];
+	struct stat st;
 	bool grpc;
 	ssize_t n;
 
@@ -627,6 +629,14 @@ int agent__run(struct opts *o)
 	    otlp_http__url(o->otlp, o->otlp_protocol, "traces", url, sizeof(url), &grpc, err,
 			   sizeof(err))) {
 		fprintf(stderr, "weft: %s\n", err);
+		return 2;
+	}
+	/* here, not once per target: each tracer would say it again */
+	if (o->pprof_dir && ((mkdir(o->pprof_dir, 0755) && errno != EEXIST) ||
+			     stat(o->pprof_dir, &st) || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+			     access(o->pprof_dir, W_OK | X_OK))) {
+		fprintf(stderr, "weft: --pprof-dir %s: %s; give a directory the agent can write\n",
+			o->pprof_dir, strerror(errno));
 		return 2;
 	}
 	if (caps__missing(WCAP_AGENT)) {
