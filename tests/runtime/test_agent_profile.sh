@@ -19,7 +19,7 @@
 #   - a collector without profiles (-no-profiles: no feature gate), over
 #     gRPC (UNIMPLEMENTED) and HTTP (404), with -F and no --pprof-dir: said
 #     once, the requests not sent counted, the traces unharmed;
-#   - bad input: --pprof-dir without -F, one line, exit 2.
+#   - bad input: --pprof-dir without -F, or naming a file, one line, exit 2.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_weft
@@ -27,7 +27,8 @@ require_weft
 GOV=$(bash "$ROOT/tools/go-versions.sh" | tail -n1)
 V=${GOV%% *} GO=${GOV#* }
 [ -n "$V" ] && [ -x "$ROOT/build/tests/go/$V/goshape" ] || skip "no Go toolchain (make go-targets)"
-export GOCACHE=$TMP/gocache GOENV=off GOTOOLCHAIN=local GOFLAGS= HOME=${HOME:-$TMP}
+# the shared cache: go tool pprof is built on first use (Go 1.24+), ~80 s
+export GOCACHE=$ROOT/build/gocache GOENV=off GOTOOLCHAIN=local GOFLAGS= HOME=${HOME:-$TMP}
 collector_start "$TMP/col.jsonl" || finish
 matrix_cell go "$V" "agent: pprof profiles"
 
@@ -137,4 +138,7 @@ noprof http/protobuf COL_HTTP 2
 # bad input: one line, exit 2
 weft_run "$TMP/b2.out" "$TMP/b2.err" agent --pprof-dir "$TMP/x" -p "$$"
 assert_one_error_line "$TMP/b2.err" "--pprof-dir without -F" "agent: --pprof-dir needs -F HZ or --off-cpu"
+touch "$TMP/afile"
+weft_run "$TMP/b3.out" "$TMP/b3.err" agent -F 99 --pprof-dir "$TMP/afile" -p "$$"
+assert_one_error_line "$TMP/b3.err" "--pprof-dir a file" "--pprof-dir $TMP/afile: Not a directory; give a directory the agent can write"
 finish

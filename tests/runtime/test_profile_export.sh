@@ -12,7 +12,8 @@ require_weft
 
 GO=$(bash "$ROOT/tools/go-versions.sh" 2>/dev/null | tail -n1 | cut -d' ' -f2)
 [ -n "$GO" ] && [ -x "$GO" ] || skip "no Go toolchain (go tool pprof reads the export)"
-export GOCACHE=$TMP/gocache GOENV=off GOTOOLCHAIN=local GOFLAGS= HOME=${HOME:-$TMP}
+# the shared cache: go tool pprof is built on first use (Go 1.24+), ~80 s
+export GOCACHE=$ROOT/build/gocache GOENV=off GOTOOLCHAIN=local GOFLAGS= HOME=${HOME:-$TMP}
 # every node shown: the "accounting for" sum is the whole (filtered) total
 pp() { "$GO" tool pprof -top -nodecount=100000 -nodefraction=0 -edgefraction=0 "$@" 2>&1; }
 # "Showing nodes accounting for X, P% of Y total": X (shown 1) or Y (shown 3)
