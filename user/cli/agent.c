@@ -610,6 +610,11 @@ static void say_what(const struct agent *a, const char *url, bool grpc)
 		n += snprintf(buf + n, sizeof(buf) - n, " exe %s", a->o->exes[i]);
 	for (int i = 0; i < a->o->nr_cgroups && n < sizeof(buf); i++)
 		n += snprintf(buf + n, sizeof(buf) - n, " cgroup %s", a->o->cgroups[i]);
+	if ((a->o->sample_hz || a->o->off_cpu) && n < sizeof(buf))
+		n += snprintf(buf + n, sizeof(buf) - n, "; profiles every %llus%s%s",
+			      (unsigned long long)(a->o->profile_every_ns / 1000000000ULL),
+			      a->o->pprof_dir ? ", also as pprof files in " : "",
+			      a->o->pprof_dir ? a->o->pprof_dir : "");
 	fprintf(stderr, "weft agent: following%s; exporting to %s (%s); Ctrl-C to stop\n", buf, url,
 		grpc ? "OTLP/gRPC" : "OTLP/HTTP");
 }
